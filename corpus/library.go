@@ -1,0 +1,1081 @@
+package corpus
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// ErrEmbedderMismatch is returned when the library's vectors were made by a
+// different embedder (name or dimension) than the one in use.
+var ErrEmbedderMismatch = errors.New("embedder mismatch")
+
+// ErrScopeConflict is returned by Put when the article id is already used by
+// an article of another scope: one guild can never replace another guild's
+// (or the shared) article.
+var ErrScopeConflict = errors.New("article id belongs to another scope")
+
+// EmbedderInfo identifies the embedder that made a library's vectors.
+type EmbedderInfo struct {
+	Name string // versioned, e.g. "local-hash-v1" or "openai:text-embedding-3-small"
+	Dim  int
+}
+
+// PutStatus says what Put did with an article.
+type PutStatus int
+
+const (
+	Added     PutStatus = iota + 1 // a new article
+	Updated                        // an existing id whose content changed: chunks replaced
+	Unchanged                      // same id, same content: nothing written
+)
+
+// String returns "added", "updated" or "unchanged".
+func (s PutStatus) String() string {
+	switch s {
+	case Added:
+		return "added"
+	case Updated:
+		return "updated"
+	case Unchanged:
+		return "unchanged"
+	}
+	return "unknown"
+}
+
+// Summary is an article without its body, as listed.
+type Summary struct {
+	ID        string
+	Scope     string
+	URL       string
+	Title     string
+	Source    string
+	Published time.Time
+	Chunks    int
+}
+
+// StoredChunk is a chunk with what the vector index needs about it.
+type StoredChunk struct {
+	Chunk
+	Scope     string
+	Published time.Time
+	Vector    []float32
+}
+
+// TextQuery is a full-text (FTS5, BM25) search.
+//
+// Date bounds and articles with no known publication date: such an article
+// passes the To bound (nothing shows it is from after the as-of date, and
+// hiding it would make it unreachable for every question, since every
+// question has an as-of date) but never passes a From bound (a window such
+// as "this week" asks for articles known to be recent, which an undated
+// article cannot claim to be).
+type TextQuery struct {
+	Text   string    // free text (a user's question); the library makes it a safe FTS5 expression
+	Scopes []string  // articles in any of these scopes; empty = all
+	From   time.Time // inclusive lower bound on Published; zero = none
+	To     time.Time // inclusive upper bound on Published; zero = none
+	Limit  int       // max hits; <= 0 means DefaultTextLimit, capped at MaxTextLimit
+
+	// TitleWeight is the BM25 weight of the article title relative to the
+	// text (chunk text for SearchText, body for SearchArticles); zero means
+	// DefaultTitleWeight.
+	TitleWeight float64
+}
+
+// Limits and defaults of full-text queries.
+const (
+	DefaultTextLimit   = 20
+	MaxTextLimit       = 10000
+	DefaultTitleWeight = 2.0
+	// MaxQueryTerms caps the number of distinct words taken from a question:
+	// a 10,000-character paste must not become a 2,000-term OR that scans the
+	// whole index.
+	MaxQueryTerms = 32
+)
+
+// TextHit is one full-text match.
+type TextHit struct {
+	ChunkID   string
+	ArticleID string
+	Score     float64 // higher is better (negated bm25)
+}
+
+// ArticleHit is one whole-article full-text match.
+type ArticleHit struct {
+	ArticleID string
+	Score     float64 // higher is better (negated bm25 over title and body)
+}
+
+// dbFile is the name of the database inside a data directory.
+const dbFile = "attache.db"
+
+// schemaVersion is the version of the schema below; Open refuses files
+// written with a newer one.
+const schemaVersion = 1
+
+// schema creates the tables. Notes:
+//   - articles and chunks have an INTEGER PRIMARY KEY (seq) so that rowids
+//     are stable (VACUUM may renumber implicit rowids) and can key the
+//     full-text tables; the text id is UNIQUE and is what the API uses.
+//   - The full-text tables are contentless with contentless_delete=1: the
+//     text already lives in chunks/articles, and rows can still be deleted.
+//     Triggers keep them in step inside the writing transaction, including
+//     the chunk rows removed by ON DELETE CASCADE, so no code path can leave
+//     a stale full-text row behind.
+//   - chunks_fts carries the article title next to the chunk text so that
+//     BM25 can weigh a title match.
+//   - chunks repeats its article's scope and date (both fixed for the life
+//     of a chunk: an article never changes scope, and an update replaces
+//     its chunks) so that a full-text search filters on the chunk row it
+//     already reads, without a lookup into articles per match.
+//   - Vectors live in their own table: a 1,536-dimension vector is 6 KiB,
+//     ten times a chunk's text, and keeping it out of chunks keeps the rows
+//     a search touches small and cached.
+//   - "end" is quoted because END is an SQL keyword.
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS articles (
+	seq       INTEGER PRIMARY KEY,
+	id        TEXT NOT NULL UNIQUE,
+	scope     TEXT NOT NULL,
+	url       TEXT NOT NULL DEFAULT '',
+	title     TEXT NOT NULL,
+	source    TEXT NOT NULL DEFAULT '',
+	published TEXT NOT NULL DEFAULT '',
+	language  TEXT NOT NULL DEFAULT '',
+	body      TEXT NOT NULL,
+	hash      TEXT NOT NULL,
+	added_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_scope_published ON articles(scope, published);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published, added_at);
+CREATE TABLE IF NOT EXISTS chunks (
+	seq        INTEGER PRIMARY KEY,
+	id         TEXT NOT NULL UNIQUE,
+	article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+	idx        INTEGER NOT NULL,
+	start      INTEGER NOT NULL,
+	"end"      INTEGER NOT NULL,
+	text       TEXT NOT NULL,
+	scope      TEXT NOT NULL,
+	published  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id, idx);
+CREATE TABLE IF NOT EXISTS chunk_vectors (
+	seq    INTEGER PRIMARY KEY REFERENCES chunks(seq) ON DELETE CASCADE,
+	vector BLOB NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+	title, text, content='', contentless_delete=1,
+	tokenize='porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+	title, body, content='', contentless_delete=1,
+	tokenize='porter unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+	INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+	DELETE FROM articles_fts WHERE rowid = old.seq;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body ON articles BEGIN
+	DELETE FROM articles_fts WHERE rowid = old.seq;
+	INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
+	INSERT INTO chunks_fts(rowid, title, text)
+	VALUES (new.seq, (SELECT title FROM articles WHERE id = new.article_id), new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
+	DELETE FROM chunks_fts WHERE rowid = old.seq;
+END;
+`
+
+// Library is the durable store: one SQLite file in WAL mode. Safe for
+// concurrent use, also by several processes on the same directory (SQLite's
+// locks; writers wait up to busyTimeout for each other).
+//
+// Writes go through a pool of one connection whose transactions begin
+// IMMEDIATE (they take the write lock at BEGIN, so two writers never
+// deadlock upgrading a read lock); reads use a separate pool whose
+// connections read in parallel with each other and with the writer.
+type Library struct {
+	dir string
+	w   *sql.DB // the writer: MaxOpenConns(1), BEGIN IMMEDIATE
+	r   *sql.DB // readers, query_only
+}
+
+// busyTimeout is how long a statement waits for another connection's lock
+// (another process ingesting, a checkpoint) before failing with "busy".
+const busyTimeout = 10 * time.Second
+
+// sqliteHeader starts every SQLite database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// Open opens (creating if needed) the library in dir.
+//
+// Durability: journal_mode=WAL with synchronous=NORMAL. Every transaction is
+// atomic whatever happens: a killed process or a power cut leaves each
+// article either fully stored (row, chunks, vectors, full-text rows) or
+// absent, never half-written. What NORMAL gives up against FULL is only the
+// last transactions before a power cut (not a process crash: those already
+// reached the operating system), which the WAL then rolls back cleanly; an
+// interrupted ingest is simply re-run (Put is idempotent). FULL would fsync
+// on every article and make ingesting thousands of articles several times
+// slower on ordinary disks.
+func Open(ctx context.Context, dir string) (*Library, error) {
+	if strings.TrimSpace(dir) == "" {
+		return nil, errors.New("corpus: open: empty data directory")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("corpus: open %s: not a directory", dir)
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
+	}
+	path := filepath.Join(abs, dbFile)
+	isNew, err := checkHeader(path)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
+	}
+
+	base := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath()
+	common := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)",
+		busyTimeout.Milliseconds())
+	w, err := sql.Open("sqlite", base+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	l := &Library{dir: dir, w: w}
+	if err := l.init(ctx, isNew); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("corpus: open %s: %w", dir, describeOpenError(err))
+	}
+	// Readers get a larger page cache (16 MiB each) so that the chunk rows
+	// and full-text pages searches touch stay in memory.
+	r, err := sql.Open("sqlite", base+"?"+common+"&_pragma=query_only(1)&_pragma=cache_size(-16384)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(4)
+	l.r = r
+	return l, nil
+}
+
+// checkHeader reports whether path is absent or empty (a new library), and
+// fails with a clear message when it exists but is not an SQLite database
+// (so that pointing -data at the wrong place never overwrites a file).
+func checkHeader(path string) (isNew bool, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if fi.IsDir() {
+		return false, fmt.Errorf("%s is a directory, not a database file", path)
+	}
+	if fi.Size() == 0 {
+		return true, nil
+	}
+	head := make([]byte, len(sqliteHeader))
+	if _, err := io.ReadFull(f, head); err != nil || !bytes.Equal(head, sqliteHeader) {
+		return false, fmt.Errorf("%s is not an attache library (not an SQLite database); move it away or choose another data directory", path)
+	}
+	return false, nil
+}
+
+// describeOpenError turns SQLite's terse corruption messages into advice.
+func describeOpenError(err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "malformed") || strings.Contains(msg, "not a database") || strings.Contains(msg, "corrupt") {
+		return fmt.Errorf("the database file is damaged (%v); restore it from a backup or remove the directory and ingest again", err)
+	}
+	return err
+}
+
+// init applies the file-level settings and creates or checks the schema.
+func (l *Library) init(ctx context.Context, isNew bool) error {
+	if isNew {
+		// Big pages keep a 6 KiB vector (1,536 dimensions) on its page
+		// instead of a chain of overflow pages, which makes streaming all
+		// vectors at start-up markedly faster. Only possible before the
+		// first table exists.
+		if _, err := l.w.ExecContext(ctx, "PRAGMA page_size = 16384"); err != nil {
+			return err
+		}
+	}
+	var mode string
+	if err := l.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return err
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("cannot switch the database to WAL mode (got %q)", mode)
+	}
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var have string
+	err = tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&have)
+	switch {
+	case err == nil:
+		v, convErr := strconv.Atoi(have)
+		if convErr != nil || v > schemaVersion {
+			return fmt.Errorf("the library was written by a newer version of attache (schema %q, this build knows %d)", have, schemaVersion)
+		}
+	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
+	default:
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, schema); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx,
+		"INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO NOTHING",
+		strconv.Itoa(schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Dir returns the data directory the library was opened in.
+func (l *Library) Dir() string { return l.dir }
+
+// Close closes the library. The last connection to close checkpoints the
+// WAL into the main file.
+func (l *Library) Close() error {
+	var errs []error
+	if l.r != nil {
+		errs = append(errs, l.r.Close())
+	}
+	errs = append(errs, l.w.Close())
+	return errors.Join(errs...)
+}
+
+// Embedder returns the embedder recorded in the library, if any.
+func (l *Library) Embedder(ctx context.Context) (EmbedderInfo, bool, error) {
+	return readEmbedder(ctx, l.r)
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func readEmbedder(ctx context.Context, q querier) (EmbedderInfo, bool, error) {
+	var name, dim string
+	err := q.QueryRowContext(ctx, `SELECT
+		(SELECT value FROM meta WHERE key = 'embedder_name'),
+		(SELECT value FROM meta WHERE key = 'embedder_dim')`).Scan(nullable(&name), nullable(&dim))
+	if err != nil {
+		return EmbedderInfo{}, false, err
+	}
+	if name == "" {
+		return EmbedderInfo{}, false, nil
+	}
+	d, err := strconv.Atoi(dim)
+	if err != nil {
+		return EmbedderInfo{}, false, fmt.Errorf("corpus: bad embedder dimension %q in the library", dim)
+	}
+	return EmbedderInfo{Name: name, Dim: d}, true, nil
+}
+
+// nullString scans a possibly NULL text column into a string ("" for NULL).
+type nullString struct{ s *string }
+
+func nullable(s *string) nullString { return nullString{s} }
+
+func (n nullString) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*n.s = ""
+	case string:
+		*n.s = x
+	case []byte:
+		*n.s = string(x)
+	default:
+		*n.s = fmt.Sprint(x)
+	}
+	return nil
+}
+
+// CheckEmbedder records info if the library has no vectors yet, and returns
+// ErrEmbedderMismatch (wrapped with a how-to-re-index message) if it has
+// vectors made by another embedder.
+func (l *Library) CheckEmbedder(ctx context.Context, info EmbedderInfo) error {
+	if info.Name == "" || info.Dim <= 0 {
+		return fmt.Errorf("corpus: embedder needs a name and a positive dimension (got %q, %d)", info.Name, info.Dim)
+	}
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("corpus: check embedder: %w", err)
+	}
+	defer tx.Rollback()
+	have, ok, err := readEmbedder(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("corpus: check embedder: %w", err)
+	}
+	if ok {
+		if have == info {
+			return nil
+		}
+		return l.mismatch(have, info)
+	}
+	// Nothing recorded: vectors stored without a recorded embedder (by a
+	// caller that skipped this check) must at least have the right size.
+	var n sql.NullInt64
+	if err := tx.QueryRowContext(ctx,
+		"SELECT length(vector) FROM chunk_vectors LIMIT 1").Scan(&n); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("corpus: check embedder: %w", err)
+	}
+	if n.Valid && int(n.Int64) != 4*info.Dim {
+		return l.mismatch(EmbedderInfo{Name: "an unrecorded embedder", Dim: int(n.Int64) / 4}, info)
+	}
+	if _, err := tx.ExecContext(ctx,
+		"INSERT INTO meta(key, value) VALUES ('embedder_name', ?), ('embedder_dim', ?)",
+		info.Name, strconv.Itoa(info.Dim)); err != nil {
+		return fmt.Errorf("corpus: check embedder: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("corpus: check embedder: %w", err)
+	}
+	return nil
+}
+
+func (l *Library) mismatch(have, want EmbedderInfo) error {
+	return fmt.Errorf("%w: data in %s was embedded with %s (dim %d) but the configured embedder is %s (dim %d): remove %s and ingest again to re-index, or set EMBED_PROVIDER back",
+		ErrEmbedderMismatch, l.dir, have.Name, have.Dim, want.Name, want.Dim, l.dir)
+}
+
+// ContentHash returns the stored content hash of article id, if present.
+// Callers compare it with Hash(a) to skip embedding unchanged articles.
+func (l *Library) ContentHash(ctx context.Context, id string) (hash string, found bool, err error) {
+	err = l.r.QueryRowContext(ctx, "SELECT hash FROM articles WHERE id = ?", id).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("corpus: content hash: %w", err)
+	}
+	return hash, true, nil
+}
+
+// Put stores a validated article with its chunks and one vector per chunk in
+// one transaction, replacing any earlier version of the same id. It returns
+// Unchanged without writing when the stored content hash equals Hash(a),
+// and ErrScopeConflict when the id belongs to an article of another scope.
+// The chunks must be a's (as Split returns them) and the vectors must all
+// have the recorded embedder's dimension.
+func (l *Library) Put(ctx context.Context, a Article, chunks []Chunk, vectors [][]float32) (PutStatus, error) {
+	if a.Scope == "" {
+		a.Scope = SharedScope
+	}
+	if err := checkPut(a, chunks, vectors); err != nil {
+		return 0, fmt.Errorf("corpus: put %s: %w", a.ID, err)
+	}
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("corpus: put %s: %w", a.ID, err)
+	}
+	defer tx.Rollback()
+	st, err := putTx(ctx, tx, a, chunks, vectors, time.Now())
+	if err != nil {
+		return 0, fmt.Errorf("corpus: put %s: %w", a.ID, err)
+	}
+	if st == Unchanged {
+		return Unchanged, nil
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("corpus: put %s: %w", a.ID, err)
+	}
+	return st, nil
+}
+
+// checkPut verifies what Put is given before it touches the database.
+func checkPut(a Article, chunks []Chunk, vectors [][]float32) error {
+	if a.ID == "" {
+		return fmt.Errorf("%w: missing id", ErrInvalidArticle)
+	}
+	// The size limit is the caller's policy (Validate with the configured
+	// limit); here only the invariants the library relies on are checked.
+	if err := Validate(a, len(a.Body)+1); err != nil {
+		return err
+	}
+	if len(vectors) != len(chunks) {
+		return fmt.Errorf("%d chunks but %d vectors", len(chunks), len(vectors))
+	}
+	dim := -1
+	for i, c := range chunks {
+		if c.ArticleID != a.ID || c.Index != i || c.ID != ChunkID(a.ID, i) {
+			return fmt.Errorf("chunk %d (%q) does not belong to article %q at index %d", i, c.ID, a.ID, i)
+		}
+		if c.Start < 0 || c.Start > c.End || c.End > len(a.Body) || a.Body[c.Start:c.End] != c.Text {
+			return fmt.Errorf("chunk %d: offsets [%d,%d) do not match its text", i, c.Start, c.End)
+		}
+		if len(vectors[i]) == 0 {
+			return fmt.Errorf("chunk %d has no vector", i)
+		}
+		if dim >= 0 && len(vectors[i]) != dim {
+			return fmt.Errorf("%w: vectors of %d and %d dimensions in one article", ErrEmbedderMismatch, dim, len(vectors[i]))
+		}
+		dim = len(vectors[i])
+	}
+	return nil
+}
+
+// putTx writes one article inside tx. It is shared by Put (one transaction
+// per article) and bulk loading in tests.
+func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [][]float32, now time.Time) (PutStatus, error) {
+	hash := Hash(a)
+	var oldScope, oldHash string
+	err := tx.QueryRowContext(ctx, "SELECT scope, hash FROM articles WHERE id = ?", a.ID).Scan(&oldScope, &oldHash)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if exists && oldScope != a.Scope {
+		return 0, fmt.Errorf("%w (%s)", ErrScopeConflict, oldScope)
+	}
+	if len(vectors) > 0 {
+		if err := checkDim(ctx, tx, len(vectors[0])); err != nil {
+			return 0, err
+		}
+	}
+	if exists && oldHash == hash {
+		return Unchanged, nil
+	}
+	published := formatDate(a.Published)
+	if exists {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM chunks WHERE article_id = ?", a.ID); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, source = ?, published = ?,
+			language = ?, body = ?, hash = ? WHERE id = ?`,
+			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, a.ID); err != nil {
+			return 0, err
+		}
+	} else {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO articles(id, scope, url, title, source, published,
+			language, body, hash, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, a.Scope, a.URL, a.Title, a.Source, published, a.Language, a.Body, hash,
+			now.UTC().Format(time.RFC3339Nano)); err != nil {
+			return 0, err
+		}
+	}
+	if len(chunks) > 0 {
+		cstmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks(id, article_id, idx, start, "end", text, scope, published)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return 0, err
+		}
+		defer cstmt.Close()
+		vstmt, err := tx.PrepareContext(ctx, `INSERT INTO chunk_vectors(seq, vector) VALUES (?, ?)`)
+		if err != nil {
+			return 0, err
+		}
+		defer vstmt.Close()
+		var buf []byte
+		for i, c := range chunks {
+			res, err := cstmt.ExecContext(ctx, c.ID, a.ID, c.Index, c.Start, c.End, c.Text, a.Scope, published)
+			if err != nil {
+				return 0, err
+			}
+			seq, err := res.LastInsertId()
+			if err != nil {
+				return 0, err
+			}
+			buf = encodeVector(buf[:0], vectors[i])
+			if _, err := vstmt.ExecContext(ctx, seq, buf); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if exists {
+		return Updated, nil
+	}
+	return Added, nil
+}
+
+// checkDim compares a vector size with the recorded embedder, or (none
+// recorded) with the vectors already stored.
+func checkDim(ctx context.Context, tx *sql.Tx, dim int) error {
+	info, ok, err := readEmbedder(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if info.Dim != dim {
+			return fmt.Errorf("%w: vectors have %d dimensions but the library's embedder %s has %d", ErrEmbedderMismatch, dim, info.Name, info.Dim)
+		}
+		return nil
+	}
+	var n sql.NullInt64
+	err = tx.QueryRowContext(ctx, "SELECT length(vector) FROM chunk_vectors LIMIT 1").Scan(&n)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if n.Valid && int(n.Int64) != 4*dim {
+		return fmt.Errorf("%w: vectors have %d dimensions but the library holds vectors of %d", ErrEmbedderMismatch, dim, n.Int64/4)
+	}
+	return nil
+}
+
+// encodeVector appends v as little-endian float32s.
+func encodeVector(dst []byte, v []float32) []byte {
+	n := len(dst)
+	dst = append(dst, make([]byte, 4*len(v))...)
+	b := dst[n:]
+	for i, f := range v {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return dst
+}
+
+// decodeVector decodes a little-endian float32 blob into dst (len(b)/4).
+func decodeVector(dst []float32, b []byte) {
+	for i := range dst {
+		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+}
+
+// Remove deletes article id of the given scope with all its chunks, vectors
+// and full-text rows. ErrNotFound if absent or in another scope.
+func (l *Library) Remove(ctx context.Context, scope, id string) error {
+	if scope == "" {
+		scope = SharedScope
+	}
+	res, err := l.w.ExecContext(ctx, "DELETE FROM articles WHERE id = ? AND scope = ?", id, scope)
+	if err != nil {
+		return fmt.Errorf("corpus: remove %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("corpus: remove %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("corpus: remove %s in scope %s: %w", id, scope, ErrNotFound)
+	}
+	return nil
+}
+
+// Get returns one article with its body.
+func (l *Library) Get(ctx context.Context, id string) (Article, error) {
+	var a Article
+	var published string
+	err := l.r.QueryRowContext(ctx, `SELECT id, scope, url, title, source, published, language, body
+		FROM articles WHERE id = ?`, id).Scan(&a.ID, &a.Scope, &a.URL, &a.Title, &a.Source, &published, &a.Language, &a.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Article{}, fmt.Errorf("corpus: get %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Article{}, fmt.Errorf("corpus: get %s: %w", id, err)
+	}
+	a.Published = parseDate(published)
+	return a, nil
+}
+
+// Summary returns one article without its body.
+func (l *Library) Summary(ctx context.Context, id string) (Summary, error) {
+	s, err := l.list(ctx, "WHERE a.id = ?", []any{id})
+	if err != nil {
+		return Summary{}, fmt.Errorf("corpus: summary %s: %w", id, err)
+	}
+	if len(s) == 0 {
+		return Summary{}, fmt.Errorf("corpus: summary %s: %w", id, ErrNotFound)
+	}
+	return s[0], nil
+}
+
+// List returns the articles in any of scopes (all when empty), newest first;
+// undated articles come last, most recently added first.
+func (l *Library) List(ctx context.Context, scopes ...string) ([]Summary, error) {
+	where, args := "", []any(nil)
+	if len(scopes) > 0 {
+		where = "WHERE a.scope IN (" + placeholders(len(scopes)) + ")"
+		for _, s := range scopes {
+			args = append(args, s)
+		}
+	}
+	s, err := l.list(ctx, where, args)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: list: %w", err)
+	}
+	return s, nil
+}
+
+func (l *Library) list(ctx context.Context, where string, args []any) ([]Summary, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT a.id, a.scope, a.url, a.title, a.source, a.published,
+		(SELECT count(*) FROM chunks c WHERE c.article_id = a.id)
+		FROM articles a `+where+` ORDER BY a.published DESC, a.added_at DESC, a.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Summary
+	for rows.Next() {
+		var s Summary
+		var published string
+		if err := rows.Scan(&s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks); err != nil {
+			return nil, err
+		}
+		s.Published = parseDate(published)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Count returns the number of articles.
+func (l *Library) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := l.r.QueryRowContext(ctx, "SELECT count(*) FROM articles").Scan(&n); err != nil {
+		return 0, fmt.Errorf("corpus: count: %w", err)
+	}
+	return n, nil
+}
+
+// ChunkCount returns the number of chunks (for sizing the vector index).
+func (l *Library) ChunkCount(ctx context.Context) (int, error) {
+	var n int
+	if err := l.r.QueryRowContext(ctx, "SELECT count(*) FROM chunks").Scan(&n); err != nil {
+		return 0, fmt.Errorf("corpus: chunk count: %w", err)
+	}
+	return n, nil
+}
+
+// vectorSlab is how many vectors share one allocation in Chunks: fewer,
+// larger allocations load faster and give the garbage collector less to
+// track, while a removed article still frees its memory eventually.
+const vectorSlab = 256
+
+// Chunks calls fn for every stored chunk with its vector (for building the
+// in-memory vector index at start-up), in storage order, from one
+// consistent snapshot read by a single query. fn may keep the StoredChunk
+// and its Vector; it may use the library (writes wait for no reader). An
+// error from fn stops the iteration and is returned.
+func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error {
+	rows, err := l.r.QueryContext(ctx, `SELECT c.id, c.article_id, c.idx, c.start, c."end", c.text, v.vector,
+		c.scope, c.published
+		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq ORDER BY c.seq`)
+	if err != nil {
+		return fmt.Errorf("corpus: chunks: %w", err)
+	}
+	defer rows.Close()
+	var (
+		slab      []float32
+		blob      sql.RawBytes
+		published sql.RawBytes
+		lastPub   string
+		lastTime  time.Time
+		scopes    = map[string]string{} // interned: thousands of chunks share a few scopes
+		scope     sql.RawBytes
+		articleID sql.RawBytes
+		lastArt   string
+	)
+	for rows.Next() {
+		var sc StoredChunk
+		if err := rows.Scan(&sc.ID, &articleID, &sc.Index, &sc.Start, &sc.End, &sc.Text, &blob, &scope, &published); err != nil {
+			return fmt.Errorf("corpus: chunks: %w", err)
+		}
+		if string(articleID) != lastArt { // consecutive chunks share one id string
+			lastArt = string(articleID)
+		}
+		sc.ArticleID = lastArt
+		s, ok := scopes[string(scope)]
+		if !ok {
+			s = string(scope)
+			scopes[s] = s
+		}
+		sc.Scope = s
+		if string(published) != lastPub {
+			lastPub = string(published)
+			lastTime = parseDate(lastPub)
+		}
+		sc.Published = lastTime
+		if n := len(blob) / 4; n > 0 {
+			if len(slab) < n {
+				slab = make([]float32, n*vectorSlab)
+			}
+			sc.Vector = slab[:n:n]
+			slab = slab[n:]
+			decodeVector(sc.Vector, blob)
+		}
+		if err := fn(sc); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("corpus: chunks: %w", err)
+	}
+	return nil
+}
+
+// ArticleChunks returns the chunks of one article in order; ErrNotFound
+// when the article is absent.
+func (l *Library) ArticleChunks(ctx context.Context, id string) ([]Chunk, error) {
+	rows, err := l.r.QueryContext(ctx, `SELECT id, article_id, idx, start, "end", text
+		FROM chunks WHERE article_id = ? ORDER BY idx`, id)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: chunks of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []Chunk
+	for rows.Next() {
+		var c Chunk
+		if err := rows.Scan(&c.ID, &c.ArticleID, &c.Index, &c.Start, &c.End, &c.Text); err != nil {
+			return nil, fmt.Errorf("corpus: chunks of %s: %w", id, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("corpus: chunks of %s: %w", id, err)
+	}
+	if len(out) == 0 {
+		if _, found, err := l.ContentHash(ctx, id); err != nil {
+			return nil, err
+		} else if !found {
+			return nil, fmt.Errorf("corpus: chunks of %s: %w", id, ErrNotFound)
+		}
+	}
+	return out, nil
+}
+
+// SearchText runs a BM25 full-text search over chunks (their text and their
+// article's title). The question is never parsed as FTS5 syntax: see
+// MatchExpression. A question with no searchable word returns no hits and
+// no error.
+func (l *Library) SearchText(ctx context.Context, q TextQuery) ([]TextHit, error) {
+	expr := MatchExpression(q.Text)
+	if expr == "" {
+		return nil, nil
+	}
+	where, args := filterSQL(q, expr, "c")
+	// The full-text match runs first (the subquery), then each match costs
+	// one rowid lookup into the small chunks row for the filters.
+	rows, err := l.r.QueryContext(ctx, `SELECT c.id, c.article_id, f.r
+		FROM (SELECT rowid, bm25(chunks_fts, ?, 1.0) AS r FROM chunks_fts WHERE chunks_fts MATCH ?) f
+		JOIN chunks c ON c.seq = f.rowid
+		WHERE 1`+where+` ORDER BY f.r LIMIT ?`,
+		append(append([]any{titleWeight(q)}, args...), limit(q))...)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: search: %w", err)
+	}
+	defer rows.Close()
+	var out []TextHit
+	for rows.Next() {
+		var h TextHit
+		var r float64
+		if err := rows.Scan(&h.ChunkID, &h.ArticleID, &r); err != nil {
+			return nil, fmt.Errorf("corpus: search: %w", err)
+		}
+		h.Score = -r
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("corpus: search: %w", err)
+	}
+	return out, nil
+}
+
+// SearchArticles runs a BM25 full-text search over whole articles (title and
+// body), with the same query handling and filters as SearchText.
+func (l *Library) SearchArticles(ctx context.Context, q TextQuery) ([]ArticleHit, error) {
+	expr := MatchExpression(q.Text)
+	if expr == "" {
+		return nil, nil
+	}
+	where, args := filterSQL(q, expr, "a")
+	rows, err := l.r.QueryContext(ctx, `SELECT a.id, f.r
+		FROM (SELECT rowid, bm25(articles_fts, ?, 1.0) AS r FROM articles_fts WHERE articles_fts MATCH ?) f
+		JOIN articles a ON a.seq = f.rowid
+		WHERE 1`+where+` ORDER BY f.r LIMIT ?`,
+		append(append([]any{titleWeight(q)}, args...), limit(q))...)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: search articles: %w", err)
+	}
+	defer rows.Close()
+	var out []ArticleHit
+	for rows.Next() {
+		var h ArticleHit
+		var r float64
+		if err := rows.Scan(&h.ArticleID, &r); err != nil {
+			return nil, fmt.Errorf("corpus: search articles: %w", err)
+		}
+		h.Score = -r
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("corpus: search articles: %w", err)
+	}
+	return out, nil
+}
+
+func titleWeight(q TextQuery) float64 {
+	if q.TitleWeight > 0 && !math.IsInf(q.TitleWeight, 0) {
+		return q.TitleWeight
+	}
+	return DefaultTitleWeight
+}
+
+func limit(q TextQuery) int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultTextLimit
+	case q.Limit > MaxTextLimit:
+		return MaxTextLimit
+	}
+	return q.Limit
+}
+
+// filterSQL returns the scope and date conditions on table alias t (which
+// has scope and published columns), starting with " AND", and their
+// arguments, the MATCH expression first.
+func filterSQL(q TextQuery, expr, t string) (string, []any) {
+	var b strings.Builder
+	args := []any{expr}
+	if len(q.Scopes) > 0 {
+		b.WriteString(" AND " + t + ".scope IN (" + placeholders(len(q.Scopes)) + ")")
+		for _, s := range q.Scopes {
+			args = append(args, s)
+		}
+	}
+	if !q.From.IsZero() {
+		b.WriteString(" AND " + t + ".published <> '' AND " + t + ".published >= ?")
+		args = append(args, formatDate(q.From))
+	}
+	if !q.To.IsZero() {
+		b.WriteString(" AND (" + t + ".published = '' OR " + t + ".published <= ?)")
+		args = append(args, formatDate(q.To))
+	}
+	return b.String(), args
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// stopWords are English function words left out of full-text queries: they
+// match most chunks, so OR-ing them in costs time and adds nothing to BM25.
+// "us" (the country), "may" (the month) and "new" are deliberately absent.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "the": true, "of": true, "in": true, "on": true, "at": true,
+	"to": true, "for": true, "from": true, "by": true, "with": true, "about": true,
+	"as": true, "into": true, "is": true, "are": true, "was": true, "were": true,
+	"be": true, "been": true, "being": true, "am": true, "do": true, "does": true,
+	"did": true, "has": true, "have": true, "had": true, "what": true, "which": true,
+	"who": true, "whom": true, "whose": true, "when": true, "where": true, "why": true,
+	"how": true, "that": true, "this": true, "these": true, "those": true, "it": true,
+	"its": true, "and": true, "or": true, "but": true, "if": true, "than": true,
+	"then": true, "there": true, "their": true, "they": true, "them": true, "he": true,
+	"she": true, "his": true, "her": true, "we": true, "you": true, "i": true,
+	"me": true, "my": true, "our": true, "your": true, "would": true, "could": true,
+	"should": true, "shall": true, "can": true, "will": true, "so": true, "any": true,
+	"some": true, "s": true, "t": true, "tell": true, "please": true,
+}
+
+// maxTermBytes drops "words" longer than any real word (pasted base64, a URL
+// without separators); they cannot match and only cost parsing.
+const maxTermBytes = 120
+
+// MatchExpression turns free text into a safe FTS5 MATCH expression: the
+// text is cut into words (runs of letters, digits and combining marks; all
+// FTS5 syntax such as quotes, NEAR, *, -, ^, column filters and parentheses
+// is treated as separators or as plain words), lower-cased, de-duplicated,
+// common English function words dropped (unless nothing else is left),
+// capped at MaxQueryTerms, each quoted, and OR-ed. It returns "" when the
+// text has no word at all.
+func MatchExpression(text string) string {
+	var terms, stops []string
+	seen := map[string]bool{}
+	for _, w := range words(text) {
+		if len(w) > maxTermBytes || seen[w] {
+			continue
+		}
+		seen[w] = true
+		if stopWords[w] {
+			stops = append(stops, w)
+			continue
+		}
+		if len(terms) < MaxQueryTerms {
+			terms = append(terms, w)
+		}
+	}
+	if len(terms) == 0 {
+		terms = stops
+		if len(terms) > MaxQueryTerms {
+			terms = terms[:MaxQueryTerms]
+		}
+	}
+	if len(terms) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for i, t := range terms {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		// Words hold no '"' (only letters, digits, marks), so quoting is
+		// enough to make each a literal string for FTS5.
+		b.WriteByte('"')
+		b.WriteString(t)
+		b.WriteByte('"')
+	}
+	return b.String()
+}
+
+// words splits text into lower-case words: maximal runs of letters, digits
+// and marks. Invalid UTF-8 separates words.
+func words(text string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(text); {
+		var r rune
+		n := 1
+		if i < len(text) {
+			r, n = utf8.DecodeRuneInString(text[i:])
+		}
+		if i < len(text) && isWordRune(r) && r != utf8.RuneError {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			out = append(out, strings.ToLower(text[start:i]))
+			start = -1
+		}
+		i += n
+	}
+	return out
+}
