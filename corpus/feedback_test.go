@@ -1,0 +1,126 @@
+package corpus
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestAnswersAndFeedback(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	lib := libOpen(t, dir)
+	at := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+
+	// Nothing stored yet: lookups find nothing rather than failing.
+	if _, err := lib.Answer(ctx, "none"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Answer on a fresh library = %v, want ErrNotFound", err)
+	}
+	if votes, err := lib.Feedback(ctx, ""); err != nil || len(votes) != 0 {
+		t.Fatalf("Feedback on a fresh library = %v, %v", votes, err)
+	}
+
+	rec := AnswerRecord{ID: "a1", GuildID: "g1", UserID: "u1", Question: "who met? 'quote\" --",
+		Answer: "They met [1].", Sources: `[{"N":1}]`, Time: at}
+	if err := lib.SaveAnswer(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.SaveAnswer(ctx, AnswerRecord{}); err == nil {
+		t.Error("SaveAnswer without an id succeeded")
+	}
+	got, err := lib.Answer(ctx, "a1")
+	if err != nil || got != rec {
+		t.Fatalf("Answer(a1) = %+v, %v; want %+v", got, err, rec)
+	}
+
+	vote := Feedback{AnswerID: "a1", UserID: "u2", GuildID: "g1", Vote: -1, Question: rec.Question, Answer: rec.Answer, Sources: rec.Sources, Time: at}
+	if first, err := lib.SaveFeedback(ctx, vote); err != nil || !first {
+		t.Fatalf("first vote: %v %v", first, err)
+	}
+	vote.Vote = 1
+	if first, err := lib.SaveFeedback(ctx, vote); err != nil || first {
+		t.Fatalf("second vote by the same user: first=%v err=%v, want false, nil", first, err)
+	}
+	for name, bad := range map[string]Feedback{
+		"vote 0":    {AnswerID: "a1", UserID: "u3", Vote: 0},
+		"vote 2":    {AnswerID: "a1", UserID: "u3", Vote: 2},
+		"no user":   {AnswerID: "a1", Vote: 1},
+		"no answer": {UserID: "u3", Vote: 1},
+	} {
+		if _, err := lib.SaveFeedback(ctx, bad); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	votes, err := lib.Feedback(ctx, "g1")
+	if err != nil || len(votes) != 1 || votes[0].Vote != -1 || votes[0].Question != rec.Question || !votes[0].Time.Equal(at) {
+		t.Fatalf("Feedback(g1) = %+v, %v; want the first vote only", votes, err)
+	}
+	if votes, _ := lib.Feedback(ctx, "g2"); len(votes) != 0 {
+		t.Errorf("Feedback(g2) = %+v, want none", votes)
+	}
+
+	// Both survive closing and reopening the library.
+	if err := lib.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lib = libOpen(t, dir)
+	if got, err := lib.Answer(ctx, "a1"); err != nil || got.Answer != rec.Answer {
+		t.Errorf("after reopening: %+v, %v", got, err)
+	}
+	if votes, _ := lib.Feedback(ctx, ""); len(votes) != 1 {
+		t.Errorf("after reopening: %d votes", len(votes))
+	}
+
+	// Pruning drops old answers and keeps the votes.
+	if err := lib.SaveAnswer(ctx, AnswerRecord{ID: "a2", Time: at.Add(48 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := lib.PruneAnswers(ctx, at.Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("PruneAnswers = %d, %v; want 1", n, err)
+	}
+	if _, err := lib.Answer(ctx, "a1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("pruned answer still found: %v", err)
+	}
+	if _, err := lib.Answer(ctx, "a2"); err != nil {
+		t.Errorf("newer answer pruned: %v", err)
+	}
+	if votes, _ := lib.Feedback(ctx, ""); len(votes) != 1 {
+		t.Errorf("pruning dropped votes")
+	}
+}
+
+func TestConcurrentVotesCountOnce(t *testing.T) {
+	ctx := context.Background()
+	lib := libOpen(t, t.TempDir())
+	var wg sync.WaitGroup
+	firsts := make(chan bool, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first, err := lib.SaveFeedback(ctx, Feedback{AnswerID: "a", UserID: "u", Vote: 1, Time: time.Now()})
+			if err != nil {
+				t.Errorf("SaveFeedback: %v", err)
+			}
+			firsts <- first
+		}()
+	}
+	wg.Wait()
+	close(firsts)
+	n := 0
+	for f := range firsts {
+		if f {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d votes counted as first, want 1", n)
+	}
+	if votes, _ := lib.Feedback(ctx, ""); len(votes) != 1 || !strings.EqualFold(votes[0].UserID, "u") {
+		t.Errorf("stored votes = %+v", votes)
+	}
+}
