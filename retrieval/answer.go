@@ -1,0 +1,473 @@
+package retrieval
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/template"
+	"time"
+	"unicode/utf8"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// ErrEmptyQuestion is returned by Answer for an empty or whitespace-only
+// question. It is the same error as Search's ErrEmptyQuery.
+var ErrEmptyQuestion = ErrEmptyQuery
+
+// Notes shown with an answer (Answer.Note). They are one line each and may
+// be joined.
+const (
+	NoteLLMUnavailable = "The language model was unavailable; showing quoted sentences instead."
+	NoteUncited        = "Warning: this generated answer cites none of the articles, so it could not be checked against them."
+	NoteTruncated      = "The answer was cut short at the length limit."
+)
+
+// maxExcerptBytes bounds Source.Excerpt.
+const maxExcerptBytes = 400
+
+// answerDateLayout is how dates are written in answers and prompts.
+const answerDateLayout = "2 Jan 2006"
+
+//go:embed prompts/answer.tmpl prompts/rewrite.tmpl
+var promptFS embed.FS
+
+var (
+	answerTmpl  = template.Must(template.ParseFS(promptFS, "prompts/answer.tmpl"))
+	rewriteTmpl = template.Must(template.ParseFS(promptFS, "prompts/rewrite.tmpl"))
+)
+
+// errBadRewrite: the model's rewrite was not a usable query.
+var errBadRewrite = errors.New("the rewritten query was empty or malformed")
+
+// Answer answers req from the corpus. It rewrites a follow-up into a
+// standalone query (see standaloneQuery), searches, and:
+//   - when no passage is relevant (Engine.Relevant), makes no model call and
+//     returns ModeNone with an honest "not covered" text;
+//   - with a language model (Config.LLM), streams a generated answer,
+//     passing each new piece of text to onDelta (may be nil) as it arrives,
+//     with its citations already checked and renumbered: the pieces add up
+//     to the returned Answer's Text (an invented [9] never shows, a
+//     citation is held back until its bracket closes). If generation then
+//     fails, the returned extractive answer replaces what was streamed;
+//   - without one, or when generation fails or is cut off, quotes the best
+//     sentences (Extract), with NoteLLMUnavailable in the latter case.
+//
+// In every mode each [n] in Text names an entry of Sources and every entry
+// is cited; Note says how recent the newest source is. An empty question is
+// ErrEmptyQuestion; a question of punctuation only is answered ModeNone; a
+// very long one is searched by its start. When ctx ends, Answer stops at
+// once (the model call included) and returns ctx's error.
+func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) (Answer, error) {
+	question := strings.TrimSpace(req.Question)
+	if question == "" {
+		return Answer{}, ErrEmptyQuestion
+	}
+	asOf := req.AsOf
+	if asOf.IsZero() {
+		asOf = e.cfg.Now()
+	}
+	asOf = asOf.UTC()
+	ans := Answer{Question: question, AsOf: time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)}
+	if !hasWord(question) {
+		return notCovered(ans), nil
+	}
+	question = clipQuery(question)
+
+	query := clipQuery(e.standaloneQuery(ctx, question, req.History))
+	if err := ctx.Err(); err != nil {
+		return Answer{}, err
+	}
+	found, err := e.Search(ctx, Query{Text: query, Scope: req.Scope, AsOf: asOf})
+	if err != nil {
+		return Answer{}, err
+	}
+	var passages []Passage
+	for _, p := range found {
+		if e.Relevant(p) {
+			passages = append(passages, p)
+		}
+	}
+	if len(passages) == 0 {
+		return notCovered(ans), nil
+	}
+
+	var notes []string
+	if llm := e.cfg.LLM; llm != nil {
+		var stream *deltaFilter
+		if onDelta != nil {
+			stream = &deltaFilter{n: len(passages), out: onDelta}
+			onDelta = stream.write
+		}
+		gen, err := e.generate(ctx, llm, question, req.History, ans.AsOf, passages, onDelta)
+		switch {
+		case err == nil:
+			ans.Mode = ModeLLM
+			ans.Usage = gen.Usage
+			if gen.Finish == openai.FinishReasonLength {
+				notes = append(notes, NoteTruncated)
+			}
+			finish(&ans, gen.Text, passages)
+			if stream != nil {
+				stream.end(ans.Text)
+			}
+			if len(ans.Sources) == 0 {
+				ans.Uncited = true
+				notes = append(notes, NoteUncited)
+			}
+			ans.Note = joinNotes(append(notes, newestNote(ans))...)
+			return ans, nil
+		case ctx.Err() != nil:
+			return Answer{}, ctx.Err()
+		}
+		e.cfg.Logger.Warn("language model failed; answering with quoted sentences", "error", err)
+		notes = append(notes, NoteLLMUnavailable)
+		ans.Usage = gen.Usage
+	}
+
+	ex := Extract(query, passages, DefaultExtractChars)
+	if ex.Text == "" {
+		ans = notCovered(ans)
+		ans.Note = joinNotes(append(notes, ans.Note)...)
+		return ans, nil
+	}
+	ans.Mode = ModeExtractive
+	finish(&ans, ex.Text, passages)
+	if len(ans.Sources) == 0 {
+		// Extract always cites; this guards the invariant all the same.
+		ans = notCovered(ans)
+		ans.Note = joinNotes(append(notes, ans.Note)...)
+		return ans, nil
+	}
+	ans.Note = joinNotes(append(notes, newestNote(ans))...)
+	return ans, nil
+}
+
+// generate builds the prompt and streams the model's answer.
+func (e *Engine) generate(ctx context.Context, llm *LLM, question string, history []Turn, asOf time.Time,
+	passages []Passage, onDelta func(string)) (generation, error) {
+	sys, user, err := renderPrompt(answerTmpl, answerPromptData(question, history, asOf, passages))
+	if err != nil {
+		return generation{}, err
+	}
+	gen, err := llm.stream(ctx, []openai.ChatCompletionMessage{
+		{Role: openai.ChatMessageRoleSystem, Content: sys},
+		{Role: openai.ChatMessageRoleUser, Content: user},
+	}, onDelta)
+	if err != nil {
+		return gen, err
+	}
+	if k := thinkEnd(gen.Text); k < 0 {
+		gen.Text = "" // all thinking, no answer
+	} else {
+		gen.Text = gen.Text[k:]
+	}
+	switch gen.Finish {
+	case openai.FinishReasonContentFilter:
+		return gen, fmt.Errorf("%w: the answer was withheld by the provider's content filter", ErrLLMUnavailable)
+	}
+	if strings.TrimSpace(gen.Text) == "" {
+		return gen, fmt.Errorf("%w: the model returned an empty answer", ErrLLMUnavailable)
+	}
+	return gen, nil
+}
+
+// deltaFilter passes a streamed answer on with its citations checked as
+// CheckCitations would check the whole text: what it has emitted is always
+// a prefix of the final text. It holds back a possible citation until its
+// bracket closes (or is clearly not a citation), and trailing whitespace
+// until more text follows (a removed citation takes the space before it).
+type deltaFilter struct {
+	n       int             // sources in the prompt
+	out     func(string)    // the caller's onDelta
+	raw     strings.Builder // everything the model sent
+	checked string          // CheckCitations of the safe prefix of raw
+	sent    string          // what out has been given, in total
+	pending bool            // raw ends inside a possible citation
+	started bool            // any leading thinking block is over
+	start   int             // where the answer starts in raw
+}
+
+// maxPendingCitation is how far back an unclosed bracket still holds text
+// back: citation groups are short.
+const maxPendingCitation = 64
+
+// citationBrackets are the characters that can start or end a group.
+const citationBrackets = "[]［］【】"
+
+func (f *deltaFilter) write(delta string) {
+	f.raw.WriteString(delta)
+	all := f.raw.String()
+	if !f.started {
+		// Nothing shows while a leading thinking block is open.
+		k := thinkEnd(all)
+		if k < 0 {
+			return
+		}
+		f.start, f.started, f.pending = k, true, true
+	}
+	if f.pending || strings.ContainsAny(delta, citationBrackets) {
+		// Re-check the whole safe prefix: a group may renumber or vanish.
+		raw := all[f.start:]
+		cut := len(raw)
+		if i := strings.LastIndexAny(raw, "[［【"); i >= 0 && len(raw)-i <= maxPendingCitation &&
+			!strings.ContainsAny(raw[i:], "]］】") {
+			cut = i
+		}
+		// Also re-check after a group that ends the text: whether the space
+		// before a removed group stays depends on what comes next.
+		f.pending = cut < len(raw) || strings.HasSuffix(raw, "]") ||
+			strings.HasSuffix(raw, "］") || strings.HasSuffix(raw, "】")
+		f.checked, _ = CheckCitations(raw[:cut], f.n)
+	} else {
+		// Plain text after a settled prefix checks to itself.
+		f.checked += delta
+	}
+	f.emit(f.checked, false)
+}
+
+// thinkEnd returns where the answer starts in raw: after a leading
+// <think>…</think> block, which some local reasoning models (served by
+// Ollama or vLLM without a reasoning parser) put in the content; 0 without
+// one; -1 while such a block is (or may yet be) open.
+func thinkEnd(raw string) int {
+	const open, closing = "<think>", "</think>"
+	t := strings.TrimLeft(raw, " \t\r\n")
+	if !strings.HasPrefix(t, open) {
+		if strings.HasPrefix(open, t) && len(t) < len(open) {
+			return -1
+		}
+		return 0
+	}
+	i := strings.Index(t, closing)
+	if i < 0 {
+		return -1
+	}
+	return len(raw) - len(t) + i + len(closing)
+}
+
+// emit sends whatever of text (trimmed, as the final text is) extends
+// what was sent before. Should a re-check ever change text already sent
+// (it cannot for well-formed citations), it sends nothing more and leaves
+// the final Answer to set things right.
+func (f *deltaFilter) emit(text string, final bool) {
+	body := strings.TrimSpace(text)
+	if !final {
+		// An opening bracket left over in the checked text may yet close
+		// into a group ("[" + removed groups + "1]"): hold it back too.
+		if i := strings.LastIndexAny(body, "[［【"); i >= 0 && len(body)-i <= maxPendingCitation &&
+			!strings.ContainsAny(body[i:], "]］】") {
+			body = strings.TrimSpace(body[:i])
+		}
+	}
+	if len(body) <= len(f.sent) || !strings.HasPrefix(body, f.sent) {
+		return
+	}
+	f.out(body[len(f.sent):])
+	f.sent = body
+}
+
+// end sends the rest of the final text, if it extends what was sent.
+func (f *deltaFilter) end(final string) { f.emit(final, true) }
+
+// finish checks text's citations against passages and fills ans.Text and
+// ans.Sources: exactly the cited passages, renumbered by first use.
+func finish(ans *Answer, text string, passages []Passage) {
+	text, order := CheckCitations(text, len(passages))
+	ans.Text = strings.TrimSpace(text)
+	ans.Sources = make([]Source, 0, len(order))
+	for i, n := range order {
+		p := passages[n-1]
+		ans.Sources = append(ans.Sources, Source{
+			N: i + 1, ArticleID: p.ArticleID, ChunkID: p.ChunkID, Title: p.Title, Source: p.Source,
+			URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text),
+		})
+	}
+}
+
+// notCovered turns ans into the honest "not covered" answer.
+func notCovered(ans Answer) Answer {
+	ans.Mode = ModeNone
+	ans.Text = "The articles here don't cover that (as of " + ans.AsOf.Format(answerDateLayout) + ")."
+	ans.Sources = nil
+	ans.Note = ""
+	ans.Uncited = false
+	return ans
+}
+
+// newestNote says how recent the answer's newest source is, relative to
+// the as-of date: "Newest source: 27 Jul 2025 (1 day before 28 Jul 2025)."
+func newestNote(ans Answer) string {
+	var newest time.Time
+	for _, s := range ans.Sources {
+		if s.Published.After(newest) {
+			newest = s.Published
+		}
+	}
+	if newest.IsZero() {
+		return ""
+	}
+	n := newest.UTC()
+	day := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+	days := int(ans.AsOf.Sub(day).Hours() / 24)
+	switch {
+	case days <= 0:
+		return "Newest source: " + day.Format(answerDateLayout) + " (the as-of date)."
+	case days == 1:
+		return "Newest source: " + day.Format(answerDateLayout) + " (1 day before " + ans.AsOf.Format(answerDateLayout) + ")."
+	}
+	return fmt.Sprintf("Newest source: %s (%d days before %s).", day.Format(answerDateLayout), days, ans.AsOf.Format(answerDateLayout))
+}
+
+// joinNotes joins the non-empty notes with a space.
+func joinNotes(notes ...string) string {
+	var out []string
+	for _, n := range notes {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// excerpt is the start of a passage, cut at a word boundary.
+func excerpt(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if len(text) <= maxExcerptBytes {
+		return text
+	}
+	cut := maxExcerptBytes
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	if sp := strings.LastIndexByte(text[:cut], ' '); sp > maxExcerptBytes/2 {
+		cut = sp
+	}
+	return strings.TrimRight(text[:cut], " ,;:") + "…"
+}
+
+// promptSource is one numbered source in the answer prompt.
+type promptSource struct {
+	N                         int
+	Outlet, Date, Title, Text string
+}
+
+// promptTurn is one earlier exchange in a prompt.
+type promptTurn struct{ Question, Answer string }
+
+// answerData fills prompts/answer.tmpl.
+type answerData struct {
+	Today    string
+	Question string
+	History  []promptTurn
+	Sources  []promptSource
+}
+
+// rewriteData fills prompts/rewrite.tmpl.
+type rewriteData struct {
+	Question string
+	History  []promptTurn
+}
+
+// answerPromptData prepares the prompt's values, every one neutralised.
+func answerPromptData(question string, history []Turn, asOf time.Time, passages []Passage) answerData {
+	d := answerData{
+		Today:    asOf.Format("Monday, 2 January 2006"),
+		Question: neutralize(question),
+		History:  promptHistory(history),
+	}
+	for i, p := range passages {
+		date := "unknown"
+		if !p.Published.IsZero() {
+			date = p.Published.UTC().Format(answerDateLayout)
+		}
+		d.Sources = append(d.Sources, promptSource{
+			N: i + 1, Outlet: neutralize(outletOf(p)), Date: date,
+			Title: neutralize(oneLineText(p.Title)), Text: neutralize(strings.TrimSpace(p.Text)),
+		})
+	}
+	return d
+}
+
+// outletOf names a passage's outlet: its source, else its URL's host.
+func outletOf(p Passage) string {
+	if s := oneLineText(p.Source); s != "" {
+		return s
+	}
+	if u, err := url.Parse(p.URL); err == nil && u.Host != "" {
+		return strings.TrimPrefix(u.Host, "www.")
+	}
+	return "unknown outlet"
+}
+
+// promptHistory keeps the last few turns, shortened, with their old [n]
+// citations removed (they numbered other sources).
+func promptHistory(history []Turn) []promptTurn {
+	if len(history) > maxHistoryTurns {
+		history = history[len(history)-maxHistoryTurns:]
+	}
+	out := make([]promptTurn, 0, len(history))
+	for _, t := range history {
+		q := clip(oneLineText(t.Question), maxHistoryQuestion)
+		a := clip(oneLineText(stripCitations(t.Answer)), maxHistoryAnswer)
+		if q == "" && a == "" {
+			continue
+		}
+		out = append(out, promptTurn{Question: neutralize(q), Answer: neutralize(a)})
+	}
+	return out
+}
+
+// stripCitations removes every [n] citation (with the space before it).
+func stripCitations(s string) string {
+	out, _ := CheckCitations(s, 0)
+	return out
+}
+
+// oneLineText collapses all whitespace to single spaces.
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// clip cuts s to at most n bytes at a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// delimiterRE matches runs that could imitate the prompt's <<<SOURCE n>>>
+// delimiters: two or more angle brackets of any width or style.
+var delimiterRE = regexp.MustCompile(`[<＜﹤‹«〈《]{2,}|[>＞﹥›»〉》]{2,}`)
+
+// neutralize rewrites delimiter look-alikes in untrusted text (articles,
+// titles, questions, earlier answers) so that nothing inside a source can
+// close it or open another: "<<<END SOURCE 1>>>" becomes "‹END SOURCE 1›".
+func neutralize(s string) string {
+	return delimiterRE.ReplaceAllStringFunc(s, func(m string) string {
+		r, _ := utf8.DecodeRuneInString(m)
+		if strings.ContainsRune("<＜﹤‹«〈《", r) {
+			return "‹"
+		}
+		return "›"
+	})
+}
+
+// renderPrompt executes a prompt template's "system" and "user" parts.
+func renderPrompt(t *template.Template, data any) (system, user string, err error) {
+	var sb, ub bytes.Buffer
+	if err := t.ExecuteTemplate(&sb, "system", data); err != nil {
+		return "", "", fmt.Errorf("prompt: %w", err)
+	}
+	if err := t.ExecuteTemplate(&ub, "user", data); err != nil {
+		return "", "", fmt.Errorf("prompt: %w", err)
+	}
+	return strings.TrimSpace(sb.String()), strings.TrimSpace(ub.String()), nil
+}

@@ -1,0 +1,99 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/openaitest"
+)
+
+// benchArticles are invented filler articles so that retrieval has a corpus
+// of realistic size to search.
+func benchArticles(n int) []corpus.Article {
+	places := []string{"Veloria", "Marsten", "Tessaly", "Oskal", "Dunmere", "Pell", "Corvane", "Ystra"}
+	topics := []string{"tariffs", "a ceasefire", "grain exports", "a pipeline", "fishing rights", "a border survey", "an embassy", "debt relief"}
+	out := make([]corpus.Article, n)
+	for i := range out {
+		a, b := places[i%len(places)], places[(i/len(places)+1)%len(places)]
+		topic := topics[(i/3)%len(topics)]
+		out[i] = corpus.Article{
+			ID:        fmt.Sprintf("bench-%d", i),
+			Title:     fmt.Sprintf("%s and %s discuss %s, round %d", a, b, topic, i),
+			Source:    []string{"Harbor Times", "Northern Ledger", "Field Report"}[i%3],
+			Published: date("2025-01-01").AddDate(0, 0, i%200),
+			Body: fmt.Sprintf("Officials from %s met counterparts from %s to discuss %s on day %d. "+
+				"The delegation from %s proposed a joint committee. Negotiators said round %d ended without a deal. "+
+				"Observers expect talks on %s to resume next month in %s.", a, b, topic, i, a, i, topic, b),
+		}
+	}
+	return out
+}
+
+// BenchmarkAnswerFirstToken measures the latency that retrieval and prompt
+// building add before the first token of a generated answer, against the
+// fake server answering with no delay. Reported as ms-to-first-token.
+func BenchmarkAnswerFirstToken(b *testing.B) {
+	srv := openaitest.New(b)
+	srv.SetReply("Varga wants written guarantees [1].")
+	llm, err := NewLLM(LLMConfig{BaseURL: srv.URL(), Logger: quietLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(llm.Close)
+	e := newAnswerEngine(b, llm)
+	if err := e.AddMany(context.Background(), benchArticles(1000), nil); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	req := Request{Question: "What guarantees does the Marsten foreign minister demand?"}
+	var first time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		start := time.Now()
+		got := false
+		a, err := e.Answer(ctx, req, func(string) {
+			if !got {
+				got = true
+				first += time.Since(start)
+			}
+		})
+		if err != nil || a.Mode != ModeLLM || !got {
+			b.Fatalf("answer %+v, %v", a, err)
+		}
+	}
+	b.ReportMetric(float64(first.Microseconds())/1000/float64(b.N), "ms-to-first-token")
+}
+
+// BenchmarkOpenAIEmbedder1000 embeds 1,000 passages through the fake API
+// and reports the requests it took.
+func BenchmarkOpenAIEmbedder1000(b *testing.B) {
+	srv := openaitest.New(b)
+	emb, err := NewOpenAIEmbedder(context.Background(), OpenAIEmbedderConfig{BaseURL: srv.URL(), Logger: quietLogger()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(emb.Close)
+	in := texts(1000)
+	start := len(srv.EmbeddingRequests())
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := emb.Embed(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reqs := len(srv.EmbeddingRequests()) - start
+	b.ReportMetric(float64(reqs)/float64(b.N), "requests/1000-chunks")
+}
+
+// BenchmarkCheckCitations measures the citation check on a typical answer.
+func BenchmarkCheckCitations(b *testing.B) {
+	text := "Marsten wants written guarantees [2]. The crossings reopen for freight first [1, 3]. " +
+		"Nobody objected [9]. Both sides spoke [1-3]. Veloria called the demand premature [4]."
+	for b.Loop() {
+		CheckCitations(text, 5)
+	}
+}

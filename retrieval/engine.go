@@ -1,0 +1,337 @@
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// Engine searches and answers over a corpus library. It owns the in-memory
+// vector index and keeps it in step with the library: every Add and Remove
+// writes the library first and then the index, under one lock that searches
+// share, so a search sees an article either completely or not at all, and a
+// removed or updated article's old passages are gone from the very next
+// search. Safe for concurrent use.
+type Engine struct {
+	lib *corpus.Library
+	cfg Config
+	emb Embedder
+
+	// mu serialises writes (library + index) and is held shared by
+	// searches. Embedding happens outside it, so a slow embedder never
+	// blocks searches.
+	mu sync.RWMutex
+	ix *vectorIndex
+}
+
+// New checks that cfg's embedder made the library's vectors (or records it
+// for an empty library) and builds the in-memory index from the stored
+// vectors, without re-embedding anything.
+func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) {
+	if lib == nil {
+		return nil, errors.New("retrieval: nil library")
+	}
+	cfg = cfg.withDefaults()
+	emb := cfg.Embedder
+	if emb.Dim() <= 0 {
+		return nil, fmt.Errorf("retrieval: embedder %q reports dimension %d", emb.Name(), emb.Dim())
+	}
+	info := corpus.EmbedderInfo{Name: emb.Name(), Dim: emb.Dim()}
+	if err := lib.CheckEmbedder(ctx, info); err != nil {
+		// The library's message names both embedders and says how to
+		// re-index.
+		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
+	}
+	e := &Engine{lib: lib, cfg: cfg, emb: emb, ix: newVectorIndex(emb.Dim())}
+	start := time.Now()
+	if err := e.fill(ctx); err != nil {
+		return nil, err
+	}
+	cfg.Logger.Debug("vector index built", "articles", len(e.ix.articles), "chunks", len(e.ix.chunks),
+		"took", time.Since(start).Round(time.Millisecond))
+	return e, nil
+}
+
+// fill loads every article summary and every stored chunk vector into the
+// index.
+func (e *Engine) fill(ctx context.Context) error {
+	sums, err := e.lib.List(ctx)
+	if err != nil {
+		return fmt.Errorf("retrieval: list articles: %w", err)
+	}
+	for _, s := range sums {
+		e.ix.addArticle(s.ID, &articleInfo{
+			Scope: s.Scope, Title: s.Title, Source: s.Source, URL: s.URL,
+			Published: s.Published, day: dayOf(s.Published), textDoc: -1,
+		})
+	}
+	// Reading and decoding the stored chunks (SQLite) and indexing them
+	// (chromem-go, BM25 terms) take about as long as each other, so they
+	// run as a two-stage pipeline: this goroutine reads, another indexes,
+	// in order. At 100k chunks this nearly halves start-up.
+	const batchSize = 256
+	batches := make(chan []corpus.StoredChunk, 4)
+	indexed := make(chan error, 1)
+	var failed atomic.Bool
+	go func() {
+		var err error
+		for b := range batches {
+			for _, c := range b {
+				if err != nil {
+					break
+				}
+				err = e.ix.addStoredChunk(ctx, c)
+			}
+			if err != nil {
+				failed.Store(true) // keep draining so the reader never blocks
+			}
+		}
+		indexed <- err
+	}()
+	batch := make([]corpus.StoredChunk, 0, batchSize)
+	err = e.lib.Chunks(ctx, func(c corpus.StoredChunk) error {
+		if failed.Load() {
+			return errIndexStopped
+		}
+		batch = append(batch, c)
+		if len(batch) == batchSize {
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			batch = make([]corpus.StoredChunk, 0, batchSize)
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	if ierr := <-indexed; ierr != nil {
+		return fmt.Errorf("retrieval: index stored vectors: %w", ierr)
+	}
+	if err != nil {
+		return fmt.Errorf("retrieval: load stored vectors: %w", err)
+	}
+	e.ix.flushPending()
+	return nil
+}
+
+// errIndexStopped stops reading stored chunks once indexing has failed;
+// the indexing error is the one reported.
+var errIndexStopped = errors.New("indexing stopped")
+
+// Library returns the library the engine reads and writes.
+func (e *Engine) Library() *corpus.Library { return e.lib }
+
+// Embedder returns the embedder in use.
+func (e *Engine) Embedder() Embedder { return e.emb }
+
+// Config returns the engine's configuration with defaults filled in.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Add normalises, validates and stores one article, and indexes it. An
+// article whose id already exists with the same content is left alone
+// (Unchanged, nothing embedded); with different content it is replaced
+// (Updated: its old passages are gone from search at once). The returned
+// article is the normalised one, with its id.
+func (e *Engine) Add(ctx context.Context, a corpus.Article) (corpus.Article, corpus.PutStatus, error) {
+	p := e.prepare(ctx, a)
+	if p.err != nil {
+		return p.article, 0, p.err
+	}
+	st, err := e.write(ctx, p)
+	return p.article, st, err
+}
+
+// prepared is an article made ready for writing: normalised, validated,
+// split and embedded (unless unchanged).
+type prepared struct {
+	article   corpus.Article
+	unchanged bool
+	chunks    []corpus.Chunk
+	vectors   [][]float32
+	err       error
+}
+
+// prepare does all the per-article work that needs no lock: normalise,
+// validate, derive the id, skip unchanged content, split and embed.
+func (e *Engine) prepare(ctx context.Context, a corpus.Article) prepared {
+	a.Normalize()
+	if err := corpus.Validate(a, e.cfg.MaxBodyBytes); err != nil {
+		return prepared{article: a, err: err}
+	}
+	if a.ID == "" {
+		a.ID = corpus.ID(a)
+	}
+	old, found, err := e.lib.ContentHash(ctx, a.ID)
+	if err != nil {
+		return prepared{article: a, err: fmt.Errorf("article %s: %w", a.ID, err)}
+	}
+	if found && old == corpus.Hash(a) {
+		return prepared{article: a, unchanged: true}
+	}
+	chunks := corpus.Split(a, corpus.SplitOptions{})
+	vecs, err := e.emb.Embed(ctx, passageTexts(a, chunks))
+	if err != nil {
+		return prepared{article: a, err: fmt.Errorf("article %s: embed: %w", a.ID, err)}
+	}
+	if len(vecs) != len(chunks) {
+		return prepared{article: a, err: fmt.Errorf("article %s: embedder returned %d vectors for %d passages", a.ID, len(vecs), len(chunks))}
+	}
+	return prepared{article: a, chunks: chunks, vectors: vecs}
+}
+
+// passageTexts is what gets embedded for each chunk: the article's title
+// and the passage. A passage often refers to its subject only as "he" or
+// "the agreement"; the title says who and what.
+func passageTexts(a corpus.Article, chunks []corpus.Chunk) []string {
+	texts := make([]string, len(chunks))
+	for i, c := range chunks {
+		texts[i] = a.Title + "\n\n" + c.Text
+	}
+	return texts
+}
+
+// write stores a prepared article in the library and the index, under the
+// write lock.
+func (e *Engine) write(ctx context.Context, p prepared) (corpus.PutStatus, error) {
+	if p.unchanged {
+		return corpus.Unchanged, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, err := e.lib.Put(ctx, p.article, p.chunks, p.vectors)
+	if err != nil {
+		return 0, fmt.Errorf("store article %s: %w", p.article.ID, err)
+	}
+	if st == corpus.Unchanged {
+		return st, nil
+	}
+	if err := e.ix.put(ctx, p.article, p.chunks, p.vectors); err != nil {
+		// The library has the article but the index does not: searches
+		// would miss it until the next start. Say so loudly.
+		e.cfg.Logger.Error("article stored but not indexed; restart to rebuild the index", "id", p.article.ID, "err", err)
+		return st, err
+	}
+	return st, nil
+}
+
+// AddMany adds articles as fast as the machine allows: normalising,
+// validating, splitting and embedding run on a bounded pool of workers
+// (Config.IngestWorkers) while one writer stores them in input order, one
+// library transaction per article. progress, if not nil, is called from the
+// calling goroutine once per article, in input order, with the normalised
+// article, what happened and any error of that article (a rejected or
+// failed article does not stop the others). AddMany returns an error only
+// when ctx is done; articles written before that stay written.
+func (e *Engine) AddMany(ctx context.Context, articles []corpus.Article, progress func(i int, a corpus.Article, st corpus.PutStatus, err error)) error {
+	if len(articles) == 0 {
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	workers := min(e.cfg.IngestWorkers, len(articles))
+	// window bounds how far preparation may run ahead of the writer, and
+	// so how many embedded articles wait in memory.
+	window := workers * 4
+	slots := make(chan struct{}, window)
+	jobs := make(chan int)
+	results := make([]chan prepared, len(articles))
+	for i := range results {
+		results[i] = make(chan prepared, 1)
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // feeder
+		defer wg.Done()
+		defer close(jobs)
+		for i := range articles {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] <- e.prepare(ctx, articles[i])
+			}
+		}()
+	}
+	// Stop the pool and wait for it on every return path, so that no
+	// goroutine outlives the call.
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	for i := range articles {
+		var p prepared
+		select {
+		case p = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-slots
+		st, err := corpus.PutStatus(0), p.err
+		if err == nil {
+			st, err = e.write(ctx, p)
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if progress != nil {
+			progress(i, p.article, st, err)
+		}
+	}
+	return nil
+}
+
+// Remove deletes an article of the given scope ("" = shared) from the
+// library and the index. corpus.ErrNotFound if there is no such article in
+// that scope.
+func (e *Engine) Remove(ctx context.Context, scope, id string) error {
+	scope = normalizeScope(scope)
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return fmt.Errorf("remove: empty article id: %w", corpus.ErrNotFound)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.lib.Remove(ctx, scope, id); err != nil {
+		return err
+	}
+	if err := e.ix.remove(ctx, id); err != nil {
+		e.cfg.Logger.Error("article removed from the library but not from the index; restart to rebuild the index", "id", id, "err", err)
+		return err
+	}
+	return nil
+}
+
+// normalizeScope maps "" to the shared scope.
+func normalizeScope(scope string) string {
+	scope = strings.TrimSpace(scope)
+	if scope == "" {
+		return corpus.SharedScope
+	}
+	return scope
+}

@@ -1,0 +1,476 @@
+package retrieval
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// EvalQuestion is one question of an evaluation set (the JSON Lines format
+// of the shared eval files; unknown fields are ignored).
+type EvalQuestion struct {
+	ID           string   `json:"id"`
+	Question     string   `json:"question"`
+	Answers      []string `json:"answers"`
+	EvidenceIDs  []string `json:"evidence_ids"`
+	QuestionDate string   `json:"question_date"` // YYYY-MM-DD: the question is asked as of this date
+	EvidenceType string   `json:"evidence_type"` // "gold_link" marks hand-linked evidence
+}
+
+// GoldLink reports whether the question's evidence was linked by hand.
+func (q EvalQuestion) GoldLink() bool { return q.EvidenceType == "gold_link" }
+
+// maxQuestionLine bounds one line of a questions file.
+const maxQuestionLine = 1 << 20
+
+// LoadQuestions reads a JSON Lines file of EvalQuestion. Blank lines are
+// skipped; a malformed line, a question without text, without evidence or
+// with a bad date is an error naming its line.
+func LoadQuestions(path string) ([]EvalQuestion, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("questions: %w", err)
+	}
+	defer f.Close()
+	qs, err := ReadQuestions(f)
+	if err != nil {
+		return nil, fmt.Errorf("questions %s: %w", path, err)
+	}
+	return qs, nil
+}
+
+// ReadQuestions is LoadQuestions over a reader.
+func ReadQuestions(r io.Reader) ([]EvalQuestion, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), maxQuestionLine)
+	var qs []EvalQuestion
+	line := 0
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		if len(strings.TrimSpace(string(b))) == 0 {
+			continue
+		}
+		var q EvalQuestion
+		if err := json.Unmarshal(b, &q); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		switch {
+		case strings.TrimSpace(q.Question) == "":
+			return nil, fmt.Errorf("line %d: question has no text", line)
+		case len(q.EvidenceIDs) == 0:
+			return nil, fmt.Errorf("line %d: question has no evidence_ids", line)
+		}
+		if _, err := time.Parse(corpus.DateLayout, q.QuestionDate); err != nil {
+			return nil, fmt.Errorf("line %d: question_date %q is not YYYY-MM-DD", line, q.QuestionDate)
+		}
+		qs = append(qs, q)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("line %d: longer than %d bytes", line+1, maxQuestionLine)
+		}
+		return nil, err
+	}
+	if len(qs) == 0 {
+		return nil, errors.New("no questions")
+	}
+	return qs, nil
+}
+
+// EvalReport is the result of an evaluation, in the JSON shape of
+// `attache eval -json`.
+type EvalReport struct {
+	Questions         int          `json:"questions"`
+	K                 int          `json:"k"`
+	RecallAt1         float64      `json:"recall_at_1"`
+	RecallAt5         float64      `json:"recall_at_5"`
+	RecallAt10        float64      `json:"recall_at_10"`
+	MRRAt10           float64      `json:"mrr_at_10"`
+	AnswerHit         float64      `json:"answer_hit"`
+	CitationPrecision float64      `json:"citation_precision"`
+	GoldLink          GoldLinkEval `json:"gold_link"`
+	QueryMsP50        float64      `json:"query_ms_p50"`
+	QueryMsP95        float64      `json:"query_ms_p95"`
+	IngestSeconds     float64      `json:"ingest_seconds"`
+	Mode              string       `json:"mode"`
+
+	// Details for a human-readable report; not part of the JSON.
+	Articles int          `json:"-"` // articles ingested
+	Rejected []string     `json:"-"` // corpus records rejected, with reasons
+	Results  []EvalResult `json:"-"` // per question, in input order
+	Ranking  Ranking      `json:"-"` // the ranking weights used
+}
+
+// GoldLinkEval is the retrieval score over gold_link questions only.
+type GoldLinkEval struct {
+	Questions int     `json:"questions"`
+	RecallAt1 float64 `json:"recall_at_1"`
+	RecallAt5 float64 `json:"recall_at_5"`
+	MRRAt10   float64 `json:"mrr_at_10"`
+}
+
+// EvalResult is the outcome of one question.
+type EvalResult struct {
+	ID        string
+	Rank      int      // 1-based rank of the first evidence article, 0 = not in the top K
+	Retrieved []string // article ids, best first
+	Answer    string
+	Mode      Mode
+	Hit       bool // the answer contains a gold answer
+	CitedHit  bool // a sentence with the gold answer cites an evidence article
+	Millis    float64
+}
+
+// Answerer answers one request; Evaluate uses it for the answer metrics.
+type Answerer func(ctx context.Context, e *Engine, req Request) (Answer, error)
+
+// EvalOptions configures Evaluate.
+type EvalOptions struct {
+	CorpusPath string         // articles (any format ImportFile reads, usually .jsonl)
+	Questions  []EvalQuestion // from LoadQuestions
+	K          int            // ranks considered; 0 = 10
+	// Config is the engine configuration (embedder, LLM, ranking).
+	Config Config
+	// Answer produces answers for answer_hit and citation_precision; nil =
+	// the engine's own Answer (LLM or extractive, as configured).
+	Answer Answerer
+	// RetrievalOnly skips answering: answer metrics stay 0 and mode is
+	// "retrieval".
+	RetrievalOnly bool
+	// TempDir is where the throw-away library is made; "" = os.TempDir().
+	TempDir string
+	// IngestProgress, if not nil, is called after each corpus article.
+	IngestProgress func(done, total int)
+	// QuestionProgress, if not nil, is called after each question.
+	QuestionProgress func(done, total int)
+}
+
+// Evaluate builds a throw-away library from the corpus file (in a new
+// temporary directory, removed afterwards; never the data directory),
+// asks every question as of its question_date, and scores retrieval over
+// distinct articles and, with an Answerer, the answers.
+//
+// query_ms is the time of one question: the answer (which includes its own
+// search) when there is an Answerer, else the search.
+func Evaluate(ctx context.Context, opts EvalOptions) (EvalReport, error) {
+	if len(opts.Questions) == 0 {
+		return EvalReport{}, errors.New("eval: no questions")
+	}
+	k := opts.K
+	if k <= 0 {
+		k = 10
+	}
+	dir, err := os.MkdirTemp(opts.TempDir, "attache-eval-*")
+	if err != nil {
+		return EvalReport{}, fmt.Errorf("eval: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	lib, err := corpus.Open(ctx, dir)
+	if err != nil {
+		return EvalReport{}, fmt.Errorf("eval: %w", err)
+	}
+	defer lib.Close()
+	e, err := New(ctx, lib, opts.Config)
+	if err != nil {
+		return EvalReport{}, fmt.Errorf("eval: %w", err)
+	}
+
+	rep := EvalReport{K: k, Ranking: e.cfg.Ranking}
+	start := time.Now()
+	imp, err := corpus.ImportFile(opts.CorpusPath, corpus.ImportOptions{Scope: corpus.SharedScope, MaxBodyBytes: opts.Config.MaxBodyBytes})
+	if err != nil {
+		return EvalReport{}, fmt.Errorf("eval: corpus: %w", err)
+	}
+	for _, r := range imp.Rejected {
+		rep.Rejected = append(rep.Rejected, r.Error())
+	}
+	arts := make([]corpus.Article, len(imp.Records))
+	for i, r := range imp.Records {
+		arts[i] = r.Article
+	}
+	err = e.AddMany(ctx, arts, func(i int, a corpus.Article, st corpus.PutStatus, err error) {
+		if err != nil {
+			rep.Rejected = append(rep.Rejected, fmt.Sprintf("article %s: %v", a.ID, err))
+		} else {
+			rep.Articles++
+		}
+		if opts.IngestProgress != nil {
+			opts.IngestProgress(i+1, len(arts))
+		}
+	})
+	if err != nil {
+		return EvalReport{}, fmt.Errorf("eval: ingest: %w", err)
+	}
+	rep.IngestSeconds = time.Since(start).Seconds()
+
+	if err := e.evaluate(ctx, &rep, opts); err != nil {
+		return EvalReport{}, err
+	}
+	return rep, nil
+}
+
+// EvaluateEngine asks opts.Questions of an engine that already holds the
+// corpus (opts.CorpusPath and TempDir are ignored) and scores the answers
+// like Evaluate; ingest_seconds stays 0. It lets one ingest serve several
+// evaluations, e.g. of different ranking weights.
+func EvaluateEngine(ctx context.Context, e *Engine, opts EvalOptions) (EvalReport, error) {
+	if len(opts.Questions) == 0 {
+		return EvalReport{}, errors.New("eval: no questions")
+	}
+	rep := EvalReport{K: opts.K, Ranking: e.cfg.Ranking}
+	if rep.K <= 0 {
+		rep.K = 10
+	}
+	opts.K = rep.K
+	if err := e.evaluate(ctx, &rep, opts); err != nil {
+		return EvalReport{}, err
+	}
+	return rep, nil
+}
+
+// evaluate asks every question and fills rep's metrics.
+func (e *Engine) evaluate(ctx context.Context, rep *EvalReport, opts EvalOptions) error {
+	switch {
+	case opts.RetrievalOnly:
+		opts.Answer = nil
+	case opts.Answer == nil:
+		opts.Answer = func(ctx context.Context, e *Engine, req Request) (Answer, error) {
+			return e.Answer(ctx, req, nil)
+		}
+	}
+	modes := map[Mode]int{}
+	var millis []float64
+	for i, q := range opts.Questions {
+		res, err := evalOne(ctx, e, q, rep.K, opts.Answer)
+		if err != nil {
+			return fmt.Errorf("eval: question %s: %w", q.ID, err)
+		}
+		rep.Results = append(rep.Results, res)
+		millis = append(millis, res.Millis)
+		if res.Mode != "" {
+			modes[res.Mode]++
+		}
+		if opts.QuestionProgress != nil {
+			opts.QuestionProgress(i+1, len(opts.Questions))
+		}
+	}
+	rep.score(opts.Questions)
+	rep.QueryMsP50 = percentile(millis, 50)
+	rep.QueryMsP95 = percentile(millis, 95)
+	rep.Mode = majorityMode(modes, opts.Answer != nil)
+	return nil
+}
+
+// evalOne asks one question.
+func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answerer) (EvalResult, error) {
+	asOf, _ := time.Parse(corpus.DateLayout, q.QuestionDate)
+	res := EvalResult{ID: q.ID}
+	t0 := time.Now()
+	ps, err := e.Search(ctx, Query{Text: q.Question, Scope: corpus.SharedScope, AsOf: asOf, K: k})
+	searchTime := time.Since(t0)
+	if err != nil && !errors.Is(err, ErrEmptyQuery) {
+		return res, err
+	}
+	for i, p := range ps {
+		res.Retrieved = append(res.Retrieved, p.ArticleID)
+		if res.Rank == 0 && slices.Contains(q.EvidenceIDs, p.ArticleID) {
+			res.Rank = i + 1
+		}
+	}
+	res.Millis = float64(searchTime.Microseconds()) / 1000
+	if answer == nil {
+		return res, nil
+	}
+	t0 = time.Now()
+	ans, err := answer(ctx, e, Request{Question: q.Question, Scope: corpus.SharedScope, AsOf: asOf})
+	if err != nil {
+		return res, fmt.Errorf("answer: %w", err)
+	}
+	res.Millis = float64(time.Since(t0).Microseconds()) / 1000
+	res.Answer, res.Mode = ans.Text, ans.Mode
+	res.Hit, res.CitedHit = scoreAnswer(ans, q)
+	return res, nil
+}
+
+// score fills the aggregate metrics from the per-question results.
+func (rep *EvalReport) score(qs []EvalQuestion) {
+	var all, gold rankStats
+	hits, cited := 0, 0
+	for i, r := range rep.Results {
+		all.add(r.Rank)
+		if qs[i].GoldLink() {
+			gold.add(r.Rank)
+		}
+		if r.Hit {
+			hits++
+			if r.CitedHit {
+				cited++
+			}
+		}
+	}
+	rep.Questions = all.n
+	rep.RecallAt1, rep.RecallAt5, rep.RecallAt10, rep.MRRAt10 = all.recall(1), all.recall(5), all.recall(10), all.mrr()
+	rep.GoldLink = GoldLinkEval{Questions: gold.n, RecallAt1: gold.recall(1), RecallAt5: gold.recall(5), MRRAt10: gold.mrr()}
+	rep.AnswerHit = ratio(hits, all.n)
+	rep.CitationPrecision = ratio(cited, hits)
+}
+
+// rankStats accumulates first-evidence ranks.
+type rankStats struct {
+	n     int
+	ranks []int
+}
+
+func (s *rankStats) add(rank int) { s.n++; s.ranks = append(s.ranks, rank) }
+
+func (s *rankStats) recall(k int) float64 {
+	c := 0
+	for _, r := range s.ranks {
+		if r > 0 && r <= k {
+			c++
+		}
+	}
+	return ratio(c, s.n)
+}
+
+func (s *rankStats) mrr() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	sum := 0.0
+	for _, r := range s.ranks {
+		if r > 0 && r <= 10 {
+			sum += 1 / float64(r)
+		}
+	}
+	return sum / float64(s.n)
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// percentile is the nearest-rank percentile of xs (0 for none).
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// majorityMode names the evaluation's answering mode: the most common mode
+// other than "none" among the answers ("retrieval" without answers).
+func majorityMode(modes map[Mode]int, answered bool) string {
+	if !answered {
+		return "retrieval"
+	}
+	best, n := ModeNone, 0
+	for m, c := range modes {
+		if m != ModeNone && (c > n || (c == n && m < best)) {
+			best, n = m, c
+		}
+	}
+	return string(best)
+}
+
+// citationRe matches a citation marker such as "[3]".
+var citationRe = regexp.MustCompile(`\[(\d+)\]`)
+
+// citedSegmentRe matches a stretch of answer text followed by the run of
+// citation markers that cites it ("… in Oslo [1][3]").
+var citedSegmentRe = regexp.MustCompile(`(?s)(.*?)((?:\s*\[\d+\])+)`)
+
+// scoreAnswer reports whether the answer text contains one of q's gold
+// answers (case-insensitive, whole word, citation markers removed), and
+// whether a cited stretch of the text that contains it cites one of q's
+// evidence articles. A cited stretch is the text from the previous
+// citation run up to the next one: how both the extractive and the
+// generated answers attach [n] to the sentence they support.
+func scoreAnswer(a Answer, q EvalQuestion) (hit, cited bool) {
+	plain := citationRe.ReplaceAllString(a.Text, " ")
+	for _, g := range q.Answers {
+		if containsWholeWord(plain, g) {
+			hit = true
+			break
+		}
+	}
+	if !hit {
+		return false, false
+	}
+	articleOf := make(map[int]string, len(a.Sources))
+	for _, s := range a.Sources {
+		articleOf[s.N] = s.ArticleID
+	}
+	for _, m := range citedSegmentRe.FindAllStringSubmatch(a.Text, -1) {
+		seg := m[1]
+		has := false
+		for _, g := range q.Answers {
+			if containsWholeWord(seg, g) {
+				has = true
+				break
+			}
+		}
+		if !has {
+			continue
+		}
+		for _, c := range citationRe.FindAllStringSubmatch(m[2], -1) {
+			var n int
+			fmt.Sscan(c[1], &n)
+			if slices.Contains(q.EvidenceIDs, articleOf[n]) {
+				return true, true
+			}
+		}
+	}
+	return true, false
+}
+
+// containsWholeWord reports whether needle occurs in text, ignoring case,
+// not as part of a longer word: the characters around the occurrence must
+// not extend a word that the needle starts or ends with.
+func containsWholeWord(text, needle string) bool {
+	needle = strings.TrimSpace(needle)
+	if needle == "" {
+		return false
+	}
+	t, n := strings.ToLower(text), strings.ToLower(needle)
+	first, _ := utf8.DecodeRuneInString(n)
+	last, _ := utf8.DecodeLastRuneInString(n)
+	for off := 0; off <= len(t)-len(n); {
+		i := strings.Index(t[off:], n)
+		if i < 0 {
+			return false
+		}
+		i += off
+		before, _ := utf8.DecodeLastRuneInString(t[:i])
+		after, _ := utf8.DecodeRuneInString(t[i+len(n):])
+		okBefore := i == 0 || !isEvalWordRune(first) || !isEvalWordRune(before)
+		okAfter := i+len(n) == len(t) || !isEvalWordRune(last) || !isEvalWordRune(after)
+		if okBefore && okAfter {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(t[i:])
+		off = i + size
+	}
+	return false
+}
+
+func isEvalWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

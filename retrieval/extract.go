@@ -1,0 +1,784 @@
+package retrieval
+
+import (
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// DefaultExtractChars is the length limit of an extractive answer when the
+// caller gives none: short enough to read at a glance in a chat message.
+const DefaultExtractChars = 700
+
+// maxExtractSentences is how many sentences an extractive answer quotes at most.
+const maxExtractSentences = 3
+
+// Extraction is an extractive answer: sentences quoted from the passages, each
+// followed by its citation.
+type Extraction struct {
+	// Text is the answer: one to three sentences separated by single spaces,
+	// each followed by " [n]" where n is the index of its passage in the
+	// slice given to Extract plus one. Empty when nothing answers the question.
+	// A "sentence" may also be a passage's headline (see Quote.Headline).
+	// Apart from whitespace, which is collapsed to single spaces, the sentences
+	// are quoted verbatim, except that bracketed numbers inside them ("[3]",
+	// footnote marks in scraped pages) are written "(3)" so that every "[n]" in
+	// Text is a citation added here, and that a headline cut short with "..."
+	// or a sentence cut to fit the limit ends with "…".
+	Text string
+	// Cited lists the indexes (0-based, into the passages given to Extract) of
+	// the passages that Text cites, in order of first citation. Empty when
+	// Text is empty.
+	Cited []int
+	// Quotes are the sentences of Text in the same order, with their passage.
+	Quotes []Quote
+}
+
+// Quote is one quoted sentence of an extraction.
+type Quote struct {
+	Passage  int    // index into the passages given to Extract
+	Text     string // the sentence as it appears in Extraction.Text, without its marker
+	Headline bool   // Text is the passage's title rather than a sentence of its text
+}
+
+// Extract answers question by quoting the best one to three sentences of
+// passages (ordered best first) with their citations, in at most maxChars
+// characters (Unicode code points) in total, markers and separating spaces
+// included; maxChars <= 0 means DefaultExtractChars.
+//
+// The candidates are the sentences of each passage's Text (split with
+// corpus.Sentences) and its Title, since news headlines often state what the
+// body only implies. They are scored by how many of the question's rarer
+// words they share (inverse document frequency over the candidates), by
+// whether they contain a token of the kind the question asks for that the
+// question does not already name (a new name for "who", a number for "how
+// many", a date for "when", a place for "where" — see QuestionType), by
+// their neighbours' overlap, by the rank of their passage, and against page
+// clutter (navigation, newsletter prompts, captions, fragments, run-on
+// lines). Sentences scoring under a share of the best are left out. The
+// chosen sentences are grouped by passage (best group first) and kept in
+// reading order within a passage (headline first); near-duplicates (the
+// same sentence from two outlets) are quoted once. A sentence longer than
+// the whole limit is cut at a word boundary and ends with "…".
+//
+// Extract returns an empty Extraction when there are no passages or when no
+// sentence shares a content word with the question; the caller then says the
+// corpus does not cover it. It is pure and safe for concurrent use.
+func Extract(question string, passages []Passage, maxChars int) Extraction {
+	if maxChars <= 0 {
+		maxChars = DefaultExtractChars
+	}
+	if len(passages) == 0 {
+		return Extraction{}
+	}
+	q := analyzeQuestion(question)
+	if len(q.terms) == 0 {
+		return Extraction{}
+	}
+
+	// Cut every passage into sentences and analyse them.
+	var sents []*scoredSentence
+	for pi, p := range passages {
+		// The headline is a candidate too: news headlines often state the
+		// answer that the body only implies ("Lions win on Thanksgiving").
+		if t := cleanTitle(p.Title); t != "" {
+			s := analyzeSentence(t)
+			s.passage, s.index, s.title = pi, -1, true
+			sents = append(sents, s)
+		}
+		spans := splitSentences(p.Text)
+		for si, sp := range spans {
+			raw := p.Text[sp.start:sp.end]
+			s := analyzeSentence(raw)
+			s.passage = pi
+			s.index = si
+			sents = append(sents, s)
+		}
+	}
+	if len(sents) == 0 {
+		return Extraction{}
+	}
+
+	// Inverse document frequency of the question's terms over the sentences.
+	df := make(map[string]int, len(q.terms))
+	for _, s := range sents {
+		for t := range q.terms {
+			if s.terms[t] {
+				df[t]++
+			}
+		}
+	}
+	n := float64(len(sents))
+	idf := make(map[string]float64, len(df))
+	var total float64
+	for t, d := range df {
+		if d == 0 {
+			continue
+		}
+		w := math.Log(1 + n/float64(d))
+		if q.capital[t] {
+			w *= extractWeights.capital
+		}
+		idf[t] = w
+		total += w
+	}
+	if total == 0 {
+		return Extraction{}
+	}
+
+	for _, s := range sents {
+		for t := range q.terms {
+			if s.terms[t] {
+				s.overlap += idf[t]
+			}
+		}
+		s.overlap /= total
+		// Consecutive question words in the same order ("Stanley Cup",
+		// "interest rate") are stronger evidence than scattered ones.
+		s.overlap += extractWeights.bigram * float64(sharedBigrams(q.bigrams, s.seq))
+	}
+
+	// Score, with a little credit for sentences next to a strong match: the
+	// answer is often the sentence after the one that restates the question.
+	for i, s := range sents {
+		if s.overlap == 0 {
+			continue
+		}
+		ctx := 0.0
+		if i > 0 && sents[i-1].passage == s.passage && !sents[i-1].title && !s.title {
+			ctx = math.Max(ctx, sents[i-1].overlap)
+		}
+		if i+1 < len(sents) && sents[i+1].passage == s.passage && !sents[i+1].title && !s.title {
+			ctx = math.Max(ctx, sents[i+1].overlap)
+		}
+		s.score = s.overlap + extractWeights.context*ctx
+		s.score += extractWeights.typ * answerTypeMatch(q, s)
+		s.score -= extractWeights.rank * float64(s.passage)
+		s.score -= clutterPenalty(s)
+		if s.title {
+			s.score -= extractWeights.title
+		}
+	}
+
+	return selectSentences(sents, passages, maxChars)
+}
+
+// extractWeights are the scoring weights, tuned on a development set of
+// news-quiz questions. A variable only so that the tuning test can vary them.
+var extractWeights = struct {
+	capital, bigram, context, typ, rank, keep, dup, title float64
+}{
+	capital: 1.3,  // question words written with a capital (names) weigh more
+	bigram:  0.08, // per shared question word pair
+	context: 0.15, // share of the best neighbour's overlap
+	typ:     0.6,  // a new token of the asked-for kind
+	rank:    0.25, // per passage rank
+	keep:    0.3,  // further sentences must score at least this share of the best
+	dup:     0.6,  // word-set similarity above which two sentences are the same
+	title:   0.1,  // a headline is quoted only when it beats the body's sentences
+}
+
+// parsedQuestion is the analysed question.
+type parsedQuestion struct {
+	typ     AnswerType
+	terms   map[string]bool // stemmed content words
+	capital map[string]bool // content words written with a capital
+	words   map[string]bool // every lower-case word, stopwords included
+	bigrams map[[2]string]bool
+}
+
+func analyzeQuestion(text string) parsedQuestion {
+	if len(text) > maxQuestionBytes {
+		cut := maxQuestionBytes
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut]
+	}
+	q := parsedQuestion{
+		typ:     QuestionType(text),
+		terms:   make(map[string]bool),
+		capital: make(map[string]bool),
+		words:   make(map[string]bool),
+		bigrams: make(map[[2]string]bool),
+	}
+	prev := ""
+	for _, w := range wordTokens(text) {
+		lw := strings.ToLower(w)
+		q.words[lw] = true
+		if extractStopwords[lw] || isQuestionWord(lw) {
+			prev = ""
+			continue
+		}
+		st := lightStem(lw)
+		q.terms[st] = true
+		if startsUpperCase(w) {
+			q.capital[st] = true
+		}
+		if prev != "" {
+			q.bigrams[[2]string{prev, st}] = true
+		}
+		prev = st
+	}
+	return q
+}
+
+// maxQuestionBytes bounds the work on absurdly long questions.
+const maxQuestionBytes = 2000
+
+// scoredSentence is one analysed sentence of a passage.
+type scoredSentence struct {
+	raw     string
+	words   []string // tokens as written
+	terms   map[string]bool
+	seq     []string // stemmed content words in order, "" where a stopword was
+	passage int
+	index   int  // position in the passage; -1 for the headline
+	title   bool // the passage's headline, not a sentence of its text
+	overlap float64
+	score   float64
+}
+
+func analyzeSentence(raw string) *scoredSentence {
+	s := &scoredSentence{raw: raw, terms: make(map[string]bool)}
+	s.words = wordTokens(raw)
+	for _, w := range s.words {
+		lw := strings.ToLower(w)
+		if extractStopwords[lw] {
+			s.seq = append(s.seq, "")
+			continue
+		}
+		st := lightStem(lw)
+		s.terms[st] = true
+		s.seq = append(s.seq, st)
+	}
+	return s
+}
+
+func sharedBigrams(q map[[2]string]bool, seq []string) int {
+	if len(q) == 0 {
+		return 0
+	}
+	n := 0
+	for i := 1; i < len(seq); i++ {
+		if seq[i-1] != "" && seq[i] != "" && q[[2]string{seq[i-1], seq[i]}] {
+			n++
+		}
+	}
+	return n
+}
+
+// answerTypeMatch is 1 when s contains a token of the kind q asks for that q
+// does not already contain, a smaller share for weaker evidence, else 0.
+func answerTypeMatch(q parsedQuestion, s *scoredSentence) float64 {
+	switch q.typ {
+	case AnswerNumber:
+		if hasNewNumber(q, s, false) {
+			return 1
+		}
+	case AnswerDate:
+		if hasNewDate(q, s) {
+			return 1
+		}
+		if hasNewNumber(q, s, true) {
+			return 0.3
+		}
+	case AnswerPlace:
+		if hasNewPlace(q, s) {
+			return 1
+		}
+		if newNames(q, s) > 0 {
+			return 0.4
+		}
+	case AnswerPerson:
+		if newNames(q, s) > 1 {
+			return 1
+		}
+		if newNames(q, s) > 0 {
+			return 0.5
+		}
+	case AnswerEntity:
+		if newNames(q, s) > 0 || hasNewQuoted(q, s) {
+			return 0.7
+		}
+	}
+	return 0
+}
+
+// newNames is the length of the longest run of capitalised words in s none of
+// which appears in q (a proxy for a person's, organisation's or place's name),
+// ignoring capitalised function words and calendar words.
+func newNames(q parsedQuestion, s *scoredSentence) int {
+	best, run := 0, 0
+	for i, w := range s.words {
+		lw := strings.ToLower(w)
+		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lightStem(lw)] && !extractStopwords[lw] &&
+			!monthNames[lw] && !weekdayNames[lw]
+		if ok && i == 0 && commonInitial[lw] {
+			ok = false
+		}
+		if ok {
+			run++
+			if run > best {
+				best = run
+			}
+		} else {
+			run = 0
+		}
+	}
+	return best
+}
+
+func hasNewNumber(q parsedQuestion, s *scoredSentence, allowYears bool) bool {
+	for _, w := range s.words {
+		lw := strings.ToLower(w)
+		if q.words[lw] {
+			continue
+		}
+		if quantityWords[lw] {
+			return true
+		}
+		if containsDigit(w) {
+			if !allowYears && looksLikeYear(w) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func hasNewDate(q parsedQuestion, s *scoredSentence) bool {
+	for _, w := range s.words {
+		lw := strings.ToLower(w)
+		if q.words[lw] {
+			continue
+		}
+		if monthNames[lw] || weekdayNames[lw] || looksLikeYear(w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNewPlace(q parsedQuestion, s *scoredSentence) bool {
+	for i, w := range s.words {
+		lw := strings.ToLower(w)
+		if !startsUpperCase(w) || q.words[lw] {
+			continue
+		}
+		if placeNames[lw] {
+			return true
+		}
+		if i+1 < len(s.words) {
+			two := lw + " " + strings.ToLower(s.words[i+1])
+			if placeNames[two] && !q.words[strings.ToLower(s.words[i+1])] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasNewQuoted reports a quoted title ("Squid Game") not in the question.
+func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
+	for _, open := range []string{"\"", "“", "'", "‘"} {
+		i := strings.Index(s.raw, open)
+		if i < 0 {
+			continue
+		}
+		rest := s.raw[i+len(open):]
+		j := strings.IndexAny(rest, "\"”'’")
+		if j <= 0 || j > 60 {
+			continue
+		}
+		for _, w := range wordTokens(rest[:j]) {
+			if !q.words[strings.ToLower(w)] && !extractStopwords[strings.ToLower(w)] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clutterPenalty scores how much s looks like page furniture rather than
+// article prose.
+func clutterPenalty(s *scoredSentence) float64 {
+	p := 0.0
+	low := strings.ToLower(s.raw)
+	for _, c := range clutterPhrases {
+		if strings.Contains(low, c) {
+			p += 0.5
+			break
+		}
+	}
+	n := len(s.words)
+	switch {
+	case n < 4:
+		p += 0.4
+	case n < 7:
+		p += 0.15
+	case n > 70:
+		p += 0.3
+	case n > 50:
+		p += 0.1
+	}
+	if !endsLikeProse(s.raw) {
+		p += 0.15
+	}
+	// A question in the text ("So which are the top 20?") asks rather
+	// than answers.
+	if strings.HasSuffix(strings.TrimRight(s.raw, "\"'”’) "), "?") {
+		p += 0.3
+	}
+	// Photo credits run into captions: "Jane Doe/AP The rocket …".
+	if strings.Contains(s.raw, "/") && creditRe.MatchString(s.raw) {
+		p += 0.3
+	}
+	if strings.Contains(s.raw, " | ") || strings.Count(s.raw, "•") > 1 {
+		p += 0.3
+	}
+	// Title-case runs (menus, headlines, link lists).
+	if n >= 4 {
+		caps := 0
+		for _, w := range s.words {
+			if startsUpperCase(w) {
+				caps++
+			}
+		}
+		if float64(caps)/float64(n) > 0.6 {
+			p += 0.2
+		}
+	}
+	return p
+}
+
+func endsLikeProse(s string) bool {
+	s = strings.TrimRightFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("\"'”’)]»", r)
+	})
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return strings.ContainsRune(".!?…。！？؟۔", r)
+}
+
+var creditRe = regexp.MustCompile(`\b[A-Z][a-z]+/(AP|Getty|Getty Images|Reuters|AFP|Shutterstock|EPA|Bloomberg|CNN|USA TODAY|Sipa|Zuma|NurPhoto|Anadolu)\b`)
+
+var clutterPhrases = []string{
+	"sign up", "newsletter", "subscribe", "click here", "read more", "advertisement",
+	"all rights reserved", "cookie", "terms of use", "privacy policy", "follow us",
+	"share this", "getty images", "ap photo", "photo:", "image:", "credit:", "watch:",
+	"related:", "copyright", "©", "skip to", "log in", "download the app", "(photo",
+	"video:", "listen to", "this story has been updated", "contributed to this report",
+	"for the latest", "read the full", "sign in", "you can now listen", "read full article",
+	// Instructions planted for language models are not news either.
+	"ignore previous instructions", "ignore all previous", "disregard previous", "system prompt",
+}
+
+// selectSentences picks the answer from the scored sentences.
+func selectSentences(sents []*scoredSentence, passages []Passage, maxChars int) Extraction {
+	order := make([]*scoredSentence, 0, len(sents))
+	for _, s := range sents {
+		if s.overlap > 0 {
+			order = append(order, s)
+		}
+	}
+	if len(order) == 0 {
+		return Extraction{}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].score > order[j].score })
+
+	type pick struct {
+		s    *scoredSentence
+		text string
+	}
+	var picks []pick
+	used := 0
+	best := order[0].score
+	for _, s := range order {
+		if len(picks) == maxExtractSentences {
+			break
+		}
+		if len(picks) > 0 && (s.score < extractWeights.keep*best || s.score <= 0) {
+			break
+		}
+		dup := false
+		for _, p := range picks {
+			if termJaccard(p.s.terms, s.terms) > extractWeights.dup {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		text := cleanSentence(s.raw)
+		if text == "" {
+			continue
+		}
+		cost := utf8.RuneCountInString(text) + len(citeMarker(s.passage))
+		if len(picks) > 0 {
+			cost++ // the space between sentences
+		}
+		if used+cost > maxChars {
+			if len(picks) > 0 {
+				continue // a shorter sentence further down may still fit
+			}
+			room := maxChars - len(citeMarker(s.passage))
+			text = cutAtWord(text, room)
+			if text == "" {
+				return Extraction{}
+			}
+			cost = utf8.RuneCountInString(text) + len(citeMarker(s.passage))
+		}
+		used += cost
+		picks = append(picks, pick{s, text})
+	}
+
+	// Reading order: passages by their best pick, sentences in text order.
+	groupRank := make(map[int]int)
+	for i, p := range picks {
+		if _, ok := groupRank[p.s.passage]; !ok {
+			groupRank[p.s.passage] = i
+		}
+	}
+	sort.SliceStable(picks, func(i, j int) bool {
+		a, b := picks[i].s, picks[j].s
+		if a.passage != b.passage {
+			return groupRank[a.passage] < groupRank[b.passage]
+		}
+		return a.index < b.index
+	})
+
+	var ex Extraction
+	var b strings.Builder
+	seen := make(map[int]bool)
+	for i, p := range picks {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p.text)
+		b.WriteString(citeMarker(p.s.passage))
+		ex.Quotes = append(ex.Quotes, Quote{Passage: p.s.passage, Text: p.text, Headline: p.s.title})
+		if !seen[p.s.passage] {
+			seen[p.s.passage] = true
+			ex.Cited = append(ex.Cited, p.s.passage)
+		}
+	}
+	ex.Text = b.String()
+	return ex
+}
+
+func citeMarker(passage int) string { return " [" + strconv.Itoa(passage+1) + "]" }
+
+// cleanTitle readies a headline for quoting: whitespace collapsed, and the
+// "..." of a headline cut short by a search page replaced by "…". Titles
+// that are only a site name or a word or two are dropped.
+func cleanTitle(t string) string {
+	t = strings.Join(strings.Fields(t), " ")
+	if u, ok := strings.CutSuffix(t, "..."); ok {
+		t = strings.TrimSpace(u) + " …"
+	}
+	if len(wordTokens(t)) < 4 {
+		return ""
+	}
+	return cleanSentence(t)
+}
+
+// cleanSentence collapses whitespace, drops control and bidirectional
+// override characters (which could reorder the citation visually), and
+// defuses bracketed numbers, so that the only "[n]" in an answer are its
+// citations.
+func cleanSentence(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) || isBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	return bracketNumberRe.ReplaceAllStringFunc(s, func(m string) string {
+		_, size := utf8.DecodeRuneInString(m)
+		_, last := utf8.DecodeLastRuneInString(m)
+		return "(" + m[size:len(m)-last] + ")"
+	})
+}
+
+// bracketNumberRe matches every bracketed group that citation checking
+// could read as a citation: [3], [1, 2], [1-3], [^2], [Source 2], 【1】.
+var bracketNumberRe = regexp.MustCompile(
+	`[\[［【]\s*\^?(?i:sources?\s*:?\s*)?\d+(?:\s*(?:[,，、;；&]|[-–—]|and)\s*\d+)*\s*[\]］】]`)
+
+// isBidiControl reports the explicit embedding, override and isolate
+// characters of Unicode's bidirectional algorithm.
+func isBidiControl(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+}
+
+// cutAtWord shortens s to at most max code points, ending at a word boundary
+// with "…"; "" when not even one word fits. A boundary is a space, or the
+// edge of a CJK character (those scripts do not separate words by spaces),
+// or just after punctuation.
+func cutAtWord(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max < 2 {
+		return ""
+	}
+	// Keep at most max-1 runes to leave room for the ellipsis.
+	end, n := len(s), 0
+	for i := range s {
+		if n == max-1 {
+			end = i
+			break
+		}
+		n++
+	}
+	for end > 0 {
+		prev, _ := utf8.DecodeLastRuneInString(s[:end])
+		next, _ := utf8.DecodeRuneInString(s[end:])
+		if unicode.IsSpace(prev) || unicode.IsSpace(next) || isCJKRune(prev) || isCJKRune(next) ||
+			unicode.IsPunct(prev) && !unicode.IsPunct(next) {
+			break
+		}
+		_, size := utf8.DecodeLastRuneInString(s[:end])
+		end -= size
+	}
+	cut := strings.TrimRightFunc(s[:end], func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r) && !strings.ContainsRune(")\"”’»」", r)
+	})
+	if cut == "" {
+		return ""
+	}
+	return cut + "…"
+}
+
+// isCJKRune reports characters of scripts written without spaces between
+// words.
+func isCJKRune(r rune) bool {
+	if r < 0x0E00 { // below Thai: Latin, Greek, Cyrillic, Arabic, …
+		return false
+	}
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai)
+}
+
+func termJaccard(a, b map[string]bool) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	inter := 0
+	for t := range a {
+		if b[t] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(a)+len(b)-inter)
+}
+
+// wordTokens splits s into words of letters and digits; a word may carry inner
+// apostrophes, dots, commas and hyphens between alphanumerics ("U.S.",
+// "2.9", "1,000", "Covid-19", "O'Neill"). Each CJK or Thai character is a
+// word of its own.
+func wordTokens(s string) []string {
+	var out []string
+	start := -1
+	isAlnum := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+	for i, r := range s {
+		if isCJKRune(r) {
+			// Each character is a token: these scripts put no spaces
+			// between words, and single characters still overlap.
+			if start >= 0 {
+				out = append(out, strings.TrimRight(s[start:i], ".,'’-"))
+				start = -1
+			}
+			out = append(out, string(r))
+			continue
+		}
+		if isAlnum(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && strings.ContainsRune(".,'’-", r) {
+			// Joiner only when followed by an alphanumeric.
+			nr, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			if isAlnum(nr) && !(r == ',' && !unicode.IsDigit(nr)) && !(r == '.' && unicode.IsSpace(nr)) {
+				continue
+			}
+		}
+		if start >= 0 {
+			out = append(out, strings.TrimRight(s[start:i], ".,'’-"))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, strings.TrimRight(s[start:], ".,'’-"))
+	}
+	return out
+}
+
+// lightStem is a light English stemmer: enough to match "recalled" with
+// "recall" and "countries" with "country". Non-Latin words pass through.
+func lightStem(w string) string {
+	w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
+	n := len(w)
+	switch {
+	case n > 4 && strings.HasSuffix(w, "ies"):
+		return w[:n-3] + "y"
+	case n > 4 && (strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
+		return w[:n-2]
+	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:n-1]
+	case n > 5 && strings.HasSuffix(w, "ing"):
+		return w[:n-3]
+	case n > 4 && strings.HasSuffix(w, "ed"):
+		return w[:n-2]
+	}
+	return w
+}
+
+func startsUpperCase(w string) bool {
+	r, _ := utf8.DecodeRuneInString(w)
+	return unicode.IsUpper(r)
+}
+
+func containsDigit(w string) bool {
+	return strings.ContainsFunc(w, unicode.IsDigit)
+}
+
+func looksLikeYear(w string) bool {
+	if len(w) != 4 {
+		return false
+	}
+	y, err := strconv.Atoi(w)
+	return err == nil && y >= 1800 && y <= 2100
+}
+
+func isQuestionWord(w string) bool {
+	switch w {
+	case "who", "whom", "whose", "what", "which", "where", "when", "why", "how":
+		return true
+	}
+	return false
+}
+
+// sentSpan is a sentence's byte range in its passage.
+type sentSpan struct{ start, end int }
+
+// splitSentences cuts text into sentences with the corpus's own rules, so
+// that passages and quotes agree on where sentences end.
+func splitSentences(text string) []sentSpan {
+	spans := corpus.Sentences(text)
+	out := make([]sentSpan, len(spans))
+	for i, sp := range spans {
+		out[i] = sentSpan{sp.Start, sp.End}
+	}
+	return out
+}

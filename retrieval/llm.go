@@ -1,0 +1,426 @@
+package retrieval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// LLM defaults.
+const (
+	DefaultLLMModel       = "gpt-4o-mini"
+	DefaultLLMTimeout     = 60 * time.Second // one answer, retries included
+	DefaultRewriteTimeout = 10 * time.Second // one follow-up rewrite
+	DefaultLLMMaxTokens   = 800              // answer length cap, in tokens
+	// DefaultTemperature is sent when LLMConfig.Temperature is 0. go-openai
+	// omits a temperature of exactly 0 from the request (the field is
+	// "omitempty"), and servers then use their own default (often 0.7–1),
+	// so "as deterministic as possible" has to be a small positive number.
+	DefaultTemperature float32 = 0.01
+	// checkTimeout bounds the start-up check.
+	checkTimeout = 20 * time.Second
+	// maxReplyBytes stops reading a runaway generation (a local server that
+	// ignores the token limit); the text so far is kept as a truncated answer.
+	maxReplyBytes = 32 << 10
+)
+
+// Sentinel errors of the language model client. Errors returned by LLM
+// methods wrap one of them; their text never contains the API key.
+var (
+	// ErrLLMAuth: the API rejected the key (401/403).
+	ErrLLMAuth = errors.New("the API rejected the API key")
+	// ErrLLMModel: the API does not know the model (404).
+	ErrLLMModel = errors.New("the API does not know the model")
+	// ErrLLMUnavailable: any other failure (unreachable, 5xx after retries,
+	// rate limited, malformed or cut-off responses, timeouts).
+	ErrLLMUnavailable = errors.New("the language model is unavailable")
+)
+
+// errCutOff marks a stream that ended without a finish_reason: the server
+// or the connection stopped it midway, and the text is incomplete.
+var errCutOff = errors.New("the answer stream was cut off")
+
+// LLMConfig configures an LLM. Only BaseURL is required.
+type LLMConfig struct {
+	// BaseURL is the root of an OpenAI-compatible API, e.g.
+	// https://api.openai.com/v1 or Ollama's http://localhost:11434/v1.
+	BaseURL string
+	// APIKey is sent as a bearer token; empty sends none (local servers).
+	APIKey string
+	// Model is the chat model; "" = DefaultLLMModel.
+	Model string
+	// Timeout bounds one answer's generation, retries included; 0 =
+	// DefaultLLMTimeout.
+	Timeout time.Duration
+	// RewriteTimeout bounds the call that rewrites a follow-up question
+	// into a standalone search query; 0 = DefaultRewriteTimeout.
+	RewriteTimeout time.Duration
+	// NoRewrite turns off rewriting follow-ups with the model: the
+	// heuristic rewrite is used instead (saves a call per follow-up).
+	NoRewrite bool
+	// MaxRetries is how many times a failed call is retried (429, 500, 502,
+	// 503, 504, connection errors); 0 = DefaultMaxRetries, negative = none.
+	MaxRetries int
+	// MaxTokens caps the answer's length in tokens; 0 = DefaultLLMMaxTokens.
+	MaxTokens int
+	// Temperature; 0 = DefaultTemperature (near-deterministic).
+	Temperature float32
+	// HTTPClient sends the requests (proxies, custom TLS, tests); nil = a
+	// client of its own. It needs no overall Timeout: every call carries a
+	// context deadline, and a Client.Timeout would cut long streams.
+	HTTPClient *http.Client
+	// Logger receives retry and failure logs (never the key); nil =
+	// slog.Default().
+	Logger *slog.Logger
+
+	// sleep replaces the retry wait in tests.
+	sleep func(context.Context, time.Duration) error
+}
+
+// LLM is a chat-model client for generated answers over any OpenAI-compatible
+// API (OpenAI, Ollama, vLLM, LM Studio, llama.cpp server), through go-openai
+// with retries, timeouts and secret-free errors. Safe for concurrent use.
+type LLM struct {
+	cfg    LLMConfig
+	client *openai.Client
+	hc     *http.Client
+	owned  bool   // hc was made here, so Close may close its connections
+	host   string // for messages: the API's host, never credentials
+}
+
+// NewLLM checks cfg and makes a client. It makes no network call; use Check
+// to verify the key and the model at start-up.
+func NewLLM(cfg LLMConfig) (*LLM, error) {
+	host, err := apiHost(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("language model: %w", err)
+	}
+	if cfg.Model == "" {
+		cfg.Model = DefaultLLMModel
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultLLMTimeout
+	}
+	if cfg.RewriteTimeout <= 0 {
+		cfg.RewriteTimeout = DefaultRewriteTimeout
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = DefaultLLMMaxTokens
+	}
+	if cfg.Temperature <= 0 {
+		cfg.Temperature = DefaultTemperature
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	l := &LLM{cfg: cfg, hc: cfg.HTTPClient, host: host}
+	if l.hc == nil {
+		l.hc = newHTTPClient()
+		l.owned = true
+	}
+	oc := openai.DefaultConfig(cfg.APIKey)
+	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	rd := newRetryDoer(l.hc, cfg.MaxRetries, cfg.Logger)
+	if cfg.sleep != nil {
+		rd.sleep = cfg.sleep
+	}
+	oc.HTTPClient = rd
+	l.client = openai.NewClientWithConfig(oc)
+	return l, nil
+}
+
+// newHTTPClient is a client with its own connection pool (so Close can
+// release it) and the usual proxy settings, but no overall timeout.
+func newHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.ResponseHeaderTimeout = 0 // a slow first token is bounded by the call's context
+	return &http.Client{Transport: tr}
+}
+
+// apiHost validates an API base URL and returns its host for messages.
+func apiHost(base string) (string, error) {
+	if strings.TrimSpace(base) == "" {
+		return "", errors.New("no API base URL")
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("API base URL %q is not an http(s) URL", redactURL(base))
+	}
+	return u.Host, nil
+}
+
+// redactURL drops any user:password from a URL for messages.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		u.User = nil
+		return u.String()
+	}
+	if i := strings.Index(s, "@"); i >= 0 {
+		return "…" + s[i+1:]
+	}
+	return s
+}
+
+// Model returns the chat model's name.
+func (l *LLM) Model() string { return l.cfg.Model }
+
+// Close releases idle connections of the client's own connection pool.
+func (l *LLM) Close() {
+	if l.owned {
+		l.hc.CloseIdleConnections()
+	}
+}
+
+// Check verifies at start-up that the API accepts the key and knows the
+// model. It returns nil, or one line wrapping ErrLLMAuth, ErrLLMModel or
+// ErrLLMUnavailable. It lists the models first (free); when the list does
+// not settle it (servers without /models, aliases such as Ollama's
+// "llama3.2" for "llama3.2:latest", Azure deployments), it asks the model
+// for a one-token reply.
+func (l *LLM) Check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	list, err := l.client.ListModels(ctx)
+	if err == nil && modelListed(list, l.cfg.Model) {
+		return nil
+	}
+	if err != nil {
+		// Only an HTTP answer other than "bad key" (e.g. 404: no /models
+		// here) is worth a second try; an unreachable server is not.
+		var apiErr *openai.APIError
+		var reqErr *openai.RequestError
+		httpAnswer := errors.As(err, &apiErr) || errors.As(err, &reqErr)
+		if e := l.wrap("check", err); !httpAnswer || errors.Is(e, ErrLLMAuth) || ctx.Err() != nil {
+			return e
+		}
+	}
+	req := l.request([]openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleUser, Content: "Reply with OK."}}, 1)
+	_, err = l.client.CreateChatCompletion(ctx, req)
+	if err != nil {
+		return l.wrap("check", err)
+	}
+	return nil
+}
+
+// modelListed reports whether model is in list, allowing for Ollama's
+// implicit ":latest" tag.
+func modelListed(list openai.ModelsList, model string) bool {
+	for _, m := range list.Models {
+		if m.ID == model || m.ID == model+":latest" || m.ID+":latest" == model {
+			return true
+		}
+	}
+	return false
+}
+
+// request builds a chat request. It sends the length cap as max_tokens,
+// which every OpenAI-compatible server understands (some local servers
+// read only max_tokens, not the newer max_completion_tokens), except to reasoning
+// models (o1, o3, o4, gpt-5, …), which reject max_tokens and a temperature.
+func (l *LLM) request(msgs []openai.ChatCompletionMessage, maxTokens int) openai.ChatCompletionRequest {
+	req := openai.ChatCompletionRequest{
+		Model:       l.cfg.Model,
+		Messages:    msgs,
+		Temperature: l.cfg.Temperature,
+	}
+	//lint:ignore SA1019 max_tokens is the field local servers read; see above.
+	req.MaxTokens = maxTokens
+	if openai.NewReasoningValidator().Validate(req) != nil {
+		//lint:ignore SA1019 cleared for reasoning models, which reject it.
+		req.MaxTokens = 0
+		req.Temperature = 0
+		// Reasoning tokens count against the limit too.
+		req.MaxCompletionTokens = 4*maxTokens + 16
+	}
+	return req
+}
+
+// generation is what one streamed chat completion produced.
+type generation struct {
+	Text   string
+	Finish openai.FinishReason
+	Usage  Usage
+}
+
+// stream runs a streamed chat completion, passing each piece of text to
+// onDelta (which may be nil) as it arrives. It returns errCutOff (wrapped
+// in ErrLLMUnavailable) when the stream ends without a finish_reason, with
+// the partial text in the generation.
+func (l *LLM) stream(ctx context.Context, msgs []openai.ChatCompletionMessage, onDelta func(string)) (generation, error) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	req := l.request(msgs, l.cfg.MaxTokens)
+	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	st, err := l.client.CreateChatCompletionStream(ctx, req)
+	if err != nil {
+		return generation{}, l.wrap("answer", err)
+	}
+	defer st.Close()
+	var (
+		g  generation
+		sb strings.Builder
+	)
+	for {
+		chunk, err := st.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			g.Text = sb.String()
+			return g, l.wrap("answer", err)
+		}
+		if chunk.Usage != nil {
+			g.Usage = Usage{PromptTokens: chunk.Usage.PromptTokens, CompletionTokens: chunk.Usage.CompletionTokens}
+		}
+		// The usage chunk has no choices; other servers may send empty
+		// keep-alive chunks too.
+		if len(chunk.Choices) == 0 {
+			continue
+		}
+		c := chunk.Choices[0]
+		if c.Delta.Content != "" {
+			sb.WriteString(c.Delta.Content)
+			if onDelta != nil {
+				onDelta(c.Delta.Content)
+			}
+		}
+		if c.FinishReason != "" {
+			g.Finish = c.FinishReason
+		}
+		if sb.Len() > maxReplyBytes {
+			g.Finish = openai.FinishReasonLength
+			break
+		}
+	}
+	g.Text = sb.String()
+	if g.Finish == "" {
+		return g, l.wrap("answer", errCutOff)
+	}
+	return g, nil
+}
+
+// complete runs a short non-streamed chat completion bounded by timeout.
+func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage, maxTokens int, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	resp, err := l.client.CreateChatCompletion(ctx, l.request(msgs, maxTokens))
+	if err != nil {
+		return "", l.wrap("rewrite", err)
+	}
+	if len(resp.Choices) == 0 {
+		return "", l.wrap("rewrite", errors.New("the reply had no choices"))
+	}
+	return resp.Choices[0].Message.Content, nil
+}
+
+// wrap turns a go-openai or transport error into one secret-free line that
+// wraps a sentinel (and context errors, so callers can tell a cancellation).
+func (l *LLM) wrap(op string, err error) error {
+	return wrapAPIError(op, "language model API at "+l.host, l.cfg.Model, l.cfg.APIKey, err)
+}
+
+// wrapAPIError is LLM.wrap for any OpenAI-compatible API: where names it,
+// model and key are for the message and the redaction.
+func wrapAPIError(op, where, model, key string, err error) error {
+	var apiErr *openai.APIError
+	var reqErr *openai.RequestError
+	status, msg, unknownModel := 0, "", false
+	switch {
+	case errors.As(err, &apiErr):
+		status, msg = apiErr.HTTPStatusCode, apiErr.Message
+		if code, ok := apiErr.Code.(string); ok && code == "model_not_found" {
+			status, unknownModel = http.StatusNotFound, true
+		}
+	case errors.As(err, &reqErr):
+		status, msg = reqErr.HTTPStatusCode, bodyMessage(reqErr.Body, reqErr.HTTPStatusCode)
+	}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		// The server's message may quote the key (OpenAI's does, partly
+		// masked): leave it out altogether.
+		return fmt.Errorf("%w (HTTP %d from %s)", ErrLLMAuth, status, where)
+	case status == http.StatusNotFound && (unknownModel || aboutModel(msg, model)):
+		return fmt.Errorf("%w %q (HTTP 404 from %s)", ErrLLMModel, model, where)
+	case status == http.StatusNotFound:
+		return fmt.Errorf("%w: %s: HTTP 404 from %s: no such endpoint (OpenAI-compatible base URLs usually end in /v1)",
+			ErrLLMUnavailable, op, where)
+	case status != 0:
+		return fmt.Errorf("%w: %s: HTTP %d from %s: %s", ErrLLMUnavailable, op, status, where, redactSecret(oneLine(msg), key))
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%w: %s: %w", ErrLLMUnavailable, op, context.Canceled)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %s: no reply from %s in time: %w", ErrLLMUnavailable, op, where, context.DeadlineExceeded)
+	case errors.Is(err, errCutOff):
+		return fmt.Errorf("%w: %s: %w", ErrLLMUnavailable, op, errCutOff)
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // its text repeats the URL
+	}
+	return fmt.Errorf("%w: %s: %s: %s", ErrLLMUnavailable, op, where, redactSecret(oneLine(err.Error()), key))
+}
+
+// aboutModel reports whether a 404's message is about the model (OpenAI's
+// model_not_found, Ollama's "model … not found", vLLM's "The model `x` does
+// not exist") rather than about the URL (a base URL without /v1).
+func aboutModel(msg, model string) bool {
+	if model != "" && strings.Contains(msg, model) {
+		return true
+	}
+	lower := strings.ToLower(msg)
+	return strings.Contains(lower, "model") && !strings.Contains(lower, "url") && !strings.Contains(lower, "path")
+}
+
+// bodyMessage extracts a readable message from an error body that is not
+// OpenAI-shaped, e.g. vLLM's {"object":"error","message":…} or a proxy's
+// HTML page (then just the status text).
+func bodyMessage(body []byte, status int) string {
+	var v struct {
+		Message string `json:"message"`
+		Detail  string `json:"detail"`
+		Error   string `json:"error"`
+	}
+	if json.Unmarshal(body, &v) == nil {
+		for _, m := range []string{v.Message, v.Detail, v.Error} {
+			if m != "" {
+				return m
+			}
+		}
+	}
+	return http.StatusText(status)
+}
+
+// redactSecret replaces every occurrence of secret in s. Very short
+// "secrets" are left alone: replacing them would mangle ordinary words and
+// they protect nothing.
+func redactSecret(s, secret string) string {
+	if len(secret) < 4 {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+// oneLine collapses whitespace and bounds the length of a server message.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 200
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,223 @@
+package retrieval
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// benchDim is the dimension of the benchmark vectors: OpenAI's
+// text-embedding-3-small, the largest the product is configured with.
+const benchDim = 1536
+
+// randomEmbedder returns deterministic pseudo-random unit vectors seeded by
+// the text, standing in for a real 1536-dimensional model.
+type randomEmbedder struct{}
+
+func (randomEmbedder) Name() string { return "bench-random-1536" }
+func (randomEmbedder) Dim() int     { return benchDim }
+func (r randomEmbedder) Embed(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		h := fnv.New64a()
+		h.Write([]byte(t))
+		out[i] = randomUnit(rand.New(rand.NewPCG(h.Sum64(), 1)))
+	}
+	return out, nil
+}
+func (r randomEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
+	v, err := r.Embed(ctx, []string{text})
+	return v[0], err
+}
+
+func randomUnit(rng *rand.Rand) []float32 {
+	v := make([]float32, benchDim)
+	var s float64
+	for i := range v {
+		x := rng.NormFloat64()
+		v[i] = float32(x)
+		s += x * x
+	}
+	inv := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= inv
+	}
+	return v
+}
+
+// benchWords make the synthetic passages: enough vocabulary for BM25 to
+// have long and short posting lists.
+var benchWords = []string{"minister", "talks", "border", "treaty", "sanctions", "election", "summit", "ceasefire",
+	"trade", "tariff", "embassy", "envoy", "parliament", "coalition", "protest", "harbour", "pipeline", "grain",
+	"refugees", "aid", "navy", "drills", "vote", "budget", "court", "ruling", "strike", "union", "oil", "gas"}
+
+func benchText(rng *rand.Rand, n int) string {
+	b := make([]byte, 0, n*9)
+	for i := range n {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, benchWords[rng.IntN(len(benchWords))]...)
+		if rng.IntN(40) == 0 {
+			b = fmt.Appendf(b, " w%d", rng.IntN(100000)) // rare words
+		}
+	}
+	return string(b)
+}
+
+// benchIndex builds an index of n chunks (10 per article, dates over two
+// years) directly, without a library.
+func benchIndex(b *testing.B, n int) (*vectorIndex, *rand.Rand) {
+	b.Helper()
+	rng := rand.New(rand.NewPCG(42, uint64(n)))
+	ix := newVectorIndex(benchDim)
+	ctx := context.Background()
+	start := day("2024-01-01")
+	for a := 0; a < n/10; a++ {
+		art := corpus.Article{ID: fmt.Sprintf("a%06d", a), Scope: corpus.SharedScope, Title: benchText(rng, 6),
+			Published: start.AddDate(0, 0, rng.IntN(730))}
+		chunks := make([]corpus.Chunk, 10)
+		vecs := make([][]float32, 10)
+		for i := range chunks {
+			chunks[i] = corpus.Chunk{ID: corpus.ChunkID(art.ID, i), ArticleID: art.ID, Index: i, Text: benchText(rng, 60)}
+			vecs[i] = randomUnit(rng)
+		}
+		if err := ix.put(ctx, art, chunks, vecs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return ix, rng
+}
+
+// BenchmarkVectorSearch compares the engine's vector path (index query:
+// chromem-go QueryEmbedding plus visibility filtering and mapping to
+// articles) with a bare chromem-go QueryEmbedding on the same collection
+// and query vectors, in the same run, and reports the overhead ratio.
+func BenchmarkVectorSearch(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
+			ix, rng := benchIndex(b, n)
+			col := ix.scopes[corpus.SharedScope].col
+			want := DefaultRanking().VectorCandidates
+			queries := make([][]float32, 16)
+			for i := range queries {
+				queries[i] = randomUnit(rng)
+			}
+			ctx := context.Background()
+			scopes := []string{corpus.SharedScope}
+			var ours, theirs time.Duration
+			i := 0
+			b.ResetTimer()
+			for b.Loop() {
+				q := queries[i%len(queries)]
+				i++
+				t0 := time.Now()
+				hits, err := ix.query(ctx, q, scopes, allDays, want)
+				ours += time.Since(t0)
+				if err != nil || len(hits) != want {
+					b.Fatalf("ours: %d hits, %v", len(hits), err)
+				}
+				t0 = time.Now()
+				res, err := col.QueryEmbedding(ctx, q, want, nil, nil)
+				theirs += time.Since(t0)
+				if err != nil || len(res) != want {
+					b.Fatalf("chromem: %d results, %v", len(res), err)
+				}
+			}
+			b.ReportMetric(float64(ours.Microseconds())/1000/float64(i), "ours_ms/query")
+			b.ReportMetric(float64(theirs.Microseconds())/1000/float64(i), "chromem_ms/query")
+			b.ReportMetric(float64(ours)/float64(theirs), "overhead_ratio")
+		})
+	}
+}
+
+// BenchmarkSearch measures a whole hybrid search (vector + BM25 over
+// passages and articles, fusion, recency, one per article) at 10k and 100k
+// chunks of 1536-dimensional vectors, as of a date that hides nothing and
+// as of a date in the middle of the corpus (the exact-scan path).
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		ix, _ := benchIndex(b, n)
+		e := &Engine{cfg: Config{Embedder: randomEmbedder{}}.withDefaults(), emb: randomEmbedder{}, ix: ix}
+		for _, asOf := range []string{"2026-06-01", "2025-01-01"} {
+			b.Run(fmt.Sprintf("chunks=%d/asof=%s", n, asOf), func(b *testing.B) {
+				ctx := context.Background()
+				q := Query{Text: "What did the minister say about the border treaty and sanctions?", AsOf: day(asOf), K: 10}
+				for b.Loop() {
+					ps, err := e.Search(ctx, q)
+					if err != nil || len(ps) != 10 {
+						b.Fatalf("%d passages, %v", len(ps), err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkOpen100k measures opening a data directory of 100k chunks with
+// 1536-dimensional vectors: library Open plus building the in-memory index
+// (chromem-go collections and BM25) from the stored vectors.
+func BenchmarkOpen100k(b *testing.B) {
+	const chunks = 100_000
+	ctx := context.Background()
+	dir := b.TempDir()
+	lib, err := corpus.Open(ctx, dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(ctx, lib, Config{Embedder: randomEmbedder{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	start := day("2024-01-01")
+	var arts []corpus.Article
+	total := 0
+	for i := 0; total < chunks; i++ {
+		a := corpus.Article{ID: fmt.Sprintf("open-%06d", i), Title: benchText(rng, 6), Source: "Bench",
+			Published: start.AddDate(0, 0, rng.IntN(730))}
+		for s := range 10 {
+			if s > 0 {
+				a.Body += "\n\n"
+			}
+			a.Body += benchText(rng, 70) + "."
+		}
+		a.Normalize()
+		total += len(corpus.Split(a, corpus.SplitOptions{}))
+		arts = append(arts, a)
+	}
+	if err := e.AddMany(ctx, arts, nil); err != nil {
+		b.Fatal(err)
+	}
+	if err := lib.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var took time.Duration
+	runs := 0
+	for b.Loop() {
+		t0 := time.Now()
+		lib, err := corpus.Open(ctx, dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		e, err := New(ctx, lib, Config{Embedder: randomEmbedder{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		took += time.Since(t0)
+		runs++
+		if len(e.ix.chunks) != total {
+			b.Fatalf("index has %d chunks, want %d", len(e.ix.chunks), total)
+		}
+		lib.Close()
+	}
+	b.ReportMetric(float64(total), "chunks")
+	b.ReportMetric(took.Seconds()/float64(runs), "open_s")
+}
