@@ -1,0 +1,218 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/attache-bot/attache/retrieval"
+)
+
+// handleMessage answers a message that mentions the bot or replies to one of
+// its messages. It ignores everything else: messages not addressing it, its
+// own messages, other bots' and webhooks'. The answer replies to the asking
+// message, and the reply chain above it becomes the answer's history.
+func (b *Bot) handleMessage(ctx context.Context, s session, mc *discordgo.MessageCreate) {
+	m := mc.Message
+	botID := b.id()
+	if m == nil || m.Author == nil || botID == "" || m.Author.ID == botID || m.Author.Bot || m.WebhookID != "" {
+		return
+	}
+	if !addressesBot(m, botID) {
+		return
+	}
+	start := time.Now()
+	it := &messageTurn{s: s, m: m, outcome: "ok"}
+	if !b.begin() {
+		it.outcome = "refused: shutting down"
+		b.finalMessageReply(ctx, it, msgShuttingDown)
+		b.logMessage(it, start, nil)
+		return
+	}
+	defer b.end()
+	err := b.answerMessage(ctx, it, botID)
+	if err != nil {
+		it.outcome = "error"
+		msg := msgGenericError
+		if errors.Is(context.Cause(ctx), errShutdown) {
+			msg, it.outcome = msgShuttingDown, "cancelled: shutting down"
+		}
+		b.finalMessageReply(ctx, it, msg)
+	}
+	b.logMessage(it, start, err)
+}
+
+// messageTurn is one message being answered, and what its log line says.
+type messageTurn struct {
+	s       session
+	m       *discordgo.Message
+	sources int
+	outcome string
+}
+
+// send posts content in the message's channel; as a reply to it when reply
+// is set. Nobody is pinged, not even the asker.
+func (mt *messageTurn) send(ctx context.Context, content string, reply bool, comps []discordgo.MessageComponent) error {
+	ms := &discordgo.MessageSend{Content: content, Components: comps, AllowedMentions: noMentions()}
+	if reply {
+		fail := false // deliver the answer even if the question was deleted meanwhile
+		ms.Reference = &discordgo.MessageReference{
+			MessageID: mt.m.ID, ChannelID: mt.m.ChannelID, GuildID: mt.m.GuildID, FailIfNotExists: &fail,
+		}
+	}
+	_, err := mt.s.ChannelMessageSendComplex(mt.m.ChannelID, ms, discordgo.WithContext(ctx))
+	return err
+}
+
+func (b *Bot) answerMessage(ctx context.Context, mt *messageTurn, botID string) error {
+	question, problem := checkQuestion(stripMention(mt.m.Content, botID))
+	if problem != "" {
+		mt.outcome = "invalid question"
+		if strings.TrimSpace(stripMention(mt.m.Content, botID)) == "" {
+			problem = "Ask me a question after the mention, e.g. “@attache what did the summit agree on?”. You can also use `/ask`."
+		}
+		return mt.send(ctx, problem, true, nil)
+	}
+	if ok, wait := b.limiter.allow(mt.m.Author.ID, b.now()); !ok {
+		mt.outcome = "rate-limited"
+		return mt.send(ctx, rateLimitMessage(wait), true, nil)
+	}
+	b.debugQuestion("mention", mt.m.ID, question)
+	if err := mt.s.ChannelTyping(mt.m.ChannelID, discordgo.WithContext(ctx)); err != nil {
+		b.log.Debug("typing indicator", "err", err)
+	}
+	history := b.history(ctx, mt.s, mt.m, botID)
+
+	ans, err := b.answer(ctx, answerJob{
+		req: retrieval.Request{Question: question, Scope: scopeOf(mt.m.GuildID), History: history},
+	})
+	if err != nil {
+		return fmt.Errorf("answer: %w", err)
+	}
+	mt.sources, mt.outcome = len(ans.Sources), "answered: "+string(ans.Mode)
+
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*replyBudget)
+	defer cancel()
+	id := b.saveAnswer(dctx, ans, mt.m.GuildID, mt.m.Author.ID)
+	parts := renderAnswer(ans, b.now())
+	buttons := answerButtons(id, len(ans.Sources) > 0)
+	for n, part := range parts {
+		var comps []discordgo.MessageComponent
+		if n == len(parts)-1 {
+			comps = buttons
+		}
+		if err := mt.send(dctx, part, n == 0, comps); err != nil {
+			return fmt.Errorf("deliver answer part %d of %d: %w", n+1, len(parts), err)
+		}
+	}
+	return nil
+}
+
+// finalMessageReply replies with msg under a deadline of its own, so that it
+// still goes out when ctx was cancelled by shutdown.
+func (b *Bot) finalMessageReply(ctx context.Context, mt *messageTurn, msg string) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyBudget)
+	defer cancel()
+	if err := mt.send(rctx, msg, true, nil); err != nil {
+		b.log.Warn("final reply failed", "message", mt.m.ID, "err", err)
+	}
+}
+
+func (b *Bot) logMessage(mt *messageTurn, start time.Time, err error) {
+	attrs := []any{
+		"command", "mention", "guild", mt.m.GuildID, "user", mt.m.Author.ID,
+		"latency_ms", time.Since(start).Milliseconds(), "sources", mt.sources, "outcome", mt.outcome,
+	}
+	if err != nil {
+		b.log.Error("message", append(attrs, "message", mt.m.ID, "err", err)...)
+		return
+	}
+	b.log.Info("message", attrs...)
+}
+
+// addressesBot reports whether m mentions the bot or replies to one of its
+// messages, or is a direct message to it (every message there is for it).
+func addressesBot(m *discordgo.Message, botID string) bool {
+	if m.GuildID == "" {
+		return true
+	}
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == botID {
+			return true
+		}
+	}
+	if r := m.ReferencedMessage; r != nil && r.Author != nil && r.Author.ID == botID {
+		return true
+	}
+	return strings.Contains(m.Content, "<@"+botID+">") || strings.Contains(m.Content, "<@!"+botID+">")
+}
+
+// stripMention removes the bot's mentions (<@id> and <@!id>) from content.
+func stripMention(content, botID string) string {
+	content = strings.ReplaceAll(content, "<@"+botID+">", " ")
+	content = strings.ReplaceAll(content, "<@!"+botID+">", " ")
+	return strings.Join(strings.Fields(content), " ")
+}
+
+// history follows the reply chain above m (at most historyDepth messages,
+// fetched from Discord when the event does not carry them) and returns the
+// earlier turns, oldest first: each of the bot's answers with the question
+// it replied to.
+func (b *Bot) history(ctx context.Context, s session, m *discordgo.Message, botID string) []retrieval.Turn {
+	var chain []*discordgo.Message // newest first
+	cur := m.ReferencedMessage
+	ref := m.MessageReference
+	for len(chain) < historyDepth {
+		if cur == nil {
+			if ref == nil || ref.MessageID == "" {
+				break
+			}
+			ch := ref.ChannelID
+			if ch == "" {
+				ch = m.ChannelID
+			}
+			msg, err := s.ChannelMessage(ch, ref.MessageID, discordgo.WithContext(ctx))
+			if err != nil {
+				b.log.Debug("reply chain ends", "message", ref.MessageID, "err", err)
+				break
+			}
+			cur = msg
+		}
+		chain = append(chain, cur)
+		ref = cur.MessageReference
+		cur = cur.ReferencedMessage
+	}
+	var turns []retrieval.Turn
+	for i := len(chain) - 1; i >= 0; i-- {
+		msg := chain[i]
+		if msg.Author == nil || msg.Author.ID != botID {
+			continue
+		}
+		t := retrieval.Turn{Answer: answerText(msg.Content)}
+		if i+1 < len(chain) && chain[i+1].Author != nil && chain[i+1].Author.ID != botID {
+			t.Question = stripMention(chain[i+1].Content, botID)
+		}
+		if t.Answer != "" {
+			turns = append(turns, t)
+		}
+	}
+	return turns
+}
+
+// answerText is the answer part of one of the bot's messages: the text
+// before the note and the source list that renderAnswer appends.
+func answerText(content string) string {
+	for _, marker := range []string{"\n\n**Sources**", "\n\n-# "} {
+		if i := strings.Index(content, marker); i >= 0 {
+			content = content[:i]
+		}
+	}
+	if strings.HasPrefix(content, "**Sources**") {
+		return ""
+	}
+	return strings.TrimSpace(content)
+}
