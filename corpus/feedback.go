@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -33,9 +32,8 @@ type Feedback struct {
 	Time     time.Time
 }
 
-// feedbackSchema holds answers and votes. It is created on first use, so
-// that libraries made before these tables existed gain them without a
-// migration step. One vote per user per answer is the primary key.
+// feedbackSchema holds answers and votes; Open creates it with the rest of
+// the schema. One vote per user per answer is the primary key.
 const feedbackSchema = `
 CREATE TABLE IF NOT EXISTS answers (
 	id TEXT PRIMARY KEY,
@@ -88,7 +86,7 @@ func (l *Library) Answer(ctx context.Context, id string) (AnswerRecord, error) {
 	var at string
 	err := l.r.QueryRowContext(ctx, `SELECT id, guild_id, user_id, question, answer, sources, answered_at
 		FROM answers WHERE id = ?`, id).Scan(&a.ID, &a.GuildID, &a.UserID, &a.Question, &a.Answer, &a.Sources, &at)
-	if errors.Is(err, sql.ErrNoRows) || isNoTable(err) {
+	if errors.Is(err, sql.ErrNoRows) {
 		return AnswerRecord{}, fmt.Errorf("corpus: answer %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
@@ -152,9 +150,6 @@ func (l *Library) Feedback(ctx context.Context, guildID string) ([]Feedback, err
 		args = append(args, guildID)
 	}
 	rows, err := l.r.QueryContext(ctx, q+" ORDER BY voted_at DESC, answer_id, user_id", args...)
-	if isNoTable(err) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("corpus: feedback: %w", err)
 	}
@@ -175,25 +170,15 @@ func (l *Library) Feedback(ctx context.Context, guildID string) ([]Feedback, err
 	return out, nil
 }
 
-// withFeedbackTx runs fn in a write transaction in which the feedback
-// tables exist. CREATE … IF NOT EXISTS costs a schema lookup only.
+// withFeedbackTx runs fn in one write transaction.
 func (l *Library) withFeedbackTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := l.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, feedbackSchema); err != nil {
-		return err
-	}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-// isNoTable reports whether err says a feedback table does not exist yet
-// (nothing was ever stored in it).
-func isNoTable(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "no such table")
 }
