@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
+)
+
+// maxQuestionChars bounds a question from the command line. Discord allows
+// 1,000 characters; a longer question is a pasted article, not a question.
+const maxQuestionChars = 4000
+
+// askJSON is the "ask -json" object of interface.md.
+type askJSON struct {
+	Question string          `json:"question"`
+	AsOf     string          `json:"asof"`
+	Answer   string          `json:"answer"`
+	Mode     string          `json:"mode"`
+	Sources  []askJSONSource `json:"sources"`
+	Uncited  bool            `json:"uncited,omitempty"`
+	Note     string          `json:"note,omitempty"`
+}
+
+type askJSONSource struct {
+	N         int     `json:"n"`
+	ArticleID string  `json:"article_id"`
+	Title     string  `json:"title"`
+	Source    string  `json:"source"`
+	Published string  `json:"published"`
+	URL       string  `json:"url"`
+	ChunkID   string  `json:"chunk_id"`
+	Score     float64 `json:"score"`
+}
+
+func runAsk(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "ask")
+	asJSON := fs.Bool("json", false, "print the answer as one JSON object")
+	asOfFlag := fs.String("asof", "", "answer as of this date (YYYY-MM-DD); later articles are invisible (default today)")
+	guild := fs.String("guild", "", "answer for this guild: its articles and the shared ones (default shared only)")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	question := strings.TrimSpace(strings.Join(positional, " "))
+	if question == "" {
+		fs.Usage()
+		return usagef("ask: the question is empty")
+	}
+	if !utf8.ValidString(question) {
+		return usagef("ask: the question is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(question); n > maxQuestionChars {
+		return usagef("ask: the question is too long (%d characters; at most %d)", n, maxQuestionChars)
+	}
+	scope, err := validScope(*guild)
+	if err != nil {
+		return err
+	}
+	var asOf time.Time
+	if *asOfFlag != "" {
+		asOf, err = time.Parse(corpus.DateLayout, strings.TrimSpace(*asOfFlag))
+		if err != nil {
+			return usagef("ask: -asof must be a date as YYYY-MM-DD")
+		}
+	}
+
+	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true})
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+
+	// On a terminal the generated text is shown as it arrives; the checked
+	// answer (citations renumbered, invented ones removed) follows it.
+	out := env.io.out
+	stream := !*asJSON && isTerminal(out)
+	var streamed strings.Builder
+	var onDelta func(string)
+	if stream {
+		onDelta = func(d string) {
+			streamed.WriteString(d)
+			io.WriteString(out, printable(d))
+		}
+	}
+	ans, err := engine.Answer(ctx, retrieval.Request{Question: question, Scope: scope, AsOf: asOf}, onDelta)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("interrupted")
+		}
+		return redactedf(env.cfg, "answering: %w", err)
+	}
+	if *asJSON {
+		return writeAnswerJSON(out, ans)
+	}
+	return writeAnswerText(out, ans, streamed.String())
+}
+
+func writeAnswerJSON(w io.Writer, ans retrieval.Answer) error {
+	obj := askJSON{
+		Question: ans.Question,
+		AsOf:     formatDate(ans.AsOf),
+		Answer:   ans.Text,
+		Mode:     string(ans.Mode),
+		Sources:  make([]askJSONSource, 0, len(ans.Sources)),
+		Uncited:  ans.Uncited,
+		Note:     ans.Note,
+	}
+	for _, s := range ans.Sources {
+		obj.Sources = append(obj.Sources, askJSONSource{
+			N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Source,
+			Published: formatDate(s.Published), URL: s.URL, ChunkID: s.ChunkID, Score: s.Score,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(obj)
+}
+
+// writeAnswerText prints the answer, its sources and how it was made.
+// streamed is the generated text already shown on the terminal: when the
+// checked answer differs from it, the checked one is printed as well.
+func writeAnswerText(w io.Writer, ans retrieval.Answer, streamed string) error {
+	var b strings.Builder
+	switch {
+	case streamed == "":
+		b.WriteString(strings.TrimSpace(ans.Text) + "\n")
+	case strings.TrimSpace(streamed) == strings.TrimSpace(ans.Text):
+		b.WriteString("\n")
+	default:
+		b.WriteString("\n\nChecked answer (citations verified and renumbered):\n" + strings.TrimSpace(ans.Text) + "\n")
+	}
+	if ans.Uncited {
+		b.WriteString("\nWarning: this answer cites none of the sources below; treat it as unverified.\n")
+	}
+	if len(ans.Sources) > 0 {
+		b.WriteString("\nSources:\n")
+		for _, s := range ans.Sources {
+			b.WriteString(fmt.Sprintf("%d. %s\n", s.N, sourceLine(s)))
+		}
+	}
+	if ans.Note != "" {
+		b.WriteString("\nNote: " + ans.Note + "\n")
+	}
+	b.WriteString(fmt.Sprintf("\n(%s answer, as of %s)\n", modeName(ans.Mode), formatDate(ans.AsOf)))
+	_, err := io.WriteString(w, printable(b.String()))
+	return err
+}
+
+// printable removes control characters (terminal escape sequences above all)
+// that article text scraped from the web may carry, keeping newlines and tabs.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' || !unicode.IsControl(r) {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+// sourceLine renders "title — outlet, date, URL", leaving out what is unknown.
+func sourceLine(s retrieval.Source) string {
+	title := s.Title
+	if title == "" {
+		title = s.ArticleID
+	}
+	var parts []string
+	if s.Source != "" {
+		parts = append(parts, s.Source)
+	}
+	if d := formatDate(s.Published); d != "" {
+		parts = append(parts, d)
+	}
+	if s.URL != "" {
+		parts = append(parts, s.URL)
+	}
+	if len(parts) == 0 {
+		return title
+	}
+	return title + " — " + strings.Join(parts, ", ")
+}
+
+func modeName(m retrieval.Mode) string {
+	switch m {
+	case retrieval.ModeLLM:
+		return "generated"
+	case retrieval.ModeExtractive:
+		return "extractive"
+	case retrieval.ModeNone:
+		return "no-sources"
+	}
+	return string(m)
+}
+
+// formatDate renders a date as YYYY-MM-DD, or "" when unknown.
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(corpus.DateLayout)
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attache-bot/attache/retrieval"
+)
+
+const sampleQuestion = "What guarantees is Iran demanding from the European countries?"
+
+// citationRE finds [n] citations.
+var citationRE = regexp.MustCompile(`\[(\d+)\]`)
+
+// TestAskSampleOffline is the README's quick start: a fresh data directory,
+// no keys, no network, and an answer with a citation from the bundled
+// sample corpus.
+func TestAskSampleOffline(t *testing.T) {
+	c := newCLI(t)
+	r := c.mustRun(0, "ask", sampleQuestion)
+	for _, want := range []string{"[1]", "Sources:", "1. ", "2025-07-27", "guarantees"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ask output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r.stderr != "" {
+		t.Errorf("ask wrote to stderr:\n%s", r.stderr)
+	}
+}
+
+// askObject decodes "ask -json" strictly: every field of interface.md, and
+// only the documented optional extras.
+type askObject struct {
+	Question string `json:"question"`
+	AsOf     string `json:"asof"`
+	Answer   string `json:"answer"`
+	Mode     string `json:"mode"`
+	Sources  []struct {
+		N         int     `json:"n"`
+		ArticleID string  `json:"article_id"`
+		Title     string  `json:"title"`
+		Source    string  `json:"source"`
+		Published string  `json:"published"`
+		URL       string  `json:"url"`
+		ChunkID   string  `json:"chunk_id"`
+		Score     float64 `json:"score"`
+	} `json:"sources"`
+	Uncited bool   `json:"uncited"`
+	Note    string `json:"note"`
+}
+
+func decodeAsk(t *testing.T, out string) (askObject, map[string]json.RawMessage) {
+	t.Helper()
+	var obj askObject
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&obj); err != nil {
+		t.Fatalf("ask -json output does not decode: %v\n%s", err, out)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"question", "asof", "answer", "mode", "sources"} {
+		if _, ok := raw[key]; !ok {
+			t.Errorf("ask -json lacks %q:\n%s", key, out)
+		}
+	}
+	return obj, raw
+}
+
+// checkCitations checks the invariant of interface.md: every [n] in the
+// answer names a source, and every source is cited; sources are numbered
+// 1..len.
+func checkCitations(t *testing.T, obj askObject) {
+	t.Helper()
+	cited := map[int]bool{}
+	for _, m := range citationRE.FindAllStringSubmatch(obj.Answer, -1) {
+		n, _ := strconv.Atoi(m[1])
+		cited[n] = true
+	}
+	have := map[int]bool{}
+	for i, s := range obj.Sources {
+		if s.N != i+1 {
+			t.Errorf("source %d is numbered %d", i+1, s.N)
+		}
+		have[s.N] = true
+		if !cited[s.N] {
+			t.Errorf("source [%d] %q is not cited in %q", s.N, s.Title, obj.Answer)
+		}
+		if s.ArticleID == "" || s.ChunkID == "" || s.Title == "" {
+			t.Errorf("source [%d] lacks an id, chunk id or title: %+v", s.N, s)
+		}
+		if s.Published != "" {
+			if _, err := time.Parse("2006-01-02", s.Published); err != nil {
+				t.Errorf("source [%d] published %q is not YYYY-MM-DD", s.N, s.Published)
+			}
+		}
+	}
+	for n := range cited {
+		if !have[n] {
+			t.Errorf("answer cites [%d], which is not a source: %q", n, obj.Answer)
+		}
+	}
+}
+
+func TestAskJSON(t *testing.T) {
+	c := newCLI(t)
+	r := c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", sampleQuestion)
+	obj, _ := decodeAsk(t, r.stdout)
+	if obj.Question != sampleQuestion || obj.AsOf != "2025-07-28" || obj.Mode != "extractive" {
+		t.Errorf("ask -json = question %q, asof %q, mode %q; want the question, 2025-07-28, extractive",
+			obj.Question, obj.AsOf, obj.Mode)
+	}
+	if len(obj.Sources) == 0 {
+		t.Fatalf("ask -json has no sources:\n%s", r.stdout)
+	}
+	checkCitations(t, obj)
+	if s := obj.Sources[0]; s.Published != "2025-07-27" {
+		t.Errorf("sample source published %q, want 2025-07-27", s.Published)
+	}
+
+	// Flags after the question work too.
+	r2 := c.mustRun(0, "ask", sampleQuestion, "-json", "-asof", "2025-07-28")
+	obj2, _ := decodeAsk(t, r2.stdout)
+	if obj2.Answer != obj.Answer {
+		t.Errorf("flags after the question changed the answer: %q vs %q", obj2.Answer, obj.Answer)
+	}
+}
+
+// TestAskNotCovered asks before the sample was published and about
+// something the corpus does not mention: "none", no sources (an empty
+// array, not null), and an answer that says so.
+func TestAskNotCovered(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{
+		{"ask", "-json", "-asof", "2025-07-01", sampleQuestion},
+		{"ask", "-json", "Who won the curling championship in Reykjavik?"},
+	} {
+		r := c.mustRun(0, args...)
+		obj, raw := decodeAsk(t, r.stdout)
+		if obj.Mode != "none" || len(obj.Sources) != 0 || strings.TrimSpace(obj.Answer) == "" {
+			t.Errorf("%v: mode %q, %d sources, answer %q; want none, 0, a \"not covered\" answer",
+				args, obj.Mode, len(obj.Sources), obj.Answer)
+		}
+		if string(raw["sources"]) != "[]" {
+			t.Errorf("%v: sources = %s, want []", args, raw["sources"])
+		}
+	}
+}
+
+func TestAskUsageErrors(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{
+		{"ask"},
+		{"ask", ""},
+		{"ask", "   \t\n "},
+		{"ask", "-asof", "yesterday", sampleQuestion},
+		{"ask", "-asof", "2025-13-45", sampleQuestion},
+		{"ask", "-bogus", sampleQuestion},
+		{"ask", "-guild", "two words", sampleQuestion},
+		{"ask", strings.Repeat("why ", 2500)}, // 10,000 characters
+	} {
+		t.Run(strings.Join(args, " ")[:min(40, len(strings.Join(args, " ")))], func(t *testing.T) {
+			r := c.mustRun(2, args...)
+			if r.stdout != "" {
+				t.Errorf("a usage error printed to stdout:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+// TestAskHostileQuestions: punctuation only, control characters and
+// markup are questions like any other: an answer or "not covered", never a
+// crash, and never a terminal escape sequence echoed back.
+func TestAskHostileQuestions(t *testing.T) {
+	c := newCLI(t)
+	for _, q := range []string{"?!?...", "\x1b[2J\x1b[31m Iran?", `"; DROP TABLE articles; --`, "NEAR(iran guarantees) OR *", "Iran\u202e guarantees"} {
+		r := c.mustRun(0, "ask", q)
+		if strings.Contains(r.stdout, "\x1b") {
+			t.Errorf("ask %q echoed an escape sequence:\n%q", q, r.stdout)
+		}
+	}
+}
+
+// TestAskSecretsNeverPrinted points attache at a language model server that
+// rejects the key and echoes it back, as real providers do, and checks the
+// failure is one clear line that does not contain the key, also with debug
+// logs on.
+func TestAskSecretsNeverPrinted(t *testing.T) {
+	const key = "sk-proj-SECRETSECRETSECRET0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"error":{"message":"Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`, r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	c := newCLI(t)
+	c.env["LLM_BASE_URL"] = srv.URL + "/v1"
+	c.env["LLM_API_KEY"] = key
+	c.env["LLM_MAX_RETRIES"] = "0"
+	c.env["LOG_LEVEL"] = "debug"
+	r := c.mustRun(1, "ask", sampleQuestion)
+	if strings.Contains(r.stdout+r.stderr, "SECRETSECRET") {
+		t.Errorf("the API key was printed:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "LLM") && !strings.Contains(r.stderr, "language model") {
+		t.Errorf("the error does not say the language model failed:\n%s", r.stderr)
+	}
+}
+
+func TestWriteAnswerText(t *testing.T) {
+	ans := retrieval.Answer{
+		Question: "q",
+		AsOf:     time.Date(2025, 7, 28, 0, 0, 0, 0, time.UTC),
+		Text:     "Iran wants guarantees [1]. Talks continue [2].",
+		Mode:     retrieval.ModeExtractive,
+		Sources: []retrieval.Source{
+			{N: 1, Title: "Talks in \x1b[31mIstanbul", Source: "Wire", URL: "https://example.com/a", Published: time.Date(2025, 7, 27, 0, 0, 0, 0, time.UTC)},
+			{N: 2, ArticleID: "abc"},
+		},
+		Note: "the language model was unavailable",
+	}
+	var b strings.Builder
+	if err := writeAnswerText(&b, ans, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := "Iran wants guarantees [1]. Talks continue [2].\n\n" +
+		"Sources:\n" +
+		"1. Talks in [31mIstanbul — Wire, 2025-07-27, https://example.com/a\n" +
+		"2. abc\n\n" +
+		"Note: the language model was unavailable\n\n" +
+		"(extractive answer, as of 2025-07-28)\n"
+	if b.String() != want {
+		t.Errorf("writeAnswerText =\n%q\nwant\n%q", b.String(), want)
+	}
+
+	// After a stream, the checked answer is repeated only if it differs.
+	b.Reset()
+	writeAnswerText(&b, ans, ans.Text)
+	if strings.Contains(b.String(), "Iran wants") {
+		t.Errorf("writeAnswerText repeated an identical streamed answer:\n%s", b.String())
+	}
+	b.Reset()
+	writeAnswerText(&b, ans, "Iran wants guarantees [3].")
+	if !strings.Contains(b.String(), "Checked answer") || !strings.Contains(b.String(), ans.Text) {
+		t.Errorf("writeAnswerText did not show the checked answer after a different stream:\n%s", b.String())
+	}
+	b.Reset()
+	ans.Uncited = true
+	writeAnswerText(&b, ans, "")
+	if !strings.Contains(b.String(), "Warning") {
+		t.Errorf("writeAnswerText did not warn about an uncited answer:\n%s", b.String())
+	}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/attache-bot/attache/retrieval"
+	"github.com/schollz/progressbar/v3"
+)
+
+// runEval measures retrieval and answers over a throw-away library built
+// from -corpus (never the data directory), asking every question of
+// -questions as of its question_date.
+func runEval(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "eval")
+	corpusPath := fs.String("corpus", "", "articles file (.jsonl with id, title, source, url, published, body)")
+	questionsPath := fs.String("questions", "", "questions file (.jsonl with id, question, answers, evidence_ids, question_date)")
+	k := fs.Int("k", 10, "ranks considered for recall and MRR")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(positional) > 0:
+		return usagef("eval: unexpected argument %q", positional[0])
+	case *corpusPath == "" || *questionsPath == "":
+		fs.Usage()
+		return usagef("eval: -corpus and -questions are required")
+	case *k < 1 || *k > 100:
+		return usagef("eval: -k must be from 1 to 100")
+	}
+	cfg := env.cfg
+	questions, err := retrieval.LoadQuestions(*questionsPath)
+	if err != nil {
+		return err
+	}
+	var closers []func()
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	rcfg, err := engineConfig(ctx, cfg, newLogger(cfg, env.io.err, false), engineOptions{withLLM: true, checkLLM: true}, &closers)
+	if err != nil {
+		return err
+	}
+	opts := retrieval.EvalOptions{
+		CorpusPath: *corpusPath,
+		Questions:  questions,
+		K:          *k,
+		Config:     rcfg,
+		Answer: func(ctx context.Context, e *retrieval.Engine, req retrieval.Request) (retrieval.Answer, error) {
+			return e.Answer(ctx, req, nil)
+		},
+	}
+	var bar *progressbar.ProgressBar
+	if isTerminal(env.io.err) {
+		opts.IngestProgress = func(done, total int) {
+			if bar == nil {
+				bar = newProgressBar(env.io.err, total)
+				bar.Describe("ingesting")
+			}
+			bar.Set(done)
+			if done == total {
+				bar.Finish()
+				fmt.Fprintln(env.io.err)
+				bar = nil
+			}
+		}
+		opts.QuestionProgress = func(done, total int) {
+			if bar == nil {
+				bar = newProgressBar(env.io.err, total)
+				bar.Describe("asking")
+			}
+			bar.Set(done)
+			if done == total {
+				bar.Finish()
+				fmt.Fprintln(env.io.err)
+				bar = nil
+			}
+		}
+	}
+	rep, err := retrieval.Evaluate(ctx, opts)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("eval interrupted")
+		}
+		return redactedf(cfg, "%w", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.io.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	return writeEvalText(env, rep)
+}
+
+func writeEvalText(env *environment, rep retrieval.EvalReport) error {
+	tw := tabwriter.NewWriter(env.io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "questions\t%d\t(k = %d, %s answers)\n", rep.Questions, rep.K, rep.Mode)
+	fmt.Fprintf(tw, "articles\t%d\t(%d rejected, ingested in %.1f s)\n", rep.Articles, len(rep.Rejected), rep.IngestSeconds)
+	fmt.Fprintf(tw, "recall@1\t%.3f\t\n", rep.RecallAt1)
+	fmt.Fprintf(tw, "recall@5\t%.3f\t\n", rep.RecallAt5)
+	fmt.Fprintf(tw, "recall@10\t%.3f\t\n", rep.RecallAt10)
+	fmt.Fprintf(tw, "MRR@10\t%.3f\t\n", rep.MRRAt10)
+	fmt.Fprintf(tw, "answer hit\t%.3f\t\n", rep.AnswerHit)
+	fmt.Fprintf(tw, "citation precision\t%.3f\t\n", rep.CitationPrecision)
+	fmt.Fprintf(tw, "gold_link recall@1\t%.3f\t(%d questions)\n", rep.GoldLink.RecallAt1, rep.GoldLink.Questions)
+	fmt.Fprintf(tw, "gold_link recall@5\t%.3f\t\n", rep.GoldLink.RecallAt5)
+	fmt.Fprintf(tw, "gold_link MRR@10\t%.3f\t\n", rep.GoldLink.MRRAt10)
+	fmt.Fprintf(tw, "query ms p50 / p95\t%.1f / %.1f\t\n", rep.QueryMsP50, rep.QueryMsP95)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for i, r := range rep.Rejected {
+		if i == 10 {
+			fmt.Fprintf(env.io.out, "  … and %d more rejected\n", len(rep.Rejected)-10)
+			break
+		}
+		fmt.Fprintln(env.io.out, "  rejected: "+printable(r))
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// evalObject decodes "eval -json" strictly (interface.md).
+type evalObject struct {
+	Questions         int     `json:"questions"`
+	K                 int     `json:"k"`
+	RecallAt1         float64 `json:"recall_at_1"`
+	RecallAt5         float64 `json:"recall_at_5"`
+	RecallAt10        float64 `json:"recall_at_10"`
+	MRRAt10           float64 `json:"mrr_at_10"`
+	AnswerHit         float64 `json:"answer_hit"`
+	CitationPrecision float64 `json:"citation_precision"`
+	GoldLink          struct {
+		Questions int     `json:"questions"`
+		RecallAt1 float64 `json:"recall_at_1"`
+		RecallAt5 float64 `json:"recall_at_5"`
+		MRRAt10   float64 `json:"mrr_at_10"`
+	} `json:"gold_link"`
+	QueryMsP50    float64 `json:"query_ms_p50"`
+	QueryMsP95    float64 `json:"query_ms_p95"`
+	IngestSeconds float64 `json:"ingest_seconds"`
+	Mode          string  `json:"mode"`
+}
+
+// TestEval runs eval over a small corpus and question set of our own: the
+// JSON has the documented shape, the easy questions are answered, and the
+// data directory is never touched.
+func TestEval(t *testing.T) {
+	c := newCLI(t)
+	corpusFile := writeFile(t, c.dir, "corpus.jsonl", strings.Join([]string{
+		jsonlRecord("ev-1", "Marvok summit ends", "Wire", "2025-04-01", "The Marvok summit ended in Tallinn with a joint statement on fishing rights."),
+		jsonlRecord("ev-2", "Trelane dam talks", "Wire", "2025-04-02", "Engineers from both countries met in Lusaka to inspect the Trelane dam."),
+		jsonlRecord("ev-3", "Quendor election", "Wire", "2025-04-03", "Voters in Quendor elected Ilsa Varn as president after a close race."),
+	}, "\n"))
+	questions := writeFile(t, c.dir, "questions.jsonl", strings.Join([]string{
+		`{"id": "q1", "question": "Where did the Marvok summit end?", "answers": ["Tallinn"], "evidence_ids": ["ev-1"], "question_date": "2025-04-05", "evidence_type": "gold_link"}`,
+		`{"id": "q2", "question": "Who was elected president of Quendor?", "answers": ["Ilsa Varn"], "evidence_ids": ["ev-3"], "question_date": "2025-04-05"}`,
+	}, "\n"))
+	r := c.mustRun(0, "eval", "-json", "-corpus", corpusFile, "-questions", questions, "-k", "5")
+	var obj evalObject
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&obj); err != nil {
+		t.Fatalf("eval -json does not decode: %v\n%s", err, r.stdout)
+	}
+	if obj.Questions != 2 || obj.K != 5 || obj.GoldLink.Questions != 1 || obj.Mode != "extractive" {
+		t.Errorf("eval -json = %+v; want 2 questions, k 5, 1 gold_link, extractive", obj)
+	}
+	if obj.RecallAt1 != 1 || obj.AnswerHit == 0 {
+		t.Errorf("eval on easy questions: recall@1 %v, answer_hit %v; want 1 and > 0", obj.RecallAt1, obj.AnswerHit)
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "data")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("eval touched the data directory: %v", err)
+	}
+
+	text := c.mustRun(0, "eval", "-corpus", corpusFile, "-questions", questions)
+	for _, want := range []string{"recall@1", "MRR@10", "answer hit", "gold_link"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("eval report lacks %q:\n%s", want, text.stdout)
+		}
+	}
+
+	c.mustRun(2, "eval")
+	c.mustRun(2, "eval", "-corpus", corpusFile)
+	c.mustRun(2, "eval", "-corpus", corpusFile, "-questions", questions, "-k", "0")
+	c.mustRun(1, "eval", "-corpus", corpusFile, "-questions", filepath.Join(c.dir, "missing.jsonl"))
+	bad := writeFile(t, c.dir, "bad.jsonl", "{not json}\n")
+	r = c.mustRun(1, "eval", "-corpus", corpusFile, "-questions", bad)
+	if !strings.Contains(r.stderr, "line 1") {
+		t.Errorf("a malformed questions file: the error does not name the line:\n%s", r)
+	}
+}

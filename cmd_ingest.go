@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+	"github.com/schollz/progressbar/v3"
+)
+
+// progressLogEvery is how often ingest logs its progress when stderr is not
+// a terminal (no progress bar there).
+const progressLogEvery = 100
+
+// origin says where an article came from, for the summary: "file.jsonl:12"
+// or a URL.
+type origin struct {
+	name string
+	line int
+}
+
+func (o origin) String() string {
+	if o.line > 0 {
+		return o.name + ":" + strconv.Itoa(o.line)
+	}
+	return o.name
+}
+
+// ingestSummary counts what an ingest did.
+type ingestSummary struct {
+	added, updated, unchanged int
+	rejected                  []string // "origin: reason", in input order
+	failedInputs              int      // inputs that could not be read at all
+}
+
+// runIngest adds articles from files and URLs. Every input is tried. The
+// exit status is 0 when every input could be read and at least one article
+// was stored or already present, even if some records were rejected (the
+// summary lists them); 1 when an input could not be read at all, when
+// nothing was importable, or when interrupted. Re-running the same ingest
+// is safe: stored articles come back "unchanged".
+func runIngest(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "ingest")
+	guild := fs.String("guild", "", "add the articles to this guild only (default: shared by all guilds)")
+	inputs, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(inputs) == 0 {
+		fs.Usage()
+		return usagef("ingest: no file or URL given")
+	}
+	scope, err := validScope(*guild)
+	if err != nil {
+		return err
+	}
+
+	engine, closeEngine, err := openEngine(ctx, env, engineOptions{})
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	logger := newLogger(env.cfg, env.io.err, false)
+
+	var sum ingestSummary
+	var articles []corpus.Article
+	var origins []origin
+	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: env.cfg.AllowPrivateURLs})
+	for _, in := range inputs {
+		if ctx.Err() != nil {
+			break
+		}
+		if isURL(in) {
+			a, err := fetcher.Fetch(ctx, in)
+			if err != nil {
+				sum.failedInputs++
+				sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", cell(in, 200), oneLine(err.Error())))
+				continue
+			}
+			a.Scope = scope
+			articles = append(articles, a)
+			origins = append(origins, origin{name: in})
+			continue
+		}
+		res, err := corpus.ImportFile(in, corpus.ImportOptions{Scope: scope, MaxBodyBytes: env.cfg.MaxArticleBytes})
+		if err != nil {
+			sum.failedInputs++
+			sum.rejected = append(sum.rejected, fileError(in, err))
+			continue
+		}
+		for _, r := range res.Rejected {
+			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", origin{name: in, line: r.Line}, oneLine(r.Reason)))
+		}
+		for _, r := range res.Records {
+			r.Article.Scope = scope
+			articles = append(articles, r.Article)
+			origins = append(origins, origin{name: in, line: r.Line})
+		}
+	}
+
+	bar := newProgressBar(env.io.err, len(articles))
+	start := time.Now()
+	err = engine.AddMany(ctx, articles, func(i int, a corpus.Article, st corpus.PutStatus, err error) {
+		switch {
+		case err != nil:
+			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", origins[i], rejectReason(err)))
+		case st == corpus.Added:
+			sum.added++
+		case st == corpus.Updated:
+			sum.updated++
+		case st == corpus.Unchanged:
+			sum.unchanged++
+		}
+		logger.Debug("ingest article", "n", i+1, "id", a.ID, "status", st.String())
+		if bar != nil {
+			bar.Add(1)
+		} else if done := i + 1; done%progressLogEvery == 0 || done == len(articles) {
+			logger.Info("ingest progress", "done", done, "total", len(articles))
+		}
+	})
+	if bar != nil {
+		bar.Finish()
+		fmt.Fprintln(env.io.err)
+	}
+	logger.Debug("ingest finished", "articles", len(articles), "took", time.Since(start).Round(time.Millisecond))
+	printIngestSummary(env.io.out, sum, scope)
+
+	switch {
+	case err != nil || ctx.Err() != nil:
+		return errors.New("ingest interrupted; run the same command again to finish (stored articles are kept)")
+	case sum.failedInputs > 0:
+		return fmt.Errorf("ingest: %d of %d input(s) could not be read", sum.failedInputs, len(inputs))
+	case sum.added+sum.updated+sum.unchanged == 0:
+		return errors.New("ingest: nothing could be imported")
+	}
+	return nil
+}
+
+func isURL(s string) bool {
+	l := strings.ToLower(s)
+	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// fileError renders an input that could not be read as "path: reason",
+// without repeating the path when the error already starts with it.
+func fileError(path string, err error) string {
+	msg := oneLine(err.Error())
+	if strings.HasPrefix(msg, path) {
+		return msg
+	}
+	return path + ": " + msg
+}
+
+// rejectReason turns a validation error into its reason ("missing title"),
+// dropping the generic prefix every such error carries.
+func rejectReason(err error) string {
+	msg := oneLine(err.Error())
+	for _, p := range []string{corpus.ErrInvalidArticle.Error() + ": ", "corpus: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
+}
+
+// newProgressBar returns a progress bar on w when w is a terminal, else nil.
+func newProgressBar(w io.Writer, total int) *progressbar.ProgressBar {
+	if total == 0 || !isTerminal(w) {
+		return nil
+	}
+	return progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("ingesting"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+	)
+}
+
+func printIngestSummary(w io.Writer, sum ingestSummary, scope string) {
+	where := "shared scope"
+	if scope != corpus.SharedScope {
+		where = "guild " + scope
+	}
+	fmt.Fprintf(w, "%d added, %d updated, %d unchanged, %d rejected (%s)\n",
+		sum.added, sum.updated, sum.unchanged, len(sum.rejected), where)
+	if len(sum.rejected) > 0 {
+		fmt.Fprintln(w, "rejected:")
+		for _, r := range sum.rejected {
+			fmt.Fprintln(w, "  "+printable(r))
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// listItem is one entry of "list -json" (interface.md).
+type listItem struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Source    string `json:"source"`
+	Published string `json:"published"`
+	URL       string `json:"url"`
+	Chunks    int    `json:"chunks"`
+	Scope     string `json:"scope"`
+}
+
+// runList lists articles newest first. Without -guild it lists every scope
+// (the operator's view of the whole data directory); with -guild it lists
+// what that guild's questions can see: its own articles and the shared ones.
+func runList(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "list")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	guild := fs.String("guild", "", "list this guild's articles and the shared ones (default: every scope)")
+	positional, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(positional) > 0 {
+		return usagef("list: unexpected argument %q", positional[0])
+	}
+	var scopes []string
+	if *guild != "" {
+		scope, err := validScope(*guild)
+		if err != nil {
+			return err
+		}
+		scopes = []string{scope}
+		if scope != corpus.SharedScope {
+			scopes = append(scopes, corpus.SharedScope)
+		}
+	}
+	engine, closeEngine, err := openEngine(ctx, env, engineOptions{})
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	list, err := engine.Library().List(ctx, scopes...)
+	if err != nil {
+		return fmt.Errorf("listing articles: %w", err)
+	}
+
+	if *asJSON {
+		out := make([]listItem, 0, len(list))
+		for _, s := range list {
+			out = append(out, listItem{
+				ID: s.ID, Title: s.Title, Source: s.Source, Published: formatDate(s.Published),
+				URL: s.URL, Chunks: s.Chunks, Scope: s.Scope,
+			})
+		}
+		enc := json.NewEncoder(env.io.out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(env.io.out, "No articles.")
+		return err
+	}
+	tw := tabwriter.NewWriter(env.io.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPUBLISHED\tSCOPE\tCHUNKS\tSOURCE\tTITLE")
+	for _, s := range list {
+		date := formatDate(s.Published)
+		if date == "" {
+			date = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, date, s.Scope, s.Chunks,
+			cell(s.Source, 24), cell(s.Title, 80))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(env.io.out, "%d article(s)\n", len(list))
+	return err
+}
+
+// cell makes a value fit one table cell: printable, no tabs or newlines,
+// at most max characters.
+func cell(s string, max int) string {
+	r := []rune(printable(s))
+	for i, c := range r {
+		if c == '\t' || c == '\n' {
+			r[i] = ' '
+		}
+	}
+	if len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	if len(r) == 0 {
+		return "-"
+	}
+	return string(r)
+}

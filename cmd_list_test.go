@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// listEntry decodes "list -json" strictly.
+type listEntry struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Source    string `json:"source"`
+	Published string `json:"published"`
+	URL       string `json:"url"`
+	Chunks    int    `json:"chunks"`
+	Scope     string `json:"scope"`
+}
+
+func listJSON(t *testing.T, c *cli, args ...string) []listEntry {
+	t.Helper()
+	r := c.mustRun(0, append([]string{"list", "-json"}, args...)...)
+	var out []listEntry
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("list -json output does not decode: %v\n%s", err, r.stdout)
+	}
+	if out == nil {
+		t.Fatalf("list -json printed null, want an array:\n%s", r.stdout)
+	}
+	return out
+}
+
+// listIDs counts how often each id is listed.
+func listIDs(t *testing.T, c *cli) map[string]int {
+	t.Helper()
+	ids := map[string]int{}
+	for _, e := range listJSON(t, c) {
+		ids[e.ID]++
+	}
+	return ids
+}
+
+func TestListJSON(t *testing.T) {
+	c := newCLI(t)
+	path := writeFile(t, c.dir, "l.jsonl", strings.Join([]string{
+		jsonlRecord("old", "Older story", "Wire", "2024-01-01", "An older story about the treaty."),
+		jsonlRecord("new", "Newer story", "Wire", "2026-01-01", "A newer story about the treaty."),
+		`{"id": "undated", "title": "Undated story", "body": "A story without a date."}`,
+	}, "\n"))
+	c.mustRun(0, "ingest", path)
+	list := listJSON(t, c)
+	if len(list) < 4 {
+		t.Fatalf("list -json has %d entries, want the 3 ingested and the sample: %+v", len(list), list)
+	}
+	if list[0].ID != "new" {
+		t.Errorf("list is not newest first: %+v", list)
+	}
+	seen := map[string]listEntry{}
+	for _, e := range list {
+		seen[e.ID] = e
+		if e.Chunks < 1 || e.Scope == "" || e.Title == "" {
+			t.Errorf("list entry incomplete: %+v", e)
+		}
+	}
+	if e := seen["old"]; e.Published != "2024-01-01" || e.Source != "Wire" || e.URL != "https://news.example/old" || e.Scope != "shared" {
+		t.Errorf("list entry for old = %+v", e)
+	}
+	if e, ok := seen["undated"]; !ok || e.Published != "" {
+		t.Errorf("undated article: %+v (listed %v), want published \"\"", e, ok)
+	}
+
+	text := c.mustRun(0, "list").stdout
+	for _, want := range []string{"ID", "Newer story", "Older story", "article(s)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("list output lacks %q:\n%s", want, text)
+		}
+	}
+	c.mustRun(2, "list", "extra")
+}
+
+// TestSampleSeededOnce: the sample corpus is added to an empty data
+// directory once; after it is removed, it stays removed.
+func TestSampleSeededOnce(t *testing.T) {
+	c := newCLI(t)
+	list := listJSON(t, c)
+	if len(list) == 0 {
+		t.Fatal("a fresh data directory lists no sample article")
+	}
+	var ids []string
+	for _, e := range list {
+		ids = append(ids, e.ID)
+	}
+	r := c.mustRun(0, append([]string{"remove"}, ids...)...)
+	if strings.Count(r.stdout, "removed ") != len(ids) {
+		t.Errorf("remove output:\n%s", r)
+	}
+	if got := listJSON(t, c); len(got) != 0 {
+		t.Errorf("after removing the sample, list = %+v; want it to stay empty", got)
+	}
+	obj, _ := decodeAsk(t, c.mustRun(0, "ask", "-json", sampleQuestion).stdout)
+	if obj.Mode != "none" {
+		t.Errorf("after removing the sample, ask still answers from it: %+v", obj)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	c := newCLI(t)
+	path := writeFile(t, c.dir, "r.jsonl", strings.Join([]string{
+		jsonlRecord("keep", "Kept story", "Wire", "2025-02-01", "The quillbrook accord stays."),
+		jsonlRecord("drop", "Dropped story", "Wire", "2025-02-02", "The vexmoor protocol goes."),
+	}, "\n"))
+	c.mustRun(0, "ingest", path)
+	c.mustRun(0, "ingest", "-guild", "555", writeFile(t, c.dir, "g.jsonl",
+		jsonlRecord("guildonly", "Guild story", "Wire", "2025-02-03", "Only guild 555 has this.")))
+
+	r := c.mustRun(1, "remove", "no-such-id")
+	if !strings.Contains(r.stderr, "no-such-id") {
+		t.Errorf("remove of an unknown id does not name it:\n%s", r)
+	}
+	// An unknown id does not stop the others.
+	r = c.mustRun(1, "remove", "drop", "no-such-id")
+	if !strings.Contains(r.stdout, "removed drop") {
+		t.Errorf("remove did not remove the known id:\n%s", r)
+	}
+	ids := listIDs(t, c)
+	if ids["drop"] != 0 || ids["keep"] != 1 {
+		t.Errorf("after remove: %v", ids)
+	}
+	obj, _ := decodeAsk(t, c.mustRun(0, "ask", "-json", "-asof", "2025-03-01", "What happened to the vexmoor protocol?").stdout)
+	for _, s := range obj.Sources {
+		if s.ArticleID == "drop" {
+			t.Errorf("a removed article is still cited: %+v", obj)
+		}
+	}
+	// -guild restricts removal to that guild's articles.
+	c.mustRun(1, "remove", "-guild", "555", "keep")
+	c.mustRun(0, "remove", "-guild", "555", "guildonly")
+	c.mustRun(2, "remove")
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/attache-bot/attache/retrieval"
+)
+
+// llmCheckTimeout bounds the start-up check of the language model.
+const llmCheckTimeout = 20 * time.Second
+
+// newLLM builds the language model client from LLM_*; with check, it asks
+// the server once so that a bad key or an unknown model is one clear line
+// at start-up rather than a failure at the first question.
+func newLLM(ctx context.Context, cfg config, logger *slog.Logger, check bool) (*retrieval.LLM, error) {
+	llm, err := retrieval.NewLLM(retrieval.LLMConfig{
+		BaseURL:    cfg.LLMBaseURL,
+		APIKey:     cfg.LLMAPIKey,
+		Model:      cfg.LLMModel,
+		Timeout:    cfg.LLMTimeout,
+		MaxRetries: retries(cfg.LLMMaxRetries),
+		Logger:     logger,
+	})
+	if err != nil {
+		return nil, redactedf(cfg, "LLM_BASE_URL: %w", err)
+	}
+	if check {
+		cctx, cancel := context.WithTimeout(ctx, llmCheckTimeout)
+		defer cancel()
+		if err := llm.Check(cctx); err != nil {
+			llm.Close()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, redactedf(cfg, "language model check failed (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL=%s): %w", cfg.LLMModel, err)
+		}
+	}
+	return llm, nil
+}
+
+// retries maps LLM_MAX_RETRIES (0 = no retries) to the client's setting
+// (0 = its default, negative = none).
+func retries(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
+// newOpenAIEmbedder builds the embeddings API client from EMBED_*.
+// It makes one small request to learn the vector length, so a bad key or
+// model fails here, in one line.
+func newOpenAIEmbedder(ctx context.Context, cfg config, logger *slog.Logger) (*retrieval.OpenAIEmbedder, error) {
+	emb, err := retrieval.NewOpenAIEmbedder(ctx, retrieval.OpenAIEmbedderConfig{
+		BaseURL:    cfg.EmbedBaseURL,
+		APIKey:     cfg.EmbedAPIKey,
+		Model:      cfg.EmbedModel,
+		BatchSize:  cfg.EmbedBatchSize,
+		Parallel:   cfg.EmbedParallel,
+		Timeout:    cfg.LLMTimeout,
+		MaxRetries: retries(cfg.LLMMaxRetries),
+		Logger:     logger,
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, redactedf(cfg, "embeddings API check failed (EMBED_BASE_URL, EMBED_API_KEY, EMBED_MODEL=%s): %w", cfg.EmbedModel, err)
+	}
+	return emb, nil
+}
+
+// redactedf formats an error and removes every configured secret from its
+// text: upstream servers sometimes echo the key they were sent.
+func redactedf(cfg config, format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	msg := redact(cfg, err.Error())
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func redact(cfg config, s string) string {
+	for _, secret := range []string{cfg.LLMAPIKey, cfg.EmbedAPIKey, cfg.DiscordToken} {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return s
+}

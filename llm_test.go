@@ -1,0 +1,99 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/attache-bot/attache/retrieval/openaitest"
+)
+
+// TestAskWithLLM points attache at a fake OpenAI-compatible server whose
+// reply cites a source that does not exist: the answer is generated, the
+// invented citation is gone, and the JSON invariants hold.
+func TestAskWithLLM(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.SetAPIKey("sk-test-key-1234567890")
+	srv.SetReply("Iran demands guarantees that the United States will not leave the deal again [1]. It also wants sanctions relief [7].")
+	c := newCLI(t)
+	c.env["LLM_BASE_URL"] = srv.URL()
+	c.env["OPENAI_API_KEY"] = "sk-test-key-1234567890" // the fallback for LLM_API_KEY
+	r := c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", sampleQuestion)
+	obj, _ := decodeAsk(t, r.stdout)
+	if obj.Mode != "llm" {
+		t.Fatalf("mode %q, want llm:\n%s", obj.Mode, r)
+	}
+	if strings.Contains(obj.Answer, "[7]") {
+		t.Errorf("the invented citation [7] survived: %q", obj.Answer)
+	}
+	checkCitations(t, obj)
+	if len(srv.ChatRequests()) != 1 {
+		t.Errorf("%d chat requests, want 1", len(srv.ChatRequests()))
+	}
+
+	// The text output shows the checked answer and its sources.
+	r = c.mustRun(0, "ask", "-asof", "2025-07-28", sampleQuestion)
+	if !strings.Contains(r.stdout, "Sources:") || !strings.Contains(r.stdout, "generated answer") {
+		t.Errorf("ask with an LLM:\n%s", r)
+	}
+}
+
+// TestAskLLMFailures: a bad key or an unknown model is one clear line at
+// start-up (exit 1); a model that fails mid-way still gives an answer, the
+// extractive one, with a note.
+func TestAskLLMFailures(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.SetAPIKey("sk-right-key-0000000000")
+	c := newCLI(t)
+	c.env["LLM_BASE_URL"] = srv.URL()
+	c.env["LLM_MAX_RETRIES"] = "0"
+
+	c.env["LLM_API_KEY"] = "sk-wrong-key-WRONGWRONG"
+	r := c.mustRun(1, "ask", sampleQuestion)
+	if strings.Contains(r.stdout+r.stderr, "WRONGWRONG") {
+		t.Errorf("the wrong key was printed:\n%s", r)
+	}
+
+	c.env["LLM_API_KEY"] = "sk-right-key-0000000000"
+	srv.SetModels("some-other-model")
+	r = c.mustRun(1, "ask", sampleQuestion)
+	if !strings.Contains(r.stderr, "gpt-4o-mini") {
+		t.Errorf("an unknown model: the error does not name it:\n%s", r)
+	}
+
+	srv.SetModels("gpt-4o-mini")
+	srv.Script(openaitest.ServerError())
+	r = c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", sampleQuestion)
+	obj, _ := decodeAsk(t, r.stdout)
+	if obj.Mode != "extractive" || obj.Note == "" || len(obj.Sources) == 0 {
+		t.Errorf("after a failed generation: mode %q, note %q, %d sources; want extractive, a note, sources",
+			obj.Mode, obj.Note, len(obj.Sources))
+	}
+	checkCitations(t, obj)
+}
+
+// TestEmbeddingsProvider ingests and asks with an OpenAI-compatible
+// embeddings API, then refuses to mix embedders when the provider is
+// switched back, saying how to re-index.
+func TestEmbeddingsProvider(t *testing.T) {
+	srv := openaitest.New(t)
+	c := newCLI(t)
+	c.env["EMBED_PROVIDER"] = "openai"
+	c.env["EMBED_BASE_URL"] = srv.URL()
+	c.env["EMBED_BATCH_SIZE"] = "16"
+	path := writeFile(t, c.dir, "e.jsonl", jsonlRecord("emb", "Plorvane talks resume in Geneva", "Wire", "2025-07-20",
+		"The plorvane talks resumed in Geneva on Friday after a pause of two months."))
+	c.mustRun(0, "ingest", path)
+	obj, _ := decodeAsk(t, c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", "Where did the plorvane talks resume?").stdout)
+	if len(obj.Sources) == 0 || obj.Sources[0].ArticleID != "emb" {
+		t.Errorf("ask with API embeddings: %+v", obj)
+	}
+	if len(srv.EmbeddingRequests()) == 0 {
+		t.Errorf("no embeddings requests reached the API")
+	}
+
+	delete(c.env, "EMBED_PROVIDER")
+	r := c.mustRun(1, "ask", "Where did the plorvane talks resume?")
+	if !strings.Contains(r.stderr, "re-index") {
+		t.Errorf("switching embedders: the error does not say how to re-index:\n%s", r)
+	}
+}

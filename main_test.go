@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+// attacheBin is the attache binary built once for the tests that run it as
+// a child process, the way operators and outside harnesses do;
+// crashcheckBin is the crash test's checker (testdata/crashcheck). Both are
+// built without the race detector.
+var attacheBin, crashcheckBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "attache-bin-*")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "temp dir:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	attacheBin = filepath.Join(dir, "attache")
+	crashcheckBin = filepath.Join(dir, "crashcheck")
+	build := exec.Command("go", "build", "-buildvcs=false", "-o", dir+string(filepath.Separator), ".", "./testdata/crashcheck")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		return 1
+	}
+	code := m.Run()
+	if code == 0 {
+		// Every command run in-process, and every fake server, must have
+		// stopped its goroutines.
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "leaked goroutines:", err)
+			return 1
+		}
+	}
+	return code
+}
+
+// childTimeout bounds every child process; a hung child fails its test
+// instead of the whole run.
+const childTimeout = 90 * time.Second
+
+// result is what a child process did.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+}
+
+// cli runs the attache binary in a directory with a clean environment:
+// only the variables given (plus a private HOME and TMPDIR), so that the
+// developer's own settings and .env never leak into a test.
+type cli struct {
+	t   *testing.T
+	dir string // working directory
+	env map[string]string
+}
+
+// newCLI returns a cli working in a fresh directory whose data directory
+// is ./data.
+func newCLI(t *testing.T) *cli {
+	t.Helper()
+	dir := t.TempDir()
+	return &cli{t: t, dir: dir, env: map[string]string{"ATTACHE_DATA_DIR": filepath.Join(dir, "data")}}
+}
+
+func (c *cli) environ() []string {
+	env := []string{"HOME=" + c.dir, "TMPDIR=" + os.TempDir(), "PATH=" + os.Getenv("PATH")}
+	for k, v := range c.env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+func (c *cli) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, attacheBin, args...)
+	cmd.Dir = c.dir
+	cmd.Env = c.environ()
+	return cmd
+}
+
+// run runs attache with args and returns what it did.
+func (c *cli) run(args ...string) result {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	defer cancel()
+	cmd := c.command(ctx, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ee.Exited():
+		r.code = ee.ExitCode()
+	default:
+		c.t.Fatalf("attache %s: %v\n%s", strings.Join(args, " "), err, r)
+	}
+	return r
+}
+
+// mustRun runs attache and fails the test unless it exits with want.
+func (c *cli) mustRun(want int, args ...string) result {
+	c.t.Helper()
+	r := c.run(args...)
+	if r.code != want {
+		c.t.Fatalf("attache %s: %s\nwant exit %d", strings.Join(args, " "), r, want)
+	}
+	checkErrorOutput(c.t, r)
+	return r
+}
+
+// checkErrorOutput checks the rule for failures: one clear line on stderr
+// starting with "attache: ", and never a stack trace.
+func checkErrorOutput(t *testing.T, r result) {
+	t.Helper()
+	for _, bad := range []string{"panic:", "goroutine ", "[running]", ".go:"} {
+		if strings.Contains(r.stderr, bad) {
+			t.Errorf("stderr has %q (a stack trace?):\n%s", bad, r.stderr)
+		}
+	}
+	if r.code == 0 {
+		return
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "attache: ") {
+		t.Errorf("exit %d: last line of stderr is %q, want \"attache: …\"", r.code, last)
+	}
+}
+
+// writeFile writes content to name in dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

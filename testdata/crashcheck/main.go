@@ -1,0 +1,191 @@
+// Command crashcheck is the checker of attache's crash-safety test
+// (crash_test.go at the module root): it opens a data directory the way
+// attache does and checks every stored article of a synthetic .jsonl file
+// for completeness. It is a separate program so that it runs without the
+// race detector: SQLite's full-text queries are hundreds of times slower
+// under -race.
+//
+// Usage: crashcheck DATA_DIR ARTICLES.jsonl
+//
+// It prints one JSON object, {"stored": N, "problems": [...]}, and exits 0
+// whenever it could do the checks.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// record is one line of the synthetic file.
+type record struct {
+	ID    string `json:"id"`
+	Body  string `json:"body"`
+	Token string `json:"token"`
+}
+
+type report struct {
+	Stored   int      `json:"stored"`
+	Problems []string `json:"problems"`
+}
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: crashcheck DATA_DIR ARTICLES.jsonl")
+		os.Exit(2)
+	}
+	rep, err := check(context.Background(), os.Args[1], os.Args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "crashcheck:", err)
+		os.Exit(1)
+	}
+	json.NewEncoder(os.Stdout).Encode(rep)
+}
+
+func readRecords(path string) (map[string]record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	want := map[string]record{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, err
+		}
+		want[r.ID] = r
+	}
+	return want, sc.Err()
+}
+
+// check verifies, for every listed article of the file: chunks numbered
+// 0..n-1 whose text is the body at their offsets and that together cover
+// all of it, one vector per chunk, its unique token found by full-text
+// search; and that nothing (chunk, vector, full-text row) is left from an
+// article that is not listed.
+func check(ctx context.Context, dir, path string) (report, error) {
+	var rep report
+	problem := func(format string, args ...any) {
+		rep.Problems = append(rep.Problems, fmt.Sprintf(format, args...))
+	}
+	want, err := readRecords(path)
+	if err != nil {
+		return rep, err
+	}
+	lib, err := corpus.Open(ctx, dir)
+	if err != nil {
+		problem("the data directory does not open: %v", err)
+		return rep, nil
+	}
+	defer lib.Close()
+
+	list, err := lib.List(ctx)
+	if err != nil {
+		return rep, err
+	}
+	listed := map[string]corpus.Summary{}
+	for _, s := range list {
+		if _, dup := listed[s.ID]; dup {
+			problem("article %s listed twice", s.ID)
+		}
+		listed[s.ID] = s
+	}
+	byArticle := map[string][]corpus.StoredChunk{}
+	err = lib.Chunks(ctx, func(c corpus.StoredChunk) error {
+		byArticle[c.ArticleID] = append(byArticle[c.ArticleID], c)
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	for id := range byArticle {
+		if _, ok := listed[id]; !ok {
+			problem("chunks of article %s are stored, but the article is not listed", id)
+		}
+	}
+	for id, s := range listed {
+		w, ok := want[id]
+		if !ok {
+			continue // the sample corpus
+		}
+		rep.Stored++
+		a, err := lib.Get(ctx, id)
+		if err != nil || a.Body != w.Body {
+			problem("article %s: stored body differs from the file (err %v)", id, err)
+			continue
+		}
+		checkChunks(problem, s, w.Body, byArticle[id])
+	}
+
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for len(ids) > 0 {
+		batch := ids[:min(corpus.MaxQueryTerms, len(ids))]
+		ids = ids[len(batch):]
+		var tokens []string
+		for _, id := range batch {
+			tokens = append(tokens, want[id].Token)
+		}
+		hits, err := lib.SearchText(ctx, corpus.TextQuery{Text: strings.Join(tokens, " "), Limit: 4 * len(batch)})
+		if err != nil {
+			return rep, err
+		}
+		found := map[string]bool{}
+		for _, h := range hits {
+			found[h.ArticleID] = true
+			if _, ok := listed[h.ArticleID]; !ok {
+				problem("full-text search finds article %s, which is not listed", h.ArticleID)
+			}
+		}
+		for _, id := range batch {
+			if _, ok := listed[id]; ok && !found[id] {
+				problem("article %s: its full-text rows are missing (no hit for %s)", id, want[id].Token)
+			}
+		}
+	}
+	return rep, nil
+}
+
+func checkChunks(problem func(string, ...any), s corpus.Summary, body string, chunks []corpus.StoredChunk) {
+	if len(chunks) == 0 || len(chunks) != s.Chunks {
+		problem("article %s: %d chunks stored, %d listed", s.ID, len(chunks), s.Chunks)
+		return
+	}
+	covered := make([]bool, len(body))
+	seen := make([]bool, len(chunks))
+	for _, c := range chunks {
+		if c.Index < 0 || c.Index >= len(chunks) || seen[c.Index] {
+			problem("article %s: chunk index %d out of range or repeated", s.ID, c.Index)
+			return
+		}
+		seen[c.Index] = true
+		if len(c.Vector) == 0 {
+			problem("article %s: chunk %s has no vector", s.ID, c.ID)
+		}
+		if c.Start < 0 || c.End > len(body) || c.Start > c.End || body[c.Start:c.End] != c.Text {
+			problem("article %s: chunk %s is not the body at [%d:%d]", s.ID, c.ID, c.Start, c.End)
+			return
+		}
+		for i := c.Start; i < c.End; i++ {
+			covered[i] = true
+		}
+	}
+	for i, ok := range covered {
+		if !ok && body[i] != ' ' {
+			problem("article %s: byte %d of the body is in no chunk", s.ID, i)
+			return
+		}
+	}
+}
