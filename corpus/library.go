@@ -477,7 +477,7 @@ func (l *Library) CheckEmbedder(ctx context.Context, info EmbedderInfo) error {
 }
 
 func (l *Library) mismatch(have, want EmbedderInfo) error {
-	return fmt.Errorf("%w: data in %s was embedded with %s (dim %d) but the configured embedder is %s (dim %d): remove %s and ingest again to re-index, or set EMBED_PROVIDER back",
+	return fmt.Errorf("%w: data in %s was embedded with %s (dim %d) but the configured embedder is %s (dim %d): to re-index, move %s aside and ingest the articles again (or configure the embedder that made the data)",
 		ErrEmbedderMismatch, l.dir, have.Name, have.Dim, want.Name, want.Dim, l.dir)
 }
 

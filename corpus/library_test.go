@@ -278,7 +278,7 @@ func TestEmbedderMismatch(t *testing.T) {
 			t.Fatalf("CheckEmbedder(%v) = %v, want ErrEmbedderMismatch", other, err)
 		}
 		msg := err.Error()
-		for _, want := range []string{dir, "test-v1 (dim 4)", other.Name, "EMBED_PROVIDER"} {
+		for _, want := range []string{dir, "test-v1 (dim 4)", other.Name, "re-index", "ingest the articles again"} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("message %q lacks %q", msg, want)
 			}
