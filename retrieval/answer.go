@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -130,7 +131,11 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		ans.Usage = gen.Usage
 	}
 
-	ex := Extract(query, passages, DefaultExtractChars)
+	// Extract reads each passage with its neighbouring passages: the
+	// sentence that answers often sits just before or after the one that
+	// matched the question best. Citations and excerpts still name the
+	// matched passage (finish uses passages, not the widened copies).
+	ex := Extract(query, e.withNeighbours(passages), DefaultExtractChars)
 	if ex.Text == "" {
 		ans = notCovered(ans)
 		ans.Note = joinNotes(append(notes, ans.Note)...)
@@ -274,6 +279,54 @@ func (f *deltaFilter) emit(text string, final bool) {
 
 // end sends the rest of the final text, if it extends what was sent.
 func (f *deltaFilter) end(final string) { f.emit(final, true) }
+
+// neighbourChunks is how many chunks on each side of a passage's chunk
+// Extract reads along with it.
+const neighbourChunks = 1
+
+// withNeighbours returns copies of passages whose Text is the passage's
+// chunk joined with up to neighbourChunks chunks before and after it in the
+// same article, read from the index's in-memory copy (no library access on
+// the answer path). A passage the index no longer knows (removed a moment
+// ago) is kept as it is.
+func (e *Engine) withNeighbours(passages []Passage) []Passage {
+	out := slices.Clone(passages)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for i, p := range out {
+		if text, ok := neighbourText(e.ix, p.ArticleID, p.ChunkID, neighbourChunks); ok {
+			out[i].Text = text
+		}
+	}
+	return out
+}
+
+// neighbourText joins the text of chunk chunkID of article articleID with
+// up to n chunks on each side, in article order, separated by a space (the
+// chunks are consecutive spans of the body, so the join reads as the body
+// does up to whitespace). It reports false when the index knows neither.
+// The caller holds the engine's lock.
+func neighbourText(ix *vectorIndex, articleID, chunkID string, n int) (string, bool) {
+	a := ix.articles[articleID]
+	if a == nil {
+		return "", false
+	}
+	at := slices.Index(a.chunkIDs, chunkID)
+	if at < 0 {
+		return "", false
+	}
+	lo, hi := max(at-n, 0), min(at+n+1, len(a.chunkIDs))
+	parts := make([]string, 0, hi-lo)
+	for _, cid := range a.chunkIDs[lo:hi] {
+		if c, ok := ix.chunks[cid]; ok && strings.TrimSpace(c.Text) != "" {
+			parts = append(parts, strings.TrimSpace(c.Text))
+		}
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	return strings.Join(parts, " "), true
+}
 
 // finish checks text's citations against passages and fills ans.Text and
 // ans.Sources: exactly the cited passages, renumbered by first use.

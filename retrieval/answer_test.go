@@ -645,3 +645,72 @@ func TestThinkEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerReadsNeighbouringPassages checks that the extractive answer may
+// quote the sentence next to the best-matching passage (in the following
+// chunk) while the source still names, and excerpts, the matched passage.
+func TestAnswerReadsNeighbouringPassages(t *testing.T) {
+	e := newAnswerEngine(t, nil)
+	ctx := context.Background()
+	// A long article whose question words sit in one passage and whose
+	// answer (a number) sits only in the next one.
+	filler := strings.Repeat("Residents of the valley have followed the long debate with patience and some weariness over many months. ", 8)
+	body := "The Dravin reservoir expansion plan was approved by the regional assembly after a long debate over the Dravin reservoir expansion. " +
+		filler + "The approved budget amounts to 412 million crowns, paid over nine years. " + filler
+	a, _, err := e.Add(ctx, corpus.Article{ID: "reservoir", URL: "https://example.org/reservoir", Title: "Assembly backs Dravin plan",
+		Source: "Example Post", Published: day("2025-07-27"), Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunks, err := e.Library().ArticleChunks(ctx, a.ID)
+	if err != nil || len(chunks) < 3 {
+		t.Fatalf("fixture must split into several passages: %d chunks, %v", len(chunks), err)
+	}
+	q := "How much will the approved Dravin reservoir expansion plan cost?"
+	ps, err := e.Search(ctx, Query{Text: q, K: 1})
+	if err != nil || len(ps) != 1 || ps[0].ArticleID != a.ID || strings.Contains(ps[0].Text, "412") {
+		t.Fatalf("search: want the reservoir passage without the figure, got %+v %v", ps, err)
+	}
+	ans, err := e.Answer(ctx, Request{Question: q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAnswerInvariants(t, ans)
+	if !strings.Contains(ans.Text, "412 million") {
+		t.Fatalf("answer %q: want the figure from the neighbouring passage", ans.Text)
+	}
+	src := ans.Sources[0]
+	if src.ArticleID != a.ID || src.ChunkID != ps[0].ChunkID || src.Excerpt != excerpt(ps[0].Text) {
+		t.Fatalf("source %+v: want the matched passage %s and its excerpt", src, ps[0].ChunkID)
+	}
+}
+
+func TestNeighbourText(t *testing.T) {
+	ix := &vectorIndex{
+		articles: map[string]*articleInfo{"a": {chunkIDs: []string{"a#0", "a#1", "a#2", "a#3"}}, "empty": {}},
+		chunks: map[string]chunkInfo{
+			"a#0": {ArticleID: "a", Text: "Zero."}, "a#1": {ArticleID: "a", Text: " One. "},
+			"a#2": {ArticleID: "a", Text: "Two."}, "a#3": {ArticleID: "a", Text: "Three."},
+		},
+	}
+	for _, c := range []struct {
+		article, chunk string
+		n              int
+		want           string
+		ok             bool
+	}{
+		{"a", "a#0", 1, "Zero. One.", true},
+		{"a", "a#2", 1, "One. Two. Three.", true},
+		{"a", "a#3", 1, "Two. Three.", true},
+		{"a", "a#1", 0, "One.", true},
+		{"a", "a#1", 9, "Zero. One. Two. Three.", true},
+		{"a", "b#0", 1, "", false},       // not a chunk of a
+		{"gone", "gone#0", 1, "", false}, // removed article
+		{"empty", "empty#0", 1, "", false},
+	} {
+		got, ok := neighbourText(ix, c.article, c.chunk, c.n)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s ±%d: got %q %v, want %q %v", c.chunk, c.n, got, ok, c.want, c.ok)
+		}
+	}
+}

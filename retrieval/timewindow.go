@@ -16,6 +16,13 @@ type TimeWindow struct {
 	// Phrase is the part of the question that named the window, e.g.
 	// "this week" or "in March 2024".
 	Phrase string
+	// Relative is true for a period counted back from the as-of date
+	// ("today", "this week", "last month", "since June"): it names when the
+	// news was reported. A calendar date or month ("on 12 May", "in March
+	// 2024") often names when something happened instead, which a report
+	// published much later may still be about; the search treats the two
+	// differently (see Ranking.CalendarWindowBoost).
+	Relative bool
 }
 
 // Contains reports whether day t (any time of it) lies in the window.
@@ -82,7 +89,7 @@ func ParseTimeWindow(question string, asOf time.Time) (TimeWindow, bool) {
 			continue
 		}
 		if w, ok := p.fn(m, asOf, yearHint); ok {
-			w.Phrase = phrase
+			w.Phrase, w.Relative = phrase, p.relative
 			return w, true
 		}
 	}
@@ -122,6 +129,9 @@ var monthByName = map[string]time.Month{
 type windowParser struct {
 	re *regexp.Regexp
 	fn func(m []string, asOf time.Time, yearHint string) (TimeWindow, bool)
+	// relative marks the parsers of periods counted from the as-of date
+	// (TimeWindow.Relative).
+	relative bool
 }
 
 // windowParsers are tried in order. Relative periods come first: they name
@@ -135,12 +145,14 @@ var windowParsers = []windowParser{
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: asOf, To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\byesterday\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: addDays(asOf, -1), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\b(?:past|last)\s+(\d{1,3})\s+days\b`),
@@ -151,24 +163,28 @@ var windowParsers = []windowParser{
 			}
 			return TimeWindow{From: addDays(asOf, -n), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\b(?:this|past)\s+week\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: addDays(asOf, -6), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\blast\s+week\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: addDays(asOf, -13), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\bthis\s+month\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\blast\s+month\b`),
@@ -176,18 +192,21 @@ var windowParsers = []windowParser{
 			first := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
 			return TimeWindow{From: first.AddDate(0, -1, 0), To: addDays(first, -1)}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\bpast\s+month\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: addDays(asOf, -30), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\bthis\s+year\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: time.Date(asOf.Year(), 1, 1, 0, 0, 0, 0, time.UTC), To: asOf}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\blast\s+year\b`),
@@ -195,12 +214,14 @@ var windowParsers = []windowParser{
 			y := asOf.Year() - 1
 			return TimeWindow{From: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)}, true
 		},
+		true,
 	},
 	{
 		regexp.MustCompile(`\bpast\s+year\b`),
 		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
 			return TimeWindow{From: asOf.AddDate(-1, 0, 0), To: asOf}, true
 		},
+		true,
 	},
 	{ // since + a date or month or year
 		regexp.MustCompile(`\bsince\s+(?:(?:(\d{1,2})(?:st|nd|rd|th)?\s+` + monthRe + `|` + monthRe + `\s+(\d{1,2})(?:st|nd|rd|th)?)\b,?(?:\s+(\d{4}))?|` + monthRe + `\b(?:\s+(\d{4}))?|(\d{4})\b)`),
@@ -222,6 +243,7 @@ var windowParsers = []windowParser{
 			}
 			return TimeWindow{}, false
 		},
+		true,
 	},
 	{ // ISO date
 		regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`),
@@ -232,6 +254,7 @@ var windowParsers = []windowParser{
 			t, ok := makeDate(y, time.Month(mo), d)
 			return TimeWindow{From: t, To: addDays(t, 1)}, ok
 		},
+		false,
 	},
 	{ // 12 May 2024, 12th of May, on 12 May
 		regexp.MustCompile(`\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?` + monthRe + `\b,?(?:\s+(\d{4})\b)?`),
@@ -239,6 +262,7 @@ var windowParsers = []windowParser{
 			d, ok := resolveDay(m[2], m[1], cmp.Or(m[3], yearHint), asOf)
 			return TimeWindow{From: d, To: addDays(d, 1)}, ok
 		},
+		false,
 	},
 	{ // May 12, 2024, on May 12th ("May" alone is too ambiguous: it needs a day)
 		regexp.MustCompile(`\b` + monthRe + `\.?\s+(\d{1,2})(?:st|nd|rd|th)?\b(?:,?\s+(\d{4})\b)?`),
@@ -246,6 +270,7 @@ var windowParsers = []windowParser{
 			d, ok := resolveDay(m[1], m[2], cmp.Or(m[3], yearHint), asOf)
 			return TimeWindow{From: d, To: addDays(d, 1)}, ok
 		},
+		false,
 	},
 	{ // in March 2024, in March
 		regexp.MustCompile(`\b(?:in|during|of)\s+(?:early\s+|late\s+|mid-?)?` + monthRe + `\b(?:,?\s+(\d{4})\b)?`),
@@ -253,6 +278,7 @@ var windowParsers = []windowParser{
 			start, end, ok := resolveMonth(m[1], m[2], asOf)
 			return TimeWindow{From: start, To: end}, ok
 		},
+		false,
 	},
 	{ // in 2024
 		regexp.MustCompile(`\b(?:in|during)\s+(\d{4})\b`),
@@ -260,6 +286,7 @@ var windowParsers = []windowParser{
 			y, ok := parseYear(m[1])
 			return TimeWindow{From: time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)}, ok
 		},
+		false,
 	},
 }
 

@@ -91,3 +91,33 @@ func TestParseTimeWindowHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestParseTimeWindowRelative checks which windows count back from the
+// as-of date (the search filters by them) and which name a calendar date
+// (the search prefers them).
+func TestParseTimeWindowRelative(t *testing.T) {
+	asOf := day("2025-07-28")
+	for q, want := range map[string]bool{
+		"What happened today?":            true,
+		"Who resigned yesterday?":         true,
+		"news from the past 3 days":       true,
+		"What happened this week?":        true,
+		"What happened last week?":        true,
+		"What happened last month?":       true,
+		"What happened in the past year?": true,
+		"What has changed since June?":    true,
+		"What was agreed in March 2024?":  false,
+		"What was agreed in March?":       false,
+		"What did she say on 12 May?":     false,
+		"What did she say on May 12?":     false,
+		"What happened on 2024-02-29?":    false,
+		"What was agreed in 2023?":        false,
+		// A relative period wins over a calendar date in the same question.
+		"a missile over Japan this week, the first since 2017": true,
+	} {
+		w, ok := ParseTimeWindow(q, asOf)
+		if !ok || w.Relative != want {
+			t.Errorf("%q: window %v, Relative %v, want %v", q, ok, w.Relative, want)
+		}
+	}
+}
