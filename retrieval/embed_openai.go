@@ -70,12 +70,10 @@ type OpenAIEmbedderConfig struct {
 // the API when it is made, so the library records both with the vectors.
 // Safe for concurrent use.
 type OpenAIEmbedder struct {
-	cfg    OpenAIEmbedderConfig
-	client *openai.Client
-	hc     *http.Client
-	owned  bool
-	host   string
-	dim    int
+	apiClient
+	cfg  OpenAIEmbedderConfig
+	host string
+	dim  int
 }
 
 // NewOpenAIEmbedder checks cfg and makes one small embeddings request to
@@ -105,19 +103,11 @@ func NewOpenAIEmbedder(ctx context.Context, cfg OpenAIEmbedderConfig) (*OpenAIEm
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	e := &OpenAIEmbedder{cfg: cfg, hc: cfg.HTTPClient, host: host}
-	if e.hc == nil {
-		e.hc = newHTTPClient()
-		e.owned = true
+	e := &OpenAIEmbedder{
+		apiClient: newAPIClient(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, cfg.MaxRetries, cfg.Logger, cfg.sleep),
+		cfg:       cfg,
+		host:      host,
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	rd := newRetryDoer(e.hc, cfg.MaxRetries, cfg.Logger)
-	if cfg.sleep != nil {
-		rd.sleep = cfg.sleep
-	}
-	oc.HTTPClient = rd
-	e.client = openai.NewClientWithConfig(oc)
 
 	vecs, err := e.request(ctx, []string{"dimension probe"})
 	if err != nil {
@@ -145,11 +135,7 @@ func (e *OpenAIEmbedder) Name() string {
 func (e *OpenAIEmbedder) Dim() int { return e.dim }
 
 // Close releases idle connections of the embedder's own connection pool.
-func (e *OpenAIEmbedder) Close() {
-	if e.owned {
-		e.hc.CloseIdleConnections()
-	}
-}
+func (e *OpenAIEmbedder) Close() { e.closeIdle() }
 
 // EmbedQuery embeds one search query.
 func (e *OpenAIEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {

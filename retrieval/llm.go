@@ -90,11 +90,9 @@ type LLMConfig struct {
 // API (OpenAI, Ollama, vLLM, LM Studio, llama.cpp server), through go-openai
 // with retries, timeouts and secret-free errors. Safe for concurrent use.
 type LLM struct {
-	cfg    LLMConfig
-	client *openai.Client
-	hc     *http.Client
-	owned  bool   // hc was made here, so Close may close its connections
-	host   string // for messages: the API's host, never credentials
+	apiClient
+	cfg  LLMConfig
+	host string // for messages: the API's host, never credentials
 }
 
 // NewLLM checks cfg and makes a client. It makes no network call; use Check
@@ -122,20 +120,44 @@ func NewLLM(cfg LLMConfig) (*LLM, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	l := &LLM{cfg: cfg, hc: cfg.HTTPClient, host: host}
-	if l.hc == nil {
-		l.hc = newHTTPClient()
-		l.owned = true
+	c := newAPIClient(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, cfg.MaxRetries, cfg.Logger, cfg.sleep)
+	return &LLM{apiClient: c, cfg: cfg, host: host}, nil
+}
+
+// apiClient is the go-openai client shared by the chat model and the
+// embedder: one configuration, requests retried by a retryDoer.
+type apiClient struct {
+	client *openai.Client
+	hc     *http.Client
+	owned  bool // hc was made here, so closeIdle may close its connections
+}
+
+// newAPIClient configures a go-openai client for an OpenAI-compatible API at
+// base. hc nil means a connection pool of the client's own; sleep nil means
+// the real retry wait.
+func newAPIClient(base, key string, hc *http.Client, maxRetries int, logger *slog.Logger, sleep func(context.Context, time.Duration) error) apiClient {
+	c := apiClient{hc: hc}
+	if c.hc == nil {
+		c.hc = newHTTPClient()
+		c.owned = true
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	rd := newRetryDoer(l.hc, cfg.MaxRetries, cfg.Logger)
-	if cfg.sleep != nil {
-		rd.sleep = cfg.sleep
+	oc := openai.DefaultConfig(key)
+	oc.BaseURL = strings.TrimRight(base, "/")
+	rd := newRetryDoer(c.hc, maxRetries, logger)
+	if sleep != nil {
+		rd.sleep = sleep
 	}
 	oc.HTTPClient = rd
-	l.client = openai.NewClientWithConfig(oc)
-	return l, nil
+	c.client = openai.NewClientWithConfig(oc)
+	return c
+}
+
+// closeIdle releases idle connections, but only of a pool made here: a
+// caller's HTTP client is the caller's to manage.
+func (c *apiClient) closeIdle() {
+	if c.owned {
+		c.hc.CloseIdleConnections()
+	}
 }
 
 // newHTTPClient is a client with its own connection pool (so Close can
@@ -174,11 +196,7 @@ func redactURL(s string) string {
 func (l *LLM) Model() string { return l.cfg.Model }
 
 // Close releases idle connections of the client's own connection pool.
-func (l *LLM) Close() {
-	if l.owned {
-		l.hc.CloseIdleConnections()
-	}
-}
+func (l *LLM) Close() { l.closeIdle() }
 
 // Check verifies at start-up that the API accepts the key and knows the
 // model. It returns nil, or one line wrapping ErrLLMAuth, ErrLLMModel or

@@ -126,6 +126,16 @@ var monthByName = map[string]time.Month{
 	"oct": 10, "nov": 11, "dec": 12,
 }
 
+// daysBack parses a period of the n days before the as-of date, through the
+// as-of date itself.
+func daysBack(n int) func([]string, time.Time, string) (TimeWindow, bool) {
+	return func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
+		return TimeWindow{From: addDays(asOf, -n), To: asOf}, true
+	}
+}
+
+// windowParser reads one form of time expression: re finds it, fn turns the
+// match into a window.
 type windowParser struct {
 	re *regexp.Regexp
 	fn func(m []string, asOf time.Time, yearHint string) (TimeWindow, bool)
@@ -142,16 +152,12 @@ type windowParser struct {
 var windowParsers = []windowParser{
 	{
 		regexp.MustCompile(`\btoday\b`),
-		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
-			return TimeWindow{From: asOf, To: asOf}, true
-		},
+		daysBack(0),
 		true,
 	},
 	{
 		regexp.MustCompile(`\byesterday\b`),
-		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
-			return TimeWindow{From: addDays(asOf, -1), To: asOf}, true
-		},
+		daysBack(1),
 		true,
 	},
 	{
@@ -167,16 +173,12 @@ var windowParsers = []windowParser{
 	},
 	{
 		regexp.MustCompile(`\b(?:this|past)\s+week\b`),
-		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
-			return TimeWindow{From: addDays(asOf, -6), To: asOf}, true
-		},
+		daysBack(6),
 		true,
 	},
 	{
 		regexp.MustCompile(`\blast\s+week\b`),
-		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
-			return TimeWindow{From: addDays(asOf, -13), To: asOf}, true
-		},
+		daysBack(13),
 		true,
 	},
 	{
@@ -196,9 +198,7 @@ var windowParsers = []windowParser{
 	},
 	{
 		regexp.MustCompile(`\bpast\s+month\b`),
-		func(_ []string, asOf time.Time, _ string) (TimeWindow, bool) {
-			return TimeWindow{From: addDays(asOf, -30), To: asOf}, true
-		},
+		daysBack(30),
 		true,
 	},
 	{
