@@ -183,7 +183,7 @@ func (e *Engine) generate(ctx context.Context, llm *LLM, question string, histor
 }
 
 // deltaFilter passes a streamed answer on with its citations checked as
-// CheckCitations would check the whole text: what it has emitted is always
+// checkCitations would check the whole text: what it has emitted is always
 // a prefix of the final text. It holds back a possible citation until its
 // bracket closes (or is clearly not a citation), and trailing whitespace
 // until more text follows (a removed citation takes the space before it).
@@ -191,7 +191,7 @@ type deltaFilter struct {
 	n       int             // sources in the prompt
 	out     func(string)    // the caller's onDelta
 	raw     strings.Builder // everything the model sent
-	checked string          // CheckCitations of the safe prefix of raw
+	checked string          // checkCitations of the safe prefix of raw
 	sent    string          // what out has been given, in total
 	pending bool            // raw ends inside a possible citation
 	started bool            // any leading thinking block is over
@@ -228,7 +228,7 @@ func (f *deltaFilter) write(delta string) {
 		// before a removed group stays depends on what comes next.
 		f.pending = cut < len(raw) || strings.HasSuffix(raw, "]") ||
 			strings.HasSuffix(raw, "］") || strings.HasSuffix(raw, "】")
-		f.checked, _ = CheckCitations(raw[:cut], f.n)
+		f.checked, _ = checkCitations(raw[:cut], f.n)
 	} else {
 		// Plain text after a settled prefix checks to itself.
 		f.checked += delta
@@ -331,7 +331,7 @@ func neighbourText(ix *vectorIndex, articleID, chunkID string, n int) (string, b
 // finish checks text's citations against passages and fills ans.Text and
 // ans.Sources: exactly the cited passages, renumbered by first use.
 func finish(ans *Answer, text string, passages []Passage) {
-	text, order := CheckCitations(text, len(passages))
+	text, order := checkCitations(text, len(passages))
 	ans.Text = strings.TrimSpace(text)
 	ans.Sources = make([]Source, 0, len(order))
 	for i, n := range order {
@@ -478,7 +478,7 @@ func promptHistory(history []Turn) []promptTurn {
 
 // stripCitations removes every [n] citation (with the space before it).
 func stripCitations(s string) string {
-	out, _ := CheckCitations(s, 0)
+	out, _ := checkCitations(s, 0)
 	return out
 }
 

@@ -23,7 +23,7 @@ func benchArticles(n int) []corpus.Article {
 			ID:        fmt.Sprintf("bench-%d", i),
 			Title:     fmt.Sprintf("%s and %s discuss %s, round %d", a, b, topic, i),
 			Source:    []string{"Harbor Times", "Northern Ledger", "Field Report"}[i%3],
-			Published: date("2025-01-01").AddDate(0, 0, i%200),
+			Published: day("2025-01-01").AddDate(0, 0, i%200),
 			Body: fmt.Sprintf("Officials from %s met counterparts from %s to discuss %s on day %d. "+
 				"The delegation from %s proposed a joint committee. Negotiators said round %d ended without a deal. "+
 				"Observers expect talks on %s to resume next month in %s.", a, b, topic, i, a, i, topic, b),
@@ -94,6 +94,6 @@ func BenchmarkCheckCitations(b *testing.B) {
 	text := "Marsten wants written guarantees [2]. The crossings reopen for freight first [1, 3]. " +
 		"Nobody objected [9]. Both sides spoke [1-3]. Veloria called the demand premature [4]."
 	for b.Loop() {
-		CheckCitations(text, 5)
+		checkCitations(text, 5)
 	}
 }

@@ -71,24 +71,7 @@ func atoiBounded(s string) int {
 	return v
 }
 
-// Citations returns the source numbers text cites, in order of first use,
-// each once, read as CheckCitations reads them (ranges expanded, up to
-// number 1000).
-func Citations(text string) []int {
-	var out []int
-	seen := map[int]bool{}
-	for _, g := range citationRE.FindAllString(text, -1) {
-		for _, v := range citationGroup(g, 1000) {
-			if !seen[v] {
-				seen[v] = true
-				out = append(out, v)
-			}
-		}
-	}
-	return out
-}
-
-// CheckCitations makes text cite only sources 1..n (the passages given to
+// checkCitations makes text cite only sources 1..n (the passages given to
 // the model, in that order), renumbered by first use. Numbers outside
 // 1..n are removed, also from inside groups ([1, 9] → [1]); a group left
 // empty is removed with the space before it. Every surviving group is
@@ -104,7 +87,7 @@ func Citations(text string) []int {
 // valid returns an empty order. It is pure, and it reads text strictly
 // left to right, so checking a prefix of a text gives a prefix of the
 // checked text (up to a group cut in half), which streaming relies on.
-func CheckCitations(text string, n int) (string, []int) {
+func checkCitations(text string, n int) (string, []int) {
 	matches := citationRE.FindAllStringIndex(text, -1)
 	if len(matches) == 0 {
 		return text, nil
@@ -156,7 +139,7 @@ func CheckCitations(text string, n int) (string, []int) {
 }
 
 // defuseForgeries turns bracketed numbers in b that are not groups written
-// by CheckCitations (whose starts are ours) into parenthesised ones. A
+// by checkCitations (whose starts are ours) into parenthesised ones. A
 // look-alike cannot overlap a real group: a group's "[" cannot sit inside
 // another match.
 func defuseForgeries(b []byte, ours []int) []byte {

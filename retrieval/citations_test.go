@@ -9,6 +9,23 @@ import (
 	"unicode/utf8"
 )
 
+// citedNumbers returns the source numbers text cites, in order of first use,
+// each once, read as checkCitations reads them (ranges expanded, up to
+// number 1000).
+func citedNumbers(text string) []int {
+	var out []int
+	seen := map[int]bool{}
+	for _, g := range citationRE.FindAllString(text, -1) {
+		for _, v := range citationGroup(g, 1000) {
+			if !seen[v] {
+				seen[v] = true
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 func TestCheckCitations(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -49,7 +66,7 @@ func TestCheckCitations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, order := CheckCitations(tt.text, tt.n)
+			got, order := checkCitations(tt.text, tt.n)
 			if got != tt.want {
 				t.Errorf("text = %q, want %q", got, tt.want)
 			}
@@ -60,13 +77,13 @@ func TestCheckCitations(t *testing.T) {
 	}
 }
 
-func TestCitations(t *testing.T) {
-	got := Citations("A [2]. B [1, 3]. C [2-4]. D [x].")
+func TestCitedNumbers(t *testing.T) {
+	got := citedNumbers("A [2]. B [1, 3]. C [2-4]. D [x].")
 	if want := []int{2, 1, 3, 4}; !slices.Equal(got, want) {
 		t.Errorf("Citations = %v, want %v", got, want)
 	}
-	if got := Citations(""); got != nil {
-		t.Errorf("Citations(\"\") = %v, want nil", got)
+	if got := citedNumbers(""); got != nil {
+		t.Errorf("citedNumbers(\"\") = %v, want nil", got)
 	}
 }
 
@@ -80,10 +97,10 @@ func checkCitationInvariants(t *testing.T, in string, n int, out string, order [
 	seen := map[int]bool{}
 	for _, v := range order {
 		if v < 1 || v > n {
-			t.Fatalf("CheckCitations(%q, %d): order %v holds %d, outside 1..%d", in, n, order, v, n)
+			t.Fatalf("checkCitations(%q, %d): order %v holds %d, outside 1..%d", in, n, order, v, n)
 		}
 		if seen[v] {
-			t.Fatalf("CheckCitations(%q, %d): order %v repeats %d", in, n, order, v)
+			t.Fatalf("checkCitations(%q, %d): order %v repeats %d", in, n, order, v)
 		}
 		seen[v] = true
 	}
@@ -97,15 +114,15 @@ func checkCitationInvariants(t *testing.T, in string, n int, out string, order [
 		}
 		used[m[1]] = true
 		if m[1] != strconv.Itoa(want) {
-			t.Fatalf("CheckCitations(%q, %d) = %q: citation [%s] where [%d] was next", in, n, out, m[1], want)
+			t.Fatalf("checkCitations(%q, %d) = %q: citation [%s] where [%d] was next", in, n, out, m[1], want)
 		}
 		want++
 	}
-	if got := Citations(out); len(got) != len(order) {
-		t.Fatalf("CheckCitations(%q, %d) = %q cites %v, but order is %v", in, n, out, got, order)
+	if got := citedNumbers(out); len(got) != len(order) {
+		t.Fatalf("checkCitations(%q, %d) = %q cites %v, but order is %v", in, n, out, got, order)
 	}
 	// Checking a checked text changes nothing.
-	again, order2 := CheckCitations(out, len(order))
+	again, order2 := checkCitations(out, len(order))
 	ident := make([]int, len(order))
 	for i := range ident {
 		ident[i] = i + 1
@@ -117,7 +134,7 @@ func checkCitationInvariants(t *testing.T, in string, n int, out string, order [
 		t.Fatalf("not idempotent: %q → %q (order %v)", out, again, order2)
 	}
 	if utf8.ValidString(in) && !utf8.ValidString(out) {
-		t.Fatalf("CheckCitations(%q) made invalid UTF-8 %q", in, out)
+		t.Fatalf("checkCitations(%q) made invalid UTF-8 %q", in, out)
 	}
 }
 
@@ -127,7 +144,7 @@ func TestCheckCitationsInvariants(t *testing.T) {
 		"【1】[2]［3］", "x[0001]", "[2][2][2]", "[1]" + strings.Repeat("[9]", 100),
 	} {
 		for n := range 5 {
-			out, order := CheckCitations(in, n)
+			out, order := checkCitations(in, n)
 			checkCitationInvariants(t, in, n, out, order)
 		}
 	}
@@ -139,7 +156,7 @@ func FuzzCheckCitations(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string, n int) {
 		n = ((n % 9) + 9) % 9 // 0..8 sources; more adds nothing
-		out, order := CheckCitations(in, n)
+		out, order := checkCitations(in, n)
 		checkCitationInvariants(t, in, n, out, order)
 	})
 }

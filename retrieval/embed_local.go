@@ -13,7 +13,7 @@ import (
 // recorded with the data; bump the version whenever the features, weights,
 // hashing or dimension change, so that a library embedded with an older
 // version is re-indexed instead of being searched with incompatible vectors.
-const LocalEmbedderName = "local-hash-v2"
+const LocalEmbedderName = "local-hash-v3"
 
 // LocalEmbedderDim is the dimension of the built-in embedder's vectors.
 //
@@ -124,13 +124,12 @@ func (f *hashFeaturizer) vector(text string) []float32 {
 	}
 	for w, n := range f.tf {
 		tw := sublinearTF(n)
-		stem := embedStem(w)
-		addHashedFeature(v, hashString(seedWord, stem), weightWord*tw)
+		addHashedFeature(v, hashString(seedWord, stem(w)), weightWord*tw)
 		f.addGrams(v, w, weightGram*tw)
 	}
 	for p, n := range f.pairs {
-		h := hashString(seedPair, embedStem(p[0]))
-		h = hashString(h^seedPair, embedStem(p[1]))
+		h := hashString(seedPair, stem(p[0]))
+		h = hashString(h^seedPair, stem(p[1]))
 		addHashedFeature(v, h, weightPair*sublinearTF(n))
 	}
 	if !normalizeUnit(v) {
@@ -276,71 +275,6 @@ func isNumericToken(w string) bool {
 		}
 	}
 	return true
-}
-
-// embedStem is a light English stemmer (in the spirit of Porter's first
-// step): it folds plurals ("sanctions", "countries"), "-ed" and "-ing"
-// ("demanded", "reopening"), a final silent "e" ("pledge"/"pledged") and
-// the doubled consonant they leave ("stopped" → "stop"), so that a
-// question's words meet the article's inflections. Anything subtler is left
-// to the character n-grams. Short words are left alone: their endings are
-// rarely inflections.
-func embedStem(w string) string {
-	if _, ok := stemExceptions[w]; ok {
-		return w
-	}
-	if !isASCIILower(w) {
-		return w
-	}
-	n := len(w)
-	switch {
-	case n > 4 && strings.HasSuffix(w, "ies"):
-		w = w[:n-3] + "y"
-	case n > 4 && (strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "xes")):
-		w = w[:n-2]
-	case n > 3 && w[n-1] == 's' && w[n-2] != 's' && w[n-2] != 'u' && w[n-2] != 'i':
-		w = w[:n-1]
-	}
-	n = len(w)
-	switch {
-	case n > 5 && strings.HasSuffix(w, "ing") && hasVowel(w[:n-3]):
-		w = undouble(w[:n-3])
-	case n > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed") && hasVowel(w[:n-2]):
-		w = undouble(w[:n-2])
-	}
-	if n = len(w); n > 3 && w[n-1] == 'e' && w[n-2] != 'e' {
-		w = w[:n-1]
-	}
-	return w
-}
-
-// undouble drops one of two equal final consonants ("stopp" → "stop"),
-// except l, s and z, which English keeps doubled ("install", "press").
-func undouble(w string) string {
-	n := len(w)
-	if n > 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
-		return w[:n-1]
-	}
-	return w
-}
-
-func hasVowel(w string) bool { return strings.ContainsAny(w, "aeiouy") }
-
-func isASCIILower(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] < 'a' || w[i] > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// stemExceptions end in "s" without being plurals (or would collide with
-// another word once the "s" is gone).
-var stemExceptions = map[string]struct{}{
-	"news": {}, "series": {}, "species": {}, "chaos": {}, "lens": {}, "arms": {}, "means": {},
-	"politics": {}, "economics": {}, "physics": {}, "olympics": {}, "paralympics": {}, "texas": {}, "paris": {},
-	"athens": {}, "wales": {}, "hamas": {}, "isis": {}, "christmas": {}, "species's": {},
 }
 
 // embedStopWords are frequent English function words (and question words) that

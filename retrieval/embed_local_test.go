@@ -110,21 +110,6 @@ func TestEmbedTokenize(t *testing.T) {
 	}
 }
 
-func TestEmbedStem(t *testing.T) {
-	for in, want := range map[string]string{
-		"sanctions": "sanction", "countries": "country", "talks": "talk", "crises": "cris",
-		"glass": "glass", "status": "status", "news": "news", "arms": "arms", "us": "us", "taxes": "tax",
-		"demanded": "demand", "demand": "demand", "reopening": "reopen", "crossings": "cross",
-		"pledge": "pledg", "pledged": "pledg", "stopped": "stop", "installed": "install", "agreed": "agreed",
-		"king": "king", "ring": "ring", "red": "red", "united": "unit", "based": "bas", "base": "bas",
-		"москва": "москва",
-	} {
-		if got := embedStem(in); got != want {
-			t.Errorf("embedStem(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func BenchmarkLocalEmbed(b *testing.B) {
 	text := strings.Repeat("The foreign ministers of Norland and Vesteria met in Oslo on Tuesday to discuss fishing quotas. ", 10)
 	e := NewLocalEmbedder()

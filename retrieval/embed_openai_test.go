@@ -222,28 +222,10 @@ func TestOpenAIEmbedderCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.ScriptEmbeddings(openaitest.Slow(), openaitest.Slow())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
+	checkCancelStops(t, srv, 2, "Embed", func(ctx context.Context) error {
 		_, err := e.Embed(ctx, texts(10))
-		done <- err
-	}()
-	for range 2 {
-		select {
-		case <-srv.Blocked():
-		case <-time.After(10 * time.Second):
-			t.Fatal("requests never reached the server")
-		}
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Embed did not stop after cancel")
-	}
+		return err
+	})
 	e.Close()
 	srv.Close()
 }
@@ -260,7 +242,7 @@ func TestOpenAIEmbedderWithEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := New(ctx, lib, Config{Embedder: emb, Now: func() time.Time { return answerAsOf }, Logger: quietLogger()})
+	e, err := New(ctx, lib, Config{Embedder: emb, Now: func() time.Time { return testAsOf }, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,15 +44,15 @@ func LoadQuestions(path string) ([]EvalQuestion, error) {
 		return nil, fmt.Errorf("questions: %w", err)
 	}
 	defer f.Close()
-	qs, err := ReadQuestions(f)
+	qs, err := readQuestions(f)
 	if err != nil {
 		return nil, fmt.Errorf("questions %s: %w", path, err)
 	}
 	return qs, nil
 }
 
-// ReadQuestions is LoadQuestions over a reader.
-func ReadQuestions(r io.Reader) ([]EvalQuestion, error) {
+// readQuestions is LoadQuestions over a reader.
+func readQuestions(r io.Reader) ([]EvalQuestion, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxQuestionLine)
 	var qs []EvalQuestion
@@ -222,11 +222,11 @@ func Evaluate(ctx context.Context, opts EvalOptions) (EvalReport, error) {
 	return rep, nil
 }
 
-// EvaluateEngine asks opts.Questions of an engine that already holds the
+// evaluateEngine asks opts.Questions of an engine that already holds the
 // corpus (opts.CorpusPath and TempDir are ignored) and scores the answers
 // like Evaluate; ingest_seconds stays 0. It lets one ingest serve several
 // evaluations, e.g. of different ranking weights.
-func EvaluateEngine(ctx context.Context, e *Engine, opts EvalOptions) (EvalReport, error) {
+func evaluateEngine(ctx context.Context, e *Engine, opts EvalOptions) (EvalReport, error) {
 	if len(opts.Questions) == 0 {
 		return EvalReport{}, errors.New("eval: no questions")
 	}

@@ -253,6 +253,22 @@ func TestEvaluateSmall(t *testing.T) {
 	_ = corpus.SharedScope
 }
 
+// openEvalLibrary opens the library kept in dir between tuning runs and an
+// engine over it with the default configuration; both close with the test.
+func openEvalLibrary(t *testing.T, dir string) (*corpus.Library, *Engine) {
+	t.Helper()
+	lib, err := corpus.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	e, err := New(context.Background(), lib, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib, e
+}
+
 // TestEvalTune evaluates ranking variants on the dev split against a
 // library kept between runs (ATTACHE_EVAL_LIB, a directory outside the
 // repository; filled on first use), so that each variant costs only the
@@ -270,15 +286,7 @@ func TestEvalTune(t *testing.T) {
 		t.Skipf("SKIPPED: %v", err)
 	}
 	ctx := context.Background()
-	lib, err := corpus.Open(ctx, libDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
-	e, err := New(ctx, lib, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib, e := openEvalLibrary(t, libDir)
 	if n, _ := lib.Count(ctx); n == 0 {
 		imp, err := corpus.ImportFile(filepath.Join(dir, "corpus.jsonl"), corpus.ImportOptions{})
 		if err != nil {
@@ -314,7 +322,7 @@ func TestEvalTune(t *testing.T) {
 		f(&rk)
 		e.cfg.Ranking = rk
 		start := time.Now()
-		rep, err := EvaluateEngine(ctx, e, EvalOptions{Questions: qs, K: 10, RetrievalOnly: os.Getenv("ATTACHE_EVAL_ANSWERS") != "1"})
+		rep, err := evaluateEngine(ctx, e, EvalOptions{Questions: qs, K: 10, RetrievalOnly: os.Getenv("ATTACHE_EVAL_ANSWERS") != "1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,15 +422,7 @@ func TestEvalCalibrate(t *testing.T) {
 		t.Skipf("SKIPPED: %v", err)
 	}
 	ctx := context.Background()
-	lib, err := corpus.Open(ctx, libDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
-	e, err := New(ctx, lib, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, e := openEvalLibrary(t, libDir)
 	top := func(q string, asOf time.Time) float64 {
 		ps, err := e.Search(ctx, Query{Text: q, AsOf: asOf, K: 1})
 		if err != nil || len(ps) == 0 {

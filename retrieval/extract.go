@@ -58,7 +58,7 @@ type Quote struct {
 // words they share (inverse document frequency over the candidates), by
 // whether they contain a token of the kind the question asks for that the
 // question does not already name (a new name for "who", a number for "how
-// many", a date for "when", a place for "where" — see QuestionType), by
+// many", a date for "when", a place for "where" — see questionType), by
 // their neighbours' overlap, by the rank of their passage, and against page
 // clutter (navigation, newsletter prompts, captions, fragments, run-on
 // lines). Sentences scoring under a share of the best are left out. The
@@ -202,7 +202,7 @@ func analyzeQuestion(text string) parsedQuestion {
 		text = text[:cut]
 	}
 	q := parsedQuestion{
-		typ:     QuestionType(text),
+		typ:     questionType(text),
 		terms:   make(map[string]bool),
 		capital: make(map[string]bool),
 		words:   make(map[string]bool),
@@ -216,7 +216,7 @@ func analyzeQuestion(text string) parsedQuestion {
 			prev = ""
 			continue
 		}
-		st := lightStem(lw)
+		st := stem(lw)
 		q.terms[st] = true
 		if startsUpperCase(w) {
 			q.capital[st] = true
@@ -254,7 +254,7 @@ func analyzeSentence(raw string) *scoredSentence {
 			s.seq = append(s.seq, "")
 			continue
 		}
-		st := lightStem(lw)
+		st := stem(lw)
 		s.terms[st] = true
 		s.seq = append(s.seq, st)
 	}
@@ -318,7 +318,7 @@ func newNames(q parsedQuestion, s *scoredSentence) int {
 	best, run := 0, 0
 	for i, w := range s.words {
 		lw := strings.ToLower(w)
-		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lightStem(lw)] && !extractStopwords[lw] &&
+		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
 			!monthNames[lw] && !weekdayNames[lw]
 		if ok && i == 0 && commonInitial[lw] {
 			ok = false
@@ -722,26 +722,6 @@ func wordTokens(s string) []string {
 		out = append(out, strings.TrimRight(s[start:], ".,'’-"))
 	}
 	return out
-}
-
-// lightStem is a light English stemmer: enough to match "recalled" with
-// "recall" and "countries" with "country". Non-Latin words pass through.
-func lightStem(w string) string {
-	w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
-	n := len(w)
-	switch {
-	case n > 4 && strings.HasSuffix(w, "ies"):
-		return w[:n-3] + "y"
-	case n > 4 && (strings.HasSuffix(w, "sses") || strings.HasSuffix(w, "xes") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes")):
-		return w[:n-2]
-	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		return w[:n-1]
-	case n > 5 && strings.HasSuffix(w, "ing"):
-		return w[:n-3]
-	case n > 4 && strings.HasSuffix(w, "ed"):
-		return w[:n-2]
-	}
-	return w
 }
 
 func startsUpperCase(w string) bool {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -109,7 +110,7 @@ func TestExtractDevTuning(t *testing.T) {
 		if utf8.RuneCountInString(ex.Text) > DefaultExtractChars || len(ex.Quotes) > 3 {
 			overCap++
 		}
-		typ := QuestionType(q.Question)
+		typ := questionType(q.Question)
 		c := byType[typ]
 		c[1]++
 		if xtHasAnswer(ex.Text, q.Answers) {
@@ -241,7 +242,7 @@ func TestExtractDevPipeline(t *testing.T) {
 		defer f.Close()
 		for i, r := range rep.Results {
 			if !r.Hit {
-				fmt.Fprintf(f, "Q: %s [%s]\nA: %v\nrank %d\nGOT: %s\nINPASSAGES: %v\n\n", qs[i].Question, QuestionType(qs[i].Question), qs[i].Answers, r.Rank, r.Answer, xtHasAnswer(seen[qs[i].Question], qs[i].Answers))
+				fmt.Fprintf(f, "Q: %s [%s]\nA: %v\nrank %d\nGOT: %s\nINPASSAGES: %v\n\n", qs[i].Question, questionType(qs[i].Question), qs[i].Answers, r.Rank, r.Answer, xtHasAnswer(seen[qs[i].Question], qs[i].Answers))
 			}
 		}
 	}
@@ -327,37 +328,17 @@ func xtReadJSONL(t *testing.T, path string, fn func([]byte)) {
 	}
 }
 
-// containsAnswer is the evaluation's match: a gold answer as a whole word,
-// ignoring case.
+// xtHasAnswer is the evaluation's match (scoreAnswer's): a gold answer as
+// a whole word, ignoring case.
 func xtHasAnswer(text string, answers []string) bool {
-	low := strings.ToLower(text)
-	for _, a := range answers {
-		a = strings.ToLower(strings.TrimSpace(a))
-		if a == "" {
-			continue
-		}
-		for off := 0; ; {
-			i := strings.Index(low[off:], a)
-			if i < 0 {
-				break
-			}
-			i += off
-			before, _ := utf8.DecodeLastRuneInString(low[:i])
-			after, _ := utf8.DecodeRuneInString(low[i+len(a):])
-			if !xtWordRune(before) && !xtWordRune(after) {
-				return true
-			}
-			off = i + 1
-		}
-	}
-	return false
+	return slices.ContainsFunc(answers, func(a string) bool { return containsWholeWord(text, a) })
 }
 
 func xtWordRune(r rune) bool {
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
 }
 
-// evalIndex is a plain BM25 index over whole articles.
+// xtIndex is a plain BM25 index over whole articles.
 type xtIndex struct {
 	arts  []xtArticle
 	tf    []map[string]int
@@ -373,7 +354,7 @@ func xtTerms(s string) []string {
 		if extractStopwords[lw] || isQuestionWord(lw) {
 			continue
 		}
-		out = append(out, lightStem(lw))
+		out = append(out, stem(lw))
 	}
 	return out
 }
@@ -481,7 +462,7 @@ func (ix *xtIndex) passages(q xtQuestion, k, perArticle, chunkBytes, window int)
 	return out
 }
 
-// naiveExtract is the baseline: the three sentences sharing the most rare
+// xtNaive is the baseline: the three sentences sharing the most rare
 // words (by passage-level document frequency) with the question.
 func xtNaive(question string, passages []Passage) string {
 	qt := map[string]bool{}
@@ -530,7 +511,7 @@ func xtNaive(question string, passages []Passage) string {
 	return b.String()
 }
 
-// setWeightsFromEnv lets a tuning run override scoring weights, e.g.
+// xtSetWeights lets a tuning run override scoring weights, e.g.
 // ATTACHE_EVAL_W="keep=0.3 typ=0.4".
 func xtSetWeights(t *testing.T) {
 	for _, kv := range strings.Fields(os.Getenv("ATTACHE_EVAL_W")) {
@@ -616,13 +597,13 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 		t.Fatalf("%d bracketed numbers for %d quotes: %q", got, len(ex.Quotes), ex.Text)
 	}
 	// The answerer's citation check reads exactly these citations.
-	_, order := CheckCitations(ex.Text, len(passages))
+	_, order := checkCitations(ex.Text, len(passages))
 	var want []int
 	for _, c := range ex.Cited {
 		want = append(want, c+1)
 	}
 	if fmt.Sprint(order) != fmt.Sprint(want) {
-		t.Fatalf("CheckCitations reads %v, Extract cited %v: %q", order, want, ex.Text)
+		t.Fatalf("checkCitations reads %v, Extract cited %v: %q", order, want, ex.Text)
 	}
 	// Each quote is its passage's text (whitespace collapsed, bracketed
 	// numbers defused), or a word-boundary prefix of it ending in "…".
@@ -716,8 +697,8 @@ func TestQuestionType(t *testing.T) {
 		{"The court heard two challenges to which of the president's programs?", AnswerEntity},
 	}
 	for _, c := range cases {
-		if got := QuestionType(c.q); got != c.want {
-			t.Errorf("QuestionType(%q) = %v, want %v", c.q, got, c.want)
+		if got := questionType(c.q); got != c.want {
+			t.Errorf("questionType(%q) = %v, want %v", c.q, got, c.want)
 		}
 	}
 }
@@ -1087,7 +1068,7 @@ func TestExtractGolden(t *testing.T) {
 		}
 		ex := Extract(c.Question, ps, 0)
 		checkExtraction(t, ex, ps, 0)
-		fmt.Fprintf(&out, "== %s [%s]\n%s\n%s\ncited %v\n\n", c.Name, QuestionType(c.Question), c.Question, ex.Text, ex.Cited)
+		fmt.Fprintf(&out, "== %s [%s]\n%s\n%s\ncited %v\n\n", c.Name, questionType(c.Question), c.Question, ex.Text, ex.Cited)
 	}
 	golden := filepath.Join("testdata", "extract_cases.golden")
 	if *updateExtractGolden {

@@ -23,7 +23,7 @@ const (
 // standaloneQuery turns question into a search query that stands on its own,
 // using the conversation's earlier turns: by the language model when one is
 // configured (a short call with its own timeout), else, or when that fails,
-// by RewriteFollowUp. Without history the question is returned as it is.
+// by rewriteFollowUp. Without history the question is returned as it is.
 func (e *Engine) standaloneQuery(ctx context.Context, question string, history []Turn) string {
 	if len(history) == 0 {
 		return question
@@ -37,7 +37,7 @@ func (e *Engine) standaloneQuery(ctx context.Context, question string, history [
 			e.cfg.Logger.Warn("follow-up rewrite by the language model failed; using the heuristic", "error", err)
 		}
 	}
-	return RewriteFollowUp(question, history)
+	return rewriteFollowUp(question, history)
 }
 
 // rewrite asks the model for a standalone version of question.
@@ -84,13 +84,13 @@ func cleanRewrite(s string) (string, bool) {
 	return "", false
 }
 
-// RewriteFollowUp is the heuristic follow-up rewrite used without a language
+// rewriteFollowUp is the heuristic follow-up rewrite used without a language
 // model: when question looks like it leans on the conversation — it starts
 // with a connective ("and …", "what about …", "but …"), uses a pronoun
 // without naming anything, or has fewer than two content words — the key
 // terms of the earlier questions (newest first) and the names in the last
 // answer are put in front of it. Otherwise it is returned unchanged. Pure.
-func RewriteFollowUp(question string, history []Turn) string {
+func rewriteFollowUp(question string, history []Turn) string {
 	question = strings.TrimSpace(question)
 	if len(history) == 0 || !needsContext(question) {
 		return question

@@ -33,8 +33,8 @@ func TestRewriteFollowUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := RewriteFollowUp(tt.question, tt.history); got != tt.want {
-				t.Errorf("RewriteFollowUp(%q) = %q, want %q", tt.question, got, tt.want)
+			if got := rewriteFollowUp(tt.question, tt.history); got != tt.want {
+				t.Errorf("rewriteFollowUp(%q) = %q, want %q", tt.question, got, tt.want)
 			}
 		})
 	}
@@ -43,7 +43,7 @@ func TestRewriteFollowUp(t *testing.T) {
 func TestRewriteFollowUpBounded(t *testing.T) {
 	long := strings.Repeat("sanctions tariffs embargo pipeline treaty summit ", 200)
 	history := []Turn{{Question: long, Answer: long}, {Question: long, Answer: long}}
-	got := RewriteFollowUp("and then?", history)
+	got := rewriteFollowUp("and then?", history)
 	if n := len(strings.Fields(got)); n > maxFollowUpTerms+2 {
 		t.Fatalf("rewrite has %d words, want at most %d borrowed terms: %q", n, maxFollowUpTerms, got)
 	}

@@ -123,13 +123,19 @@ func (ix *vectorIndex) indexPassage(chunkID string, info *articleInfo, text stri
 		artTerms[t] += n
 	}
 	doc := ix.passageText.add(tf)
-	for int(doc) >= len(ix.passageOf) {
-		ix.passageOf = append(ix.passageOf, "")
-		ix.passageArt = append(ix.passageArt, nil)
-	}
-	ix.passageOf[doc] = chunkID
-	ix.passageArt[doc] = info
+	ix.passageOf = setAt(ix.passageOf, doc, chunkID)
+	ix.passageArt = setAt(ix.passageArt, doc, info)
 	return doc
+}
+
+// setAt stores v at s[i], growing s as needed, and returns s: the text
+// indexes hand out document numbers that the per-document slices follow.
+func setAt[T any](s []T, i int32, v T) []T {
+	if n := int(i) + 1; n > len(s) {
+		s = append(s, make([]T, n-len(s))...)
+	}
+	s[i] = v
+	return s
 }
 
 // indexArticle adds an article (title + the passage terms gathered in
@@ -137,12 +143,8 @@ func (ix *vectorIndex) indexPassage(chunkID string, info *articleInfo, text stri
 func (ix *vectorIndex) indexArticle(id string, info *articleInfo, terms map[string]int) {
 	ix.scratch = textTerms(info.Title, titleRepeat, terms, ix.scratch)
 	doc := ix.articleText.add(terms)
-	for int(doc) >= len(ix.articleOf) {
-		ix.articleOf = append(ix.articleOf, "")
-		ix.articleArt = append(ix.articleArt, nil)
-	}
-	ix.articleOf[doc] = id
-	ix.articleArt[doc] = info
+	ix.articleOf = setAt(ix.articleOf, doc, id)
+	ix.articleArt = setAt(ix.articleArt, doc, info)
 	info.textDoc = doc
 	info.terms = make([]uint64, 0, len(terms))
 	for t := range terms {
@@ -611,14 +613,14 @@ func newTextIndex() *textIndex {
 }
 
 // textTerms returns the index terms of text with their frequencies: the
-// embedder's tokens, stop words dropped, plurals folded.
+// embedder's tokens, stop words dropped, stemmed.
 func textTerms(text string, repeat int, into map[string]int, scratch []string) []string {
 	scratch = embedTokenize(text, scratch[:0])
 	for _, w := range scratch {
 		if isEmbedStopWord(w) || len(w) > maxWordBytes {
 			continue
 		}
-		into[embedStem(w)] += repeat
+		into[stem(w)] += repeat
 	}
 	return scratch
 }
@@ -807,7 +809,7 @@ func queryTerms(text string) []string {
 		if isEmbedStopWord(w) || len(w) > maxWordBytes {
 			continue
 		}
-		s := embedStem(w)
+		s := stem(w)
 		if seen[s] {
 			continue
 		}

@@ -331,26 +331,10 @@ func TestLLMCancelStopsAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
+	checkCancelStops(t, srv, 1, "stream", func(ctx context.Context) error {
 		_, err := l.stream(ctx, userMsg("q"), nil)
-		done <- err
-	}()
-	select {
-	case <-srv.Blocked():
-	case <-time.After(10 * time.Second):
-		t.Fatal("the request never reached the server")
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the call did not stop after cancel")
-	}
+		return err
+	})
 	l.Close()
 	srv.Close()
 }

@@ -56,14 +56,14 @@ var (
 	numberHeads = makeWordSet(`many much old long far big large high tall often fast deep`)
 )
 
-// QuestionType guesses what kind of answer question asks for. It looks at the
+// questionType guesses what kind of answer question asks for. It looks at the
 // first wh-word (who, where, when, which, what, how) and, for which/what, at
 // the noun that follows it ("which country" → place, "what year" → date).
 //
 // When the question has a preamble ("A record-breaking reptile was caught in
 // Florida. Which animal was it?"), the clause that ends with the question
 // mark decides.
-func QuestionType(question string) AnswerType {
+func questionType(question string) AnswerType {
 	words := lowerQuestionWords(questionClause(question))
 	// A "when" or "where" inside the clause is usually relative ("fans were
 	// thrilled when the trailer was released for which film?"): it decides
