@@ -45,12 +45,12 @@ func runList(ctx context.Context, env *environment, args []string) error {
 			scopes = append(scopes, corpus.SharedScope)
 		}
 	}
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{})
+	lib, closeLib, err := openLibrary(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
-	list, err := engine.Library().List(ctx, scopes...)
+	defer closeLib()
+	list, err := lib.List(ctx, scopes...)
 	if err != nil {
 		return fmt.Errorf("listing articles: %w", err)
 	}

@@ -139,3 +139,63 @@ func TestRemove(t *testing.T) {
 	c.mustRun(0, "remove", "-guild", "555", "guildonly")
 	c.mustRun(2, "remove")
 }
+
+func TestListRemoveInputErrors(t *testing.T) {
+	c := newCLI(t)
+	c.mustRun(2, "list", "extra")
+	c.mustRun(2, "list", "-guild", "two words")
+	c.mustRun(2, "list", "-guild", strings.Repeat("9", 65))
+	c.mustRun(2, "list", "-nope")
+	c.mustRun(2, "remove", "-guild", "bad\x01guild", "x")
+	c.mustRun(2, "remove", "--")
+
+	// A hostile id is reported without its control characters, cut short,
+	// and does not stop the valid one after it.
+	hostile := "\x1b[31mred\x1b[0m" + strings.Repeat("x", 5000)
+	r := c.mustRun(1, "remove", hostile, "")
+	if strings.ContainsRune(r.stderr, '\x1b') || len(r.stderr) > 1000 {
+		t.Errorf("remove echoes a hostile id unfiltered or in full:\n%q", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "2 of 2 ids not found") {
+		t.Errorf("remove of two unknown ids:\n%s", r)
+	}
+}
+
+func TestValidScope(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"", "shared", true},
+		{"  ", "shared", true},
+		{" 123 ", "123", true},
+		{"shared", "shared", true},
+		{"team-a", "team-a", true},
+		{strings.Repeat("1", 64), strings.Repeat("1", 64), true},
+		{strings.Repeat("1", 65), "", false},
+		{"two words", "", false},
+		{"a\tb", "", false},
+		{"a\x00b", "", false},
+		{"\u202egnp", "", false},
+	} {
+		got, err := validScope(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("validScope(%q) = %q, %v; want %q, ok %v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestCell(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", "-"},
+		{"plain", "plain"},
+		{"a\tb\nc", "a b c"},
+		{"\x1b[2Jab", "[2Jab"},
+		{"abcdefgh", "abcd…"},
+		{"日本語テキスト", "日本語テ…"},
+	} {
+		if got := cell(tc.in, 5); got != tc.want {
+			t.Errorf("cell(%q, 5) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

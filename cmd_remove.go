@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/attache-bot/attache/corpus"
 )
@@ -29,17 +30,20 @@ func runRemove(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{})
+	// The library alone: deleting an article deletes its chunks, vectors
+	// and full-text entries, and no index is kept in memory here.
+	lib, closeLib, err := openLibrary(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer closeEngine()
+	defer closeLib()
 
 	var failed []string
 	for _, id := range ids {
+		id = strings.TrimSpace(id)
 		s := scope
 		if s == "" {
-			a, err := engine.Library().Get(ctx, id)
+			a, err := lib.Get(ctx, id)
 			if errors.Is(err, corpus.ErrNotFound) {
 				fmt.Fprintf(env.io.err, "%s: no such article\n", cell(id, 80))
 				failed = append(failed, id)
@@ -50,7 +54,7 @@ func runRemove(ctx context.Context, env *environment, args []string) error {
 			}
 			s = a.Scope
 		}
-		err := engine.Remove(ctx, s, id)
+		err := lib.Remove(ctx, s, id)
 		switch {
 		case errors.Is(err, corpus.ErrNotFound):
 			fmt.Fprintf(env.io.err, "%s: no such article in scope %s\n", cell(id, 80), s)

@@ -8,8 +8,9 @@ import (
 )
 
 // runServe runs the Discord bot until SIGINT or SIGTERM, then shuts it down
-// gracefully (every open interaction gets a final message) and exits 0. A
-// missing DISCORD_TOKEN is a configuration error (exit 2).
+// gracefully (every open interaction gets a final message) and exits 0, also
+// when the signal comes during start-up. A missing DISCORD_TOKEN is a
+// configuration error (exit 2).
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "serve")
 	positional, err := parseFlags(fs, args)
@@ -25,6 +26,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, daemon: true})
 	if err != nil {
+		if ctx.Err() != nil {
+			// SIGTERM during start-up (a long language model check, say):
+			// serve stopped as asked, and exits 0 like after any SIGTERM.
+			return nil
+		}
 		return err
 	}
 	defer closeEngine()

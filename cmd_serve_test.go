@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -101,5 +102,24 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	for _, v := range f.Violations() {
 		t.Errorf("Discord rule broken: %v", v)
+	}
+}
+
+// TestServeSignalledDuringStartUp checks that serve stopped by SIGTERM
+// before it is connected (here: a context cancelled from the start) exits 0,
+// not with the "interrupted" failure of the other commands.
+func TestServeSignalledDuringStartUp(t *testing.T) {
+	f := discordtest.New(t, discordtest.Options{})
+	dir := t.TempDir()
+	getenv := mapEnv(map[string]string{
+		"ATTACHE_DATA_DIR": filepath.Join(dir, "data"),
+		"DISCORD_TOKEN":    discordtest.DefaultToken,
+		"DISCORD_API_BASE": f.APIBase(),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb syncBuffer
+	if code := execute(ctx, []string{"serve"}, getenv, "", stdio{out: &out, err: &errb}); code != 0 {
+		t.Errorf("serve with a cancelled context: exit %d, want 0\n%s", code, errb.String())
 	}
 }

@@ -96,4 +96,41 @@ func TestEmbeddingsProvider(t *testing.T) {
 	if !strings.Contains(r.stderr, "re-index") {
 		t.Errorf("switching embedders: the error does not say how to re-index:\n%s", r)
 	}
+	// list and remove need only the library: they work whatever embedder
+	// made the data directory, which is how an operator cleans up before
+	// re-indexing.
+	if ids := listIDs(t, c); ids["emb"] != 1 {
+		t.Errorf("list with another embedder configured: %v", ids)
+	}
+	c.mustRun(0, "remove", "emb")
+	if ids := listIDs(t, c); ids["emb"] != 0 {
+		t.Errorf("remove with another embedder configured left the article: %v", ids)
+	}
+}
+
+// TestListRemoveNeedNoEmbeddingsAPI checks that list and remove on a
+// directory made with the local embedder neither fail nor call the
+// embeddings API when EMBED_PROVIDER=openai.
+func TestListRemoveNeedNoEmbeddingsAPI(t *testing.T) {
+	srv := openaitest.New(t)
+	c := newCLI(t)
+	c.mustRun(0, "ingest", writeFile(t, c.dir, "l.jsonl", jsonlRecord("loc", "Quenbrel summit ends", "Wire", "2025-07-20",
+		"The quenbrel summit ended on Sunday without a joint statement.")))
+	c.env["EMBED_PROVIDER"] = "openai"
+	c.env["EMBED_BASE_URL"] = srv.URL()
+	if ids := listIDs(t, c); ids["loc"] != 1 {
+		t.Errorf("list: %v", ids)
+	}
+	c.mustRun(0, "remove", " loc ")
+	c.mustRun(1, "remove", "loc")
+	if ids := listIDs(t, c); ids["loc"] != 0 {
+		t.Errorf("after remove: %v", ids)
+	}
+	if n := len(srv.EmbeddingRequests()); n != 0 {
+		t.Errorf("list and remove made %d embeddings requests, want none", n)
+	}
+	// Asking still needs the matching embedder.
+	if r := c.mustRun(1, "ask", "How did the quenbrel summit end?"); !strings.Contains(r.stderr, "re-index") {
+		t.Errorf("ask with another embedder: %s", r)
+	}
 }

@@ -43,32 +43,18 @@ type engineOptions struct {
 // first use, and builds the retrieval engine with the configured embedder
 // and language model. The returned function closes everything it opened.
 func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, func(), error) {
-	cfg := env.cfg
-	logger := newLogger(cfg, env.io.err, opts.daemon)
+	logger := newLogger(env.cfg, env.io.err, opts.daemon)
 	var closers []func()
-	closeAll := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
-	rcfg, err := engineConfig(ctx, cfg, logger, opts, &closers)
+	closeAll := func() { closeReversed(closers) }
+	rcfg, err := engineConfig(ctx, env.cfg, logger, opts, &closers)
 	if err != nil {
 		closeAll()
 		return nil, nil, err
 	}
-	lib, err := corpus.Open(ctx, cfg.DataDir)
+	lib, err := openSeeded(ctx, env.cfg, logger, &closers, func() (retrieval.Config, error) { return rcfg, nil })
 	if err != nil {
 		closeAll()
-		return nil, nil, fmt.Errorf("data directory (ATTACHE_DATA_DIR): %w", err)
-	}
-	closers = append(closers, func() {
-		if err := lib.Close(); err != nil {
-			logger.Warn("closing the library", "err", err)
-		}
-	})
-	if err := seedSample(ctx, lib, rcfg, cfg.DataDir); err != nil {
-		closeAll()
-		return nil, nil, fmt.Errorf("adding the sample corpus: %w", err)
+		return nil, nil, err
 	}
 	engine, err := retrieval.New(ctx, lib, rcfg)
 	if err != nil {
@@ -76,6 +62,61 @@ func openEngine(ctx context.Context, env *environment, opts engineOptions) (*ret
 		return nil, nil, err
 	}
 	return engine, closeAll, nil
+}
+
+// openLibrary opens the data directory without building an engine, for
+// commands that only read or delete stored articles (list, remove): they
+// work whatever embedder the directory was made with and make no API
+// calls. Only a directory not yet seeded needs the embedder, to add the
+// sample corpus. The returned function closes everything it opened.
+func openLibrary(ctx context.Context, env *environment) (*corpus.Library, func(), error) {
+	logger := newLogger(env.cfg, env.io.err, false)
+	var closers []func()
+	closeAll := func() { closeReversed(closers) }
+	lib, err := openSeeded(ctx, env.cfg, logger, &closers, func() (retrieval.Config, error) {
+		return engineConfig(ctx, env.cfg, logger, engineOptions{}, &closers)
+	})
+	if err != nil {
+		closeAll()
+		return nil, nil, err
+	}
+	return lib, closeAll, nil
+}
+
+// openSeeded opens the library in the data directory and adds the sample
+// corpus when the directory is used for the first time; rcfg is called only
+// then. The library's Close is added to closers.
+func openSeeded(ctx context.Context, cfg config, logger *slog.Logger, closers *[]func(), rcfg func() (retrieval.Config, error)) (*corpus.Library, error) {
+	lib, err := corpus.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("data directory (ATTACHE_DATA_DIR): %w", err)
+	}
+	*closers = append(*closers, func() {
+		if err := lib.Close(); err != nil {
+			logger.Warn("closing the library", "err", err)
+		}
+	})
+	marker := filepath.Join(cfg.DataDir, seededMarker)
+	if _, err := os.Stat(marker); err == nil {
+		return lib, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("adding the sample corpus: %w", err)
+	}
+	c, err := rcfg()
+	if err != nil {
+		return nil, err
+	}
+	if err := seedSample(ctx, lib, c, marker); err != nil {
+		return nil, fmt.Errorf("adding the sample corpus: %w", err)
+	}
+	return lib, nil
+}
+
+// closeReversed calls closers last first.
+func closeReversed(closers []func()) {
+	for i := len(closers) - 1; i >= 0; i-- {
+		closers[i]()
+	}
 }
 
 // engineConfig builds the retrieval configuration: the embeddings API client
@@ -109,19 +150,14 @@ func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts eng
 const seededMarker = "sample-seeded"
 
 // seedSample adds the bundled sample corpus to a data directory used for the
-// first time. "First time" means no marker yet and nothing in the library
-// but (possibly some of) the sample articles, so that a run killed half-way
-// through seeding finishes it next time, and a library that already holds
-// other articles is left alone. The sample is added by an engine of its own
-// with the default body limit: ATTACHE_MAX_ARTICLE_BYTES limits what users
-// ingest, not the bundled articles.
-func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config, dir string) error {
-	marker := filepath.Join(dir, seededMarker)
-	if _, err := os.Stat(marker); err == nil {
-		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
+// first time, then writes marker. "First time" means no marker yet (the
+// caller checks) and nothing in the library but (possibly some of) the
+// sample articles, so that a run killed half-way through seeding finishes
+// it next time, and a library that already holds other articles is left
+// alone. The sample is added by an engine of its own with the default body
+// limit: ATTACHE_MAX_ARTICLE_BYTES limits what users ingest, not the
+// bundled articles.
+func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config, marker string) error {
 	sample := corpus.Sample()
 	sampleIDs := make(map[string]bool, len(sample))
 	for _, a := range sample {
