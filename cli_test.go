@@ -30,6 +30,9 @@ func TestUsage(t *testing.T) {
 	if !strings.Contains(r.stderr, "-asof") {
 		t.Errorf("ask -h does not describe -asof:\n%s", r)
 	}
+	if r := c.mustRun(0, "version"); !strings.HasPrefix(r.stdout, "attache ") {
+		t.Errorf("version:\n%s", r)
+	}
 	c.mustRun(2)
 	c.mustRun(2, "frobnicate")
 	c.mustRun(2, "help", "frobnicate")

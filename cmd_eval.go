@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/attache-bot/attache/retrieval"
@@ -38,11 +39,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	var closers []func()
-	defer func() {
-		for _, c := range closers {
-			c()
-		}
-	}()
+	defer func() { closeReversed(closers) }()
 	rcfg, err := engineConfig(ctx, cfg, newLogger(cfg, env.io.err, false), engineOptions{withLLM: true, checkLLM: true}, &closers)
 	if err != nil {
 		return err
@@ -56,32 +53,10 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 			return e.Answer(ctx, req, nil)
 		},
 	}
-	var bar *progressbar.ProgressBar
 	if isTerminal(env.io.err) {
-		opts.IngestProgress = func(done, total int) {
-			if bar == nil {
-				bar = newProgressBar(env.io.err, total)
-				bar.Describe("ingesting")
-			}
-			bar.Set(done)
-			if done == total {
-				bar.Finish()
-				fmt.Fprintln(env.io.err)
-				bar = nil
-			}
-		}
-		opts.QuestionProgress = func(done, total int) {
-			if bar == nil {
-				bar = newProgressBar(env.io.err, total)
-				bar.Describe("asking")
-			}
-			bar.Set(done)
-			if done == total {
-				bar.Finish()
-				fmt.Fprintln(env.io.err)
-				bar = nil
-			}
-		}
+		// Ingest and questions run one after the other: one bar each.
+		opts.IngestProgress = progressFunc(env.io.err, "ingesting")
+		opts.QuestionProgress = progressFunc(env.io.err, "asking")
 	}
 	rep, err := retrieval.Evaluate(ctx, opts)
 	if err != nil {
@@ -96,6 +71,27 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		return enc.Encode(rep)
 	}
 	return writeEvalText(env, rep)
+}
+
+// progressFunc returns a progress callback that draws a bar on w, labelled
+// desc, from the first call until done reaches total.
+func progressFunc(w io.Writer, desc string) func(done, total int) {
+	var bar *progressbar.ProgressBar
+	return func(done, total int) {
+		if bar == nil {
+			bar = newProgressBar(w, total)
+			if bar == nil {
+				return
+			}
+			bar.Describe(desc)
+		}
+		bar.Set(done)
+		if done == total {
+			bar.Finish()
+			fmt.Fprintln(w)
+			bar = nil
+		}
+	}
 }
 
 func writeEvalText(env *environment, rep retrieval.EvalReport) error {

@@ -72,10 +72,30 @@ func TestEval(t *testing.T) {
 	c.mustRun(2, "eval")
 	c.mustRun(2, "eval", "-corpus", corpusFile)
 	c.mustRun(2, "eval", "-corpus", corpusFile, "-questions", questions, "-k", "0")
+	c.mustRun(2, "eval", "-corpus", corpusFile, "-questions", questions, "-k", "101")
+	c.mustRun(2, "eval", "-corpus", corpusFile, "-questions", questions, "-k", "ten")
+	c.mustRun(2, "eval", "-corpus", corpusFile, "-questions", questions, "extra")
+	c.mustRun(1, "eval", "-corpus", filepath.Join(c.dir, "missing.jsonl"), "-questions", questions)
+	c.mustRun(1, "eval", "-corpus", corpusFile, "-questions", writeFile(t, c.dir, "empty.jsonl", ""))
+	c.mustRun(1, "eval", "-corpus", writeFile(t, c.dir, "empty-corpus.jsonl", "\n\n"), "-questions", questions)
 	c.mustRun(1, "eval", "-corpus", corpusFile, "-questions", filepath.Join(c.dir, "missing.jsonl"))
 	bad := writeFile(t, c.dir, "bad.jsonl", "{not json}\n")
 	r = c.mustRun(1, "eval", "-corpus", corpusFile, "-questions", bad)
 	if !strings.Contains(r.stderr, "line 1") {
 		t.Errorf("a malformed questions file: the error does not name the line:\n%s", r)
+	}
+}
+
+// TestProgressFuncNotTerminal checks that progress callbacks draw nothing
+// when stderr is not a terminal (output redirected to a file or a pipe)
+// and survive odd totals.
+func TestProgressFuncNotTerminal(t *testing.T) {
+	var w strings.Builder
+	p := progressFunc(&w, "asking")
+	for _, c := range [][2]int{{0, 0}, {1, 3}, {3, 3}, {5, 3}, {1, -1}} {
+		p(c[0], c[1])
+	}
+	if w.Len() != 0 {
+		t.Errorf("progress on a non-terminal wrote %q", w.String())
 	}
 }

@@ -127,7 +127,7 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, do
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			if c := findCommand(rest[0]); c != nil {
-				fmt.Fprintf(sio.out, "usage: attache %s %s\n\n%s.\n", c.name, c.args, c.summary)
+				c.printSynopsis(sio.out)
 				return nil
 			}
 			return usagef("unknown command %q (run 'attache help')", rest[0])
@@ -147,6 +147,11 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, do
 		return err
 	}
 	return runner(c.name)(ctx, env, rest)
+}
+
+// printSynopsis prints the command's usage line and summary.
+func (c *command) printSynopsis(w io.Writer) {
+	fmt.Fprintf(w, "usage: attache %s %s\n\n%s.\n", c.name, c.args, c.summary)
 }
 
 func findCommand(name string) *command {
@@ -171,8 +176,9 @@ commands:
 	}
 	fmt.Fprint(w, `
 Flags may come before or after the arguments; "attache help <command>" or
-"attache <command> -h" describes one command, "attache version" prints the version. Configuration comes from the environment and a .env
-file in the working directory (see README.md and .env.example).
+"attache <command> -h" describes one command, "attache version" prints the
+version. Configuration comes from the environment and a .env file in the
+working directory (see README.md and .env.example).
 
 Exit status: 0 success, 1 runtime error, 2 usage or configuration error.
 `)
@@ -206,7 +212,7 @@ func newFlagSet(env *environment, name string) *flag.FlagSet {
 	fs.SetOutput(env.io.err)
 	c := findCommand(name)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: attache %s %s\n\n%s.\n", c.name, c.args, c.summary)
+		c.printSynopsis(fs.Output())
 		var b strings.Builder
 		fs.SetOutput(&b)
 		fs.PrintDefaults()
