@@ -62,10 +62,24 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 	}
 	it.sources, it.outcome = len(ans.Sources), "answered: "+string(ans.Mode)
 
-	// The answer is ready: deliver it even if shutdown has begun meanwhile.
+	return b.deliverAnswer(ctx, ans, it.i.GuildID, it.userID(),
+		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error {
+			if first {
+				return it.edit(ctx, part, comps)
+			}
+			return it.followup(ctx, part, comps)
+		})
+}
+
+// deliverAnswer saves ans (its buttons refer to it) and sends it in parts,
+// the buttons under the last one; send delivers one part. The answer is
+// ready, so it goes out under a deadline of its own even if shutdown has
+// begun meanwhile.
+func (b *Bot) deliverAnswer(ctx context.Context, ans retrieval.Answer, guildID, userID string,
+	send func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error) error {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*replyBudget)
 	defer cancel()
-	id := b.saveAnswer(dctx, ans, it.i.GuildID, it.userID())
+	id := b.saveAnswer(dctx, ans, guildID, userID)
 	parts := renderAnswer(ans, b.now())
 	buttons := answerButtons(id, len(ans.Sources) > 0)
 	for n, part := range parts {
@@ -73,12 +87,7 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 		if n == len(parts)-1 {
 			comps = buttons
 		}
-		if n == 0 {
-			err = it.edit(dctx, part, comps)
-		} else {
-			err = it.followup(dctx, part, comps)
-		}
-		if err != nil {
+		if err := send(dctx, n == 0, part, comps); err != nil {
 			return fmt.Errorf("deliver answer part %d of %d: %w", n+1, len(parts), err)
 		}
 	}

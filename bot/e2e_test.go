@@ -55,25 +55,11 @@ func startE2E(t testing.TB, o e2eOptions) *e2e {
 		}
 	}
 	f := discordtest.New(t, o.fake)
-	ctx := context.Background()
-	lib, err := corpus.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lib.Close() })
-	eng, err := retrieval.New(ctx, lib, retrieval.Config{LLM: o.llm, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	arts := o.articles
 	if arts == nil {
 		arts = []corpus.Article{articleShared()}
 	}
-	for _, a := range arts {
-		if _, _, err := eng.Add(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-	}
+	lib, eng := newTestEngine(t, o.llm, arts)
 	logs := &syncBuffer{}
 	cfg := o.cfg
 	cfg.Token = discordtest.DefaultToken
@@ -464,15 +450,22 @@ func TestE2ERateLimitAndQueue(t *testing.T) {
 	e.final(t, queued, hasAll("Answered."))
 }
 
-func TestE2ELLMFailureStillAnswers(t *testing.T) {
-	t.Parallel()
+// startE2EWithLLM starts the bot with a language model whose API answers
+// as steps say (no retries, no query rewriting).
+func startE2EWithLLM(t *testing.T, steps ...openaitest.Step) (*e2e, *openaitest.Server) {
+	t.Helper()
 	srv := openaitest.New(t)
-	srv.Script(openaitest.CutOff("The accord opens the port of"))
+	srv.Script(steps...)
 	llm, err := retrieval.NewLLM(retrieval.LLMConfig{BaseURL: srv.URL(), APIKey: "k", Model: "m", MaxRetries: -1, NoRewrite: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := startE2E(t, e2eOptions{llm: llm})
+	return startE2E(t, e2eOptions{llm: llm}), srv
+}
+
+func TestE2ELLMFailureStillAnswers(t *testing.T) {
+	t.Parallel()
+	e, _ := startE2EWithLLM(t, openaitest.CutOff("The accord opens the port of"))
 	it := e.f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: "Which port does the Velmora harbour accord open?"})
 	got := e.final(t, it, hasAll("**Sources**"))
 	if !strings.Contains(got, "Kessel") || !strings.Contains(got, retrieval.NoteLLMUnavailable) {
@@ -554,13 +547,7 @@ func TestE2EShutdownWithAnswerInFlight(t *testing.T) {
 
 func TestE2ELLMStreamedAnswer(t *testing.T) {
 	t.Parallel()
-	srv := openaitest.New(t)
-	srv.Script(openaitest.Reply("The accord opens the port of Kessel to ships of both countries [1]."))
-	llm, err := retrieval.NewLLM(retrieval.LLMConfig{BaseURL: srv.URL(), APIKey: "k", Model: "m", MaxRetries: -1, NoRewrite: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := startE2E(t, e2eOptions{llm: llm})
+	e, srv := startE2EWithLLM(t, openaitest.Reply("The accord opens the port of Kessel to ships of both countries [1]."))
 	it := e.f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: "Which port does the Velmora harbour accord open?"})
 	got := e.final(t, it, hasAll("**Sources**"))
 	if !strings.HasPrefix(got, "The accord opens the port of Kessel to ships of both countries [1].") ||

@@ -68,7 +68,9 @@ type envOptions struct {
 	articles []corpus.Article
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+// newTestEngine returns a library in a temporary directory and an engine
+// over it, answering with llm (nil = extractive) as of testNow, holding arts.
+func newTestEngine(t testing.TB, llm *retrieval.LLM, arts []corpus.Article) (*corpus.Library, *retrieval.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	lib, err := corpus.Open(ctx, t.TempDir())
@@ -76,19 +78,26 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lib.Close() })
-	eng, err := retrieval.New(ctx, lib, retrieval.Config{Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := retrieval.New(ctx, lib, retrieval.Config{LLM: llm, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
-	}
-	arts := o.articles
-	if arts == nil {
-		arts = []corpus.Article{articleShared(), articleGuildA()}
 	}
 	for _, a := range arts {
 		if _, _, err := eng.Add(ctx, a); err != nil {
 			t.Fatalf("add %q: %v", a.Title, err)
 		}
 	}
+	return lib, eng
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	ctx := context.Background()
+	arts := o.articles
+	if arts == nil {
+		arts = []corpus.Article{articleShared(), articleGuildA()}
+	}
+	lib, eng := newTestEngine(t, nil, arts)
 	cfg := o.cfg
 	if cfg.Token == "" {
 		cfg.Token = "test-token"

@@ -95,21 +95,10 @@ func (b *Bot) answerMessage(ctx context.Context, mt *messageTurn, botID string) 
 	}
 	mt.sources, mt.outcome = len(ans.Sources), "answered: "+string(ans.Mode)
 
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*replyBudget)
-	defer cancel()
-	id := b.saveAnswer(dctx, ans, mt.m.GuildID, mt.m.Author.ID)
-	parts := renderAnswer(ans, b.now())
-	buttons := answerButtons(id, len(ans.Sources) > 0)
-	for n, part := range parts {
-		var comps []discordgo.MessageComponent
-		if n == len(parts)-1 {
-			comps = buttons
-		}
-		if err := mt.send(dctx, part, n == 0, comps); err != nil {
-			return fmt.Errorf("deliver answer part %d of %d: %w", n+1, len(parts), err)
-		}
-	}
-	return nil
+	return b.deliverAnswer(ctx, ans, mt.m.GuildID, mt.m.Author.ID,
+		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error {
+			return mt.send(ctx, part, first, comps)
+		})
 }
 
 // finalMessageReply replies with msg under a deadline of its own, so that it

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,32 +76,17 @@ func TestRenderGolden(t *testing.T) {
 	for name, a := range renderCases {
 		t.Run(name, func(t *testing.T) {
 			parts := renderAnswer(a, now)
-			got := strings.Join(parts, "\n"+strings.Repeat("=", 40)+"\n") + "\n"
-			path := filepath.Join("testdata", "render_"+name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("renderAnswer(%s) differs from %s:\n%s", name, path, got)
-			}
+			checkGolden(t, "render_"+name, strings.Join(parts, "\n"+strings.Repeat("=", 40)+"\n")+"\n")
 			checkParts(t, parts)
 		})
 	}
 }
 
-func TestRenderSourcesGolden(t *testing.T) {
-	now := time.Date(2026, 6, 10, 15, 0, 0, 0, time.UTC)
-	src := renderCases["extractive"].Sources
-	src[0].Excerpt = "The foreign ministers of Velmora and Ostrane signed a harbour accord on Tuesday. The accord opens the port of Kessel."
-	src[1].Excerpt = strings.Repeat("Negotiators failed to agree @everyone. ", 20)
-	got := renderSources(src, now) + "\n"
-	path := filepath.Join("testdata", "render_sources.golden")
+// checkGolden compares got with testdata/<name>.golden; with -update it
+// rewrites the file first.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -111,8 +97,17 @@ func TestRenderSourcesGolden(t *testing.T) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if got != string(want) {
-		t.Errorf("renderSources differs from %s:\n%s", path, got)
+		t.Errorf("output differs from %s:\n%s", path, got)
 	}
+}
+
+func TestRenderSourcesGolden(t *testing.T) {
+	now := time.Date(2026, 6, 10, 15, 0, 0, 0, time.UTC)
+	// A copy: the shared fixture must not change under other tests.
+	src := slices.Clone(renderCases["extractive"].Sources)
+	src[0].Excerpt = "The foreign ministers of Velmora and Ostrane signed a harbour accord on Tuesday. The accord opens the port of Kessel."
+	src[1].Excerpt = strings.Repeat("Negotiators failed to agree @everyone. ", 20)
+	checkGolden(t, "render_sources", renderSources(src, now)+"\n")
 	// Many sources with long excerpts still fit one message.
 	var many []retrieval.Source
 	for n := 1; n <= 25; n++ {
