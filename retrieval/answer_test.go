@@ -646,3 +646,29 @@ func TestNeighbourText(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerSmallCorpus: with a handful of articles, document frequencies
+// say little about how telling a word is. A short question whose topic
+// word is in the only article ("talks") but whose verb is not ("held")
+// must still be answered, and an unrelated question must not.
+func TestAnswerSmallCorpus(t *testing.T) {
+	e, _ := newTestEngine(t, Config{})
+	mustAdd(t, e, corpus.Article{
+		ID: "istanbul", Title: "Officials meet in Istanbul", Source: "Harbour Post", Published: day("2025-07-27"),
+		Body: "European and Iranian officials have gathered in Istanbul, Turkey, for a series of diplomatic talks. " +
+			"The meeting began on July 24. Iran wants guarantees that the deal will hold.",
+	})
+	for q, want := range map[string]Mode{
+		"Where were the talks held?":  ModeExtractive,
+		"Who won the 1998 World Cup?": ModeNone,
+	} {
+		a, err := e.Answer(context.Background(), Request{Question: q, AsOf: testAsOf}, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		checkAnswerInvariants(t, a)
+		if a.Mode != want {
+			t.Errorf("%q: mode %s, want %s (answer %q)", q, a.Mode, want, a.Text)
+		}
+	}
+}

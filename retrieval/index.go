@@ -153,10 +153,19 @@ func (ix *vectorIndex) indexArticle(id string, info *articleInfo, terms map[stri
 	slices.Sort(info.terms)
 }
 
+// minIDFArticles is the smallest corpus size idfShare assumes. In a
+// corpus of a few articles every present word has a tiny IDF and every
+// absent one the largest, so one word of the question missing from the
+// only relevant article (a verb: "held" against "gathered") outweighed all
+// the words it does contain, and a covered question read as not covered.
+// Counting the corpus as at least this large keeps present words telling;
+// from this size on, the real counts are used unchanged.
+const minIDFArticles = 1000
+
 // idfShare is the share of the IDF mass of terms for which has holds.
 // A term no article contains weighs as much as the rarest possible term.
 func (ix *vectorIndex) idfShare(terms []string, has func(string) bool) float64 {
-	n := float64(max(ix.articleText.live, 1))
+	n := float64(max(ix.articleText.live, minIDFArticles))
 	maxIDF := math.Log(1 + (n+0.5)/0.5)
 	total, found := 0.0, 0.0
 	for _, t := range terms {
