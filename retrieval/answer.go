@@ -286,9 +286,11 @@ const neighbourChunks = 1
 
 // withNeighbours returns copies of passages whose Text is the passage's
 // chunk joined with up to neighbourChunks chunks before and after it in the
-// same article, read from the index's in-memory copy (no library access on
-// the answer path). A passage the index no longer knows (removed a moment
-// ago) is kept as it is.
+// same article and with the article's lede (its first chunk), read from the
+// index's in-memory copy (no library access on the answer path). A news
+// story's lede usually states who, what, where and when, which the passage
+// that best matches the question's words often leaves out. A passage the
+// index no longer knows (removed a moment ago) is kept as it is.
 func (e *Engine) withNeighbours(passages []Passage) []Passage {
 	out := slices.Clone(passages)
 	e.mu.RLock()
@@ -302,10 +304,11 @@ func (e *Engine) withNeighbours(passages []Passage) []Passage {
 }
 
 // neighbourText joins the text of chunk chunkID of article articleID with
-// up to n chunks on each side, in article order, separated by a space (the
-// chunks are consecutive spans of the body, so the join reads as the body
-// does up to whitespace). It reports false when the index knows neither.
-// The caller holds the engine's lock.
+// up to n chunks on each side and with the article's first chunk, in
+// article order, separated by a space (the chunks are spans of the body, so
+// the join reads as the body does up to whitespace and the gap after the
+// lede). It reports false when the index knows neither. The caller holds
+// the engine's lock.
 func neighbourText(ix *vectorIndex, articleID, chunkID string, n int) (string, bool) {
 	a := ix.articles[articleID]
 	if a == nil {
@@ -316,8 +319,12 @@ func neighbourText(ix *vectorIndex, articleID, chunkID string, n int) (string, b
 		return "", false
 	}
 	lo, hi := max(at-n, 0), min(at+n+1, len(a.chunkIDs))
-	parts := make([]string, 0, hi-lo)
-	for _, cid := range a.chunkIDs[lo:hi] {
+	ids := a.chunkIDs[lo:hi]
+	if lo > 0 {
+		ids = append([]string{a.chunkIDs[0]}, ids...)
+	}
+	parts := make([]string, 0, len(ids))
+	for _, cid := range ids {
 		if c, ok := ix.chunks[cid]; ok && strings.TrimSpace(c.Text) != "" {
 			parts = append(parts, strings.TrimSpace(c.Text))
 		}

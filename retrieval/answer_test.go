@@ -617,6 +617,38 @@ func TestAnswerReadsNeighbouringPassages(t *testing.T) {
 	}
 }
 
+// TestAnswerReadsTheLede checks that the extractive answer may quote the
+// article's opening passage, which states where the talks are held, when
+// the passage matching the question's words is far from it.
+func TestAnswerReadsTheLede(t *testing.T) {
+	e := newAnswerEngine(t, nil)
+	ctx := context.Background()
+	filler := strings.Repeat("Residents of the valley have followed the long debate with patience and some weariness over many months. ", 12)
+	body := "Ceasefire talks between Marsten and Veloria opened in Kessburg on Monday. " + filler +
+		"The ceasefire talks taking place this week are the third round of ceasefire talks this year, officials said. " + filler
+	a, _, err := e.Add(ctx, corpus.Article{ID: "lede", URL: "https://example.org/lede", Title: "A new round opens",
+		Source: "Example Post", Published: day("2025-07-27"), Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "Where are the ceasefire talks taking place?"
+	ps, err := e.Search(ctx, Query{Text: q, K: 1})
+	if err != nil || len(ps) != 1 || ps[0].ArticleID != a.ID || strings.HasSuffix(ps[0].ChunkID, "#0") || strings.HasSuffix(ps[0].ChunkID, "#1") {
+		t.Fatalf("search: want a passage of the article away from its lede, got %+v %v", ps, err)
+	}
+	ans, err := e.Answer(ctx, Request{Question: q}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAnswerInvariants(t, ans)
+	if !strings.Contains(ans.Text, "Kessburg") {
+		t.Fatalf("answer %q: want the place from the lede", ans.Text)
+	}
+	if src := ans.Sources[0]; src.ChunkID != ps[0].ChunkID {
+		t.Fatalf("source %+v: want the matched passage %s", src, ps[0].ChunkID)
+	}
+}
+
 func TestNeighbourText(t *testing.T) {
 	ix := &vectorIndex{
 		articles: map[string]*articleInfo{"a": {chunkIDs: []string{"a#0", "a#1", "a#2", "a#3"}}, "empty": {}},
@@ -632,9 +664,10 @@ func TestNeighbourText(t *testing.T) {
 		ok             bool
 	}{
 		{"a", "a#0", 1, "Zero. One.", true},
-		{"a", "a#2", 1, "One. Two. Three.", true},
-		{"a", "a#3", 1, "Two. Three.", true},
-		{"a", "a#1", 0, "One.", true},
+		{"a", "a#2", 1, "Zero. One. Two. Three.", true},
+		{"a", "a#3", 1, "Zero. Two. Three.", true}, // the lede, then the neighbours
+		{"a", "a#1", 0, "Zero. One.", true},
+		{"a", "a#0", 0, "Zero.", true},
 		{"a", "a#1", 9, "Zero. One. Two. Three.", true},
 		{"a", "b#0", 1, "", false},       // not a chunk of a
 		{"gone", "gone#0", 1, "", false}, // removed article
