@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/attache-bot/attache/retrieval"
@@ -20,6 +24,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	questionsPath := fs.String("questions", "", "questions file (.jsonl with id, question, answers, evidence_ids, question_date)")
 	k := fs.Int("k", 10, "ranks considered for recall and MRR")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	detailsPath := fs.String("details", "", "also write one JSON line per question to this file")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -52,6 +57,16 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		Answer: func(ctx context.Context, e *retrieval.Engine, req retrieval.Request) (retrieval.Answer, error) {
 			return e.Answer(ctx, req, nil)
 		},
+	}
+	if *detailsPath != "" {
+		f, err := os.Create(*detailsPath)
+		if err != nil {
+			return fmt.Errorf("eval: details: %w", err)
+		}
+		defer f.Close()
+		w := bufio.NewWriter(f)
+		defer w.Flush()
+		opts.Details = w
 	}
 	if isTerminal(env.io.err) {
 		// Ingest and questions run one after the other: one bar each.
@@ -107,6 +122,14 @@ func writeEvalText(env *environment, rep retrieval.EvalReport) error {
 	fmt.Fprintf(tw, "gold_link recall@1\t%.3f\t(%d questions)\n", rep.GoldLink.RecallAt1, rep.GoldLink.Questions)
 	fmt.Fprintf(tw, "gold_link recall@5\t%.3f\t\n", rep.GoldLink.RecallAt5)
 	fmt.Fprintf(tw, "gold_link MRR@10\t%.3f\t\n", rep.GoldLink.MRRAt10)
+	if rep.Unanswerable.Questions > 0 {
+		fmt.Fprintf(tw, "refusal rate\t%.3f\t(%d unanswerable questions)\n", rep.Unanswerable.RefusalRate, rep.Unanswerable.Questions)
+	}
+	fmt.Fprintf(tw, "false refusal rate\t%.3f\t\n", rep.FalseRefusalRate)
+	for _, t := range slices.Sorted(maps.Keys(rep.ByType)) {
+		s := rep.ByType[t]
+		fmt.Fprintf(tw, "%s recall@1 / @5 / MRR@10\t%.3f / %.3f / %.3f\t(%d questions)\n", t, s.RecallAt1, s.RecallAt5, s.MRRAt10, s.Questions)
+	}
 	fmt.Fprintf(tw, "query ms p50 / p95\t%.1f / %.1f\t\n", rep.QueryMsP50, rep.QueryMsP95)
 	if err := tw.Flush(); err != nil {
 		return err

@@ -25,6 +25,17 @@ type evalObject struct {
 		RecallAt5 float64 `json:"recall_at_5"`
 		MRRAt10   float64 `json:"mrr_at_10"`
 	} `json:"gold_link"`
+	Unanswerable struct {
+		Questions   int     `json:"questions"`
+		RefusalRate float64 `json:"refusal_rate"`
+	} `json:"unanswerable"`
+	FalseRefusalRate float64 `json:"false_refusal_rate"`
+	ByType           map[string]struct {
+		Questions int     `json:"questions"`
+		RecallAt1 float64 `json:"recall_at_1"`
+		RecallAt5 float64 `json:"recall_at_5"`
+		MRRAt10   float64 `json:"mrr_at_10"`
+	} `json:"by_type"`
 	QueryMsP50    float64 `json:"query_ms_p50"`
 	QueryMsP95    float64 `json:"query_ms_p95"`
 	IngestSeconds float64 `json:"ingest_seconds"`
@@ -44,17 +55,55 @@ func TestEval(t *testing.T) {
 	questions := writeFile(t, c.dir, "questions.jsonl", strings.Join([]string{
 		`{"id": "q1", "question": "Where did the Marvok summit end?", "answers": ["Tallinn"], "evidence_ids": ["ev-1"], "question_date": "2025-04-05", "evidence_type": "gold_link"}`,
 		`{"id": "q2", "question": "Who was elected president of Quendor?", "answers": ["Ilsa Varn"], "evidence_ids": ["ev-3"], "question_date": "2025-04-05"}`,
+		`{"id": "q3", "question": "What is the latest on the Trelane dam?", "answers": [], "evidence_ids": ["ev-2"], "question_date": "2025-04-05", "evidence_type": "latest"}`,
+		`{"id": "n1", "question": "Who won the election in Zembla?", "answers": [], "evidence_ids": [], "question_date": "2025-04-05", "unanswerable": true}`,
 	}, "\n"))
-	r := c.mustRun(0, "eval", "-json", "-corpus", corpusFile, "-questions", questions, "-k", "5")
+	details := filepath.Join(c.dir, "details.jsonl")
+	r := c.mustRun(0, "eval", "-json", "-corpus", corpusFile, "-questions", questions, "-k", "5", "-details", details)
 	var obj evalObject
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&obj); err != nil {
 		t.Fatalf("eval -json does not decode: %v\n%s", err, r.stdout)
 	}
-	if obj.Questions != 2 || obj.K != 5 || obj.GoldLink.Questions != 1 || obj.Mode != "extractive" {
-		t.Errorf("eval -json = %+v; want 2 questions, k 5, 1 gold_link, extractive", obj)
+	if obj.Questions != 3 || obj.K != 5 || obj.GoldLink.Questions != 1 || obj.Mode != "extractive" {
+		t.Errorf("eval -json = %+v; want 3 answerable questions, k 5, 1 gold_link, extractive", obj)
 	}
+	if obj.Unanswerable.Questions != 1 || obj.Unanswerable.RefusalRate != 1 || obj.FalseRefusalRate != 0 {
+		t.Errorf("eval -json unanswerable = %+v, false_refusal_rate %v; want 1 question refused, 0", obj.Unanswerable, obj.FalseRefusalRate)
+	}
+	if obj.ByType["latest"].Questions != 1 || obj.ByType["latest"].RecallAt1 != 1 || obj.ByType["gold_link"].Questions != 1 {
+		t.Errorf("eval -json by_type = %+v; want latest and gold_link, one question each, found first", obj.ByType)
+	}
+	lines := strings.Split(strings.TrimSpace(readFile(t, details)), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("details has %d lines, want 4:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	var d struct {
+		ID           string `json:"id"`
+		Question     string `json:"question"`
+		AsOf         string `json:"asof"`
+		Mode         string `json:"mode"`
+		EvidenceRank int    `json:"evidence_rank"`
+		Articles     []struct {
+			ID        string `json:"id"`
+			Published string `json:"published"`
+		} `json:"articles"`
+		Answer string `json:"answer"`
+	}
+	dd := json.NewDecoder(strings.NewReader(lines[0]))
+	dd.DisallowUnknownFields()
+	if err := dd.Decode(&d); err != nil {
+		t.Fatalf("details line does not decode: %v\n%s", err, lines[0])
+	}
+	if d.ID != "q1" || d.AsOf != "2025-04-05" || d.Mode != "extractive" || d.EvidenceRank != 1 ||
+		len(d.Articles) == 0 || d.Articles[0].ID != "ev-1" || d.Articles[0].Published != "2025-04-01" || !strings.Contains(d.Answer, "Tallinn") {
+		t.Errorf("details line 1 = %+v", d)
+	}
+	if !strings.Contains(lines[3], `"mode":"none"`) {
+		t.Errorf("details line for the unanswerable question: %s", lines[3])
+	}
+	c.mustRun(1, "eval", "-corpus", corpusFile, "-questions", questions, "-details", filepath.Join(c.dir, "no-such-dir", "d.jsonl"))
 	if obj.RecallAt1 != 1 || obj.AnswerHit == 0 {
 		t.Errorf("eval on easy questions: recall@1 %v, answer_hit %v; want 1 and > 0", obj.RecallAt1, obj.AnswerHit)
 	}

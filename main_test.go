@@ -158,3 +158,13 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	}
 	return path
 }
+
+// readFile returns the content of path.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

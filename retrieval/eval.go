@@ -27,6 +27,9 @@ type EvalQuestion struct {
 	EvidenceIDs  []string `json:"evidence_ids"`
 	QuestionDate string   `json:"question_date"` // YYYY-MM-DD: the question is asked as of this date
 	EvidenceType string   `json:"evidence_type"` // "gold_link" marks hand-linked evidence
+	// Unanswerable marks a question the corpus does not cover: the right
+	// answer is ModeNone, and it needs no evidence or answers.
+	Unanswerable bool `json:"unanswerable"`
 }
 
 // GoldLink reports whether the question's evidence was linked by hand.
@@ -37,7 +40,8 @@ const maxQuestionLine = 1 << 20
 
 // LoadQuestions reads a JSON Lines file of EvalQuestion. Blank lines are
 // skipped; a malformed line, a question without text, without evidence or
-// with a bad date is an error naming its line.
+// with a bad date is an error naming its line. A question marked
+// unanswerable needs no evidence.
 func LoadQuestions(path string) ([]EvalQuestion, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -70,7 +74,7 @@ func readQuestions(r io.Reader) ([]EvalQuestion, error) {
 		switch {
 		case strings.TrimSpace(q.Question) == "":
 			return nil, fmt.Errorf("line %d: question has no text", line)
-		case len(q.EvidenceIDs) == 0:
+		case len(q.EvidenceIDs) == 0 && !q.Unanswerable:
 			return nil, fmt.Errorf("line %d: question has no evidence_ids", line)
 		}
 		if _, err := time.Parse(corpus.DateLayout, q.QuestionDate); err != nil {
@@ -102,10 +106,18 @@ type EvalReport struct {
 	AnswerHit         float64      `json:"answer_hit"`
 	CitationPrecision float64      `json:"citation_precision"`
 	GoldLink          GoldLinkEval `json:"gold_link"`
-	QueryMsP50        float64      `json:"query_ms_p50"`
-	QueryMsP95        float64      `json:"query_ms_p95"`
-	IngestSeconds     float64      `json:"ingest_seconds"`
-	Mode              string       `json:"mode"`
+	// Unanswerable scores the questions the corpus does not cover; they
+	// count nowhere else.
+	Unanswerable UnanswerableEval `json:"unanswerable"`
+	// FalseRefusalRate is the share of the other questions answered
+	// ModeNone.
+	FalseRefusalRate float64 `json:"false_refusal_rate"`
+	// ByType is the retrieval score for each evidence_type present.
+	ByType        map[string]TypeEval `json:"by_type"`
+	QueryMsP50    float64             `json:"query_ms_p50"`
+	QueryMsP95    float64             `json:"query_ms_p95"`
+	IngestSeconds float64             `json:"ingest_seconds"`
+	Mode          string              `json:"mode"`
 
 	// Details for a human-readable report; not part of the JSON.
 	Articles int          `json:"-"` // articles ingested
@@ -122,11 +134,28 @@ type GoldLinkEval struct {
 	MRRAt10   float64 `json:"mrr_at_10"`
 }
 
+// UnanswerableEval scores the questions marked unanswerable.
+type UnanswerableEval struct {
+	Questions   int     `json:"questions"`
+	RefusalRate float64 `json:"refusal_rate"` // share answered ModeNone
+}
+
+// TypeEval is the retrieval score over the questions of one evidence_type.
+type TypeEval struct {
+	Questions int     `json:"questions"`
+	RecallAt1 float64 `json:"recall_at_1"`
+	RecallAt5 float64 `json:"recall_at_5"`
+	MRRAt10   float64 `json:"mrr_at_10"`
+}
+
 // EvalResult is the outcome of one question.
 type EvalResult struct {
 	ID        string
+	Question  string
+	AsOf      string   // YYYY-MM-DD
 	Rank      int      // 1-based rank of the first evidence article, 0 = not in the top K
 	Retrieved []string // article ids, best first
+	Published []string // the retrieved articles' dates (YYYY-MM-DD or ""), in the same order
 	Answer    string
 	Mode      Mode
 	Hit       bool // the answer contains a gold answer
@@ -156,6 +185,37 @@ type EvalOptions struct {
 	IngestProgress func(done, total int)
 	// QuestionProgress, if not nil, is called after each question.
 	QuestionProgress func(done, total int)
+	// Details, if not nil, receives one JSON line per question
+	// (EvalDetail), in input order, as each is scored.
+	Details io.Writer
+}
+
+// EvalDetail is one line of the -details file: what one question got, for
+// failure analysis.
+type EvalDetail struct {
+	ID           string          `json:"id"`
+	Question     string          `json:"question"`
+	AsOf         string          `json:"asof"`
+	Mode         Mode            `json:"mode"`
+	EvidenceRank int             `json:"evidence_rank"` // 1-based; 0 = not retrieved
+	Articles     []DetailArticle `json:"articles"`
+	Answer       string          `json:"answer"`
+}
+
+// DetailArticle is one retrieved article of an EvalDetail.
+type DetailArticle struct {
+	ID        string `json:"id"`
+	Published string `json:"published"`
+}
+
+// detail is r as a -details line.
+func (r EvalResult) detail() EvalDetail {
+	d := EvalDetail{ID: r.ID, Question: r.Question, AsOf: r.AsOf, Mode: r.Mode, EvidenceRank: r.Rank,
+		Articles: make([]DetailArticle, len(r.Retrieved)), Answer: r.Answer}
+	for i, id := range r.Retrieved {
+		d.Articles[i] = DetailArticle{ID: id, Published: r.Published[i]}
+	}
+	return d
 }
 
 // Evaluate builds a throw-away library from the corpus file (in a new
@@ -253,12 +313,22 @@ func (e *Engine) evaluate(ctx context.Context, rep *EvalReport, opts EvalOptions
 	}
 	modes := map[Mode]int{}
 	var millis []float64
+	var details *json.Encoder
+	if opts.Details != nil {
+		details = json.NewEncoder(opts.Details)
+		details.SetEscapeHTML(false)
+	}
 	for i, q := range opts.Questions {
 		res, err := evalOne(ctx, e, q, rep.K, opts.Answer)
 		if err != nil {
 			return fmt.Errorf("eval: question %s: %w", q.ID, err)
 		}
 		rep.Results = append(rep.Results, res)
+		if details != nil {
+			if err := details.Encode(res.detail()); err != nil {
+				return fmt.Errorf("eval: details: %w", err)
+			}
+		}
 		millis = append(millis, res.Millis)
 		if res.Mode != "" {
 			modes[res.Mode]++
@@ -277,7 +347,7 @@ func (e *Engine) evaluate(ctx context.Context, rep *EvalReport, opts EvalOptions
 // evalOne asks one question.
 func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answerer) (EvalResult, error) {
 	asOf, _ := time.Parse(corpus.DateLayout, q.QuestionDate)
-	res := EvalResult{ID: q.ID}
+	res := EvalResult{ID: q.ID, Question: q.Question, AsOf: q.QuestionDate}
 	t0 := time.Now()
 	ps, err := e.Search(ctx, Query{Text: q.Question, Scope: corpus.SharedScope, AsOf: asOf, K: k})
 	searchTime := time.Since(t0)
@@ -286,6 +356,11 @@ func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answe
 	}
 	for i, p := range ps {
 		res.Retrieved = append(res.Retrieved, p.ArticleID)
+		day := ""
+		if !p.Published.IsZero() {
+			day = p.Published.UTC().Format(corpus.DateLayout)
+		}
+		res.Published = append(res.Published, day)
 		if res.Rank == 0 && slices.Contains(q.EvidenceIDs, p.ArticleID) {
 			res.Rank = i + 1
 		}
@@ -306,14 +381,39 @@ func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answe
 }
 
 // score fills the aggregate metrics from the per-question results.
+// Unanswerable questions count only in rep.Unanswerable; questions without
+// gold answers (such as "what's the latest") count in retrieval but not in
+// answer_hit.
 func (rep *EvalReport) score(qs []EvalQuestion) {
 	var all, gold rankStats
-	hits, cited := 0, 0
+	byType := map[string]*rankStats{}
+	hits, cited, answerable, refused, falseRefused, unanswerable := 0, 0, 0, 0, 0, 0
 	for i, r := range rep.Results {
+		q := qs[i]
+		if q.Unanswerable {
+			unanswerable++
+			if r.Mode == ModeNone {
+				refused++
+			}
+			continue
+		}
 		all.add(r.Rank)
-		if qs[i].GoldLink() {
+		if q.GoldLink() {
 			gold.add(r.Rank)
 		}
+		if q.EvidenceType != "" {
+			if byType[q.EvidenceType] == nil {
+				byType[q.EvidenceType] = &rankStats{}
+			}
+			byType[q.EvidenceType].add(r.Rank)
+		}
+		if r.Mode == ModeNone {
+			falseRefused++
+		}
+		if len(q.Answers) == 0 {
+			continue
+		}
+		answerable++
 		if r.Hit {
 			hits++
 			if r.CitedHit {
@@ -324,8 +424,14 @@ func (rep *EvalReport) score(qs []EvalQuestion) {
 	rep.Questions = all.n
 	rep.RecallAt1, rep.RecallAt5, rep.RecallAt10, rep.MRRAt10 = all.recall(1), all.recall(5), all.recall(10), all.mrr()
 	rep.GoldLink = GoldLinkEval{Questions: gold.n, RecallAt1: gold.recall(1), RecallAt5: gold.recall(5), MRRAt10: gold.mrr()}
-	rep.AnswerHit = ratio(hits, all.n)
+	rep.AnswerHit = ratio(hits, answerable)
 	rep.CitationPrecision = ratio(cited, hits)
+	rep.Unanswerable = UnanswerableEval{Questions: unanswerable, RefusalRate: ratio(refused, unanswerable)}
+	rep.FalseRefusalRate = ratio(falseRefused, all.n)
+	rep.ByType = make(map[string]TypeEval, len(byType))
+	for t, s := range byType {
+		rep.ByType[t] = TypeEval{Questions: s.n, RecallAt1: s.recall(1), RecallAt5: s.recall(5), MRRAt10: s.mrr()}
+	}
 }
 
 // rankStats accumulates first-evidence ranks.

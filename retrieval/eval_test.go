@@ -87,16 +87,21 @@ func TestLoadQuestions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	neg, err := LoadQuestions(write("neg.jsonl", `{"id":"n1","question":"Who won in Zembla?","answers":[],"evidence_ids":[],"question_date":"2025-07-28","unanswerable":true}`))
+	if err != nil || len(neg) != 1 || !neg[0].Unanswerable {
+		t.Fatalf("an unanswerable question without evidence: %+v, %v", neg, err)
+	}
 	if len(qs) != 2 || !qs[0].GoldLink() || qs[1].GoldLink() || qs[1].EvidenceIDs[1] != "a3" {
 		t.Fatalf("got %+v", qs)
 	}
 	for name, body := range map[string]string{
-		"malformed.jsonl": `{"id":"q1","question":"Who?","answers":["x"],"evidence_ids":["a"],"question_date":"2025-07-28"}` + "\n{not json\n",
-		"nodate.jsonl":    `{"id":"q1","question":"Who?","answers":["x"],"evidence_ids":["a"],"question_date":"July"}`,
-		"noevid.jsonl":    `{"id":"q1","question":"Who?","answers":["x"],"question_date":"2025-07-28"}`,
-		"notext.jsonl":    `{"id":"q1","question":"  ","answers":["x"],"evidence_ids":["a"],"question_date":"2025-07-28"}`,
-		"empty.jsonl":     "",
-		"long.jsonl":      `{"id":"` + strings.Repeat("x", maxQuestionLine+10) + `"}`,
+		"malformed.jsonl":         `{"id":"q1","question":"Who?","answers":["x"],"evidence_ids":["a"],"question_date":"2025-07-28"}` + "\n{not json\n",
+		"nodate.jsonl":            `{"id":"q1","question":"Who?","answers":["x"],"evidence_ids":["a"],"question_date":"July"}`,
+		"noevid.jsonl":            `{"id":"q1","question":"Who?","answers":["x"],"question_date":"2025-07-28"}`,
+		"noevid-answerable.jsonl": `{"id":"q1","question":"Who?","answers":[],"evidence_ids":[],"question_date":"2025-07-28","unanswerable":false}`,
+		"notext.jsonl":            `{"id":"q1","question":"  ","answers":["x"],"evidence_ids":["a"],"question_date":"2025-07-28"}`,
+		"empty.jsonl":             "",
+		"long.jsonl":              `{"id":"` + strings.Repeat("x", maxQuestionLine+10) + `"}`,
 	} {
 		_, err := LoadQuestions(write(name, body))
 		if err == nil {
