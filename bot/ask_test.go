@@ -68,7 +68,9 @@ func TestAskGuildIsolation(t *testing.T) {
 		t.Errorf("guild A does not see its own article:\n%s", got)
 	}
 	inB := e.run(askInteraction(guildB, userU, q, false))
-	if got := inB[len(inB)-1].content(); strings.Contains(got, "plains.example") || strings.Contains(got, "Tamsin") {
+	// Guild B's answer may repeat the names the member asked about, but
+	// nothing of guild A's article.
+	if got := inB[len(inB)-1].content(); strings.Contains(got, "plains.example") || !strings.Contains(got, "don't mention") {
 		t.Errorf("guild B sees guild A's article:\n%s", got)
 	}
 	dm := e.run(askInteraction("", userU, q, false))

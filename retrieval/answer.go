@@ -80,25 +80,34 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	}
 	question = clipQuery(question)
 
+	if readIntent(question).NotNews {
+		return notNews(ans), nil
+	}
+
 	query := clipQuery(e.standaloneQuery(ctx, question, req.History))
 	if err := ctx.Err(); err != nil {
 		return Answer{}, err
 	}
-	found, err := e.Search(ctx, Query{Text: query, Scope: req.Scope, AsOf: asOf})
+	res, err := e.search(ctx, Query{Text: query, Scope: req.Scope, AsOf: asOf})
 	if err != nil {
 		return Answer{}, err
 	}
-	var passages []Passage
-	for _, p := range found {
-		if e.Relevant(p) {
-			passages = append(passages, p)
-		}
+	v := e.gate(res.query, ans.AsOf, res.passages)
+	if !v.covered {
+		return notCoveredBy(ans, v), nil
 	}
-	if len(passages) == 0 {
-		return notCovered(ans), nil
+	passages := make([]Passage, 0, len(v.keep))
+	for _, i := range v.keep {
+		passages = append(passages, res.passages[i])
 	}
 
 	var notes []string
+	if !res.emptyPeriod.From.IsZero() {
+		notes = append(notes, emptyPeriodNote(res.emptyPeriod, passages))
+	}
+	if len(v.missing) > 0 {
+		notes = append(notes, "The articles here don't mention "+orList(v.missing)+".")
+	}
 	if llm := e.cfg.LLM; llm != nil {
 		var stream *deltaFilter
 		if onDelta != nil {
@@ -135,7 +144,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// sentence that answers often sits just before or after the one that
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
-	ex := Extract(query, e.withNeighbours(passages), DefaultExtractChars)
+	ex := Extract(res.query, e.withNeighbours(passages), DefaultExtractChars)
 	if ex.Text == "" {
 		ans = notCovered(ans)
 		ans.Note = joinNotes(append(notes, ans.Note)...)
@@ -348,6 +357,74 @@ func finish(ans *Answer, text string, passages []Passage) {
 			URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text),
 		})
 	}
+}
+
+// emptyPeriodNote says that the period a question named held nothing about
+// it, and how new the coverage answered from is: "Nothing from 3 Jun to
+// 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023."
+func emptyPeriodNote(w TimeWindow, passages []Passage) string {
+	var newest time.Time
+	for _, p := range passages {
+		if p.Published.After(newest) {
+			newest = p.Published
+		}
+	}
+	from, to := w.From.UTC(), w.To.UTC()
+	period := "on " + to.Format(answerDateLayout)
+	switch {
+	case from.Equal(to):
+	case from.Year() != to.Year():
+		period = "from " + from.Format(answerDateLayout) + " to " + to.Format(answerDateLayout)
+	case from.Month() != to.Month():
+		period = "from " + from.Format("2 Jan") + " to " + to.Format(answerDateLayout)
+	default:
+		period = "from " + from.Format("2") + " to " + to.Format(answerDateLayout)
+	}
+	note := "Nothing " + period + " is about this"
+	if newest.IsZero() {
+		return note + "."
+	}
+	return note + "; the newest coverage is from " + newest.UTC().Format(answerDateLayout) + "."
+}
+
+// notCoveredBy turns ans into the "not covered" answer for the gate's
+// verdict v: it names what the articles do not mention when it can.
+func notCoveredBy(ans Answer, v verdict) Answer {
+	switch {
+	case v.notNews:
+		return notNews(ans)
+	case v.future != "":
+		ans = notCovered(ans)
+		ans.Text = "The articles here don't cover " + v.future + " yet (as of " + ans.AsOf.Format(answerDateLayout) + ")."
+		return ans
+	case len(v.missing) > 0:
+		ans = notCovered(ans)
+		ans.Text = "The articles here don't mention " + orList(v.missing) + " (as of " + ans.AsOf.Format(answerDateLayout) + ")."
+		return ans
+	}
+	return notCovered(ans)
+}
+
+// NotNewsText is the answer to a request that is not a news question.
+const NotNewsText = "I answer questions about the news from the articles collected here (events, countries, people, talks and deals), with citations; that request isn't one I can answer."
+
+// notNews turns ans into the answer to a request that is not a news
+// question.
+func notNews(ans Answer) Answer {
+	ans = notCovered(ans)
+	ans.Text = NotNewsText
+	return ans
+}
+
+// orList joins words as "A", "A or B", "A, B or C".
+func orList(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // notCovered turns ans into the honest "not covered" answer.

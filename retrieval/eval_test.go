@@ -251,8 +251,8 @@ func TestEvaluateSmall(t *testing.T) {
 			t.Errorf("JSON lacks %q", k)
 		}
 	}
-	if len(m) != 13 {
-		t.Errorf("JSON has %d keys, want 13: %s", len(m), js)
+	if len(m) != 16 {
+		t.Errorf("JSON has %d keys, want 16: %s", len(m), js)
 	}
 	_ = time.Now
 	_ = corpus.SharedScope

@@ -144,15 +144,34 @@ func DefaultRanking() Ranking {
 // An empty or whitespace question is ErrEmptyQuery; a question without any
 // word (only punctuation) finds nothing.
 func (e *Engine) Search(ctx context.Context, q Query) ([]Passage, error) {
+	res, err := e.search(ctx, q)
+	return res.passages, err
+}
+
+// searchResult is what search found, with what the answer should say about
+// the period the question named.
+type searchResult struct {
+	passages []Passage
+	// query is the text searched: the question with misspelt names
+	// corrected (correctSpelling).
+	query string
+	// emptyPeriod is the period the question named ("this week") when it
+	// held nothing about the question, so that passages come from before
+	// it; zero otherwise.
+	emptyPeriod TimeWindow
+}
+
+// search is Search, also reporting an empty period.
+func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	text := clipQuery(strings.TrimSpace(q.Text))
 	if text == "" {
-		return nil, ErrEmptyQuery
+		return searchResult{}, ErrEmptyQuery
 	}
 	if !hasWord(text) {
-		return nil, nil
+		return searchResult{}, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return searchResult{}, err
 	}
 	k := q.K
 	if k <= 0 {
@@ -162,19 +181,34 @@ func (e *Engine) Search(ctx context.Context, q Query) ([]Passage, error) {
 	if asOf.IsZero() {
 		asOf = e.cfg.Now()
 	}
+	e.mu.RLock()
+	text = e.ix.correctSpelling(text)
+	e.mu.RUnlock()
 	plan := e.plan(text, normalizeScope(q.Scope), asOf)
+	res := searchResult{query: text}
 
 	qvec, err := e.emb.EmbedQuery(ctx, plan.text)
 	if err != nil {
-		return nil, fmt.Errorf("search: embed question: %w", err)
+		return searchResult{}, fmt.Errorf("search: embed question: %w", err)
 	}
 
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	if plan.latest && !plan.hasWindow {
+		// "What's the latest on …": the newest on-topic articles first.
+		arts, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text))
+		if err != nil {
+			return searchResult{}, err
+		}
+		if ok {
+			res.passages = e.passages(topArticlesKeepOrder(arts, k))
+			return res, nil
+		}
+	}
 	rk := e.cfg.Ranking
 	cands, err := e.gather(ctx, plan, plan.window, qvec)
 	if err != nil {
-		return nil, err
+		return searchResult{}, err
 	}
 	if plan.boost > 0 {
 		// A preferred window: candidates from the window (so that a
@@ -182,18 +216,26 @@ func (e *Engine) Search(ctx context.Context, q Query) ([]Passage, error) {
 		// everything visible.
 		more, err := e.gather(ctx, plan, plan.visible, qvec)
 		if err != nil {
-			return nil, err
+			return searchResult{}, err
 		}
 		cands.merge(more)
 	}
 	arts := fuseArticles(e.ix, cands, qvec, rk)
-	if plan.hasWindow && plan.boost == 0 && !e.anyRelevant(arts) {
-		// The period named in the question holds nothing relevant: answer
-		// from everything visible as of the date rather than not at all
-		// (each passage carries its date, so the answer shows how old it
-		// is).
+	if plan.hasWindow && plan.boost == 0 && !e.anyOnTopic(arts, e.ix.newTopic(plan.text)) {
+		// The period named in the question holds nothing clearly about it:
+		// answer from the newest coverage of the topic (a headline that
+		// names it), else from the best match of any date; when that comes
+		// from before the period, the answer says so (emptyPeriod).
+		res.emptyPeriod = plan.period
+		if latest, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text)); err != nil {
+			return searchResult{}, err
+		} else if ok && e.aboutness(latest[0].ArticleID, latest[0].Absolute, e.ix.newTopic(plan.text)) == 2 {
+			res.passages = e.passages(topArticlesKeepOrder(latest, k))
+			res.emptyPeriod = e.periodIfMissed(res.emptyPeriod, plan.window, res.passages)
+			return res, nil
+		}
 		if cands, err = e.gather(ctx, plan, plan.visible, qvec); err != nil {
-			return nil, err
+			return searchResult{}, err
 		}
 		arts = fuseArticles(e.ix, cands, qvec, rk)
 	}
@@ -205,7 +247,30 @@ func (e *Engine) Search(ctx context.Context, q Query) ([]Passage, error) {
 		arts = topArticles(arts, max(k, rk.RerankDepth))
 		rerank(e.ix, plan.text, arts[:min(len(arts), rk.RerankDepth)], rk.RerankWeight)
 	}
-	return e.passages(topArticles(arts, k)), nil
+	res.passages = e.passages(topArticles(arts, k))
+	res.emptyPeriod = e.periodIfMissed(res.emptyPeriod, plan.window, res.passages)
+	return res, nil
+}
+
+// periodIfMissed returns period when the first of passages was published
+// outside the searched window r (the answer then says the period held
+// nothing), else the zero window.
+func (e *Engine) periodIfMissed(period TimeWindow, r dayRange, passages []Passage) TimeWindow {
+	if period.From.IsZero() || len(passages) == 0 {
+		return TimeWindow{}
+	}
+	if d := dayOf(passages[0].Published); d != unknownDay && r.contains(d) {
+		return TimeWindow{}
+	}
+	return period
+}
+
+// topArticlesKeepOrder keeps the first k of arts, already ordered.
+func topArticlesKeepOrder(arts []articleScore, k int) []articleScore {
+	if len(arts) > k {
+		return arts[:k]
+	}
+	return arts
 }
 
 // rerank multiplies the score of each of arts by 1 + weight × its best
@@ -292,10 +357,16 @@ func rerank(ix *vectorIndex, question string, arts []articleScore, weight float6
 	}
 }
 
-// anyRelevant reports whether any candidate article would pass Relevant.
-func (e *Engine) anyRelevant(arts []articleScore) bool {
+// anyOnTopic reports whether any candidate article would pass the coverage
+// gate: relevant enough to answer from (Relevant) and holding enough of
+// the question's key terms (keyCover). The caller holds the engine's lock.
+func (e *Engine) anyOnTopic(arts []articleScore, t topic) bool {
+	keys := keyTerms(t.terms)
 	for _, a := range arts {
-		if e.Relevant(Passage{Score: a.Absolute}) {
+		if !e.Relevant(Passage{Score: a.Absolute}) {
+			continue
+		}
+		if cover, _ := e.ix.keyCover(keys, a.ArticleID, nil); cover >= gateMinCover {
 			return true
 		}
 	}
@@ -316,6 +387,8 @@ type searchPlan struct {
 	visible   dayRange // everything on or before the as-of date
 	window    dayRange // visible ∩ the question's period (= visible without one)
 	hasWindow bool
+	period    TimeWindow // the period the question names, when hasWindow
+	latest    bool       // the question asks for the newest coverage (Intent.Latest)
 	// boost > 0 makes the window a preference rather than a filter: the
 	// score multiplier is 1 + boost (Ranking.CalendarWindowBoost).
 	boost float64
@@ -330,11 +403,15 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 	last := dayOf(dayStart(asOf)) + int32(e.cfg.Ranking.AsOfGraceDays)
 	p.visible = dayRange{from: allDays.from, to: last}
 	p.window = p.visible
+	if readIntent(text).Latest {
+		p.latest = true
+		p.text = withoutRecencyWords(text)
+	}
 	if w, ok := ParseTimeWindow(text, asOf); ok {
 		slack := int32(e.cfg.Ranking.WindowSlackDays)
 		r := dayRange{from: dayOf(w.From) - slack, to: min(dayOf(w.To)+slack, last)}
 		if r.from <= r.to {
-			p.window, p.hasWindow = r, true
+			p.window, p.hasWindow, p.period = r, true, w
 			p.boost = e.cfg.Ranking.RelativeWindowBoost
 			if !w.Relative {
 				p.boost = e.cfg.Ranking.CalendarWindowBoost
@@ -343,7 +420,7 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 			// merely say "week" or "March"; the window already applies it.
 			// (Kept in the text for preferred calendar windows, it made no
 			// difference on the dev split.)
-			if t := strings.TrimSpace(strings.Replace(text, w.Phrase, " ", 1)); hasWord(t) {
+			if t := strings.TrimSpace(strings.Replace(p.text, w.Phrase, " ", 1)); hasWord(t) {
 				p.text = t
 			}
 		}

@@ -1,0 +1,435 @@
+package retrieval
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The coverage gate decides, before any answer is written, whether the
+// passages that would be cited cover what the question is about. Relevance
+// scores are relative: the best passage for "Who is the new prime minister
+// of Bhutan?" in a corpus that never mentions Bhutan still scores well,
+// because "prime minister" is everywhere. So the gate looks at the
+// question's telling terms (names, places, organisations, numbers and rare
+// words), weighs each by how informative it is in this corpus (a term no
+// article contains weighs most), and checks which of them the candidate
+// sources contain.
+
+// gateTerm is one content term of a question.
+type gateTerm struct {
+	word  string // as written in the question (for messages)
+	stem  string // the index term
+	name  bool   // written with a capital where a sentence does not start, or all caps
+	upper bool   // written with a capital (anywhere)
+	// lowerTyped: the question has no capital letters at all, so that
+	// letter case says nothing about which words are names.
+	lowerTyped bool
+	number     bool // contains a digit
+	cased      bool // in a script with letter case (Latin, Cyrillic, Greek, …)
+	pos        int  // position among the question's words
+
+	// Filled from the corpus (weigh).
+	df     int     // articles containing the term (or its variant)
+	idf    float64 // informativeness; the largest possible when df == 0
+	key    bool    // a term the sources must cover
+	soft   bool    // a key term that counts when found but not when missing
+	lookup string  // the index term looked up: stem, or a near spelling found in the corpus
+}
+
+// gateTerms returns the question's distinct content terms in order: the
+// index's own tokens (embedTokenize, stem), without stop words, question
+// words or recency words, each with how it was written. Scripts without
+// spaces between words (CJK, Thai) give no terms: their runs are not words,
+// so the gate leaves such questions to the relevance threshold.
+func gateTerms(question string) []gateTerm {
+	var out []gateTerm
+	lowerTyped := strings.IndexFunc(question, unicode.IsUpper) < 0
+	seen := map[string]bool{}
+	pos := 0
+	sentenceStart := true
+	for _, field := range strings.Fields(clipQuery(question)) {
+		toks := embedTokenize(field, nil)
+		letters := strings.TrimLeftFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		first, _ := utf8.DecodeRuneInString(letters)
+		capital := unicode.IsUpper(first)
+		allCaps := len(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
+		for _, t := range toks {
+			pos++
+			if len(t) > maxWordBytes || len(t) < 2 && !unicode.IsDigit(rune(t[0])) || isEmbedStopWord(t) || extractStopwords[t] || recencyWords[t] ||
+				isQuestionWord(t) || gateFillerWords[t] || hasSpacelessScript(t) {
+				continue
+			}
+			st := stem(t)
+			if seen[st] {
+				continue
+			}
+			seen[st] = true
+			r, _ := utf8.DecodeRuneInString(t)
+			cased := unicode.ToUpper(r) != unicode.ToLower(r)
+			// A capital where a sentence starts is grammar, not a name;
+			// such a word is still a key term when the corpus finds it rare
+			// (weigh).
+			name := cased && (allCaps || capital && !sentenceStart)
+			out = append(out, gateTerm{word: displayWord(field), stem: st, name: name, upper: cased && (capital || allCaps), lowerTyped: lowerTyped,
+				number: strings.IndexFunc(t, unicode.IsDigit) >= 0, cased: cased, pos: pos})
+			capital = false // only a field's first token carries its capital
+		}
+		sentenceStart = strings.ContainsAny(field[len(field)-1:], ".?!:")
+	}
+	return out
+}
+
+// displayWord is a question's word as a message shows it: without the
+// punctuation around it or a possessive ending ("Bhutan's" → "Bhutan").
+func displayWord(field string) string {
+	w := strings.Trim(field, `"'“”‘’.,;:!?()[]{}«»`)
+	for _, suf := range []string{"'s", "’s", "'", "’"} {
+		if strings.HasSuffix(w, suf) && len(w) > len(suf) {
+			return w[:len(w)-len(suf)]
+		}
+	}
+	return w
+}
+
+// gateFillerWords are words of a question's frame that say nothing about
+// its topic ("tell me about…", "what happened…").
+var gateFillerWords = makeWordSet(`happen happened happening happens go going goes went know
+	anything something thing things give tell show explain latest`)
+
+// hasSpacelessScript reports whether t holds a character of a script that
+// writes words without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer,
+// Myanmar).
+func hasSpacelessScript(t string) bool {
+	for _, r := range t {
+		if isCJKRune(r) || unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
+			return true
+		}
+	}
+	return false
+}
+
+// Gate thresholds.
+const (
+	// maxMissingNamed is how many missing terms an answer names at most;
+	// with more, it says the articles don't cover the question.
+	maxMissingNamed = 3
+	// gateRareShare: a term found in at most this share of the articles is
+	// rare enough to be a key term even when written in lower case.
+	gateRareShare = 0.02
+	// gateNameWeight multiplies the weight of names: a question's names
+	// are its subject.
+	gateNameWeight = 1.5
+	// gateMinCover is the least share of the key terms' weight that one
+	// source must contain for the question to count as covered.
+	gateMinCover = 0.5
+	// gateFuzzyMinLen: absent words at least this long are looked up with
+	// one typo (an edit of distance one) before they count as absent.
+	gateFuzzyMinLen = 6
+)
+
+// weigh fills each term's corpus statistics from the article text index:
+// its document frequency (a near spelling's, for an absent word long
+// enough to be misspelt), its IDF, and whether it is a key term. The
+// caller holds the engine's lock.
+func (ix *vectorIndex) weigh(terms []gateTerm) {
+	n := float64(max(ix.articleText.live, minIDFArticles))
+	maxIDF := math.Log(1 + (n+0.5)/0.5)
+	rare := max(1, int(gateRareShare*float64(ix.articleText.live)))
+	for i := range terms {
+		t := &terms[i]
+		t.lookup = t.stem
+		t.df = len(ix.articleText.postings[t.stem])
+		if t.df == 0 && t.upper && utf8.RuneCountInString(t.stem) >= gateFuzzyMinLen {
+			if v, df := ix.nearestTerm(t.stem); df > 0 {
+				t.lookup, t.df = v, df
+			}
+		}
+		t.idf = maxIDF
+		if t.df > 0 {
+			t.idf = math.Log(1 + (n-float64(t.df)+0.5)/(float64(t.df)+0.5))
+		}
+		// Key terms: names, numbers and rare words. An absent word is the
+		// most telling of all, but only in a script whose words the
+		// tokenizer splits reliably (letter case marks such scripts).
+		switch {
+		case t.df == 0 && (t.name || t.number):
+			t.key = true
+		case t.df == 0:
+			// An absent lower-case word is telling in a corpus large
+			// enough to use most words; in a small one ("held" missing
+			// from a dozen articles) it counts only when found, i.e. not,
+			// unless the question is typed all in lower case and so may
+			// write names that way.
+			t.key = t.cased
+			t.soft = ix.articleText.live < minIDFArticles && !t.lowerTyped
+		case t.name:
+			t.key = true
+		default:
+			// A rare word in lower case is often the quiz writer's or the
+			// member's paraphrase ("automaker", "drenched") of what the
+			// article says in other words: it counts for a source that has
+			// it, and is not held against one that does not.
+			t.key, t.soft = t.df <= rare, true
+		}
+	}
+}
+
+// correctSpelling replaces each capitalised word of text that no article
+// contains, and that is one typo away from a word the articles do contain
+// (nearestTerm), with that word's index term, so that "Zelenksyy" finds
+// what "Zelenskyy" finds. The caller holds the engine's lock.
+func (ix *vectorIndex) correctSpelling(text string) string {
+	fields := strings.Fields(text)
+	changed := false
+	for i, f := range fields {
+		toks := embedTokenize(f, nil)
+		r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }))
+		if len(toks) != 1 || !unicode.IsUpper(r) || utf8.RuneCountInString(toks[0]) < gateFuzzyMinLen {
+			continue
+		}
+		st := stem(toks[0])
+		if len(ix.articleText.postings[st]) > 0 {
+			continue
+		}
+		if v, df := ix.nearestTerm(st); df > 0 {
+			// Written with its capital, as the question wrote it: the
+			// answerer reads capitals as names.
+			first, size := utf8.DecodeRuneInString(v)
+			fields[i], changed = string(unicode.ToUpper(first))+v[size:], true
+		}
+	}
+	if !changed {
+		return text
+	}
+	return strings.Join(fields, " ")
+}
+
+// nearestTerm finds an index term one typo (withinOneTypo) from stem,
+// preferring the most frequent; it returns "" and 0 when there is none.
+func (ix *vectorIndex) nearestTerm(stem string) (string, int) {
+	best, bestDF := "", 0
+	for t, ps := range ix.articleText.postings {
+		// Typos rarely hit a word's first letters; requiring them keeps
+		// "palau" from reading as "palace".
+		if len(ps) <= bestDF || len(t) > len(stem)+1 || len(stem) > len(t)+1 || len(t) < gateFuzzyMinLen-1 || t[:2] != stem[:2] {
+			continue
+		}
+		if withinOneTypo(t, stem) {
+			best, bestDF = t, len(ps)
+		}
+	}
+	return best, bestDF
+}
+
+// withinOneTypo reports whether a and b differ by one of the typos that
+// names suffer most: two neighbouring letters swapped ("Zelenksyy"), a
+// letter doubled or undoubled ("Zelenskyy", "Zelensky"), or one vowel for
+// another ("Zelinskyy"). Other edits are left alone: dropping a letter
+// turns "Suriname" into "surname", a different word.
+func withinOneTypo(a, b string) bool {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < len(rb) {
+		ra, rb = rb, ra
+	}
+	i := 0
+	for i < len(rb) && ra[i] == rb[i] {
+		i++
+	}
+	switch len(ra) - len(rb) {
+	case 0:
+		if i == len(ra) {
+			return false // equal
+		}
+		if string(ra[i+1:]) == string(rb[i+1:]) {
+			return isVowel(ra[i]) && isVowel(rb[i])
+		}
+		return i+1 < len(ra) && ra[i] == rb[i+1] && ra[i+1] == rb[i] && string(ra[i+2:]) == string(rb[i+2:])
+	case 1:
+		// ra has one letter more at i: a doubled letter.
+		return i > 0 && ra[i] == ra[i-1] && string(ra[i+1:]) == string(rb[i:])
+	}
+	return false
+}
+
+func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }
+
+// articleHas reports whether the article with id contains index term t.
+// The caller holds the engine's lock.
+func (ix *vectorIndex) articleHas(id, t string) bool {
+	a := ix.articles[id]
+	if a == nil {
+		return false
+	}
+	_, ok := slices.BinarySearch(a.terms, hashString(seedWord, t))
+	return ok
+}
+
+// verdict is the coverage gate's decision about one question.
+type verdict struct {
+	// covered: answer from keep. Otherwise the answer is ModeNone.
+	covered bool
+	// notNews: the request is not a news question.
+	notNews bool
+	// missing are the key terms (as written, adjacent names joined) that
+	// no kept source contains: the subject of a ModeNone answer, or what a
+	// partial answer says it does not cover.
+	missing []string
+	// future: the question asks what happened in a year after the as-of
+	// date.
+	future string
+	// keep are the indexes of the passages to answer from.
+	keep []int
+}
+
+// gate decides whether passages (Search's best first, already above the
+// relevance threshold) cover question as of asOf. A passage is kept when
+// its article contains at least one key term; the question is covered when
+// one kept article holds at least gateMinCover of the key terms' weight and
+// at least one of its names (when it has names). Without key terms (a
+// question of common words only), the relevance threshold has decided.
+func (e *Engine) gate(question string, asOf time.Time, passages []Passage) verdict {
+	in := readIntent(question)
+	if in.NotNews {
+		return verdict{notNews: true}
+	}
+	terms := gateTerms(question)
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	e.ix.weigh(terms)
+	if in.Evergreen {
+		// A timeless fact is covered only by a source about it: every key
+		// term counts, found or not.
+		for i := range terms {
+			terms[i].soft = false
+		}
+	}
+	if y := futureYear(question, terms, asOf); y != "" {
+		return verdict{future: y}
+	}
+	keys := keyTerms(terms)
+	v := verdict{}
+	found := make([]bool, len(keys))
+	for i, p := range passages {
+		cover, any := e.ix.keyCover(keys, p.ArticleID, found)
+		if !any || !e.Relevant(p) {
+			continue
+		}
+		v.keep = append(v.keep, i)
+		if cover >= gateMinCover {
+			v.covered = true
+		}
+	}
+	v.missing = missingTerms(keys, found)
+	if len(v.missing) > maxMissingNamed {
+		// A question none of whose words the articles use (often one in
+		// another language than theirs): naming them all reads badly.
+		v.missing = nil
+	}
+	if !v.covered {
+		v.keep = nil
+	}
+	return v
+}
+
+// titleTerms returns the index terms of a headline.
+func titleTerms(title string) map[string]int {
+	terms := map[string]int{}
+	textTerms(title, 1, terms, nil)
+	return terms
+}
+
+// keyTerms returns the key terms of weighed terms.
+func keyTerms(terms []gateTerm) []gateTerm {
+	var keys []gateTerm
+	for _, t := range terms {
+		if t.key {
+			keys = append(keys, t)
+		}
+	}
+	return keys
+}
+
+// keyCover is the share of the key terms' weight that article id holds:
+// the weight of the terms it has over that of the terms a source must have
+// (names, numbers, absent words) plus that of the soft terms it has (rare
+// lower-case words count for a source, not against one). It is 1 when
+// there are no key terms. any reports whether the article has any key term
+// (or there are none); found, if not nil, records which key terms it has.
+// The caller holds the engine's lock.
+func (ix *vectorIndex) keyCover(keys []gateTerm, id string, found []bool) (cover float64, any bool) {
+	hard, has, soft := 0.0, 0.0, 0.0
+	for j, t := range keys {
+		w := keyWeight(t)
+		if !t.soft {
+			hard += w
+		}
+		if !ix.articleHas(id, t.lookup) {
+			continue
+		}
+		any = true
+		if found != nil {
+			found[j] = true
+		}
+		if t.soft {
+			soft += w
+		} else {
+			has += w
+		}
+	}
+	if hard == 0 {
+		return 1, true
+	}
+	return (has + soft) / (hard + soft), any
+}
+
+// keyWeight is a key term's weight in the coverage share.
+func keyWeight(t gateTerm) float64 {
+	if t.name {
+		return gateNameWeight * t.idf
+	}
+	return t.idf
+}
+
+// missingTerms lists the key terms not found (soft ones aside), as written, joining
+// neighbouring names ("Tshering Tobgay") into one.
+func missingTerms(keys []gateTerm, found []bool) []string {
+	var out []string
+	lastPos := -10
+	for i, t := range keys {
+		if found[i] || t.soft {
+			continue
+		}
+		if t.name && len(out) > 0 && t.pos == lastPos+1 && keys[i-1].name && !found[i-1] {
+			out[len(out)-1] += " " + t.word
+		} else {
+			out = append(out, t.word)
+		}
+		lastPos = t.pos
+	}
+	return out
+}
+
+// outcomeRe matches wording that asks what happened or who won.
+var outcomeRe = regexp.MustCompile(`(?i)\b(?:won|win|wins|winner|winners|result|results|outcome|happened|agree|agreed|ended|final score)\b`)
+
+// futureYear returns a year the question names that is after the as-of
+// date's year, when the question asks what happened then ("Who won the
+// 2030 World Cup?", "What did the 2031 summit agree?") or who will win it;
+// "" otherwise. Articles can report plans for a later year, so the caller
+// checks whether any source mentions the year.
+func futureYear(question string, terms []gateTerm, asOf time.Time) string {
+	for _, t := range terms {
+		if !t.number || !looksLikeYear(t.stem) {
+			continue
+		}
+		if y := atoiBounded(t.stem); y > asOf.Year() && outcomeRe.MatchString(question) {
+			return t.stem
+		}
+	}
+	return ""
+}

@@ -1,0 +1,152 @@
+package retrieval
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// Intent is what a question asks of the corpus, as read from its wording
+// alone (no corpus statistics): whether it is a news question at all, and
+// whether it asks for the newest coverage.
+type Intent struct {
+	// NotNews marks a request that is not a question about the news: a
+	// recipe, code, arithmetic, a translation, a how-to, a recommendation.
+	// It is answered ModeNone with one line on what attache answers.
+	NotNews bool
+	// Latest marks a question that asks for the newest coverage ("what's
+	// the latest on…", "any news about…", "is … still …"): among the
+	// relevant articles, the newest wins.
+	Latest bool
+	// Evergreen marks a question in the form of a timeless fact ("How many
+	// calories are in an avocado?", "What are the rules of …?"): a present
+	// copula, no event verb, no time. News articles mention such things in
+	// passing, so the coverage gate asks more of the sources.
+	Evergreen bool
+}
+
+// evergreenRe matches a question whose main verb is a present "is"/"are"
+// not followed by an -ing form ("is facing", "are discussing" report
+// events).
+// ("What is the capital of…", "How many calories are…", "Which plants are
+// safe…"); "who is" and "where is" questions ask about people and events.
+var evergreenRe = regexp.MustCompile(`^(?:what|which|how many|how much)\b[^?]*?\b(?:is|are)\b(?:\s+(\w+))?`)
+
+// eventCueRe matches the wording of events and times that makes a
+// present-tense question a news question.
+var eventCueRe = regexp.MustCompile(`\b(?:was|were|did|had|has|have|will|would|\w{3,}ed|this (?:week|month|year)|yesterday|today|last|next|recently|now|new|newly|set to|expected|planning|plans|take place|taking place|being held)\b`)
+
+// recencyWords ask for the newest coverage. They also say nothing about
+// the topic, so the coverage gate does not look for them in the sources.
+var recencyWords = makeWordSet(`latest newest now currently current recent recently lately update
+	updates updated news happening developments development ongoing still today tonight
+	nowadays presently status`)
+
+// recencyPhrases are the multi-word recency cues; matched on the question's
+// lower-case words joined by single spaces.
+var recencyPhrases = []string{"right now", "so far", "at the moment", "these days", "as of now",
+	"going on", "what's new", "whats new", "anything new", "what is new", "to date", "up to date"}
+
+// notNewsOpeners are imperative verbs that open a task rather than a
+// question about events: "Write a function…", "Translate…", "Recommend…".
+var notNewsOpeners = makeWordSet(`write code implement program debug compile translate recommend
+	suggest compose draft calculate compute solve convert simplify factor integrate derive
+	generate invent rewrite paraphrase proofread spell conjugate recite sing rhyme`)
+
+// howToRe matches a how-to request: "how do I…", "how can you…", "how to…",
+// "how should we…" (not "how did…", "how has…", which ask about events).
+var howToRe = regexp.MustCompile(`(?i)^\s*(?:(?:please|pls)\s+)?(?:(?:can|could) you (?:tell|show) me |tell me |show me |explain )?how\s+(?:(?:do|can|could|should|would|shall)\s+(?:i|you|we|one)\b|to\b)`)
+
+// arithmeticRe matches arithmetic: two numbers joined by an operator or its
+// word ("17 times 23", "3+4", "12 divided by 4", "square root of 81").
+var arithmeticRe = regexp.MustCompile(`(?i)\d\s*(?:[-+*/×÷^x]|times|plus|minus|multiplied by|divided by|over|to the power of|squared|cubed)\s*\d|\b(?:square root|cube root|factorial)\s+of\s+\d|^\s*\d[\d\s.,]*[-+*/×÷^][\d\s.,+*/×÷^()-]*=?\s*\??\s*$`)
+
+// requestNouns name an artefact a non-news request asks for ("a recipe
+// for…", "a poem about…", "a joke").
+var requestNouns = makeWordSet(`recipe recipes poem poems joke jokes haiku limerick essay story
+	song lyrics function script snippet regex sql`)
+
+// requestLeadRe matches the lead-in that makes a request out of an
+// artefact noun: "give me a…", "tell me a…", "can you write a…",
+// "I need a…", "what's a good…".
+var requestLeadRe = regexp.MustCompile(`(?i)^\s*(?:(?:please|pls|can you|could you|would you)\s+)*(?:give me|tell me|send me|show me|find me|make me|i need|i want|i'd like|what'?s|what is|share)\s+(?:a|an|some|the|your|my|good|nice|best|easy|quick|simple|\s)+`)
+
+// recommendRe matches a request for a recommendation: "what's a good…",
+// "which … should I read/buy/watch", "best … for …".
+var recommendRe = regexp.MustCompile(`(?i)\b(?:should i|do you recommend|would you recommend|can you recommend|what'?s a good|what is a good|what are (?:some )?good)\b`)
+
+// readIntent reads a question's intent from its wording.
+func readIntent(question string) Intent {
+	var in Intent
+	lower := strings.ToLower(strings.TrimSpace(question))
+	words := lowerQuestionWords(lower)
+	joined := " " + strings.Join(words, " ") + " "
+	for _, w := range words {
+		if recencyWords[w] {
+			in.Latest = true
+			break
+		}
+	}
+	for _, p := range recencyPhrases {
+		if strings.Contains(joined, " "+p+" ") || strings.Contains(lower, p) && strings.Contains(p, "'") {
+			in.Latest = true
+		}
+	}
+	in.NotNews = notNewsRequest(lower, words)
+	if m := evergreenRe.FindStringSubmatch(lower); m != nil && !strings.HasSuffix(m[1], "ing") && !eventCueRe.MatchString(lower) {
+		in.Evergreen = true
+	}
+	return in
+}
+
+// notNewsRequest reports whether a question (lower-cased, and as words) is a
+// request that is not about the news. Only the request's form decides,
+// never its topic: "How do I bake bread?" is a how-to whatever the corpus
+// says about bread, while "Why did bakeries close?" is a news question.
+func notNewsRequest(lower string, words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	first := words[0]
+	if first == "please" || first == "pls" || first == "kindly" {
+		if len(words) == 1 {
+			return false
+		}
+		first = words[1]
+	}
+	switch {
+	case notNewsOpeners[first]:
+		return true
+	case howToRe.MatchString(lower):
+		return true
+	case arithmeticRe.MatchString(lower) && !hasLetterWordsBeyondMath(words):
+		return true
+	case recommendRe.MatchString(lower):
+		return true
+	}
+	if requestLeadRe.MatchString(lower) {
+		rest := requestLeadRe.ReplaceAllString(lower, "")
+		if ws := lowerQuestionWords(rest); len(ws) > 0 && requestNouns[ws[0]] {
+			return true
+		}
+	}
+	return false
+}
+
+// mathWords may surround numbers in an arithmetic question.
+var mathWords = makeWordSet(`what is whats what's the of and times plus minus multiplied divided by
+	over to power squared cubed square cube root factorial calculate compute equals equal how much
+	x sum product difference quotient`)
+
+// hasLetterWordsBeyondMath reports whether words hold a word that is
+// neither a number nor one of arithmetic's own, so that "What is 17 times
+// 23?" is arithmetic but "Did the 2 to 1 vote pass in 2023?" is not.
+func hasLetterWordsBeyondMath(words []string) bool {
+	for _, w := range words {
+		if mathWords[w] || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+			continue
+		}
+		return true
+	}
+	return false
+}
