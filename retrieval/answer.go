@@ -360,8 +360,15 @@ func notCovered(ans Answer) Answer {
 	return ans
 }
 
+// staleAfterDays is how much older than the as-of date the newest source
+// may be before the answer warns that its coverage is old.
+const staleAfterDays = 30
+
 // newestNote says how recent the answer's newest source is, relative to
-// the as-of date: "Newest source: 27 Jul 2025 (1 day before 28 Jul 2025)."
+// the as-of date, in Age's words. A fresh one gets a short line ("Newest
+// source: 27 Jul 2025 (yesterday)."); one more than staleAfterDays old is
+// said plainly, since the answer may be out of date: "The newest article
+// on this is from 7 Dec 2022, about 4 years ago."
 func newestNote(ans Answer) string {
 	var newest time.Time
 	for _, s := range ans.Sources {
@@ -372,16 +379,11 @@ func newestNote(ans Answer) string {
 	if newest.IsZero() {
 		return ""
 	}
-	n := newest.UTC()
-	day := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-	days := int(ans.AsOf.Sub(day).Hours() / 24)
-	switch {
-	case days <= 0:
-		return "Newest source: " + day.Format(answerDateLayout) + " (the as-of date)."
-	case days == 1:
-		return "Newest source: " + day.Format(answerDateLayout) + " (1 day before " + ans.AsOf.Format(answerDateLayout) + ")."
+	date, age := newest.UTC().Format(answerDateLayout), Age(newest, ans.AsOf)
+	if calendarDays(newest, ans.AsOf) > staleAfterDays {
+		return "The newest article on this is from " + date + ", " + age + "."
 	}
-	return fmt.Sprintf("Newest source: %s (%d days before %s).", day.Format(answerDateLayout), days, ans.AsOf.Format(answerDateLayout))
+	return "Newest source: " + date + " (" + age + ")."
 }
 
 // joinNotes joins the non-empty notes with a space.

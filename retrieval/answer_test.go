@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"go.uber.org/goleak"
@@ -412,7 +413,7 @@ func TestAnswerScopeAndAsOf(t *testing.T) {
 			t.Fatalf("source %+v is newer than the as-of date", s)
 		}
 	}
-	if !a.AsOf.Equal(day("2025-07-21")) || !strings.Contains(a.Note, "Newest source: 20 Jul 2025 (1 day before 21 Jul 2025).") {
+	if !a.AsOf.Equal(day("2025-07-21")) || !strings.Contains(a.Note, "Newest source: 20 Jul 2025 (yesterday).") {
 		t.Fatalf("got %+v", a)
 	}
 }
@@ -432,17 +433,43 @@ func TestNeutralize(t *testing.T) {
 }
 
 func TestNewestNote(t *testing.T) {
-	a := Answer{AsOf: day("2025-07-28"), Sources: []Source{{Published: day("2025-07-01")}, {Published: day("2025-07-28")}}}
-	if got := newestNote(a); got != "Newest source: 28 Jul 2025 (the as-of date)." {
-		t.Errorf("got %q", got)
+	asOf := day("2025-07-28")
+	for _, tt := range []struct {
+		published []string
+		want      string
+	}{
+		{[]string{"2025-07-01", "2025-07-28"}, "Newest source: 28 Jul 2025 (today)."},
+		{[]string{"2025-07-27"}, "Newest source: 27 Jul 2025 (yesterday)."},
+		{[]string{"2025-07-01"}, "Newest source: 1 Jul 2025 (4 weeks ago)."},
+		{[]string{"2025-06-28"}, "Newest source: 28 Jun 2025 (4 weeks ago)."}, // 30 days: still fresh
+		{[]string{"2025-06-27"}, "The newest article on this is from 27 Jun 2025, 4 weeks ago."},
+		{[]string{"2022-12-07", "2021-01-01"}, "The newest article on this is from 7 Dec 2022, about 3 years ago."},
+		{[]string{""}, ""}, // undated sources: no note
+	} {
+		a := Answer{AsOf: asOf}
+		for _, p := range tt.published {
+			var d time.Time
+			if p != "" {
+				d = day(p)
+			}
+			a.Sources = append(a.Sources, Source{Published: d})
+		}
+		if got := newestNote(a); got != tt.want {
+			t.Errorf("newestNote(%v) = %q, want %q", tt.published, got, tt.want)
+		}
 	}
-	a.Sources = a.Sources[:1]
-	if got := newestNote(a); got != "Newest source: 1 Jul 2025 (27 days before 28 Jul 2025)." {
-		t.Errorf("got %q", got)
+}
+
+// An answer whose newest source is old says so in its note, in Age's words.
+func TestAnswerStaleNote(t *testing.T) {
+	e := newAnswerEngine(t, nil)
+	a, err := e.Answer(context.Background(), Request{Question: "What guarantees does the Marsten foreign minister demand?",
+		AsOf: day("2026-12-01")}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	a.Sources = []Source{{}}
-	if got := newestNote(a); got != "" {
-		t.Errorf("undated sources: got %q, want no note", got)
+	if want := "The newest article on this is from 26 Jul 2025, about a year ago."; a.Mode != ModeExtractive || a.Note != want {
+		t.Fatalf("got %+v, want the note %q", a, want)
 	}
 }
 
