@@ -225,16 +225,18 @@ func TestAnswerLLM(t *testing.T) {
 
 func TestAnswerPrompt(t *testing.T) {
 	srv := openaitest.New(t)
-	// The first call rewrites the follow-up; it stands alone already.
-	srv.Script(openaitest.Reply("When will freight cross at Pell and what did Marsten demand?"))
 	llm, _ := newTestLLM(t, srv)
 	e := newAnswerEngine(t, llm)
+	// The follow-up names its subject: no rewrite call, only the answer's.
 	_, err := e.Answer(context.Background(), Request{
 		Question: "When will freight cross at Pell and what did Marsten demand?",
 		History:  []Turn{{Question: "Which crossings reopen?", Answer: "Dunmere, Oskal and Pell [1]."}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := len(srv.ChatRequests()); n != 1 {
+		t.Errorf("%d chat requests, want 1", n)
 	}
 	sys, user := answerPrompt(t, srv)
 	for _, want := range []string{"Today's date is Monday, 28 July 2025", "Cite every claim", "[n]", "according to",
