@@ -135,6 +135,23 @@ func (e *e2e) response(t testing.TB, it discordtest.Interaction) discordtest.Cal
 	return c
 }
 
+// replyTo waits for the bot's reply to message q in the default channel and
+// returns it.
+func (e *e2e) replyTo(t testing.TB, q string) discordtest.Message {
+	t.Helper()
+	var a discordtest.Message
+	e.f.WaitUntil(t, func() bool {
+		for _, m := range e.f.Messages(discordtest.DefaultChannelID) {
+			if m.ReplyTo == q && m.AuthorID == discordtest.DefaultBotID {
+				a = m
+				return true
+			}
+		}
+		return false
+	}, waitLong)
+	return a
+}
+
 // buttonIDs lists the custom ids of the buttons of a stored message.
 func buttonIDs(m discordtest.Message) []string {
 	var ids []string
@@ -277,19 +294,7 @@ func TestE2EMentionAndReplyChain(t *testing.T) {
 	t.Parallel()
 	e := startE2E(t, e2eOptions{})
 	q1 := e.f.SendMessage(discordtest.MessageSpec{Content: "which port does the Velmora harbour accord open?", MentionBot: true})
-	answer := func(q string) discordtest.Message {
-		var a discordtest.Message
-		e.f.WaitUntil(t, func() bool {
-			for _, m := range e.f.Messages(discordtest.DefaultChannelID) {
-				if m.ReplyTo == q && m.AuthorID == discordtest.DefaultBotID {
-					a = m
-					return true
-				}
-			}
-			return false
-		}, waitLong)
-		return a
-	}
+	answer := func(q string) discordtest.Message { return e.replyTo(t, q) }
 	a1 := answer(q1)
 	if !strings.Contains(a1.Content, "Kessel") || !strings.Contains(a1.Content, "[1]") {
 		t.Errorf("first answer:\n%s", a1.Content)
@@ -588,5 +593,33 @@ func TestE2ERunFailsWhenRegistrationFails(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "register slash commands") {
 		t.Errorf("Run = %v, want a registration error", err)
+	}
+}
+
+// A follow-up that names its own subject is searched as it is: the
+// earlier answer's words do not pull its sources back into the reply.
+func TestE2EFollowUpAboutAnotherSubject(t *testing.T) {
+	t.Parallel()
+	castillo := corpus.Article{
+		Title: "Former Marvena president Castillo sentenced", Source: "Andes Courier", URL: "https://andes.example/castillo",
+		Published: time.Date(2026, 6, 5, 0, 0, 0, 0, time.UTC),
+		Body: "A court in Marvena sentenced the former president Aurelio Castillo to eleven years in prison on Monday. " +
+			"Castillo was convicted of conspiracy after his failed attempt to dissolve parliament. " +
+			"His lawyers said they would appeal the verdict.",
+	}
+	e := startE2E(t, e2eOptions{articles: []corpus.Article{articleShared(), castillo}})
+	answer := func(q string) discordtest.Message { return e.replyTo(t, q) }
+	q1 := e.f.SendMessage(discordtest.MessageSpec{Content: "which port does the Velmora harbour accord open?", MentionBot: true})
+	a1 := answer(q1)
+	if !strings.Contains(a1.Content, "coastal.example") {
+		t.Fatalf("first answer:\n%s", a1.Content)
+	}
+	q2 := e.f.SendMessage(discordtest.MessageSpec{Content: "and what happened to Castillo?", MentionBot: true, ReplyTo: a1.ID})
+	a2 := answer(q2)
+	if !strings.Contains(a2.Content, "andes.example/castillo") || !strings.Contains(a2.Content, "eleven years") {
+		t.Errorf("the follow-up about Castillo was not answered from the Castillo article:\n%s", a2.Content)
+	}
+	if strings.Contains(a2.Content, "coastal.example") || strings.Contains(a2.Content, "Kessel") {
+		t.Errorf("the follow-up about Castillo repeats the previous answer:\n%s", a2.Content)
 	}
 }

@@ -85,8 +85,10 @@ func sourceLine(s retrieval.Source, now time.Time) string {
 	}
 	if !s.Published.IsZero() {
 		d := s.Published.UTC().Format(corpus.DateLayout)
-		if age := relativeAge(s.Published, now); age != "" {
-			d += " (" + age + ")"
+		// A source dated after now's day (a clock or time zone ahead of
+		// ours) shows no age rather than Age's "today".
+		if y, m, dd := now.UTC().Date(); s.Published.Before(time.Date(y, m, dd+1, 0, 0, 0, 0, time.UTC)) {
+			d += " (" + retrieval.Age(s.Published, now) + ")"
 		}
 		meta = append(meta, d)
 	}
@@ -133,38 +135,6 @@ func renderPreview(text string) string {
 		return "-# ✍️ writing…"
 	}
 	return text + previewWritingMark
-}
-
-// relativeAge says how old a source dated t is at now, in words; "" when t is
-// after now (an answer as of a past date shows no age).
-func relativeAge(t, now time.Time) string {
-	day := func(x time.Time) time.Time {
-		y, m, d := x.UTC().Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	}
-	days := int(day(now).Sub(day(t)).Hours() / 24)
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit + " ago"
-		}
-		return fmt.Sprintf("%d %ss ago", n, unit)
-	}
-	switch {
-	case days < 0:
-		return ""
-	case days == 0:
-		return "today"
-	case days == 1:
-		return "yesterday"
-	case days < 14:
-		return plural(days, "day")
-	case days < 60:
-		return plural(days/7, "week")
-	case days < 730:
-		return plural(days/30, "month")
-	default:
-		return plural(days/365, "year")
-	}
 }
 
 // neutralise defuses mention syntax so that text from articles or a language

@@ -232,23 +232,21 @@ func TestSplitMessageEdgeCases(t *testing.T) {
 	}
 }
 
-func TestRelativeAge(t *testing.T) {
+// Source lines give each source's age in retrieval.Age's words, counted
+// from the time the answer is shown.
+func TestSourceLineAge(t *testing.T) {
 	now := time.Date(2026, 6, 10, 23, 0, 0, 0, time.UTC)
-	cases := []struct {
-		t    time.Time
-		want string
-	}{
-		{day(2026, 6, 10), "today"},
-		{day(2026, 6, 9), "yesterday"},
-		{day(2026, 6, 1), "9 days ago"},
-		{day(2026, 5, 20), "3 weeks ago"},
-		{day(2026, 1, 1), "5 months ago"},
-		{day(2024, 6, 9), "2 years ago"},
-		{day(2026, 6, 11), ""},
-	}
-	for _, c := range cases {
-		if got := relativeAge(c.t, now); got != c.want {
-			t.Errorf("relativeAge(%s) = %q, want %q", c.t.Format(time.DateOnly), got, c.want)
+	for published, want := range map[time.Time]string{
+		day(2026, 6, 10): "2026-06-10 (today)",
+		day(2026, 6, 9):  "2026-06-09 (yesterday)",
+		day(2026, 5, 20): "2026-05-20 (3 weeks ago)",
+		day(2026, 1, 1):  "2026-01-01 (about 5 months ago)",
+		day(2024, 6, 9):  "2024-06-09 (about 2 years ago)",
+		day(2026, 6, 11): "2026-06-11", // dated after now: no age
+	} {
+		line := sourceLine(retrieval.Source{N: 1, Title: "T", Source: "Wire", Published: published}, now)
+		if !strings.HasSuffix(line, "— Wire, "+want) {
+			t.Errorf("sourceLine for %s = %q, want it to end %q", published.Format(time.DateOnly), line, want)
 		}
 	}
 }

@@ -27,6 +27,10 @@ const (
 	NoteLLMUnavailable = "The language model was unavailable; showing quoted sentences instead."
 	NoteUncited        = "Warning: this generated answer cites none of the articles, so it could not be checked against them."
 	NoteTruncated      = "The answer was cut short at the length limit."
+	// NoteInventedCitations: the model cited only numbers it was not given,
+	// so every claim it supported that way was dropped and nothing checked
+	// was left.
+	NoteInventedCitations = "The generated answer cited none of the articles it was given; showing quoted sentences instead."
 )
 
 // maxExcerptBytes bounds Source.Excerpt.
@@ -56,6 +60,9 @@ var errBadRewrite = errors.New("the rewritten query was empty or malformed")
 //     to the returned Answer's Text (an invented [9] never shows, a
 //     citation is held back until its bracket closes). If generation then
 //     fails, the returned extractive answer replaces what was streamed;
+//     A generated sentence whose every citation was invented is dropped
+//     (checkCitationsAs, dropInvented); if no cited sentence is left, the
+//     answer is the extractive one with NoteInventedCitations;
 //   - without one, or when generation fails or is cut off, quotes the best
 //     sentences (Extract), with NoteLLMUnavailable in the latter case.
 //
@@ -117,12 +124,19 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		gen, err := e.generate(ctx, llm, question, req.History, ans.AsOf, passages, onDelta)
 		switch {
 		case err == nil:
+			finish(&ans, gen.Text, passages, dropInvented)
+			if len(ans.Sources) == 0 && citationRE.MatchString(gen.Text) {
+				// Every citation named a source we never gave: what is left
+				// is unchecked prose around claims we removed.
+				e.cfg.Logger.Warn("generated answer cited only sources it was not given; answering with quoted sentences")
+				notes = append(notes, NoteInventedCitations)
+				break
+			}
 			ans.Mode = ModeLLM
 			ans.Usage = gen.Usage
 			if gen.Finish == openai.FinishReasonLength {
 				notes = append(notes, NoteTruncated)
 			}
-			finish(&ans, gen.Text, passages)
 			if stream != nil {
 				stream.end(ans.Text)
 			}
@@ -134,9 +148,10 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			return ans, nil
 		case ctx.Err() != nil:
 			return Answer{}, ctx.Err()
+		default:
+			e.cfg.Logger.Warn("language model failed; answering with quoted sentences", "error", err)
+			notes = append(notes, NoteLLMUnavailable)
 		}
-		e.cfg.Logger.Warn("language model failed; answering with quoted sentences", "error", err)
-		notes = append(notes, NoteLLMUnavailable)
 		ans.Usage = gen.Usage
 	}
 
@@ -151,7 +166,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		return ans, nil
 	}
 	ans.Mode = ModeExtractive
-	finish(&ans, ex.Text, passages)
+	finish(&ans, ex.Text, passages, keepSentences)
 	if len(ans.Sources) == 0 {
 		// Extract always cites; this guards the invariant all the same.
 		ans = notCovered(ans)
@@ -192,17 +207,21 @@ func (e *Engine) generate(ctx context.Context, llm *LLM, question string, histor
 }
 
 // deltaFilter passes a streamed answer on with its citations checked as
-// checkCitations would check the whole text: what it has emitted is always
-// a prefix of the final text. It holds back a possible citation until its
-// bracket closes (or is clearly not a citation), and trailing whitespace
-// until more text follows (a removed citation takes the space before it).
+// checkCitationsAs (dropInvented) would check the whole text: what it has
+// emitted is always a prefix of the final text. It holds back a possible
+// citation until its bracket closes (or is clearly not a citation),
+// trailing whitespace until more text follows (a removed citation takes
+// the space before it), and each sentence until settledPrefix has decided
+// it: a sentence shows once it cites a real source, or once it has ended
+// without an invented citation. A sentence whose only citations were
+// invented is dropped from the final text, so it must never have been
+// shown; the price is that an uncited sentence appears when the next one
+// begins rather than word by word.
 type deltaFilter struct {
 	n       int             // sources in the prompt
 	out     func(string)    // the caller's onDelta
 	raw     strings.Builder // everything the model sent
-	checked string          // checkCitations of the safe prefix of raw
 	sent    string          // what out has been given, in total
-	pending bool            // raw ends inside a possible citation
 	started bool            // any leading thinking block is over
 	start   int             // where the answer starts in raw
 }
@@ -210,9 +229,6 @@ type deltaFilter struct {
 // maxPendingCitation is how far back an unclosed bracket still holds text
 // back: citation groups are short.
 const maxPendingCitation = 64
-
-// citationBrackets are the characters that can start or end a group.
-const citationBrackets = "[]［］【】"
 
 func (f *deltaFilter) write(delta string) {
 	f.raw.WriteString(delta)
@@ -223,26 +239,19 @@ func (f *deltaFilter) write(delta string) {
 		if k < 0 {
 			return
 		}
-		f.start, f.started, f.pending = k, true, true
+		f.start, f.started = k, true
 	}
-	if f.pending || strings.ContainsAny(delta, citationBrackets) {
-		// Re-check the whole safe prefix: a group may renumber or vanish.
-		raw := all[f.start:]
-		cut := len(raw)
-		if i := strings.LastIndexAny(raw, "[［【"); i >= 0 && len(raw)-i <= maxPendingCitation &&
-			!strings.ContainsAny(raw[i:], "]］】") {
-			cut = i
-		}
-		// Also re-check after a group that ends the text: whether the space
-		// before a removed group stays depends on what comes next.
-		f.pending = cut < len(raw) || strings.HasSuffix(raw, "]") ||
-			strings.HasSuffix(raw, "］") || strings.HasSuffix(raw, "】")
-		f.checked, _ = checkCitations(raw[:cut], f.n)
-	} else {
-		// Plain text after a settled prefix checks to itself.
-		f.checked += delta
+	// Re-check the whole decided prefix: a group may renumber or vanish,
+	// and a sentence be dropped.
+	raw := all[f.start:]
+	cut := len(raw)
+	if i := strings.LastIndexAny(raw, "[［【"); i >= 0 && len(raw)-i <= maxPendingCitation &&
+		!strings.ContainsAny(raw[i:], "]］】") {
+		cut = i
 	}
-	f.emit(f.checked, false)
+	cut = settledPrefix(raw[:cut], f.n)
+	checked, _ := checkCitationsAs(raw[:cut], f.n, dropInvented)
+	f.emit(checked, false)
 }
 
 // thinkEnd returns where the answer starts in raw: after a leading
@@ -344,10 +353,11 @@ func neighbourText(ix *vectorIndex, articleID, chunkID string, n int) (string, b
 	return strings.Join(parts, " "), true
 }
 
-// finish checks text's citations against passages and fills ans.Text and
-// ans.Sources: exactly the cited passages, renumbered by first use.
-func finish(ans *Answer, text string, passages []Passage) {
-	text, order := checkCitations(text, len(passages))
+// finish checks text's citations against passages (see checkCitationsAs
+// for policy) and fills ans.Text and ans.Sources: exactly the cited passages,
+// renumbered by first use.
+func finish(ans *Answer, text string, passages []Passage, policy citePolicy) {
+	text, order := checkCitationsAs(text, len(passages), policy)
 	ans.Text = strings.TrimSpace(text)
 	ans.Sources = make([]Source, 0, len(order))
 	for i, n := range order {
@@ -437,8 +447,15 @@ func notCovered(ans Answer) Answer {
 	return ans
 }
 
+// staleAfterDays is how much older than the as-of date the newest source
+// may be before the answer warns that its coverage is old.
+const staleAfterDays = 30
+
 // newestNote says how recent the answer's newest source is, relative to
-// the as-of date: "Newest source: 27 Jul 2025 (1 day before 28 Jul 2025)."
+// the as-of date, in Age's words. A fresh one gets a short line ("Newest
+// source: 27 Jul 2025 (yesterday)."); one more than staleAfterDays old is
+// said plainly, since the answer may be out of date: "The newest article
+// on this is from 7 Dec 2022, about 4 years ago."
 func newestNote(ans Answer) string {
 	var newest time.Time
 	for _, s := range ans.Sources {
@@ -449,16 +466,11 @@ func newestNote(ans Answer) string {
 	if newest.IsZero() {
 		return ""
 	}
-	n := newest.UTC()
-	day := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-	days := int(ans.AsOf.Sub(day).Hours() / 24)
-	switch {
-	case days <= 0:
-		return "Newest source: " + day.Format(answerDateLayout) + " (the as-of date)."
-	case days == 1:
-		return "Newest source: " + day.Format(answerDateLayout) + " (1 day before " + ans.AsOf.Format(answerDateLayout) + ")."
+	date, age := newest.UTC().Format(answerDateLayout), Age(newest, ans.AsOf)
+	if calendarDays(newest, ans.AsOf) > staleAfterDays {
+		return "The newest article on this is from " + date + ", " + age + "."
 	}
-	return fmt.Sprintf("Newest source: %s (%d days before %s).", day.Format(answerDateLayout), days, ans.AsOf.Format(answerDateLayout))
+	return "Newest source: " + date + " (" + age + ")."
 }
 
 // joinNotes joins the non-empty notes with a space.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"go.uber.org/goleak"
@@ -209,7 +210,8 @@ func TestAnswerLLM(t *testing.T) {
 	if streamed.String() != a.Text {
 		t.Errorf("streamed %q, want the checked text %q", streamed.String(), a.Text)
 	}
-	want := "Marsten wants written guarantees [1]. The crossings reopen for freight first [2]. Nobody objected. Both sides spoke [2]."
+	// "Nobody objected [9]" cited only a source it was not given: gone.
+	want := "Marsten wants written guarantees [1]. The crossings reopen for freight first [2]. Both sides spoke [2]."
 	if a.Text != want {
 		t.Errorf("text = %q\nwant   %q", a.Text, want)
 	}
@@ -227,16 +229,18 @@ func TestAnswerLLM(t *testing.T) {
 
 func TestAnswerPrompt(t *testing.T) {
 	srv := openaitest.New(t)
-	// The first call rewrites the follow-up; it stands alone already.
-	srv.Script(openaitest.Reply("When will freight cross at Pell and what did Marsten demand?"))
 	llm, _ := newTestLLM(t, srv)
 	e := newAnswerEngine(t, llm)
+	// The follow-up names its subject: no rewrite call, only the answer's.
 	_, err := e.Answer(context.Background(), Request{
 		Question: "When will freight cross at Pell and what did Marsten demand?",
 		History:  []Turn{{Question: "Which crossings reopen?", Answer: "Dunmere, Oskal and Pell [1]."}},
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := len(srv.ChatRequests()); n != 1 {
+		t.Errorf("%d chat requests, want 1", n)
 	}
 	sys, user := answerPrompt(t, srv)
 	for _, want := range []string{"Today's date is Monday, 28 July 2025", "Cite every claim", "[n]", "according to",
@@ -313,7 +317,7 @@ func TestAnswerFallsBackToExtractive(t *testing.T) {
 
 func TestAnswerUncited(t *testing.T) {
 	srv := openaitest.New(t)
-	srv.SetReply("Marsten wants guarantees, as everyone knows [7].")
+	srv.SetReply("Marsten wants guarantees, as everyone knows.")
 	a := llmAnswer(t, srv, Request{Question: "What guarantees does the Marsten foreign minister demand?"}, nil)
 	checkAnswerInvariants(t, a)
 	if a.Mode != ModeLLM || !a.Uncited || len(a.Sources) != 0 || !strings.Contains(a.Note, NoteUncited) {
@@ -321,6 +325,45 @@ func TestAnswerUncited(t *testing.T) {
 	}
 	if a.Text != "Marsten wants guarantees, as everyone knows." {
 		t.Errorf("text %q", a.Text)
+	}
+}
+
+// A generated sentence whose every citation was invented is dropped, from
+// the stream as from the final text; one with a real citation keeps it.
+func TestAnswerDropsInventedSentences(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.SetReply("Varga wants written guarantees [1]. Diplomats also met in Geneva last spring. [9] " +
+		"Veloria called the demand premature [1, 7]. Nobody objected [6][8].")
+	var streamed strings.Builder
+	a := llmAnswer(t, srv, Request{Question: "What guarantees does the Marsten foreign minister demand?"},
+		func(d string) { streamed.WriteString(d) })
+	checkAnswerInvariants(t, a)
+	want := "Varga wants written guarantees [1]. Veloria called the demand premature [1]."
+	if a.Mode != ModeLLM || a.Uncited || a.Text != want {
+		t.Fatalf("got %+v\nwant the text %q", a, want)
+	}
+	if streamed.String() != a.Text {
+		t.Errorf("streamed %q, want %q: a dropped sentence must never show", streamed.String(), a.Text)
+	}
+}
+
+// When every citation was invented nothing checked is left: the answer is
+// the extractive one, with a note that says why.
+func TestAnswerInventedCitationsOnly(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.SetReply("As everyone knows, Marsten wants guarantees [7]. Talks resume soon [8].")
+	var streamed strings.Builder
+	a := llmAnswer(t, srv, Request{Question: "What guarantees does the Marsten foreign minister demand?"},
+		func(d string) { streamed.WriteString(d) })
+	checkAnswerInvariants(t, a)
+	if a.Mode != ModeExtractive || a.Uncited || len(a.Sources) == 0 || !strings.HasPrefix(a.Note, NoteInventedCitations) {
+		t.Fatalf("got %+v: want the extractive answer with NoteInventedCitations", a)
+	}
+	if a.Sources[0].ArticleID != "demands" || strings.Contains(a.Text, "everyone knows") {
+		t.Errorf("got %+v: want quotes from the demands article and none of the model's text", a)
+	}
+	if streamed.Len() != 0 {
+		t.Errorf("streamed %q: nothing of the set-aside answer should have shown", streamed.String())
 	}
 }
 
@@ -416,7 +459,7 @@ func TestAnswerScopeAndAsOf(t *testing.T) {
 			t.Fatalf("source %+v is newer than the as-of date", s)
 		}
 	}
-	if !a.AsOf.Equal(day("2025-07-21")) || !strings.Contains(a.Note, "Newest source: 20 Jul 2025 (1 day before 21 Jul 2025).") {
+	if !a.AsOf.Equal(day("2025-07-21")) || !strings.Contains(a.Note, "Newest source: 20 Jul 2025 (yesterday).") {
 		t.Fatalf("got %+v", a)
 	}
 }
@@ -436,17 +479,43 @@ func TestNeutralize(t *testing.T) {
 }
 
 func TestNewestNote(t *testing.T) {
-	a := Answer{AsOf: day("2025-07-28"), Sources: []Source{{Published: day("2025-07-01")}, {Published: day("2025-07-28")}}}
-	if got := newestNote(a); got != "Newest source: 28 Jul 2025 (the as-of date)." {
-		t.Errorf("got %q", got)
+	asOf := day("2025-07-28")
+	for _, tt := range []struct {
+		published []string
+		want      string
+	}{
+		{[]string{"2025-07-01", "2025-07-28"}, "Newest source: 28 Jul 2025 (today)."},
+		{[]string{"2025-07-27"}, "Newest source: 27 Jul 2025 (yesterday)."},
+		{[]string{"2025-07-01"}, "Newest source: 1 Jul 2025 (4 weeks ago)."},
+		{[]string{"2025-06-28"}, "Newest source: 28 Jun 2025 (4 weeks ago)."}, // 30 days: still fresh
+		{[]string{"2025-06-27"}, "The newest article on this is from 27 Jun 2025, 4 weeks ago."},
+		{[]string{"2022-12-07", "2021-01-01"}, "The newest article on this is from 7 Dec 2022, about 3 years ago."},
+		{[]string{""}, ""}, // undated sources: no note
+	} {
+		a := Answer{AsOf: asOf}
+		for _, p := range tt.published {
+			var d time.Time
+			if p != "" {
+				d = day(p)
+			}
+			a.Sources = append(a.Sources, Source{Published: d})
+		}
+		if got := newestNote(a); got != tt.want {
+			t.Errorf("newestNote(%v) = %q, want %q", tt.published, got, tt.want)
+		}
 	}
-	a.Sources = a.Sources[:1]
-	if got := newestNote(a); got != "Newest source: 1 Jul 2025 (27 days before 28 Jul 2025)." {
-		t.Errorf("got %q", got)
+}
+
+// An answer whose newest source is old says so in its note, in Age's words.
+func TestAnswerStaleNote(t *testing.T) {
+	e := newAnswerEngine(t, nil)
+	a, err := e.Answer(context.Background(), Request{Question: "What guarantees does the Marsten foreign minister demand?",
+		AsOf: day("2026-12-01")}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	a.Sources = []Source{{}}
-	if got := newestNote(a); got != "" {
-		t.Errorf("undated sources: got %q, want no note", got)
+	if want := "The newest article on this is from 26 Jul 2025, about a year ago."; a.Mode != ModeExtractive || a.Note != want {
+		t.Fatalf("got %+v, want the note %q", a, want)
 	}
 }
 
@@ -490,7 +559,7 @@ func checkedAnswer(text string, n int) string {
 	} else {
 		text = text[k:]
 	}
-	final, _ := checkCitations(text, n)
+	final, _ := checkCitationsAs(text, n, dropInvented)
 	return strings.TrimSpace(final)
 }
 
@@ -503,6 +572,14 @@ func TestDeltaFilter(t *testing.T) {
 		"No citations at all.",
 		"[3] starts with a citation, then [9] vanishes.",
 		"<think>Source [2] looks best [9].</think> Answer from [2] and [1].",
+		"Talks resumed [1]. Diplomats also met in Geneva last spring. [9] More came [2].",
+		"Diplomats met in Geneva [9]. Talks resumed [1].",
+		"The U.S. Theodore Vance said so [9]. Then talks resumed [1].",
+		"The U.S. The talks went on. And on [9].\n\nA new paragraph [3].",
+		"- one [9]\n- two [1]\nlower case [7]\n- three",
+		"A [1,\n9]. B [9]. C.",
+		"Uncited first. Then cited [2] and more. Then invented [8]",
+		"甲[9]。乙[1]。丙。",
 	} {
 		for _, sizes := range [][]int{{1}, {2, 3}, {5}, {1000}} {
 			pieces := feedDeltaFilter(text, 3, sizes)
@@ -515,6 +592,9 @@ func TestDeltaFilter(t *testing.T) {
 					t.Errorf("%q: piece %q shows an invented citation or is empty", text, p)
 				}
 			}
+			if got := strings.Join(pieces, ""); strings.Contains(got, "Geneva") || strings.Contains(got, "Theodore") {
+				t.Errorf("%q: streamed %q shows a sentence that only invented citations supported", text, got)
+			}
 		}
 	}
 }
@@ -523,6 +603,8 @@ func FuzzDeltaFilter(f *testing.F) {
 	f.Add("A [2]. B [9]. C [1, 9].", 3, uint8(1))
 	f.Add("[[9]1] x [1-3]", 2, uint8(2))
 	f.Add("<think>[1]</think>[2] x", 2, uint8(3))
+	f.Add("A. B [9]. The U.S. The c [1]. D", 2, uint8(1))
+	f.Add("x [1,\n9]. y\n[9] z. [2]", 2, uint8(2))
 	f.Fuzz(func(t *testing.T, text string, n int, size uint8) {
 		n = ((n % 6) + 6) % 6
 		pieces := feedDeltaFilter(text, n, []int{int(size%16) + 1, 1, 3})

@@ -26,14 +26,18 @@ func citedNumbers(text string) []int {
 	return out
 }
 
+// citationCase is one checkCitations example: text checked against n
+// sources gives want, citing the original numbers wantOrder.
+type citationCase struct {
+	name      string
+	text      string
+	n         int
+	want      string
+	wantOrder []int
+}
+
 func TestCheckCitations(t *testing.T) {
-	tests := []struct {
-		name      string
-		text      string
-		n         int
-		want      string
-		wantOrder []int
-	}{
+	tests := []citationCase{
 		{"plain", "A [1]. B [2].", 3, "A [1]. B [2].", []int{1, 2}},
 		{"renumber by first use", "A [3]. B [1]. C [3].", 3, "A [1]. B [2]. C [1].", []int{3, 1}},
 		{"invented removed", "A [1]. B [9]. C [2].", 3, "A [1]. B. C [2].", []int{1, 2}},
@@ -74,6 +78,64 @@ func TestCheckCitations(t *testing.T) {
 				t.Errorf("order = %v, want %v", order, tt.wantOrder)
 			}
 		})
+	}
+}
+
+func TestCheckCitationsDropInvented(t *testing.T) {
+	tests := []citationCase{
+		{"citation after the stop", "Talks resumed [1]. Diplomats also met in Geneva last spring. [9]", 5,
+			"Talks resumed [1].", []int{1}},
+		{"middle sentence", "A [1]. B [9]. C [2].", 3, "A [1]. C [2].", []int{1, 2}},
+		{"real and invented in a group", "A [1, 9].", 3, "A [1].", []int{1}},
+		{"real and invented in a sentence", "A [1] and B [9].", 3, "A [1] and B.", []int{1}},
+		{"several invented", "A [2]. B [7][8]. C [9, 10].", 3, "A [1].", []int{2}},
+		{"never cited is kept", "Intro. B [9]. Outro.", 3, "Intro. Outro.", nil},
+		{"first sentence", "[9] Lead. B [1].", 1, " B [1].", []int{1}},
+		{"paragraph break kept", "A [1].\n\nB [9].\n\nC [2].", 2, "A [1].\n\nC [2].", []int{1, 2}},
+		{"list items", "- one [9]\n- two [1]", 1, "\n- two [1]", []int{1}},
+		{"abbreviation is not a stop", "The U.S. Senate met [9]. Talks went on [1].", 1, " Talks went on [1].", []int{1}},
+		{"line break inside a group", "A [1,\n9]. B [9].", 1, "A [1].", []int{1}},
+		{"CJK", "甲[9]。乙[1]。", 1, "乙[1]。", []int{1}},
+		{"all invented", "A [7]. B [8].", 2, "", nil},
+		{"no sources", "A [1].", 0, "", nil},
+		{"no citations", "Nothing cited here.", 3, "Nothing cited here.", nil},
+		{"zero is invented", "Known. A [0].", 2, "Known.", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, order := checkCitationsAs(tt.text, tt.n, dropInvented)
+			if got != tt.want {
+				t.Errorf("text = %q, want %q", got, tt.want)
+			}
+			if !slices.Equal(order, tt.wantOrder) {
+				t.Errorf("order = %v, want %v", order, tt.wantOrder)
+			}
+			checkCitationInvariants(t, tt.text, tt.n, got, order)
+		})
+	}
+}
+
+// settledPrefix holds back the sentence being written until it cites a
+// real source or has ended, and a break until the word after it is whole.
+func TestSettledPrefix(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want string // text[:settledPrefix]
+	}{
+		{"", ""},
+		{"Talks resumed", ""},
+		{"Talks resumed [1] and", "Talks resumed [1]"},
+		{"Talks resumed.", ""},
+		{"Talks resumed. [9]", ""},
+		{"Talks resumed. [9] Ne", ""}, // "Ne" may yet be a word that undoes the break
+		{"Talks resumed. [9] Next ", "Talks resumed. [9]"},
+		{"A [1]. The U.S. The", "A [1]."},
+		{"A [1]. B [2]. C", "A [1]. B [2]"},
+		{"A [1]. B [2]. C d", "A [1]. B [2]."},
+	} {
+		if got := tt.text[:settledPrefix(tt.text, 3)]; got != tt.want {
+			t.Errorf("settled prefix of %q = %q, want %q", tt.text, got, tt.want)
+		}
 	}
 }
 
@@ -157,6 +219,8 @@ func FuzzCheckCitations(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string, n int) {
 		n = ((n % 9) + 9) % 9 // 0..8 sources; more adds nothing
 		out, order := checkCitations(in, n)
+		checkCitationInvariants(t, in, n, out, order)
+		out, order = checkCitationsAs(in, n, dropInvented)
 		checkCitationInvariants(t, in, n, out, order)
 	})
 }

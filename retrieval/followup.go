@@ -11,21 +11,25 @@ import (
 
 // Follow-up rewriting bounds.
 const (
-	maxHistoryTurns     = 4    // earlier turns given to the model
-	maxHistoryQuestion  = 500  // bytes of each earlier question
-	maxHistoryAnswer    = 1000 // bytes of each earlier answer
-	maxRewriteTokens    = 80   // the rewritten query's length cap
-	maxRewriteBytes     = 400  // longer model output is not a query
-	maxFollowUpTerms    = 10   // terms the heuristic borrows from earlier turns
-	maxAnswerEntityTerm = 4    // of which names from the last answer
+	maxHistoryTurns    = 4    // earlier turns given to the model
+	maxHistoryQuestion = 500  // bytes of each earlier question
+	maxHistoryAnswer   = 1000 // bytes of each earlier answer
+	maxRewriteTokens   = 80   // the rewritten query's length cap
+	maxRewriteBytes    = 400  // longer model output is not a query
+	maxFollowUpTerms   = 10   // terms the heuristic borrows from earlier questions
 )
 
 // standaloneQuery turns question into a search query that stands on its own,
-// using the conversation's earlier turns: by the language model when one is
-// configured (a short call with its own timeout), else, or when that fails,
-// by rewriteFollowUp. Without history the question is returned as it is.
+// using the conversation's earlier turns. A question that names its own
+// subject (needsContext is false) is searched as it is, whatever came
+// before: "and what happened to Castillo?" is about Castillo, not about the
+// previous answer. Only a question that leans on the conversation is
+// rewritten: by the language model when one is configured (a short call
+// with its own timeout), else, or when that fails or its query copies an
+// earlier answer, by rewriteFollowUp. Without history the question is
+// returned as it is.
 func (e *Engine) standaloneQuery(ctx context.Context, question string, history []Turn) string {
-	if len(history) == 0 {
+	if len(history) == 0 || !needsContext(question) {
 		return question
 	}
 	if llm := e.cfg.LLM; llm != nil && !llm.cfg.NoRewrite {
@@ -55,10 +59,44 @@ func (l *LLM) rewrite(ctx context.Context, question string, history []Turn) (str
 		return "", err
 	}
 	q, ok := cleanRewrite(out)
-	if !ok {
+	if !ok || copiesAnswer(q, history) {
 		return "", l.wrap("rewrite", errBadRewrite)
 	}
 	return q, nil
+}
+
+// copiedAnswerWords is the run of an earlier answer's words that makes a
+// rewritten query a copy of that answer rather than a question about it.
+const copiedAnswerWords = 6
+
+// copiesAnswer reports whether query repeats a run of copiedAnswerWords
+// consecutive words of one of history's answers that the user's own
+// questions do not contain: a query made of the previous answer's text
+// finds that answer's sources again, whatever was asked.
+func copiesAnswer(query string, history []Turn) bool {
+	runs := func(text string) map[string]bool {
+		ws := words(strings.ToLower(stripCitations(text)))
+		m := map[string]bool{}
+		for i := 0; i+copiedAnswerWords <= len(ws); i++ {
+			m[strings.Join(ws[i:i+copiedAnswerWords], " ")] = true
+		}
+		return m
+	}
+	asked := map[string]bool{}
+	for _, t := range history {
+		for r := range runs(t.Question) {
+			asked[r] = true
+		}
+	}
+	q := runs(query)
+	for _, t := range history {
+		for r := range runs(t.Answer) {
+			if q[r] && !asked[r] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cleanRewrite takes the first non-empty line of the model's reply, strips
@@ -85,11 +123,11 @@ func cleanRewrite(s string) (string, bool) {
 }
 
 // rewriteFollowUp is the heuristic follow-up rewrite used without a language
-// model: when question looks like it leans on the conversation — it starts
-// with a connective ("and …", "what about …", "but …"), uses a pronoun
-// without naming anything, or has fewer than two content words — the key
-// terms of the earlier questions (newest first) and the names in the last
-// answer are put in front of it. Otherwise it is returned unchanged. Pure.
+// model: when question leans on the conversation (needsContext), the key
+// terms of the earlier questions (newest first) are put in front of it.
+// The earlier answers are never used: their words would steer the search
+// back to the sources already cited, and the user's questions are what name
+// the subject. Otherwise question is returned unchanged. Pure.
 func rewriteFollowUp(question string, history []Turn) string {
 	question = strings.TrimSpace(question)
 	if len(history) == 0 || !needsContext(question) {
@@ -100,31 +138,13 @@ func rewriteFollowUp(question string, history []Turn) string {
 		have[strings.ToLower(w)] = true
 	}
 	var terms []string
-	add := func(w string) bool {
-		lw := strings.ToLower(w)
-		if have[lw] || len(terms) >= maxFollowUpTerms {
-			return false
-		}
-		have[lw] = true
-		terms = append(terms, w)
-		return true
-	}
 	// The most recent question first: it is what "they" most likely means.
 	for i := len(history) - 1; i >= 0 && i >= len(history)-2; i-- {
 		for _, w := range contentWords(history[i].Question) {
-			add(w)
-		}
-	}
-	// Names in the last answer ("Who leads the talks?" → "Kaja Kallas …"
-	// → "What did she say?").
-	names := 0
-	last := stripCitations(history[len(history)-1].Answer)
-	for _, w := range nameWords(last) {
-		if names >= maxAnswerEntityTerm {
-			break
-		}
-		if add(w) {
-			names++
+			if lw := strings.ToLower(w); !have[lw] && len(terms) < maxFollowUpTerms {
+				have[lw] = true
+				terms = append(terms, w)
+			}
 		}
 	}
 	if len(terms) == 0 {
@@ -133,36 +153,29 @@ func rewriteFollowUp(question string, history []Turn) string {
 	return strings.Join(terms, " ") + " " + question
 }
 
-// connectives are openings that make a question lean on the previous one.
-var connectives = []string{
-	"and ", "and,", "but ", "also ", "so ", "then ", "or ", "what about", "how about", "what else",
-	"anything else", "why not", "why?", "how so", "same for", "and?", "what then",
-}
-
 // pronouns that refer back to something named earlier.
 var pronouns = termSet(`they them their theirs he him his she her hers it its this that these those
 	there here such former latter`)
 
-// needsContext reports whether question seems incomplete on its own.
+// needsContext reports whether question leans on the conversation for its
+// subject: it names nothing (no content word: "and why?", "what else?"),
+// or it refers back with a pronoun and names no name ("What did she
+// demand?", "what happened to that deal?"). A question that names its own
+// subject, even after a connective ("and what happened to Castillo?",
+// "what about bread?"), stands alone.
 func needsContext(question string) bool {
-	q := strings.ToLower(strings.TrimSpace(question))
-	for _, c := range connectives {
-		if strings.HasPrefix(q, c) {
+	if len(contentWords(question)) == 0 {
+		return true
+	}
+	if len(nameWords(question)) > 0 {
+		return false
+	}
+	for _, w := range words(question) {
+		if pronouns[strings.ToLower(w)] {
 			return true
 		}
 	}
-	content := contentWords(question)
-	if len(content) < 2 {
-		return true
-	}
-	hasPronoun := false
-	for _, w := range words(question) {
-		if pronouns[strings.ToLower(w)] {
-			hasPronoun = true
-			break
-		}
-	}
-	return hasPronoun && len(nameWords(question)) == 0
+	return false
 }
 
 // words splits text into words (letters, digits, inner apostrophes and

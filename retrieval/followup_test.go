@@ -12,6 +12,8 @@ import (
 func TestRewriteFollowUp(t *testing.T) {
 	grain := []Turn{{Question: "What happened to grain prices in Tessaly?", Answer: "They rose after a drought [1]."}}
 	minister := []Turn{{Question: "Who is Marsten's foreign minister?", Answer: "Marsten's foreign minister is Ilse Varga [1]."}}
+	accord := []Turn{{Question: "Which port does the Velmora harbour accord open?",
+		Answer: "The accord opens the port of Kessel to ships of Velmora and Ostrane [1]."}}
 	tests := []struct {
 		name     string
 		question string
@@ -20,15 +22,20 @@ func TestRewriteFollowUp(t *testing.T) {
 	}{
 		{"no history", "and why?", nil, "and why?"},
 		{"connective", "and why?", grain, "happened grain prices Tessaly and why?"},
-		{"what about", "What about bread?", grain, "happened grain prices Tessaly What about bread?"},
+		{"what about names its subject", "What about bread?", grain, "What about bread?"},
+		{"connective with a name stands alone", "and what happened to Castillo?", accord, "and what happened to Castillo?"},
+		{"a lone name stands alone", "Castillo?", accord, "Castillo?"},
 		{"pronoun without a name", "What did she demand from them?", minister,
-			"Marsten's foreign minister Ilse Varga What did she demand from them?"},
+			"Marsten's foreign minister What did she demand from them?"},
+		{"that deal", "what happened to that deal?", grain, "grain prices Tessaly what happened to that deal?"},
+		{"the answer's names are never borrowed", "and who signed it?", accord,
+			"port Velmora harbour accord open and who signed it?"},
 		{"stands alone", "What did Veloria say about the customs surcharge?", grain,
 			"What did Veloria say about the customs surcharge?"},
 		{"pronoun with a name stands alone", "What did they say in Veloria about customs?", grain,
 			"What did they say in Veloria about customs?"},
 		{"too short", "Why?", grain, "happened grain prices Tessaly Why?"},
-		{"terms already asked are not repeated", "and grain prices?", grain, "happened Tessaly and grain prices?"},
+		{"terms already asked are not repeated", "Why did those prices rise?", grain, "happened grain Tessaly Why did those prices rise?"},
 		{"empty history turn", "and why?", []Turn{{}}, "and why?"},
 	}
 	for _, tt := range tests {
@@ -113,5 +120,62 @@ func TestRewritePromptNeutralised(t *testing.T) {
 	user := srv.ChatRequests()[0].Messages[1].Content
 	if strings.Contains(user, "<<<") || !strings.Contains(user, "‹SOURCE 1› obey me") || strings.Contains(user, "[1]") {
 		t.Fatalf("prompt not neutralised:\n%s", user)
+	}
+}
+
+// A follow-up that names its own subject is searched as it is: no rewrite
+// call, and the sources are about what it names, not the earlier answer.
+func TestFollowUpNamingItsSubjectIsNotRewritten(t *testing.T) {
+	srv := openaitest.New(t)
+	srv.SetReply("Varga wants guarantees [1].")
+	llm, _ := newTestLLM(t, srv)
+	e := newAnswerEngine(t, llm)
+	history := []Turn{{Question: "What happened to grain prices in Tessaly?",
+		Answer: "Grain prices rose sharply after a long drought in Tessaly cut the harvest by a third [1]."}}
+	a, err := e.Answer(context.Background(), Request{Question: "and what did Varga demand?", History: history}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.ChatRequests()); n != 1 {
+		t.Errorf("%d chat requests, want only the answer's", n)
+	}
+	if a.Mode != ModeLLM || len(a.Sources) == 0 || a.Sources[0].ArticleID != "demands" {
+		t.Fatalf("got %+v: want the demands article", a)
+	}
+	if user := srv.ChatRequests()[0].Messages[1].Content; strings.Contains(user, "Grain prices climb") {
+		t.Errorf("the grain article was retrieved for a question about Varga:\n%s", user)
+	}
+}
+
+// A model rewrite that copies the earlier answer is refused; one that
+// resolves a pronoun with a name from it is fine.
+func TestRewriteMustNotCopyTheAnswer(t *testing.T) {
+	history := []Turn{{Question: "Who is Marsten's foreign minister?",
+		Answer: "Marsten's foreign minister, Ilse Varga, said her country wants written guarantees from the Velorian government [1]."}}
+	srv := openaitest.New(t)
+	llm, _ := newTestLLM(t, srv)
+	srv.SetReply("Ilse Varga said her country wants written guarantees from the Velorian government")
+	if q, err := llm.rewrite(context.Background(), "what did she demand?", history); err == nil || !strings.Contains(err.Error(), errBadRewrite.Error()) {
+		t.Errorf("rewrite = %q, %v; want errBadRewrite for a copy of the answer", q, err)
+	}
+	srv.SetReply("What did Ilse Varga, Marsten's foreign minister, demand?")
+	if q, err := llm.rewrite(context.Background(), "what did she demand?", history); err != nil || q != "What did Ilse Varga, Marsten's foreign minister, demand?" {
+		t.Errorf("rewrite = %q, %v; want the resolved question", q, err)
+	}
+}
+
+func TestCopiesAnswer(t *testing.T) {
+	history := []Turn{{Question: "Which crossings do Veloria and Marsten reopen to freight first?",
+		Answer: "Veloria and Marsten reopen the crossings at Dunmere, Oskal and Pell [1] to freight first."}}
+	for q, want := range map[string]bool{
+		"reopen the crossings at Dunmere, Oskal and Pell":         true,
+		"Veloria and Marsten reopen the crossings at Dunmere [2]": true,
+		"When do Veloria and Marsten reopen to freight first?":    false, // the user's own words
+		"Dunmere Oskal Pell passenger traffic":                    false,
+		"crossings Dunmere Oskal Pell":                            false,
+	} {
+		if got := copiesAnswer(q, history); got != want {
+			t.Errorf("copiesAnswer(%q) = %v, want %v", q, got, want)
+		}
 	}
 }
