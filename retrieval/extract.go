@@ -386,8 +386,33 @@ func hasNewPlace(q parsedQuestion, s *scoredSentence) bool {
 			}
 		}
 	}
+	return hasNewLocative(q, s)
+}
+
+// hasNewLocative reports a name the question does not hold right after a
+// preposition of place ("in Tuscaloosa", "at the Peacock Theater", "in the
+// Pacific Ocean"): places no list can hold, known by how news writes them.
+func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
+	for i := 0; i+1 < len(s.words); i++ {
+		if !locativeWords[strings.ToLower(s.words[i])] {
+			continue
+		}
+		j := i + 1
+		if strings.EqualFold(s.words[j], "the") && j+1 < len(s.words) {
+			j++
+		}
+		w := s.words[j]
+		lw := strings.ToLower(w)
+		if startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
+			!monthNames[lw] && !weekdayNames[lw] {
+			return true
+		}
+	}
 	return false
 }
+
+// locativeWords are the prepositions that introduce a place.
+var locativeWords = makeWordSet(`in at near outside inside across`)
 
 // hasNewQuoted reports a quoted title ("Squid Game") not in the question.
 func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {

@@ -741,6 +741,16 @@ func TestExtractWherePrefersPlace(t *testing.T) {
 	assertPicks(t, "Where is the climate summit being held?", ps, "Kenya")
 }
 
+func TestExtractWherePrefersLocative(t *testing.T) {
+	// A place no list holds is known by its preposition ("in Tuscaloosa"),
+	// not by being a name: the director's name answers no "where".
+	ps := []Passage{
+		passage("Festival", "Festival director Maria Lopez said the river film festival will take place next spring. "+
+			"This year the river film festival will take place in Tuscaloosa."),
+	}
+	assertPicks(t, "Where will the river film festival take place?", ps, "Tuscaloosa")
+}
+
 func TestExtractCapWithMarkers(t *testing.T) {
 	long := strings.Repeat("The delegation discussed grain corridors and shipping insurance at length during the session. ", 12)
 	ps := []Passage{
