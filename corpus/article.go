@@ -74,9 +74,12 @@ func ChunkID(articleID string, index int) string {
 // Normalize cleans an article in place so that the same story always looks
 // the same: every field trimmed; in the body CRLF and CR become LF, trailing
 // spaces are removed from lines, runs of more than one blank line collapse
-// to one, and control characters other than newline and tab are dropped (a
-// NUL byte or an escape sequence is never text); in the one-line fields
-// every run of whitespace or control characters becomes one space. Scope ""
+// to one, control characters other than newline and tab are dropped (a
+// NUL byte or an escape sequence is never text), and lines of page
+// furniture (gallery counters, "Advertisement", "Read more" teasers,
+// newsletter and share prompts, lone credits and bylines: see
+// IsBoilerplate) are removed so that they are never split, embedded or
+// quoted as reporting; in the one-line fields every run of whitespace or control characters becomes one space. Scope ""
 // becomes SharedScope, Published is truncated to its UTC date, Language is
 // lower-cased. Invalid UTF-8 is kept as it is so that Validate can reject it
 // instead of the text being silently altered.
@@ -93,7 +96,7 @@ func (a *Article) Normalize() {
 	// Dropping a control character can join two stray bytes into a valid
 	// rune; repeat until nothing changes so that Normalize is idempotent.
 	for i := 0; i < 8; i++ {
-		c := cleanBody(a.Body)
+		c := stripBoilerplate(cleanBody(a.Body))
 		if c == a.Body {
 			break
 		}

@@ -25,12 +25,12 @@ type Extraction struct {
 	// Text is the answer: one to three sentences separated by single spaces,
 	// each followed by " [n]" where n is the index of its passage in the
 	// slice given to Extract plus one. Empty when nothing answers the question.
-	// A "sentence" may also be a passage's headline (see Quote.Headline).
-	// Apart from whitespace, which is collapsed to single spaces, the sentences
-	// are quoted verbatim, except that bracketed numbers inside them ("[3]",
-	// footnote marks in scraped pages) are written "(3)" so that every "[n]" in
-	// Text is a citation added here, and that a headline cut short with "..."
-	// or a sentence cut to fit the limit ends with "…".
+	// Every sentence is a whole sentence of a passage's text, never its
+	// headline, and is never cut short. Apart from whitespace, which is
+	// collapsed to single spaces, the sentences are quoted verbatim, except
+	// that bracketed numbers inside them ("[3]", footnote marks in scraped
+	// pages) are written "(3)" so that every "[n]" in Text is a citation
+	// added here.
 	Text string
 	// Cited lists the indexes (0-based, into the passages given to Extract) of
 	// the passages that Text cites, in order of first citation. Empty when
@@ -42,9 +42,8 @@ type Extraction struct {
 
 // Quote is one quoted sentence of an extraction.
 type Quote struct {
-	Passage  int    // index into the passages given to Extract
-	Text     string // the sentence as it appears in Extraction.Text, without its marker
-	Headline bool   // Text is the passage's title rather than a sentence of its text
+	Passage int    // index into the passages given to Extract
+	Text    string // the sentence as it appears in Extraction.Text, without its marker
 }
 
 // Extract answers question by quoting the best one to three sentences of
@@ -53,19 +52,23 @@ type Quote struct {
 // included; maxChars <= 0 means DefaultExtractChars.
 //
 // The candidates are the sentences of each passage's Text (split with
-// corpus.Sentences) and its Title, since news headlines often state what the
-// body only implies. They are scored by how many of the question's rarer
-// words they share (inverse document frequency over the candidates), by
-// whether they contain a token of the kind the question asks for that the
-// question does not already name (a new name for "who", a number for "how
-// many", a date for "when", a place for "where" — see questionType), by
-// their neighbours' overlap, by the rank of their passage, and against page
-// clutter (navigation, newsletter prompts, captions, fragments, run-on
-// lines). Sentences scoring under a share of the best are left out. The
-// chosen sentences are grouped by passage (best group first) and kept in
-// reading order within a passage (headline first); near-duplicates (the
-// same sentence from two outlets) are quoted once. A sentence longer than
-// the whole limit is cut at a word boundary and ends with "…".
+// corpus.Sentences). Only complete sentences of prose are ever quoted (see
+// quotable): never page furniture (captions, galleries, credits, teasers,
+// prompts, bylines), a headline (the passage's title again, or a line that
+// does not end like a sentence), a sentence cut off with "…", or one that
+// merely restates the question. They are scored by how many of the
+// question's rarer words they share (inverse document frequency over the
+// candidates), by whether they contain a token of the kind the question
+// asks for that the question does not already name (a new name for "who", a
+// number for "how many", a date for "when", a place for "where" — see
+// questionType), by their neighbours' overlap (a headline that restates the
+// question still lends weight to the sentence after it), by the rank of
+// their passage, and against softer signs of clutter (fragments, run-on
+// lines, title case). Sentences scoring under a share of the best are left
+// out. The chosen sentences are grouped by passage (best group first) and
+// kept in reading order within a passage; near-duplicates (the same
+// sentence from two outlets) are quoted once. A sentence that does not fit
+// in the limit is left out, not cut.
 //
 // Extract returns an empty Extraction when there are no passages or when no
 // sentence shares a content word with the question; the caller then says the
@@ -82,22 +85,19 @@ func Extract(question string, passages []Passage, maxChars int) Extraction {
 		return Extraction{}
 	}
 
-	// Cut every passage into sentences and analyse them.
+	// Cut every passage into sentences and analyse them. Headlines are not
+	// candidates: quoted as sentences they read as fragments, often cut
+	// short ("… in …"), and the body states what they state.
 	var sents []*scoredSentence
 	for pi, p := range passages {
-		// The headline is a candidate too: news headlines often state the
-		// answer that the body only implies ("Lions win on Thanksgiving").
-		if t := cleanTitle(p.Title); t != "" {
-			s := analyzeSentence(t)
-			s.passage, s.index, s.title = pi, -1, true
-			sents = append(sents, s)
-		}
+		title := analyzeSentence(p.Title).terms
 		spans := splitSentences(p.Text)
 		for si, sp := range spans {
 			raw := p.Text[sp.start:sp.end]
 			s := analyzeSentence(raw)
 			s.passage = pi
 			s.index = si
+			s.unquotable = !quotableShape(s, title)
 			sents = append(sents, s)
 		}
 	}
@@ -161,8 +161,8 @@ func Extract(question string, passages []Passage, maxChars int) Extraction {
 		s.score += extractWeights.typ * answerTypeMatch(q, s)
 		s.score -= extractWeights.rank * float64(s.passage)
 		s.score -= clutterPenalty(s)
-		if s.title {
-			s.score -= extractWeights.title
+		if !s.unquotable && echoesQuestion(q, s) {
+			s.unquotable = true
 		}
 	}
 
@@ -181,7 +181,7 @@ var extractWeights = struct {
 	rank:    0.25, // per passage rank
 	keep:    0.3,  // further sentences must score at least this share of the best
 	dup:     0.6,  // word-set similarity above which two sentences are the same
-	title:   0.1,  // a headline is quoted only when it beats the body's sentences
+	title:   0.1,  // a headline counts a little less than a sentence (search's rerank)
 }
 
 // parsedQuestion is the analysed question.
@@ -241,8 +241,11 @@ type scoredSentence struct {
 	passage int
 	index   int  // position in the passage; -1 for the headline
 	title   bool // the passage's headline, not a sentence of its text
-	overlap float64
-	score   float64
+	// unquotable: never quoted (furniture, a headline, a fragment, an echo
+	// of the question), though it still lends context to its neighbours.
+	unquotable bool
+	overlap    float64
+	score      float64
 }
 
 func analyzeSentence(raw string) *scoredSentence {
@@ -383,8 +386,33 @@ func hasNewPlace(q parsedQuestion, s *scoredSentence) bool {
 			}
 		}
 	}
+	return hasNewLocative(q, s)
+}
+
+// hasNewLocative reports a name the question does not hold right after a
+// preposition of place ("in Tuscaloosa", "at the Peacock Theater", "in the
+// Pacific Ocean"): places no list can hold, known by how news writes them.
+func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
+	for i := 0; i+1 < len(s.words); i++ {
+		if !locativeWords[strings.ToLower(s.words[i])] {
+			continue
+		}
+		j := i + 1
+		if strings.EqualFold(s.words[j], "the") && j+1 < len(s.words) {
+			j++
+		}
+		w := s.words[j]
+		lw := strings.ToLower(w)
+		if startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
+			!monthNames[lw] && !weekdayNames[lw] {
+			return true
+		}
+	}
 	return false
 }
+
+// locativeWords are the prepositions that introduce a place.
+var locativeWords = makeWordSet(`in at near outside inside across`)
 
 // hasNewQuoted reports a quoted title ("Squid Game") not in the question.
 func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
@@ -407,8 +435,75 @@ func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
 	return false
 }
 
-// clutterPenalty scores how much s looks like page furniture rather than
-// article prose.
+// quotableShape reports whether s is a complete sentence of prose that may
+// be quoted: not page furniture (see isFurniture), not cut off (a trailing
+// or leading "…" or "..."), ending like a sentence (a line without a full
+// stop is a headline, a label or a caption), and not the passage's headline
+// again (title holds the headline's terms).
+func quotableShape(s *scoredSentence, title map[string]bool) bool {
+	if len(s.words) == 0 || isFurniture(s.raw) || cutOff(s.raw) || !endsLikeProse(s.raw) {
+		return false
+	}
+	return !restates(s.terms, title, 0.8, 0.6)
+}
+
+// echoesQuestion reports a sentence that is the question restated ("the
+// age limit is being raised" for "the age limit has been raised to:"): all
+// of its content words are the question's and it holds no token of the
+// kind asked for. Quoting it adds nothing. (A sentence with one word more
+// may hold the answer: "… nearly equal in value to the euro".)
+func echoesQuestion(q parsedQuestion, s *scoredSentence) bool {
+	return restates(s.terms, q.terms, 1, 0) && answerTypeMatch(q, s) < 0.5
+}
+
+// restates reports whether at least share of the terms of s are in other
+// and at least otherShare of the terms of other are in s.
+func restates(s, other map[string]bool, share, otherShare float64) bool {
+	if len(s) == 0 || len(other) == 0 {
+		return false
+	}
+	inter := 0
+	for t := range s {
+		if other[t] {
+			inter++
+		}
+	}
+	return float64(inter) >= share*float64(len(s)) && float64(inter) >= otherShare*float64(len(other))
+}
+
+// isFurniture reports a sentence that is page furniture, not reporting:
+// what corpus.IsBoilerplate recognises as a whole line, and the furniture
+// that survives inside a line and so reaches a sentence (a photo credit run
+// into its caption, a gallery counter, a labelled teaser, a link or an
+// address, an editor's note, instructions planted for language models).
+func isFurniture(raw string) bool {
+	if corpus.IsBoilerplate(raw) || creditRe.MatchString(raw) {
+		return true
+	}
+	low := strings.ToLower(raw)
+	for _, c := range furniturePhrases {
+		if strings.Contains(low, c) {
+			return true
+		}
+	}
+	return linkRe.MatchString(raw)
+}
+
+// cutOff reports a sentence that a page cut short ("… in …") or that
+// continues a cut ("... and the rest").
+func cutOff(raw string) bool {
+	t := strings.TrimFunc(raw, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune("\"'”’)]»", r)
+	})
+	return strings.HasSuffix(t, "…") || strings.HasSuffix(t, "...") ||
+		strings.HasPrefix(t, "…") || strings.HasPrefix(t, "...")
+}
+
+// clutterPenalty scores the softer signs that s is not the prose one wants
+// to quote: words that prompts and widgets use but prose may too
+// ("newsletter", "subscribe"), fragments and run-on lines, questions, bars
+// and bullets, title case. Furniture proper is not penalised but excluded
+// (quotableShape).
 func clutterPenalty(s *scoredSentence) float64 {
 	p := 0.0
 	low := strings.ToLower(s.raw)
@@ -429,16 +524,9 @@ func clutterPenalty(s *scoredSentence) float64 {
 	case n > 50:
 		p += 0.1
 	}
-	if !endsLikeProse(s.raw) {
-		p += 0.15
-	}
 	// A question in the text ("So which are the top 20?") asks rather
 	// than answers.
 	if strings.HasSuffix(strings.TrimRight(s.raw, "\"'”’) "), "?") {
-		p += 0.3
-	}
-	// Photo credits run into captions: "Jane Doe/AP The rocket …".
-	if strings.Contains(s.raw, "/") && creditRe.MatchString(s.raw) {
 		p += 0.3
 	}
 	if strings.Contains(s.raw, " | ") || strings.Count(s.raw, "•") > 1 {
@@ -459,32 +547,56 @@ func clutterPenalty(s *scoredSentence) float64 {
 	return p
 }
 
+// endsLikeProse reports whether s ends with a sentence's terminal
+// punctuation (closing quotes and brackets aside). An ellipsis is not one:
+// it marks text cut short.
 func endsLikeProse(s string) bool {
 	s = strings.TrimRightFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || strings.ContainsRune("\"'”’)]»", r)
 	})
+	if strings.HasSuffix(s, "...") {
+		return false
+	}
 	r, _ := utf8.DecodeLastRuneInString(s)
-	return strings.ContainsRune(".!?…。！？؟۔", r)
+	return strings.ContainsRune(".!?。！？؟۔", r)
 }
 
-var creditRe = regexp.MustCompile(`\b[A-Z][a-z]+/(AP|Getty|Getty Images|Reuters|AFP|Shutterstock|EPA|Bloomberg|CNN|USA TODAY|Sipa|Zuma|NurPhoto|Anadolu)\b`)
+// creditRe matches a photo credit, "Name/Agency", wherever it sits: in
+// scraped pages it runs into the caption it belongs to ("Jane Doe/AP A
+// crowd gathers …").
+var creditRe = regexp.MustCompile(`\p{Lu}[\p{L}'’.-]*\s?/\s?(?:AP|AFP|Getty|Reuters|Shutterstock|EPA|Bloomberg|CNN|USA TODAY|` +
+	`Sipa|Zuma|NurPhoto|Anadolu|Xinhua|Alamy|Imagn|Pool|Handout)\b|` +
+	`\b\p{Lu}[\p{L}'’.-]*\s\p{Lu}[\p{L}'’.-]*\s?/\s?\p{Lu}`)
 
-var clutterPhrases = []string{
-	"sign up", "newsletter", "subscribe", "click here", "read more", "advertisement",
-	"all rights reserved", "cookie", "terms of use", "privacy policy", "follow us",
-	"share this", "getty images", "ap photo", "photo:", "image:", "credit:", "watch:",
-	"related:", "copyright", "©", "skip to", "log in", "download the app", "(photo",
-	"video:", "listen to", "this story has been updated", "contributed to this report",
-	"for the latest", "read the full", "sign in", "you can now listen", "read full article",
+// linkRe matches web and mail addresses: prose that carries one is a
+// contact line, a correction note or a link list.
+var linkRe = regexp.MustCompile(`(?i)\bhttps?://|\bwww\.\S|\b[\w.+-]+@[\w-]+\.[\w.]{2,}`)
+
+// furniturePhrases never occur in reporting; a sentence with one is never
+// quoted.
+var furniturePhrases = []string{
+	"hide caption", "photos:", "photo:", "image:", "credit:", "caption:", "ap photo/", "(photo",
+	"click here", "read more", "read the full", "read full article", "related:", "watch:", "video:",
+	"listen:", "gallery:", "all rights reserved", "©", "skip to", "download the app", "follow us",
+	"you can now listen", "this story has been updated", "contributed to this report",
+	"contributed reporting", "editor's note", "editor’s note", "sign up for our", "subscribe to our",
+	"share this article", "share this story",
 	// Instructions planted for language models are not news either.
-	"ignore previous instructions", "ignore all previous", "disregard previous", "system prompt",
+	"ignore previous instructions", "ignore all previous", "disregard previous",
+}
+
+// clutterPhrases are words of prompts and widgets that prose uses too.
+var clutterPhrases = []string{
+	"sign up", "newsletter", "subscribe", "advertisement", "cookie", "terms of use", "privacy policy",
+	"share this", "getty images", "copyright", "log in", "sign in", "listen to", "for the latest",
+	"system prompt",
 }
 
 // selectSentences picks the answer from the scored sentences.
 func selectSentences(sents []*scoredSentence, passages []Passage, maxChars int) Extraction {
 	order := make([]*scoredSentence, 0, len(sents))
 	for _, s := range sents {
-		if s.overlap > 0 {
+		if s.overlap > 0 && !s.unquotable {
 			order = append(order, s)
 		}
 	}
@@ -526,15 +638,9 @@ func selectSentences(sents []*scoredSentence, passages []Passage, maxChars int) 
 			cost++ // the space between sentences
 		}
 		if used+cost > maxChars {
-			if len(picks) > 0 {
-				continue // a shorter sentence further down may still fit
-			}
-			room := maxChars - len(citeMarker(s.passage))
-			text = cutAtWord(text, room)
-			if text == "" {
-				return Extraction{}
-			}
-			cost = utf8.RuneCountInString(text) + len(citeMarker(s.passage))
+			// A shorter sentence further down may still fit; a sentence
+			// cut short is never quoted.
+			continue
 		}
 		used += cost
 		picks = append(picks, pick{s, text})
@@ -564,7 +670,7 @@ func selectSentences(sents []*scoredSentence, passages []Passage, maxChars int) 
 		}
 		b.WriteString(p.text)
 		b.WriteString(citeMarker(p.s.passage))
-		ex.Quotes = append(ex.Quotes, Quote{Passage: p.s.passage, Text: p.text, Headline: p.s.title})
+		ex.Quotes = append(ex.Quotes, Quote{Passage: p.s.passage, Text: p.text})
 		if !seen[p.s.passage] {
 			seen[p.s.passage] = true
 			ex.Cited = append(ex.Cited, p.s.passage)
@@ -576,9 +682,10 @@ func selectSentences(sents []*scoredSentence, passages []Passage, maxChars int) 
 
 func citeMarker(passage int) string { return " [" + strconv.Itoa(passage+1) + "]" }
 
-// cleanTitle readies a headline for quoting: whitespace collapsed, and the
-// "..." of a headline cut short by a search page replaced by "…". Titles
-// that are only a site name or a word or two are dropped.
+// cleanTitle readies a headline for scoring (search's rerank reads it as a
+// sentence): whitespace collapsed, and the "..." of a headline cut short by
+// a search page replaced by "…". Titles that are only a site name or a word
+// or two are dropped.
 func cleanTitle(t string) string {
 	t = strings.Join(strings.Fields(t), " ")
 	if u, ok := strings.CutSuffix(t, "..."); ok {
@@ -618,45 +725,6 @@ var bracketNumberRe = regexp.MustCompile(
 // characters of Unicode's bidirectional algorithm.
 func isBidiControl(r rune) bool {
 	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
-}
-
-// cutAtWord shortens s to at most max code points, ending at a word boundary
-// with "…"; "" when not even one word fits. A boundary is a space, or the
-// edge of a CJK character (those scripts do not separate words by spaces),
-// or just after punctuation.
-func cutAtWord(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	if max < 2 {
-		return ""
-	}
-	// Keep at most max-1 runes to leave room for the ellipsis.
-	end, n := len(s), 0
-	for i := range s {
-		if n == max-1 {
-			end = i
-			break
-		}
-		n++
-	}
-	for end > 0 {
-		prev, _ := utf8.DecodeLastRuneInString(s[:end])
-		next, _ := utf8.DecodeRuneInString(s[end:])
-		if unicode.IsSpace(prev) || unicode.IsSpace(next) || isCJKRune(prev) || isCJKRune(next) ||
-			unicode.IsPunct(prev) && !unicode.IsPunct(next) {
-			break
-		}
-		_, size := utf8.DecodeLastRuneInString(s[:end])
-		end -= size
-	}
-	cut := strings.TrimRightFunc(s[:end], func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsPunct(r) && !strings.ContainsRune(")\"”’»」", r)
-	})
-	if cut == "" {
-		return ""
-	}
-	return cut + "…"
 }
 
 // isCJKRune reports characters of scripts written without spaces between
