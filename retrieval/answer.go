@@ -109,9 +109,6 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	}
 
 	var notes []string
-	if !res.emptyPeriod.From.IsZero() {
-		notes = append(notes, emptyPeriodNote(res.emptyPeriod, passages))
-	}
 	if len(v.missing) > 0 {
 		notes = append(notes, "The articles here don't mention "+orList(v.missing)+".")
 	}
@@ -144,7 +141,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 				ans.Uncited = true
 				notes = append(notes, NoteUncited)
 			}
-			ans.Note = joinNotes(append(notes, newestNote(ans))...)
+			ans.Note = joinNotes(append(notes, datedNote(ans, res.emptyPeriod))...)
 			return ans, nil
 		case ctx.Err() != nil:
 			return Answer{}, ctx.Err()
@@ -173,7 +170,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		ans.Note = joinNotes(append(notes, ans.Note)...)
 		return ans, nil
 	}
-	ans.Note = joinNotes(append(notes, newestNote(ans))...)
+	ans.Note = joinNotes(append(notes, datedNote(ans, res.emptyPeriod))...)
 	return ans, nil
 }
 
@@ -369,14 +366,25 @@ func finish(ans *Answer, text string, passages []Passage, policy citePolicy) {
 	}
 }
 
-// emptyPeriodNote says that the period a question named held nothing about
-// it, and how new the coverage answered from is: "Nothing from 3 Jun to
-// 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023."
-func emptyPeriodNote(w TimeWindow, passages []Passage) string {
+// datedNote says how recent the answer's sources are: that the period the
+// question named held nothing (emptyPeriodNote) when it did not, else how
+// old the newest source is (newestNote).
+func datedNote(ans Answer, empty TimeWindow) string {
+	if !empty.From.IsZero() {
+		return emptyPeriodNote(empty, ans)
+	}
+	return newestNote(ans)
+}
+
+// emptyPeriodNote says that the period w a question named held nothing
+// about it, and how new the coverage answered from is: "Nothing from 3 Jun
+// to 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023,
+// 3 months earlier."
+func emptyPeriodNote(w TimeWindow, ans Answer) string {
 	var newest time.Time
-	for _, p := range passages {
-		if p.Published.After(newest) {
-			newest = p.Published
+	for _, s := range ans.Sources {
+		if s.Published.After(newest) {
+			newest = s.Published
 		}
 	}
 	from, to := w.From.UTC(), w.To.UTC()
@@ -394,7 +402,7 @@ func emptyPeriodNote(w TimeWindow, passages []Passage) string {
 	if newest.IsZero() {
 		return note + "."
 	}
-	return note + "; the newest coverage is from " + newest.UTC().Format(answerDateLayout) + "."
+	return note + "; the newest coverage is from " + newest.UTC().Format(answerDateLayout) + " (" + Age(newest, ans.AsOf) + ")."
 }
 
 // notCoveredBy turns ans into the "not covered" answer for the gate's

@@ -106,7 +106,7 @@ func TestExtractDevTuning(t *testing.T) {
 		if sample != nil && len(qs) > 0 {
 			fmt.Fprintf(sample, "Q: %s\nGOT: %s\n\n", q.Question, ex.Text)
 		}
-		if utf8.RuneCountInString(ex.Text) > DefaultExtractChars || len(ex.Quotes) > 3 {
+		if utf8.RuneCountInString(ex.Text) > DefaultExtractChars || len(ex.Quotes) > maxExtractSentences {
 			overCap++
 		}
 		typ := questionType(q.Question)
@@ -145,7 +145,7 @@ func TestExtractDevTuning(t *testing.T) {
 		t.Logf("  %-7s %3d/%3d = %.3f", k, c[0], c[1], float64(c[0])/float64(c[1]))
 	}
 	if overCap > 0 {
-		t.Errorf("%d answers over 3 sentences or %d characters", overCap, DefaultExtractChars)
+		t.Errorf("%d answers over maxExtractSentences sentences or %d characters", overCap, DefaultExtractChars)
 	}
 }
 
@@ -543,7 +543,7 @@ func xtSetWeights(t *testing.T) {
 // describe invented events.
 
 // checkExtraction asserts the invariants every extraction keeps: at most
-// three sentences, within maxChars code points, valid UTF-8, each sentence
+// maxExtractSentences sentences, within maxChars code points, valid UTF-8, each sentence
 // followed by exactly one " [n]" naming a passage, Cited matching the
 // markers in order of first use, and no other bracketed number in Text.
 func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars int) {
@@ -563,7 +563,7 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 	if n := utf8.RuneCountInString(ex.Text); n > maxChars {
 		t.Fatalf("%d characters > %d: %q", n, maxChars, ex.Text)
 	}
-	if len(ex.Quotes) == 0 || len(ex.Quotes) > 3 {
+	if len(ex.Quotes) == 0 || len(ex.Quotes) > maxExtractSentences {
 		t.Fatalf("%d quotes", len(ex.Quotes))
 	}
 	var parts []string
@@ -1077,7 +1077,7 @@ func FuzzExtract(f *testing.F) {
 		ex := Extract(q, ps, max)
 		if !utf8.ValidString(text) || !utf8.ValidString(q) {
 			// Invalid input need not round-trip, but must stay within bounds.
-			if max > 0 && utf8.RuneCountInString(ex.Text) > max || len(ex.Quotes) > 3 {
+			if max > 0 && utf8.RuneCountInString(ex.Text) > max || len(ex.Quotes) > maxExtractSentences {
 				t.Fatalf("bounds broken on invalid UTF-8: %q", ex.Text)
 			}
 			return

@@ -64,7 +64,7 @@ func TestAnswerEmptyPeriod(t *testing.T) {
 	if a.Mode != ModeExtractive || a.Sources[0].ArticleID != "v-mid" {
 		t.Fatalf("got %s %+v: want an answer from v-mid, the newest before the week", a.Mode, a.Sources)
 	}
-	want := "Nothing from 10 to 16 Jul 2025 is about this; the newest coverage is from 1 Jul 2025."
+	want := "Nothing from 10 to 16 Jul 2025 is about this; the newest coverage is from 1 Jul 2025 (2 weeks ago)."
 	if !strings.Contains(a.Note, want) {
 		t.Errorf("note %q: want %q", a.Note, want)
 	}
@@ -79,22 +79,22 @@ func TestAnswerEmptyPeriod(t *testing.T) {
 }
 
 func TestEmptyPeriodNote(t *testing.T) {
-	ps := []Passage{{Published: day("2023-03-03")}, {Published: day("2022-12-01")}}
+	ans := Answer{AsOf: day("2023-06-10"), Sources: []Source{{Published: day("2023-03-03")}, {Published: day("2022-12-01")}}}
 	for _, c := range []struct {
 		from, to string
 		want     string
 	}{
-		{"2023-06-04", "2023-06-10", "Nothing from 4 to 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023."},
-		{"2023-05-28", "2023-06-03", "Nothing from 28 May to 3 Jun 2023 is about this; the newest coverage is from 3 Mar 2023."},
-		{"2022-12-28", "2023-01-03", "Nothing from 28 Dec 2022 to 3 Jan 2023 is about this; the newest coverage is from 3 Mar 2023."},
-		{"2023-06-10", "2023-06-10", "Nothing on 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023."},
+		{"2023-06-04", "2023-06-10", "Nothing from 4 to 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023 (about 3 months ago)."},
+		{"2023-05-28", "2023-06-03", "Nothing from 28 May to 3 Jun 2023 is about this; the newest coverage is from 3 Mar 2023 (about 3 months ago)."},
+		{"2022-12-28", "2023-01-03", "Nothing from 28 Dec 2022 to 3 Jan 2023 is about this; the newest coverage is from 3 Mar 2023 (about 3 months ago)."},
+		{"2023-06-10", "2023-06-10", "Nothing on 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023 (about 3 months ago)."},
 	} {
 		w := TimeWindow{From: day(c.from), To: day(c.to)}
-		if got := emptyPeriodNote(w, ps); got != c.want {
+		if got := emptyPeriodNote(w, ans); got != c.want {
 			t.Errorf("emptyPeriodNote(%s..%s) = %q, want %q", c.from, c.to, got, c.want)
 		}
 	}
-	if got := emptyPeriodNote(TimeWindow{From: day("2023-06-10"), To: day("2023-06-10")}, nil); got != "Nothing on 10 Jun 2023 is about this." {
-		t.Errorf("without passages: %q", got)
+	if got := emptyPeriodNote(TimeWindow{From: day("2023-06-10"), To: day("2023-06-10")}, Answer{AsOf: day("2023-06-10")}); got != "Nothing on 10 Jun 2023 is about this." {
+		t.Errorf("without sources: %q", got)
 	}
 }
