@@ -127,6 +127,9 @@ const (
 	// gateMinCover is the least share of the key terms' weight that one
 	// source must contain for the question to count as covered.
 	gateMinCover = 0.5
+	// gateEvergreenCover replaces gateMinCover for a question in the form
+	// of a timeless fact (Intent.Evergreen).
+	gateEvergreenCover = 0.75
 	// gateFuzzyMinLen: absent words at least this long are looked up with
 	// one typo (an edit of distance one) before they count as absent.
 	gateFuzzyMinLen = 6
@@ -301,12 +304,15 @@ func (e *Engine) gate(question string, asOf time.Time, passages []Passage) verdi
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	e.ix.weigh(terms)
+	minCover := gateMinCover
 	if in.Evergreen {
 		// A timeless fact is covered only by a source about it: every key
-		// term counts, found or not.
+		// term counts, found or not, and one source must hold nearly all
+		// (not "avocados" in one article and "calories" in another).
 		for i := range terms {
 			terms[i].soft = false
 		}
+		minCover = gateEvergreenCover
 	}
 	if y := futureYear(question, terms, asOf); y != "" {
 		return verdict{future: y}
@@ -320,7 +326,7 @@ func (e *Engine) gate(question string, asOf time.Time, passages []Passage) verdi
 			continue
 		}
 		v.keep = append(v.keep, i)
-		if cover >= gateMinCover {
+		if cover >= minCover {
 			v.covered = true
 		}
 	}

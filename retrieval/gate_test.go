@@ -86,6 +86,16 @@ var gateFixtures = []corpus.Article{
 		Body:      "اتفقت الحكومتان على فتح المعابر الحدودية أمام الشاحنات. وقال الوزير إن المعابر ستفتح يوم الاثنين.",
 	},
 	{
+		ID: "orchard", Title: "Quince harvest lifts Tessaly orchards", Source: "Field Report", URL: "https://field.example/quince",
+		Published: day("2025-07-21"),
+		Body:      "Orchards in Tessaly picked a record quince harvest this summer, and growers expect higher prices for the fruit at the autumn markets.",
+	},
+	{
+		ID: "contest", Title: "Eating contest sets a new record", Source: "Sports Desk", URL: "https://sports.example/eat",
+		Published: day("2025-07-19"),
+		Body:      "The winner of the Pell eating contest swallowed about fourteen thousand calories of dumplings in ten minutes, a new record.",
+	},
+	{
 		ID: "headline", Title: "Quellmark observatory reopens", Source: "Sky Desk", URL: "https://sky.example/q",
 		Published: day("2025-07-22"),
 		Body:      "The observatory on the northern ridge reopened to visitors on Tuesday after two years of repairs to its dome.",
@@ -116,6 +126,9 @@ func TestAnswerGate(t *testing.T) {
 		// Not a news question at all.
 		{"Write a Python function that sorts a list.", ModeNone, NotNewsText, ""},
 		{"What is 17 times 23?", ModeNone, NotNewsText, ""},
+		// A timeless fact needs one source that holds it, not its words
+		// spread over two unrelated articles.
+		{"What are the calories in a quince?", ModeNone, "don't cover", ""},
 		// Nothing to go on.
 		{"the of and", ModeNone, "don't cover", ""},
 		// Covered, also with a typo in a name, in the headline only, in

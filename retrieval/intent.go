@@ -93,10 +93,28 @@ func readIntent(question string) Intent {
 		}
 	}
 	in.NotNews = notNewsRequest(lower, words)
-	if m := evergreenRe.FindStringSubmatch(lower); m != nil && !strings.HasSuffix(m[1], "ing") && !eventCueRe.MatchString(lower) {
+	if m := evergreenRe.FindStringSubmatch(lower); m != nil && !strings.HasSuffix(m[1], "ing") &&
+		!eventCueRe.MatchString(lower) && !relativeOrProgressive(words) {
 		in.Evergreen = true
 	}
 	return in
+}
+
+// relativeOrProgressive reports whether words (a question's, lower case)
+// hold a relative clause after the first word ("the dog who is…", "the
+// festival that Phish is hosting") or an -ing verb: the question then
+// describes something happening, not a timeless fact. "-ing point" ("the
+// boiling point") is a noun.
+func relativeOrProgressive(words []string) bool {
+	for i, w := range words {
+		switch {
+		case i > 0 && (w == "who" || w == "that" || w == "which" || w == "whose"):
+			return true
+		case len(w) >= 6 && strings.HasSuffix(w, "ing") && (i+1 == len(words) || words[i+1] != "point"):
+			return true
+		}
+	}
+	return false
 }
 
 // notNewsRequest reports whether a question (lower-cased, and as words) is a

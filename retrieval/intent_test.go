@@ -82,6 +82,8 @@ func TestReadIntentEvergreen(t *testing.T) {
 		{"Where is the summit being held?", false},
 		{"What was agreed in Geneva?", false},
 		{"Which country is planning to tax farmers?", false},
+		{"What is the name of the minister's dog who is in the doghouse?", false},
+		{"What is the name of the festival that the band is hosting in Dover?", false},
 	} {
 		if got := readIntent(c.q).Evergreen; got != c.want {
 			t.Errorf("readIntent(%q).Evergreen = %v, want %v", c.q, got, c.want)
