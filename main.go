@@ -65,7 +65,7 @@ var commands = []command{
 	{"ingest", "[-guild ID] PATH_OR_URL...", "add articles from .jsonl/.json/.md/.txt/.html files or URLs"},
 	{"list", "[-guild ID] [-json]", "list the articles in the corpus, newest first"},
 	{"remove", "[-guild ID] ID...", "remove articles with their chunks, vectors and index entries"},
-	{"eval", "-corpus F -questions F [-k 10] [-json]", "measure retrieval and answers on a throw-away corpus"},
+	{"eval", "-corpus F -questions F [-k 10] [-json] [-details FILE]", "measure retrieval and answers on a throw-away corpus"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
 }
 

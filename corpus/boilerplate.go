@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Page furniture: the lines a news page wraps around the story (gallery
@@ -77,7 +78,7 @@ func IsBoilerplate(line string) bool {
 	if s == "" {
 		return false
 	}
-	if captionCounterRe.MatchString(s) {
+	if mayBeCaptionCounter(s) && captionCounterRe.MatchString(s) {
 		return true
 	}
 	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
@@ -89,8 +90,9 @@ func IsBoilerplate(line string) bool {
 	if len(s) > maxFurnitureLabelBytes {
 		return false
 	}
-	for _, re := range furnitureLineRes {
-		if re.MatchString(s) {
+	probe := newFurnitureProbe(s)
+	for _, f := range furnitureLines {
+		if f.may(probe) && f.re.MatchString(s) {
 			return true
 		}
 	}
@@ -116,6 +118,18 @@ func furnitureKey(s string) string {
 // none of it is the story.
 var captionCounterRe = regexp.MustCompile(`(?i)\b(?:hide|show|toggle) caption\b|` +
 	`^(?:photo|image|picture|slide)s?\s+\d+\s*(?:of|/)\s*\d+\b|^\d+\s*(?:of|/)\s*\d+$`)
+
+// mayBeCaptionCounter is the cheap test before captionCounterRe: the line
+// says "caption", or starts with a digit or a picture word.
+func mayBeCaptionCounter(s string) bool {
+	l := strings.ToLower(s)
+	if strings.Contains(l, "caption") {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(l)
+	return unicode.IsDigit(r) || strings.HasPrefix(l, "photo") || strings.HasPrefix(l, "image") ||
+		strings.HasPrefix(l, "picture") || strings.HasPrefix(l, "slide")
+}
 
 // furnitureWords are whole lines of navigation, ads and widgets, as
 // furnitureKey writes them.
@@ -157,43 +171,114 @@ const personName = `\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von
 // bylineName is a name of two to four capitalised words.
 const bylineName = `\p{Lu}[\p{L}.'’-]*(?:\s+\p{Lu}[\p{L}.'’-]*){1,3}`
 
-// furnitureLineRes recognise the other kinds of furniture line. They are
+// furnitureLine is one kind of furniture line: a regular expression and a
+// cheap test that must hold before it is tried. Every line of every article
+// and every candidate sentence of an answer is checked, and most are prose
+// that no pattern matches, so the test (a leading word, a character the
+// pattern needs, a short line) lets most lines skip the expression.
+type furnitureLine struct {
+	may func(l furnitureProbe) bool
+	re  *regexp.Regexp
+}
+
+// furnitureProbe is what the cheap tests look at.
+type furnitureProbe struct {
+	lower string // the line in lower case
+	first string // its first word, lower case, letters and apostrophes only
+	words int    // how many words it has
+}
+
+func newFurnitureProbe(s string) furnitureProbe {
+	lower := strings.ToLower(s)
+	f := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' })
+	p := furnitureProbe{lower: lower, words: len(strings.Fields(s))}
+	if len(f) > 0 {
+		p.first = f[0]
+	}
+	return p
+}
+
+// firstWordIn returns a test that the line's first word is one of words.
+func firstWordIn(words string) func(furnitureProbe) bool {
+	set := make(map[string]bool)
+	for _, w := range strings.Fields(words) {
+		set[w] = true
+	}
+	return func(p furnitureProbe) bool { return set[p.first] }
+}
+
+// agencyEnds are the last words of creditAgencies, in lower case.
+var agencyEnds = map[string]bool{"ap": true, "afp": true, "reuters": true, "getty": true, "images": true,
+	"epa": true, "efe": true, "shutterstock": true, "bloomberg": true, "sipa": true, "usa": true, "zuma": true,
+	"press": true, "nurphoto": true, "anadolu": true, "agency": true, "xinhua": true, "alamy": true,
+	"imagn": true, "today": true, "sports": true, "cnn": true, "bbc": true, "pa": true, "wire": true,
+	"aap": true, "kyodo": true, "yonhap": true, "pool": true, "handout": true}
+
+// endsWithAgency reports whether a lower-case line's last word ends a
+// picture agency's name, as a photo credit does.
+func endsWithAgency(lower string) bool {
+	f := strings.FieldsFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
+	return len(f) > 0 && agencyEnds[f[len(f)-1]]
+}
+
+// maxNameLineWords bounds the lines that can be a credit, byline,
+// signature or dateline standing alone (a name and an outlet at most).
+const maxNameLineWords = 14
+
+// furnitureLines recognise the other kinds of furniture line. They are
 // applied only to lines of at most maxFurnitureLabelBytes.
-var furnitureLineRes = []*regexp.Regexp{
+var furnitureLines = []furnitureLine{
 	// A label and a colon, then a link's headline or a gallery's title.
-	regexp.MustCompile(`(?i)^(?:read more|read next|read also|also read|more|see also|also see|related(?: stories| articles| coverage| content)?|` +
-		`watch|video|listen|photos?|gallery|slideshow|in pictures|recommended|trending|don'?t miss|must read|` +
-		`editor'?s picks?|top stories|more coverage|more news|latest)\s*(?::|>>|»|\|)`),
+	{firstWordIn(`read more see also related watch video listen photo photos gallery slideshow in recommended trending don't dont must editor's editors top latest`),
+		regexp.MustCompile(`(?i)^(?:read more|read next|read also|also read|more|see also|also see|related(?: stories| articles| coverage| content)?|` +
+			`watch|video|listen|photos?|gallery|slideshow|in pictures|recommended|trending|don'?t miss|must read|` +
+			`editor'?s picks?|top stories|more coverage|more news|latest)\s*(?::|>>|»|\|)`)},
 	// Newsletter, subscription and sign-up prompts: an imperative at the
 	// start of the line ("Sign up for …", "Subscribe to …"), or an offer of
 	// a newsletter inside it.
-	regexp.MustCompile(`(?i)^(?:sign(?:-| )?up|subscribe|enter your email)\b`),
-	regexp.MustCompile(`(?i)\bsign(?:-| )?up (?:for|to get|to receive) (?:our|the|a free|free|my)\b.{0,60}\b(?:newsletters?|briefing|digest)\b|` +
-		`\bsubscrib(?:e|ing) (?:to|for) (?:our|the digital|a digital)\b|\bsubscrib(?:e|ing) today\b|\bjournalism by subscribing\b`),
+	{firstWordIn(`sign signup subscribe enter`), regexp.MustCompile(`(?i)^(?:sign(?:-| )?up|subscribe|enter your email)\b`)},
+	{func(p furnitureProbe) bool {
+		return strings.Contains(p.lower, "sign") || strings.Contains(p.lower, "subscrib")
+	}, regexp.MustCompile(`(?i)\bsign(?:-| )?up (?:for|to get|to receive) (?:our|the|a free|free|my)\b.{0,60}\b(?:newsletters?|briefing|digest)\b|` +
+		`\bsubscrib(?:e|ing) (?:to|for) (?:our|the digital|a digital)\b|\bsubscrib(?:e|ing) today\b|\bjournalism by subscribing\b`)},
 	// Follow and share prompts.
-	regexp.MustCompile(`(?i)^follow (?:us|me|him|her|them|@\S+|` + personName + `)\b.{0,80}\b(?:on|at) (?:twitter|x|facebook|instagram|threads|bluesky|tiktok|linkedin|youtube)\b`),
-	regexp.MustCompile(`(?i)^(?:share|tweet|email|print|facebook|twitter|linkedin|whatsapp|reddit|pinterest|copy link|comments?)` +
-		`(?:\s*[|•·/,]?\s*(?:share|tweet|email|print|facebook|twitter|linkedin|whatsapp|reddit|pinterest|copy link|comments?|x))+\s*$`),
-	regexp.MustCompile(`(?i)^share (?:this|on|via)\b.{0,60}$`),
+	{firstWordIn(`follow`), regexp.MustCompile(`(?i)^follow (?:us|me|him|her|them|@\S+|` + personName + `)\b.{0,80}\b(?:on|at) (?:twitter|x|facebook|instagram|threads|bluesky|tiktok|linkedin|youtube)\b`)},
+	{firstWordIn(`share tweet email print facebook twitter linkedin whatsapp reddit pinterest copy comment comments`),
+		regexp.MustCompile(`(?i)^(?:share|tweet|email|print|facebook|twitter|linkedin|whatsapp|reddit|pinterest|copy link|comments?)` +
+			`(?:\s*[|•·/,]?\s*(?:share|tweet|email|print|facebook|twitter|linkedin|whatsapp|reddit|pinterest|copy link|comments?|x))+\s*$`)},
+	{firstWordIn(`share`), regexp.MustCompile(`(?i)^share (?:this|on|via)\b.{0,60}$`)},
 	// Copyright lines.
-	regexp.MustCompile(`(?i)^(?:©|copyright\s*(?:©|\(c\)|\d{4}))|\ball rights reserved\b`),
+	{func(p furnitureProbe) bool {
+		return strings.HasPrefix(p.lower, "©") || p.first == "copyright" || strings.Contains(p.lower, "rights reserved")
+	}, regexp.MustCompile(`(?i)^(?:©|copyright\s*(?:©|\(c\)|\d{4}))|\ball rights reserved\b`)},
 	// A photo credit standing alone: "Jane Doe/AP", "(Image credit: Jane
 	// Doe/AFP via Getty Images)", "Photograph: Jane Doe/Reuters".
-	regexp.MustCompile(`^\(?(?i:(?:photo|image|picture|video)?\s*(?:credit|courtesy|source|by|photograph)s?\s*:?\s*)?(?:` + personName + `\s*/\s*)?` +
-		creditAgencies + `(?:\s+via\s+` + creditAgencies + `)?\s*\)?\.?$`),
-	regexp.MustCompile(`(?i)^\(?(?:photo|image|picture|video) (?:credit|courtesy)\s*:.*\)?$`),
-	regexp.MustCompile(`(?i)^(?:image|media) (?:caption|source|copyright)\b`),
+	{func(p furnitureProbe) bool { return p.words <= maxNameLineWords && endsWithAgency(p.lower) },
+		regexp.MustCompile(`^\(?(?i:(?:photo|image|picture|video)?\s*(?:credit|courtesy|source|by|photograph)s?\s*:?\s*)?(?:` + personName + `\s*/\s*)?` +
+			creditAgencies + `(?:\s+via\s+` + creditAgencies + `)?\s*\)?\.?$`)},
+	{firstWordIn(`photo image picture video`), regexp.MustCompile(`(?i)^\(?(?:photo|image|picture|video) (?:credit|courtesy)\s*:.*\)?$`)},
+	{firstWordIn(`image media`), regexp.MustCompile(`(?i)^(?:image|media) (?:caption|source|copyright)\b`)},
 	// A byline standing alone: "By Jane Doe, CNN", "By Jane Doe and Sam Roe".
 	// Two to four capitalised words make the name, so "By Tuesday, …" is
 	// not one; what follows a comma is capitalised words (the outlet).
-	regexp.MustCompile(`^(?i:by)\s+` + bylineName + `(?:\s*(?:,|and|&)\s*` + bylineName + `)*` +
-		`(?:\s*[,|–—-]\s*\p{Lu}[\p{L}&.]*(?:\s+\p{Lu}[\p{L}&.]*){0,3})?$`),
+	{func(p furnitureProbe) bool { return p.first == "by" && p.words <= maxNameLineWords },
+		regexp.MustCompile(`^(?i:by)\s+` + bylineName + `(?:\s*(?:,|and|&)\s*` + bylineName + `)*` +
+			`(?:\s*[,|–—-]\s*\p{Lu}[\p{L}&.]*(?:\s+\p{Lu}[\p{L}&.]*){0,3})?$`)},
 	// A dash and a name: the signature of a live blog's entry.
-	regexp.MustCompile(`^[–—−-]+\s*` + personName + `$`),
+	{func(p furnitureProbe) bool {
+		return p.words <= maxNameLineWords && strings.ContainsAny(p.lower[:min(len(p.lower), 4)], "–—−-")
+	},
+		regexp.MustCompile(`^[–—−-]+\s*` + personName + `$`)},
 	// A dateline standing alone: "WASHINGTON —", "London CNN —", "(AP) —".
-	regexp.MustCompile(`^(?:\p{Lu}[\p{L}.,' ]{0,40}?\s*)?(?:\((?:AP|Reuters|AFP|CNN)\)|CNN(?: Business)?)?\s*[–—-]+$`),
+	{func(p furnitureProbe) bool {
+		return p.words <= maxNameLineWords && strings.ContainsAny(p.lower[max(0, len(p.lower)-4):], "–—-")
+	},
+		regexp.MustCompile(`^(?:\p{Lu}[\p{L}.,' ]{0,40}?\s*)?(?:\((?:AP|Reuters|AFP|CNN)\)|CNN(?: Business)?)?\s*[–—-]+$`)},
 	// Credit and update lines.
-	regexp.MustCompile(`(?i)^contributing:|\bcontributed (?:reporting )?to this (?:report|story|article)\.?$|` +
+	{func(p furnitureProbe) bool {
+		return strings.Contains(p.lower, "contribut") || strings.Contains(p.lower, "here") ||
+			p.first == "this"
+	}, regexp.MustCompile(`(?i)^contributing:|\bcontributed (?:reporting )?to this (?:report|story|article)\.?$|` +
 		`^this (?:story|article) (?:has been|was|originally) (?:updated|corrected|appeared|published)\b|` +
-		`^(?:click here|tap here)\b|^[^.!?]{0,120}\bclick here\.?$`),
+		`^(?:click here|tap here)\b|^[^.!?]{0,120}\bclick here\.?$`)},
 }
