@@ -227,8 +227,11 @@ func validScope(s string) (string, error) {
 	if s == "" {
 		return corpus.SharedScope, nil
 	}
-	if len(s) > 64 || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
-		return "", usagef("-guild must be a guild id (digits, at most 64 characters)")
+	// '@' is refused: it separates a record's id from its guild in stored
+	// ids (corpus.ScopedID).
+	if len(s) > 64 || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) ||
+		strings.Contains(s, corpus.ScopeSeparator) {
+		return "", usagef("-guild must be a guild id (digits, at most 64 characters, no spaces or @)")
 	}
 	return s, nil
 }
