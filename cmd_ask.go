@@ -72,7 +72,7 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true})
+	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, seed: true})
 	if err != nil {
 		return err
 	}

@@ -140,6 +140,12 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	}
 	logger.Debug("ingest finished", "articles", len(articles), "took", time.Since(start).Round(time.Millisecond))
 	printIngestSummary(env.io.out, sum, scope)
+	if sum.added+sum.updated+sum.unchanged > 0 {
+		// The directory holds a real corpus now: never seed it later.
+		if merr := markUsed(env.cfg.DataDir); merr != nil {
+			logger.Warn("recording that the data directory is in use", "err", merr)
+		}
+	}
 
 	switch {
 	case err != nil || ctx.Err() != nil:

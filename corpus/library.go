@@ -121,8 +121,8 @@ type ArticleHit struct {
 	Score     float64 // higher is better (negated bm25 over title and body)
 }
 
-// dbFile is the name of the database inside a data directory.
-const dbFile = "attache.db"
+// DBFile is the name of the database inside a data directory.
+const DBFile = "attache.db"
 
 // schemaVersion is the version of the schema below; Open refuses files
 // written with a newer one.
@@ -257,7 +257,7 @@ func Open(ctx context.Context, dir string) (*Library, error) {
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
 	}
-	path := filepath.Join(abs, dbFile)
+	path := filepath.Join(abs, DBFile)
 	isNew, err := checkHeader(path)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
