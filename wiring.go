@@ -37,6 +37,12 @@ type engineOptions struct {
 	withLLM  bool // build the language model client when LLM_BASE_URL is set
 	checkLLM bool // and check its key and model before answering
 	daemon   bool // serve: info logs by default
+	// llmDown, when not nil, makes an unreachable language model (no
+	// connection, a timeout, a 5xx at the start-up check) no error: the
+	// engine is built without it and *llmDown is set, so that the answer
+	// is the extractive one with a note, as when the model fails while
+	// answering. A rejected key or an unknown model is still an error.
+	llmDown *bool
 	// seed adds the bundled sample corpus to a data directory used for the
 	// first time (ask and serve). Ingest never seeds: its articles are the
 	// corpus, and a fictional sample among them would answer questions.
@@ -176,11 +182,16 @@ func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts eng
 	}
 	if opts.withLLM && cfg.LLMBaseURL != "" {
 		llm, err := newLLM(ctx, cfg, logger, opts.checkLLM)
-		if err != nil {
+		switch {
+		case err != nil && opts.llmDown != nil && ctx.Err() == nil && errors.Is(err, retrieval.ErrLLMUnavailable):
+			logger.Warn("language model unavailable; answering with quoted sentences", "error", err)
+			*opts.llmDown = true
+		case err != nil:
 			return rcfg, err
+		default:
+			*closers = append(*closers, llm.Close)
+			rcfg.LLM = llm
 		}
-		*closers = append(*closers, llm.Close)
-		rcfg.LLM = llm
 	}
 	return rcfg, nil
 }
