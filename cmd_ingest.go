@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +97,11 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 			origins = append(origins, origin{name: in})
 			continue
 		}
+		if scheme := otherURLScheme(in); scheme != "" {
+			sum.failedInputs++
+			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: unsupported URL scheme %q (only http and https URLs can be fetched)", cell(in, 200), scheme))
+			continue
+		}
 		res, err := corpus.ImportFile(in, corpus.ImportOptions{Scope: scope, MaxBodyBytes: env.cfg.MaxArticleBytes})
 		if err != nil {
 			sum.failedInputs++
@@ -164,6 +170,27 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 func isURL(s string) bool {
 	l := strings.ToLower(s)
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// otherURLScheme returns the scheme of an input that is a URL of another
+// scheme than http or https ("ftp://host/x", "file:///x"), so that it is
+// reported as such rather than as a missing file; "" for anything else,
+// and for a file that exists under such a name.
+func otherURLScheme(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || rest == "" || scheme == "" || isURL(s) {
+		return ""
+	}
+	for i, r := range scheme {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return ""
+		}
+	}
+	if _, err := os.Stat(s); err == nil {
+		return ""
+	}
+	return strings.ToLower(scheme)
 }
 
 // fileError renders an input that could not be read as "path: reason",

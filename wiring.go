@@ -294,10 +294,49 @@ func validScope(s string) (string, error) {
 	return s, nil
 }
 
-// version is the module version the binary was built from, when known.
+// version is the module version the binary was built from and, when the
+// build recorded it, the version control revision (with its time, and
+// "modified" for a working tree with uncommitted changes) and the Go
+// version. "go build" in a git checkout records the revision; "go install
+// module@version" records the module version.
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(no build information)"
 	}
-	return "(development build)"
+	return versionOf(bi)
+}
+
+// versionOf formats a build's version (see version).
+func versionOf(bi *debug.BuildInfo) string {
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	var details []string
+	if rev := settings["vcs.revision"]; rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		details = append(details, "revision "+rev)
+		if t := settings["vcs.time"]; t != "" {
+			details = append(details, t)
+		}
+		if settings["vcs.modified"] == "true" {
+			details = append(details, "modified")
+		}
+	} else if v == "(devel)" {
+		details = append(details, "no version control information")
+	}
+	if bi.GoVersion != "" {
+		details = append(details, bi.GoVersion)
+	}
+	if len(details) == 0 {
+		return v
+	}
+	return v + " (" + strings.Join(details, ", ") + ")"
 }
