@@ -16,7 +16,7 @@ func TestUsage(t *testing.T) {
 	c := newCLI(t)
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := c.mustRun(0, args...)
-		for _, name := range []string{"ask", "ingest", "list", "remove", "eval", "serve"} {
+		for _, name := range []string{"ask", "ingest", "list", "remove", "eval", "serve", "help", "version"} {
 			if !strings.Contains(r.stdout, "  "+name+" ") {
 				t.Errorf("attache %v does not list %s:\n%s", args, name, r.stdout)
 			}
@@ -29,6 +29,17 @@ func TestUsage(t *testing.T) {
 	r = c.mustRun(0, "ask", "-h")
 	if !strings.Contains(r.stderr, "-asof") {
 		t.Errorf("ask -h does not describe -asof:\n%s", r)
+	}
+	// help COMMAND describes the flags too, on stdout, for every command.
+	for cmd, flag := range map[string]string{"ask": "-asof", "ingest": "-guild", "list": "-json", "remove": "-guild", "eval": "-details"} {
+		if r := c.mustRun(0, "help", cmd); !strings.Contains(r.stdout, "flags:\n") || !strings.Contains(r.stdout, "\n  "+flag) {
+			t.Errorf("help %s does not describe %s:\n%s", cmd, flag, r)
+		}
+	}
+	for _, cmd := range []string{"help", "version", "serve"} {
+		if r := c.mustRun(0, "help", cmd); !strings.Contains(r.stdout, "usage: attache "+cmd) {
+			t.Errorf("help %s:\n%s", cmd, r)
+		}
 	}
 	if r := c.mustRun(0, "version"); !strings.HasPrefix(r.stdout, "attache ") {
 		t.Errorf("version:\n%s", r)

@@ -72,7 +72,10 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true})
+	// An unreachable model gives the extractive answer with a note, as a
+	// model failing mid-answer does; a bad key or model is still an error.
+	var llmDown bool
+	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, seed: true, llmDown: &llmDown})
 	if err != nil {
 		return err
 	}
@@ -96,6 +99,9 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 			return fmt.Errorf("interrupted")
 		}
 		return redactedf(env.cfg, "answering: %w", err)
+	}
+	if llmDown && ans.Mode == retrieval.ModeExtractive {
+		ans.Note = strings.TrimSpace(retrieval.NoteLLMUnavailable + " " + ans.Note)
 	}
 	if *asJSON {
 		return writeAnswerJSON(out, ans)

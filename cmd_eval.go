@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/attache-bot/attache/retrieval"
@@ -83,9 +84,57 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(env.io.out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(newEvalJSON(rep))
 	}
 	return writeEvalText(env, rep)
+}
+
+// evalJSON is the "eval -json" object: the report, without the fixed
+// cut-offs that -k excludes. With -k 5 only 5 articles are retrieved per
+// question, so a "recall_at_10" would be recall at 5 under a false name;
+// recall_at_k and mrr_at_k are always there. The fields below shadow the
+// report's fields of the same JSON name.
+type evalJSON struct {
+	retrieval.EvalReport
+	RecallAt5  *float64                 `json:"recall_at_5,omitempty"`
+	RecallAt10 *float64                 `json:"recall_at_10,omitempty"`
+	MRRAt10    *float64                 `json:"mrr_at_10,omitempty"`
+	GoldLink   evalScoreJSON            `json:"gold_link"`
+	ByType     map[string]evalScoreJSON `json:"by_type"`
+}
+
+// evalScoreJSON is gold_link and each by_type entry, with the same rule.
+type evalScoreJSON struct {
+	Questions int      `json:"questions"`
+	RecallAt1 float64  `json:"recall_at_1"`
+	RecallAt5 *float64 `json:"recall_at_5,omitempty"`
+	MRRAt10   *float64 `json:"mrr_at_10,omitempty"`
+}
+
+func newEvalJSON(rep retrieval.EvalReport) evalJSON {
+	within := func(cut int, v float64) *float64 {
+		if rep.K < cut {
+			return nil
+		}
+		return &v
+	}
+	score := func(q int, r1, r5, mrr float64) evalScoreJSON {
+		return evalScoreJSON{Questions: q, RecallAt1: r1, RecallAt5: within(5, r5), MRRAt10: within(10, mrr)}
+	}
+	out := evalJSON{
+		EvalReport: rep,
+		RecallAt5:  within(5, rep.RecallAt5),
+		RecallAt10: within(10, rep.RecallAt10),
+		MRRAt10:    within(10, rep.MRRAt10),
+		GoldLink:   score(rep.GoldLink.Questions, rep.GoldLink.RecallAt1, rep.GoldLink.RecallAt5, rep.GoldLink.MRRAt10),
+	}
+	if rep.ByType != nil {
+		out.ByType = make(map[string]evalScoreJSON, len(rep.ByType))
+		for t, s := range rep.ByType {
+			out.ByType[t] = score(s.Questions, s.RecallAt1, s.RecallAt5, s.MRRAt10)
+		}
+	}
+	return out
 }
 
 // progressFunc returns a progress callback that draws a bar on w, labelled
@@ -113,22 +162,32 @@ func writeEvalText(env *environment, rep retrieval.EvalReport) error {
 	tw := tabwriter.NewWriter(env.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "questions\t%d\t(k = %d, %s answers)\n", rep.Questions, rep.K, rep.Mode)
 	fmt.Fprintf(tw, "articles\t%d\t(%d rejected, ingested in %.1f s)\n", rep.Articles, len(rep.Rejected), rep.IngestSeconds)
+	// Only the cut-offs within the k ranks retrieved, then recall and MRR
+	// at k itself.
 	fmt.Fprintf(tw, "recall@1\t%.3f\t\n", rep.RecallAt1)
-	fmt.Fprintf(tw, "recall@5\t%.3f\t\n", rep.RecallAt5)
-	fmt.Fprintf(tw, "recall@10\t%.3f\t\n", rep.RecallAt10)
-	fmt.Fprintf(tw, "MRR@10\t%.3f\t\n", rep.MRRAt10)
+	if rep.K >= 5 {
+		fmt.Fprintf(tw, "recall@5\t%.3f\t\n", rep.RecallAt5)
+	}
+	if rep.K >= 10 {
+		fmt.Fprintf(tw, "recall@10\t%.3f\t\n", rep.RecallAt10)
+		fmt.Fprintf(tw, "MRR@10\t%.3f\t\n", rep.MRRAt10)
+	}
+	if rep.K != 1 && rep.K != 5 && rep.K != 10 {
+		fmt.Fprintf(tw, "recall@%d\t%.3f\t\n", rep.K, rep.RecallAtK)
+	}
+	if rep.K != 10 {
+		fmt.Fprintf(tw, "MRR@%d\t%.3f\t\n", rep.K, rep.MRRAtK)
+	}
 	fmt.Fprintf(tw, "answer hit\t%.3f\t\n", rep.AnswerHit)
 	fmt.Fprintf(tw, "citation precision\t%.3f\t\n", rep.CitationPrecision)
-	fmt.Fprintf(tw, "gold_link recall@1\t%.3f\t(%d questions)\n", rep.GoldLink.RecallAt1, rep.GoldLink.Questions)
-	fmt.Fprintf(tw, "gold_link recall@5\t%.3f\t\n", rep.GoldLink.RecallAt5)
-	fmt.Fprintf(tw, "gold_link MRR@10\t%.3f\t\n", rep.GoldLink.MRRAt10)
+	writeEvalScore(tw, "gold_link", rep.K, rep.GoldLink.Questions, rep.GoldLink.RecallAt1, rep.GoldLink.RecallAt5, rep.GoldLink.MRRAt10)
 	if rep.Unanswerable.Questions > 0 {
-		fmt.Fprintf(tw, "refusal rate\t%.3f\t(%d unanswerable questions)\n", rep.Unanswerable.RefusalRate, rep.Unanswerable.Questions)
+		fmt.Fprintf(tw, "refusal rate\t%.3f\t(%s)\n", rep.Unanswerable.RefusalRate, plural(rep.Unanswerable.Questions, "unanswerable question"))
 	}
 	fmt.Fprintf(tw, "false refusal rate\t%.3f\t\n", rep.FalseRefusalRate)
 	for _, t := range slices.Sorted(maps.Keys(rep.ByType)) {
 		s := rep.ByType[t]
-		fmt.Fprintf(tw, "%s recall@1 / @5 / MRR@10\t%.3f / %.3f / %.3f\t(%d questions)\n", t, s.RecallAt1, s.RecallAt5, s.MRRAt10, s.Questions)
+		writeEvalScore(tw, t, rep.K, s.Questions, s.RecallAt1, s.RecallAt5, s.MRRAt10)
 	}
 	fmt.Fprintf(tw, "query ms p50 / p95\t%.1f / %.1f\t\n", rep.QueryMsP50, rep.QueryMsP95)
 	if err := tw.Flush(); err != nil {
@@ -142,4 +201,17 @@ func writeEvalText(env *environment, rep retrieval.EvalReport) error {
 		fmt.Fprintln(env.io.out, "  rejected: "+printable(r))
 	}
 	return nil
+}
+
+// writeEvalScore writes one line of a subset's retrieval scores, with the
+// cut-offs within k only.
+func writeEvalScore(w io.Writer, name string, k, questions int, r1, r5, mrr float64) {
+	labels, values := []string{"recall@1"}, []string{fmt.Sprintf("%.3f", r1)}
+	if k >= 5 {
+		labels, values = append(labels, "@5"), append(values, fmt.Sprintf("%.3f", r5))
+	}
+	if k >= 10 {
+		labels, values = append(labels, "MRR@10"), append(values, fmt.Sprintf("%.3f", mrr))
+	}
+	fmt.Fprintf(w, "%s %s\t%s\t(%s)\n", name, strings.Join(labels, " / "), strings.Join(values, " / "), plural(questions, "question"))
 }

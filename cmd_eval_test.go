@@ -11,19 +11,21 @@ import (
 
 // evalObject decodes "eval -json" strictly (interface.md).
 type evalObject struct {
-	Questions         int     `json:"questions"`
-	K                 int     `json:"k"`
-	RecallAt1         float64 `json:"recall_at_1"`
-	RecallAt5         float64 `json:"recall_at_5"`
-	RecallAt10        float64 `json:"recall_at_10"`
-	MRRAt10           float64 `json:"mrr_at_10"`
-	AnswerHit         float64 `json:"answer_hit"`
-	CitationPrecision float64 `json:"citation_precision"`
+	Questions         int      `json:"questions"`
+	K                 int      `json:"k"`
+	RecallAt1         float64  `json:"recall_at_1"`
+	RecallAt5         *float64 `json:"recall_at_5"`  // absent when k < 5
+	RecallAt10        *float64 `json:"recall_at_10"` // absent when k < 10
+	MRRAt10           *float64 `json:"mrr_at_10"`    // absent when k < 10
+	RecallAtK         *float64 `json:"recall_at_k"`
+	MRRAtK            *float64 `json:"mrr_at_k"`
+	AnswerHit         float64  `json:"answer_hit"`
+	CitationPrecision float64  `json:"citation_precision"`
 	GoldLink          struct {
-		Questions int     `json:"questions"`
-		RecallAt1 float64 `json:"recall_at_1"`
-		RecallAt5 float64 `json:"recall_at_5"`
-		MRRAt10   float64 `json:"mrr_at_10"`
+		Questions int      `json:"questions"`
+		RecallAt1 float64  `json:"recall_at_1"`
+		RecallAt5 *float64 `json:"recall_at_5"`
+		MRRAt10   *float64 `json:"mrr_at_10"`
 	} `json:"gold_link"`
 	Unanswerable struct {
 		Questions   int     `json:"questions"`
@@ -31,10 +33,10 @@ type evalObject struct {
 	} `json:"unanswerable"`
 	FalseRefusalRate float64 `json:"false_refusal_rate"`
 	ByType           map[string]struct {
-		Questions int     `json:"questions"`
-		RecallAt1 float64 `json:"recall_at_1"`
-		RecallAt5 float64 `json:"recall_at_5"`
-		MRRAt10   float64 `json:"mrr_at_10"`
+		Questions int      `json:"questions"`
+		RecallAt1 float64  `json:"recall_at_1"`
+		RecallAt5 *float64 `json:"recall_at_5"`
+		MRRAt10   *float64 `json:"mrr_at_10"`
 	} `json:"by_type"`
 	QueryMsP50    float64 `json:"query_ms_p50"`
 	QueryMsP95    float64 `json:"query_ms_p95"`
@@ -68,6 +70,11 @@ func TestEval(t *testing.T) {
 	}
 	if obj.Questions != 3 || obj.K != 5 || obj.GoldLink.Questions != 1 || obj.Mode != "extractive" {
 		t.Errorf("eval -json = %+v; want 3 answerable questions, k 5, 1 gold_link, extractive", obj)
+	}
+	// -k 5 retrieves 5 articles: nothing claims to be measured at 10.
+	if obj.RecallAt5 == nil || obj.RecallAt10 != nil || obj.MRRAt10 != nil || obj.RecallAtK == nil || *obj.RecallAtK != 1 ||
+		obj.MRRAtK == nil || *obj.MRRAtK != 1 || obj.GoldLink.MRRAt10 != nil || obj.GoldLink.RecallAt5 == nil {
+		t.Errorf("eval -json -k 5 reports cut-offs beyond k, or lacks recall_at_k / mrr_at_k:\n%s", r.stdout)
 	}
 	if obj.Unanswerable.Questions != 1 || obj.Unanswerable.RefusalRate != 1 || obj.FalseRefusalRate != 0 {
 		t.Errorf("eval -json unanswerable = %+v, false_refusal_rate %v; want 1 question refused, 0", obj.Unanswerable, obj.FalseRefusalRate)
@@ -112,10 +119,22 @@ func TestEval(t *testing.T) {
 	}
 
 	text := c.mustRun(0, "eval", "-corpus", corpusFile, "-questions", questions)
-	for _, want := range []string{"recall@1", "MRR@10", "answer hit", "gold_link"} {
+	for _, want := range []string{"recall@1", "MRR@10", "answer hit", "gold_link", "(1 question)", "(1 unanswerable question)"} {
 		if !strings.Contains(text.stdout, want) {
 			t.Errorf("eval report lacks %q:\n%s", want, text.stdout)
 		}
+	}
+	if strings.Contains(text.stdout, "(1 questions)") {
+		t.Errorf("eval report says \"(1 questions)\":\n%s", text.stdout)
+	}
+	text = c.mustRun(0, "eval", "-corpus", corpusFile, "-questions", questions, "-k", "3")
+	if strings.Contains(text.stdout, "@5") || strings.Contains(text.stdout, "@10") || !strings.Contains(text.stdout, "recall@3") {
+		t.Errorf("eval -k 3 report shows cut-offs beyond k or lacks recall@3:\n%s", text.stdout)
+	}
+	var k10 map[string]any
+	if err := json.Unmarshal([]byte(c.mustRun(0, "eval", "-json", "-corpus", corpusFile, "-questions", questions).stdout), &k10); err != nil ||
+		k10["recall_at_10"] == nil || k10["mrr_at_10"] == nil || k10["recall_at_k"] != k10["recall_at_10"] {
+		t.Errorf("eval -json with the default k: %v %v", k10, err)
 	}
 
 	c.mustRun(2, "eval")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -34,8 +35,17 @@ func (o origin) String() string {
 // ingestSummary counts what an ingest did.
 type ingestSummary struct {
 	added, updated, unchanged int
-	rejected                  []string // "origin: reason", in input order
+	rejected                  []string // "origin: reason", in input order: refused for their content
+	notStored                 []string // "origin: reason": valid articles that could not be stored
 	failedInputs              int      // inputs that could not be read at all
+}
+
+// contentError reports whether an article's error is about the article
+// itself (invalid, or its id taken by another scope's article): re-running
+// the same ingest would refuse it again. Anything else (a full disk, a
+// failing embeddings API) is a failure to store a valid article.
+func contentError(err error) bool {
+	return errors.Is(err, corpus.ErrInvalidArticle) || errors.Is(err, corpus.ErrScopeConflict)
 }
 
 // runIngest adds articles from files and URLs. Every input is tried. The
@@ -87,6 +97,11 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 			origins = append(origins, origin{name: in})
 			continue
 		}
+		if scheme := otherURLScheme(in); scheme != "" {
+			sum.failedInputs++
+			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: unsupported URL scheme %q (only http and https URLs can be fetched)", cell(in, 200), scheme))
+			continue
+		}
 		res, err := corpus.ImportFile(in, corpus.ImportOptions{Scope: scope, MaxBodyBytes: env.cfg.MaxArticleBytes})
 		if err != nil {
 			sum.failedInputs++
@@ -107,8 +122,10 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	start := time.Now()
 	err = engine.AddMany(ctx, articles, func(i int, a corpus.Article, st corpus.PutStatus, err error) {
 		switch {
-		case err != nil:
+		case err != nil && contentError(err):
 			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", origins[i], rejectReason(err)))
+		case err != nil:
+			sum.notStored = append(sum.notStored, fmt.Sprintf("%s: %s", origins[i], storeReason(err)))
 		case st == corpus.Added:
 			sum.added++
 		case st == corpus.Updated:
@@ -129,10 +146,19 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	}
 	logger.Debug("ingest finished", "articles", len(articles), "took", time.Since(start).Round(time.Millisecond))
 	printIngestSummary(env.io.out, sum, scope)
+	if sum.added+sum.updated+sum.unchanged > 0 {
+		// The directory holds a real corpus now: never seed it later.
+		if merr := markUsed(env.cfg.DataDir); merr != nil {
+			logger.Warn("recording that the data directory is in use", "err", merr)
+		}
+	}
 
 	switch {
 	case err != nil || ctx.Err() != nil:
 		return errors.New("ingest interrupted; run the same command again to finish (stored articles are kept)")
+	case len(sum.notStored) > 0:
+		return fmt.Errorf("ingest: %d article(s) could not be stored (%s); fix that and run the same command again",
+			len(sum.notStored), firstReason(sum.notStored[0]))
 	case sum.failedInputs > 0:
 		return fmt.Errorf("ingest: %d of %d input(s) could not be read", sum.failedInputs, len(inputs))
 	case sum.added+sum.updated+sum.unchanged == 0:
@@ -144,6 +170,27 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 func isURL(s string) bool {
 	l := strings.ToLower(s)
 	return strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "https://")
+}
+
+// otherURLScheme returns the scheme of an input that is a URL of another
+// scheme than http or https ("ftp://host/x", "file:///x"), so that it is
+// reported as such rather than as a missing file; "" for anything else,
+// and for a file that exists under such a name.
+func otherURLScheme(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || rest == "" || scheme == "" || isURL(s) {
+		return ""
+	}
+	for i, r := range scheme {
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return ""
+		}
+	}
+	if _, err := os.Stat(s); err == nil {
+		return ""
+	}
+	return strings.ToLower(scheme)
 }
 
 // fileError renders an input that could not be read as "path: reason",
@@ -166,6 +213,25 @@ func rejectReason(err error) string {
 	return msg
 }
 
+// storeReason is the cause of a failure to store an article, without the
+// wrapping that names the article again ("store article X: corpus: put X:
+// database or disk is full (13)" becomes "database or disk is full (13)").
+func storeReason(err error) string {
+	msg := oneLine(err.Error())
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
+}
+
+// firstReason is the reason part of an "origin: reason" line.
+func firstReason(line string) string {
+	if i := strings.LastIndex(line, ": "); i >= 0 {
+		return line[i+2:]
+	}
+	return line
+}
+
 // newProgressBar returns a progress bar on w when w is a terminal, else nil.
 func newProgressBar(w io.Writer, total int) *progressbar.ProgressBar {
 	if total == 0 || !isTerminal(w) {
@@ -186,11 +252,21 @@ func printIngestSummary(w io.Writer, sum ingestSummary, scope string) {
 	if scope != corpus.SharedScope {
 		where = "guild " + scope
 	}
-	fmt.Fprintf(w, "%d added, %d updated, %d unchanged, %d rejected (%s)\n",
-		sum.added, sum.updated, sum.unchanged, len(sum.rejected), where)
+	notStored := ""
+	if len(sum.notStored) > 0 {
+		notStored = fmt.Sprintf(", %d not stored", len(sum.notStored))
+	}
+	fmt.Fprintf(w, "%d added, %d updated, %d unchanged, %d rejected%s (%s)\n",
+		sum.added, sum.updated, sum.unchanged, len(sum.rejected), notStored, where)
 	if len(sum.rejected) > 0 {
 		fmt.Fprintln(w, "rejected:")
 		for _, r := range sum.rejected {
+			fmt.Fprintln(w, "  "+printable(r))
+		}
+	}
+	if len(sum.notStored) > 0 {
+		fmt.Fprintln(w, "not stored:")
+		for _, r := range sum.notStored {
 			fmt.Fprintln(w, "  "+printable(r))
 		}
 	}

@@ -109,6 +109,8 @@ func TestIngestInputErrors(t *testing.T) {
 		{"empty file", empty, "empty"},
 		{"not UTF-8", latin1, "UTF-8"},
 		{"unknown format", badExt, "format"},
+		{"ftp URL", "ftp://x/y", `unsupported URL scheme "ftp"`},
+		{"file URL", "file:///etc/hostname", `unsupported URL scheme "file"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -51,8 +52,8 @@ func TestListJSON(t *testing.T) {
 	}, "\n"))
 	c.mustRun(0, "ingest", path)
 	list := listJSON(t, c)
-	if len(list) < 4 {
-		t.Fatalf("list -json has %d entries, want the 3 ingested and the sample: %+v", len(list), list)
+	if len(list) != 3 {
+		t.Fatalf("list -json has %d entries, want the 3 ingested (ingest never seeds): %+v", len(list), list)
 	}
 	if list[0].ID != "new" {
 		t.Errorf("list is not newest first: %+v", list)
@@ -81,18 +82,29 @@ func TestListJSON(t *testing.T) {
 }
 
 // TestSampleSeededOnce: the sample corpus is added to an empty data
-// directory once; after it is removed, it stays removed.
+// directory by the first ask (list does not seed), with one line saying
+// so; after it is removed, it stays removed.
 func TestSampleSeededOnce(t *testing.T) {
 	c := newCLI(t)
+	if list := listJSON(t, c); len(list) != 0 {
+		t.Fatalf("list seeded the data directory: %+v", list)
+	}
+	r := c.mustRun(0, "ask", sampleQuestion)
+	if n := strings.Count(r.stderr, "sample corpus"); n != 1 {
+		t.Errorf("seeding is not said in one line:\n%s", r)
+	}
+	if r := c.mustRun(0, "ask", sampleQuestion); strings.Contains(r.stderr, "sample") {
+		t.Errorf("the second ask says it seeded again:\n%s", r)
+	}
 	list := listJSON(t, c)
 	if len(list) == 0 {
-		t.Fatal("a fresh data directory lists no sample article")
+		t.Fatal("ask on a fresh data directory did not add the sample")
 	}
 	var ids []string
 	for _, e := range list {
 		ids = append(ids, e.ID)
 	}
-	r := c.mustRun(0, append([]string{"remove"}, ids...)...)
+	r = c.mustRun(0, append([]string{"remove"}, ids...)...)
 	if strings.Count(r.stdout, "removed ") != len(ids) {
 		t.Errorf("remove output:\n%s", r)
 	}
@@ -102,6 +114,49 @@ func TestSampleSeededOnce(t *testing.T) {
 	obj, _ := decodeAsk(t, c.mustRun(0, "ask", "-json", sampleQuestion).stdout)
 	if obj.Mode != "none" {
 		t.Errorf("after removing the sample, ask still answers from it: %+v", obj)
+	}
+}
+
+// TestIngestNeverSeeds: a data directory whose first command is ingest
+// holds only what was ingested, also for the questions asked later and
+// after its articles are removed.
+func TestIngestNeverSeeds(t *testing.T) {
+	c := newCLI(t)
+	path := writeFile(t, c.dir, "real.jsonl", jsonlRecord("real-1", "Harbour talks resume", "Wire", "2025-07-20",
+		"Negotiators resumed the harbour talks in Valdris on Monday.")+"\n")
+	c.mustRun(0, "ingest", path)
+	r := c.mustRun(0, "ask", "-json", sampleQuestion)
+	if strings.Contains(r.stderr, "sample") {
+		t.Errorf("ask seeded a data directory that ingest had filled:\n%s", r)
+	}
+	if obj, _ := decodeAsk(t, r.stdout); obj.Mode != "none" {
+		t.Errorf("a question about the sample is answered in a real corpus: %+v", obj)
+	}
+	if ids := listIDs(t, c); len(ids) != 1 || ids["real-1"] != 1 {
+		t.Errorf("list = %v, want only real-1", ids)
+	}
+	c.mustRun(0, "remove", "real-1")
+	c.mustRun(0, "ask", sampleQuestion)
+	if ids := listIDs(t, c); len(ids) != 0 {
+		t.Errorf("after removing every article, ask seeded: %v", ids)
+	}
+}
+
+// TestEmptyDatabaseFileWarns: a zero-byte attache.db opens as a new
+// library, with a one-line warning.
+func TestEmptyDatabaseFileWarns(t *testing.T) {
+	c := newCLI(t)
+	dir := c.env["ATTACHE_DATA_DIR"]
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "attache.db", "")
+	r := c.mustRun(0, "list")
+	if n := strings.Count(r.stderr, "\n"); n != 1 || !strings.Contains(r.stderr, "attache.db is empty") {
+		t.Errorf("a zero-byte attache.db: want one warning line:\n%s", r)
+	}
+	if r := c.mustRun(0, "list"); r.stderr != "" {
+		t.Errorf("the warning comes back once the library exists:\n%s", r)
 	}
 }
 

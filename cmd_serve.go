@@ -24,7 +24,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if cfg.DiscordToken == "" {
 		return usagef("serve: DISCORD_TOKEN is not set (the bot token from the Discord developer portal; see README.md)")
 	}
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, daemon: true})
+	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, daemon: true, seed: true})
 	if err != nil {
 		if ctx.Err() != nil {
 			// SIGTERM during start-up (a long language model check, say):

@@ -134,3 +134,29 @@ func TestListRemoveNeedNoEmbeddingsAPI(t *testing.T) {
 		t.Errorf("ask with another embedder: %s", r)
 	}
 }
+
+// TestAskLLMUnreachable: a language model that cannot be reached gives the
+// extractive answer with the same note as one that fails with a 500 while
+// answering; serve still refuses to start without it.
+func TestAskLLMUnreachable(t *testing.T) {
+	srv := openaitest.New(t)
+	c := newCLI(t)
+	c.env["LLM_BASE_URL"] = srv.URL()
+	c.env["LLM_MAX_RETRIES"] = "0"
+	srv.Script(openaitest.ServerError())
+	failed, _ := decodeAsk(t, c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", sampleQuestion).stdout)
+
+	c.env["LLM_BASE_URL"] = "http://127.0.0.1:1/v1" // nothing listens on port 1
+	r := c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", sampleQuestion)
+	obj, _ := decodeAsk(t, r.stdout)
+	if obj.Mode != "extractive" || len(obj.Sources) == 0 || obj.Note != failed.Note || failed.Mode != "extractive" {
+		t.Errorf("unreachable model: mode %q, note %q; after a 500: mode %q, note %q; want the same extractive answer and note",
+			obj.Mode, obj.Note, failed.Mode, failed.Note)
+	}
+	checkCitations(t, obj)
+
+	c.env["DISCORD_TOKEN"] = "test-token"
+	if r := c.mustRun(1, "serve"); !strings.Contains(r.stderr, "language model") {
+		t.Errorf("serve with an unreachable model:\n%s", r)
+	}
+}

@@ -67,6 +67,8 @@ var commands = []command{
 	{"remove", "[-guild ID] ID...", "remove articles with their chunks, vectors and index entries"},
 	{"eval", "-corpus F -questions F [-k 10] [-json] [-details FILE]", "measure retrieval and answers on a throw-away corpus"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
+	{"help", "[command]", "describe the commands, or one command with its flags"},
+	{"version", "", "print the version and the revision it was built from"},
 }
 
 // runner returns the function that runs the named command. (A switch, not
@@ -126,11 +128,7 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, do
 	switch name {
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
-			if c := findCommand(rest[0]); c != nil {
-				c.printSynopsis(sio.out)
-				return nil
-			}
-			return usagef("unknown command %q (run 'attache help')", rest[0])
+			return printCommandHelp(ctx, rest[0], sio)
 		}
 		printUsage(sio.out)
 		return nil
@@ -147,6 +145,27 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, do
 		return err
 	}
 	return runner(c.name)(ctx, env, rest)
+}
+
+// printCommandHelp prints what "attache NAME -h" prints, on stdout: the
+// synopsis and the flags. The flags are defined where each command parses
+// them, so the command itself is run with -h, which returns before it reads
+// any configuration or data.
+func printCommandHelp(ctx context.Context, name string, sio stdio) error {
+	c := findCommand(name)
+	if c == nil {
+		return usagef("unknown command %q (run 'attache help')", name)
+	}
+	run := runner(c.name)
+	if run == nil { // help, version: no flags
+		c.printSynopsis(sio.out)
+		return nil
+	}
+	env := &environment{io: stdio{in: sio.in, out: sio.out, err: sio.out}}
+	if err := run(ctx, env, []string{"-h"}); !errors.Is(err, flag.ErrHelp) {
+		return fmt.Errorf("help %s: %v", name, err)
+	}
+	return nil
 }
 
 // printSynopsis prints the command's usage line and summary.
@@ -174,6 +193,7 @@ commands:
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-7s %s\n          %s\n", c.name, c.args, c.summary)
 	}
+	// (help and version are listed too, so that "help help" is known.)
 	fmt.Fprint(w, `
 Flags may come before or after the arguments; "attache help <command>" or
 "attache <command> -h" describes one command, "attache version" prints the

@@ -37,11 +37,22 @@ type engineOptions struct {
 	withLLM  bool // build the language model client when LLM_BASE_URL is set
 	checkLLM bool // and check its key and model before answering
 	daemon   bool // serve: info logs by default
+	// llmDown, when not nil, makes an unreachable language model (no
+	// connection, a timeout, a 5xx at the start-up check) no error: the
+	// engine is built without it and *llmDown is set, so that the answer
+	// is the extractive one with a note, as when the model fails while
+	// answering. A rejected key or an unknown model is still an error.
+	llmDown *bool
+	// seed adds the bundled sample corpus to a data directory used for the
+	// first time (ask and serve). Ingest never seeds: its articles are the
+	// corpus, and a fictional sample among them would answer questions.
+	seed bool
 }
 
 // openEngine opens the data directory, seeds it with the sample corpus on
-// first use, and builds the retrieval engine with the configured embedder
-// and language model. The returned function closes everything it opened.
+// first use when opts ask for it, and builds the retrieval engine with the
+// configured embedder and language model. The returned function closes
+// everything it opened.
 func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, func(), error) {
 	logger := newLogger(env.cfg, env.io.err, opts.daemon)
 	var closers []func()
@@ -51,10 +62,16 @@ func openEngine(ctx context.Context, env *environment, opts engineOptions) (*ret
 		closeAll()
 		return nil, nil, err
 	}
-	lib, err := openSeeded(ctx, env.cfg, logger, &closers, func() (retrieval.Config, error) { return rcfg, nil })
+	lib, err := openLib(ctx, env, logger, &closers)
 	if err != nil {
 		closeAll()
 		return nil, nil, err
+	}
+	if opts.seed {
+		if err := seedOnFirstUse(ctx, env, lib, rcfg); err != nil {
+			closeAll()
+			return nil, nil, err
+		}
 	}
 	engine, err := retrieval.New(ctx, lib, rcfg)
 	if err != nil {
@@ -66,16 +83,13 @@ func openEngine(ctx context.Context, env *environment, opts engineOptions) (*ret
 
 // openLibrary opens the data directory without building an engine, for
 // commands that only read or delete stored articles (list, remove): they
-// work whatever embedder the directory was made with and make no API
-// calls. Only a directory not yet seeded needs the embedder, to add the
-// sample corpus. The returned function closes everything it opened.
+// work whatever embedder the directory was made with, make no API calls
+// and never seed. The returned function closes everything it opened.
 func openLibrary(ctx context.Context, env *environment) (*corpus.Library, func(), error) {
 	logger := newLogger(env.cfg, env.io.err, false)
 	var closers []func()
 	closeAll := func() { closeReversed(closers) }
-	lib, err := openSeeded(ctx, env.cfg, logger, &closers, func() (retrieval.Config, error) {
-		return engineConfig(ctx, env.cfg, logger, engineOptions{}, &closers)
-	})
+	lib, err := openLib(ctx, env, logger, &closers)
 	if err != nil {
 		closeAll()
 		return nil, nil, err
@@ -83,11 +97,18 @@ func openLibrary(ctx context.Context, env *environment) (*corpus.Library, func()
 	return lib, closeAll, nil
 }
 
-// openSeeded opens the library in the data directory and adds the sample
-// corpus when the directory is used for the first time; rcfg is called only
-// then. The library's Close is added to closers.
-func openSeeded(ctx context.Context, cfg config, logger *slog.Logger, closers *[]func(), rcfg func() (retrieval.Config, error)) (*corpus.Library, error) {
-	lib, err := corpus.Open(ctx, cfg.DataDir)
+// openLib opens the library in the data directory and adds its Close to
+// closers. An empty (zero-byte) database file is opened as a new library,
+// as SQLite does, but with a warning: it may be what is left of a library
+// lost to a full disk or a bad copy, and nobody should find out only from
+// an empty list.
+func openLib(ctx context.Context, env *environment, logger *slog.Logger, closers *[]func()) (*corpus.Library, error) {
+	dir := env.cfg.DataDir
+	if fi, err := os.Stat(filepath.Join(dir, corpus.DBFile)); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+		fmt.Fprintf(env.io.err, "attache: warning: %s is empty (0 bytes); starting a new library in it\n",
+			filepath.Join(dir, corpus.DBFile))
+	}
+	lib, err := corpus.Open(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory (ATTACHE_DATA_DIR): %w", err)
 	}
@@ -96,20 +117,46 @@ func openSeeded(ctx context.Context, cfg config, logger *slog.Logger, closers *[
 			logger.Warn("closing the library", "err", err)
 		}
 	})
-	marker := filepath.Join(cfg.DataDir, seededMarker)
-	if _, err := os.Stat(marker); err == nil {
-		return lib, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("adding the sample corpus: %w", err)
-	}
-	c, err := rcfg()
-	if err != nil {
-		return nil, err
-	}
-	if err := seedSample(ctx, lib, c, marker); err != nil {
-		return nil, fmt.Errorf("adding the sample corpus: %w", err)
-	}
 	return lib, nil
+}
+
+// seedOnFirstUse adds the sample corpus when the data directory is used for
+// the first time (no marker yet), and says so in one line on stderr.
+func seedOnFirstUse(ctx context.Context, env *environment, lib *corpus.Library, rcfg retrieval.Config) error {
+	marker := filepath.Join(env.cfg.DataDir, seededMarker)
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("adding the sample corpus: %w", err)
+	}
+	added, err := seedSample(ctx, lib, rcfg, marker)
+	if err != nil {
+		return fmt.Errorf("adding the sample corpus: %w", err)
+	}
+	if added > 0 {
+		fmt.Fprintf(env.io.err, "attache: the data directory %s was empty: added the bundled sample corpus (%s; remove with 'attache remove')\n",
+			env.cfg.DataDir, plural(added, "article"))
+	}
+	return nil
+}
+
+// markUsed records that the data directory has been used (ingest stored
+// articles in it), so that it is never seeded later, not even after all
+// its articles are removed.
+func markUsed(dataDir string) error {
+	marker := filepath.Join(dataDir, seededMarker)
+	if _, err := os.Stat(marker); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return writeFileSync(marker, []byte("This data directory was used by attache ingest first: it is not seeded with the sample corpus.\n"))
+}
+
+// plural writes "1 article", "2 articles".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // closeReversed calls closers last first.
@@ -135,11 +182,16 @@ func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts eng
 	}
 	if opts.withLLM && cfg.LLMBaseURL != "" {
 		llm, err := newLLM(ctx, cfg, logger, opts.checkLLM)
-		if err != nil {
+		switch {
+		case err != nil && opts.llmDown != nil && ctx.Err() == nil && errors.Is(err, retrieval.ErrLLMUnavailable):
+			logger.Warn("language model unavailable; answering with quoted sentences", "error", err)
+			*opts.llmDown = true
+		case err != nil:
 			return rcfg, err
+		default:
+			*closers = append(*closers, llm.Close)
+			rcfg.LLM = llm
 		}
-		*closers = append(*closers, llm.Close)
-		rcfg.LLM = llm
 	}
 	return rcfg, nil
 }
@@ -157,7 +209,8 @@ const seededMarker = "sample-seeded"
 // alone. The sample is added by an engine of its own with the default body
 // limit: ATTACHE_MAX_ARTICLE_BYTES limits what users ingest, not the
 // bundled articles.
-func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config, marker string) error {
+// It returns how many sample articles it added.
+func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config, marker string) (int, error) {
 	sample := corpus.Sample()
 	sampleIDs := make(map[string]bool, len(sample))
 	for _, a := range sample {
@@ -166,8 +219,9 @@ func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config,
 	}
 	stored, err := lib.List(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	added := 0
 	onlySample := true
 	for _, s := range stored {
 		if !sampleIDs[s.ID] {
@@ -179,15 +233,19 @@ func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config,
 		rcfg.MaxBodyBytes = 0
 		seeder, err := retrieval.New(ctx, lib, rcfg)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		for _, a := range sample {
-			if _, _, err := seeder.Add(ctx, a); err != nil {
-				return err
+			_, st, err := seeder.Add(ctx, a)
+			if err != nil {
+				return 0, err
+			}
+			if st == corpus.Added {
+				added++
 			}
 		}
 	}
-	return writeFileSync(marker, []byte("The bundled sample corpus was added to this data directory.\n"+
+	return added, writeFileSync(marker, []byte("The bundled sample corpus was added to this data directory.\n"+
 		"Delete this file to have it added again the next time the directory is empty.\n"))
 }
 
@@ -227,16 +285,58 @@ func validScope(s string) (string, error) {
 	if s == "" {
 		return corpus.SharedScope, nil
 	}
-	if len(s) > 64 || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) {
-		return "", usagef("-guild must be a guild id (digits, at most 64 characters)")
+	// '@' is refused: it separates a record's id from its guild in stored
+	// ids (corpus.ScopedID).
+	if len(s) > 64 || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) ||
+		strings.Contains(s, corpus.ScopeSeparator) {
+		return "", usagef("-guild must be a guild id (digits, at most 64 characters, no spaces or @)")
 	}
 	return s, nil
 }
 
-// version is the module version the binary was built from, when known.
+// version is the module version the binary was built from and, when the
+// build recorded it, the version control revision (with its time, and
+// "modified" for a working tree with uncommitted changes) and the Go
+// version. "go build" in a git checkout records the revision; "go install
+// module@version" records the module version.
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(no build information)"
 	}
-	return "(development build)"
+	return versionOf(bi)
+}
+
+// versionOf formats a build's version (see version).
+func versionOf(bi *debug.BuildInfo) string {
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	settings := map[string]string{}
+	for _, s := range bi.Settings {
+		settings[s.Key] = s.Value
+	}
+	var details []string
+	if rev := settings["vcs.revision"]; rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		details = append(details, "revision "+rev)
+		if t := settings["vcs.time"]; t != "" {
+			details = append(details, t)
+		}
+		if settings["vcs.modified"] == "true" {
+			details = append(details, "modified")
+		}
+	} else if v == "(devel)" {
+		details = append(details, "no version control information")
+	}
+	if bi.GoVersion != "" {
+		details = append(details, bi.GoVersion)
+	}
+	if len(details) == 0 {
+		return v
+	}
+	return v + " (" + strings.Join(details, ", ") + ")"
 }

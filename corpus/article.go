@@ -211,7 +211,9 @@ func Validate(a Article, maxBodyBytes int) error {
 		name, value string
 		max         int
 	}{
-		{"id", a.ID, maxIDBytes},
+		// A guild's stored id carries @GUILD (ScopedID); the limit is on
+		// the record's own part.
+		{"id", strings.TrimSuffix(a.ID, ScopeSeparator+a.Scope), maxIDBytes},
 		{"scope", a.Scope, maxScopeBytes},
 		{"url", a.URL, maxURLBytes},
 		{"title", a.Title, maxTitleBytes},
@@ -243,6 +245,10 @@ func Validate(a Article, maxBodyBytes int) error {
 	}
 	if strings.IndexByte(a.Body, 0) >= 0 {
 		return bad("body contains NUL bytes")
+	}
+	if strings.Contains(a.Scope, ScopeSeparator) {
+		// ScopedID relies on it: the text after the last '@' is the scope.
+		return bad("scope %q contains %q", a.Scope, ScopeSeparator)
 	}
 	if strings.Contains(a.ID, "#") {
 		// '#' separates an article id from a chunk index in chunk ids.
@@ -336,7 +342,8 @@ func CanonicalURL(raw string) (string, error) {
 	return c.String(), nil
 }
 
-// ID returns the stable id of an article: a.ID when the record has one;
+// ID returns the stable id of an article: the record's own id when it has
+// one (ScopedID: as it is in the shared scope, ID@GUILD in a guild's);
 // otherwise 16 hex characters of a SHA-256 over the canonical URL; otherwise
 // (no usable URL) over the title and body. For a guild scope the scope is
 // part of the hash, so two guilds adding the same page get two articles and
@@ -345,7 +352,7 @@ func CanonicalURL(raw string) (string, error) {
 // normalised article.
 func ID(a Article) string {
 	if id := strings.TrimSpace(a.ID); id != "" {
-		return id
+		return ScopedID(a.Scope, id)
 	}
 	h := sha256.New()
 	if a.Scope != "" && a.Scope != SharedScope {
@@ -358,6 +365,29 @@ func ID(a Article) string {
 		writeField(h, "body", a.Body)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// ScopeSeparator joins a record's own id and its guild in the stored id of
+// a guild's article (ScopedID). Scopes may not contain it, so the part after
+// the last separator always names the scope.
+const ScopeSeparator = "@"
+
+// ScopedID returns the stored id of the article that a record with its own
+// id calls id, in scope. Article ids are one key space for every scope, but
+// a record's id is chosen by whoever wrote the file: two guilds importing
+// the same file must get two articles, and neither may learn from a
+// rejection that the other has one. So in a guild's scope the id is
+// qualified with the guild, id@GUILD; in the shared scope it is kept as it
+// is, so that an operator's ids (and eval's evidence ids) are the articles'
+// ids. An id that already ends in @SCOPE is returned unchanged, so that a
+// stored id given back (to remove, or to re-add) names the same article.
+// The mapping is one-to-one within each scope and never maps two scopes'
+// records to one id, since scopes contain no ScopeSeparator.
+func ScopedID(scope, id string) string {
+	if scope == "" || scope == SharedScope || strings.HasSuffix(id, ScopeSeparator+scope) {
+		return id
+	}
+	return id + ScopeSeparator + scope
 }
 
 // Hash returns the content hash of everything the library stores about an

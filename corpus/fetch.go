@@ -130,9 +130,12 @@ func NewFetcher(opts FetchOptions) *Fetcher {
 }
 
 // Fetch downloads the HTML page at rawURL and extracts its article with
-// readability: URL is the final URL after redirects in its canonical form
-// (CanonicalURL: no fragment, no tracking parameters), Title the page's
-// title, Source its site name or else its host (without "www."), Published
+// readability: URL is the page's own canonical link (or og:url) when that is
+// on the same site, else the final URL after redirects, in its canonical
+// form (CanonicalURL: no fragment, no tracking parameters); Title the page's
+// title without a site name appended to it ("… | Outlet"), Source its
+// declared site name, else that appended name, else its host (without
+// "www."), Published
 // the date in its metadata when there is one, Language its declared
 // language, Body its main text as plain text (scripts, styles and markup
 // never reach it). The article is normalised and validated; its

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
@@ -763,6 +764,13 @@ func htmlArticle(data []byte, contentType string, pageURL *url.URL, strict bool)
 		Language: ra.Language(),
 	}
 	switch {
+	case pageURL != nil && meta.canonical != "" && sameSite(pageURL, meta.canonical):
+		// The page's own canonical link (or og:url) names it the way a
+		// saved copy of it does, without the query strings and paths that
+		// lead to the same page; it makes the id, so a page ingested by URL
+		// and as a file is one article. Only on the page's own site: a page
+		// must not claim another site's article.
+		a.URL = meta.canonical
 	case pageURL != nil:
 		// The canonical form: no fragment, no tracking parameters, so the
 		// link shown with a citation is clean.
@@ -773,6 +781,7 @@ func htmlArticle(data []byte, contentType string, pageURL *url.URL, strict bool)
 	case meta.canonical != "":
 		a.URL = meta.canonical
 	}
+	a.Title, a.Source = splitSiteSuffix(a.Title, a.Source, a.URL)
 	if a.Source == "" && a.URL != "" {
 		if u, err := url.Parse(a.URL); err == nil {
 			a.Source = strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
@@ -798,6 +807,68 @@ func htmlArticle(data []byte, contentType string, pageURL *url.URL, strict bool)
 		return Article{}, errors.New("no article text found in the page")
 	}
 	return a, nil
+}
+
+// sameSite reports whether canonical (an absolute URL) is on page's site:
+// the same host, "www." aside.
+func sameSite(page *url.URL, canonical string) bool {
+	c, err := url.Parse(canonical)
+	if err != nil {
+		return false
+	}
+	host := func(h string) string { return strings.TrimPrefix(strings.ToLower(h), "www.") }
+	return host(c.Hostname()) != "" && host(c.Hostname()) == host(page.Hostname())
+}
+
+// titleSeparators separate a page title from the site's name appended to
+// it ("Finland joins NATO | HTML Herald").
+var titleSeparators = []string{" | ", " — ", " – ", " - ", " :: ", " · ", " • "}
+
+// splitSiteSuffix removes the site's name from the end of a page title and
+// returns the title and the outlet. The suffix is taken for the site's name
+// when it is the site name the page declares (og:site_name), when it spells
+// the host ("HTML Herald" on htmlherald.example), or, after a "|" and with
+// no declared site name, when it is short (at most five words) and shorter
+// than the rest. A title that is all suffix, or whose last part is only a
+// subtitle ("Talks resume - again"), is left alone.
+func splitSiteSuffix(title, site, pageURL string) (string, string) {
+	var host string
+	if u, err := url.Parse(pageURL); err == nil {
+		host = squash(u.Hostname())
+	}
+	for _, sep := range titleSeparators {
+		i := strings.LastIndex(title, sep)
+		if i < 0 {
+			continue
+		}
+		head, tail := strings.TrimSpace(title[:i]), strings.TrimSpace(title[i+len(sep):])
+		if head == "" || tail == "" {
+			continue
+		}
+		t := squash(tail)
+		named := t != "" && (t == squash(site) || (len(t) >= 4 && strings.Contains(host, t)))
+		short := sep == " | " && site == "" && len(strings.Fields(tail)) <= 5 &&
+			len(strings.Fields(tail)) < len(strings.Fields(head))
+		if named || short {
+			if site == "" {
+				site = tail
+			}
+			return head, site
+		}
+	}
+	return title, site
+}
+
+// squash lower-cases s and keeps its letters and digits only, so that
+// "HTML Herald" and "htmlherald.example" can be compared.
+func squash(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // htmlToUTF8 returns HTML as UTF-8, decoding a declared (or, when not

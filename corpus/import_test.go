@@ -678,3 +678,20 @@ func TestImportHTMLDateFallbacks(t *testing.T) {
 		t.Errorf("<time pubdate>: result %+v", res)
 	}
 }
+
+func TestSplitSiteSuffix(t *testing.T) {
+	for _, c := range []struct{ title, site, url, wantTitle, wantSite string }{
+		{"Finland joins NATO | HTML Herald", "", "https://news.example/a", "Finland joins NATO", "HTML Herald"},
+		{"Finland joins NATO - HTML Herald", "", "https://www.htmlherald.example/a", "Finland joins NATO", "HTML Herald"},
+		{"Finland joins NATO — The Herald", "The Herald", "https://news.example/a", "Finland joins NATO", "The Herald"},
+		{"Talks resume - again", "", "https://news.example/a", "Talks resume - again", ""},
+		{"Finland joins NATO", "HTML Herald", "", "Finland joins NATO", "HTML Herald"},
+		{"Iran | Talks", "", "", "Iran | Talks", ""}, // the suffix is not shorter than the rest
+		{"Ceasefire holds - Reuters", "", "https://www.reuters.example/x", "Ceasefire holds", "Reuters"},
+	} {
+		title, site := splitSiteSuffix(c.title, c.site, c.url)
+		if title != c.wantTitle || site != c.wantSite {
+			t.Errorf("splitSiteSuffix(%q, %q, %q) = %q, %q; want %q, %q", c.title, c.site, c.url, title, site, c.wantTitle, c.wantSite)
+		}
+	}
+}

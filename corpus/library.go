@@ -121,12 +121,15 @@ type ArticleHit struct {
 	Score     float64 // higher is better (negated bm25 over title and body)
 }
 
-// dbFile is the name of the database inside a data directory.
-const dbFile = "attache.db"
+// DBFile is the name of the database inside a data directory.
+const DBFile = "attache.db"
 
 // schemaVersion is the version of the schema below; Open refuses files
 // written with a newer one.
-const schemaVersion = 1
+//
+// History: 2 stores a guild's records' own ids as id@GUILD (ScopedID);
+// opening a version 1 library renames them (migrateScopedIDs).
+const schemaVersion = 2
 
 // schema creates the tables. Notes:
 //   - articles and chunks have an INTEGER PRIMARY KEY (seq) so that rowids
@@ -254,7 +257,7 @@ func Open(ctx context.Context, dir string) (*Library, error) {
 	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
 	}
-	path := filepath.Join(abs, dbFile)
+	path := filepath.Join(abs, DBFile)
 	isNew, err := checkHeader(path)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: open %s: %w", dir, err)
@@ -351,6 +354,7 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	}
 	defer tx.Rollback()
 	var have string
+	version := schemaVersion // a new library
 	err = tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&have)
 	switch {
 	case err == nil:
@@ -358,6 +362,7 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 		if convErr != nil || v > schemaVersion {
 			return fmt.Errorf("the library was written by a newer version of attache (schema %q, this build knows %d)", have, schemaVersion)
 		}
+		version = v
 	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
 	default:
 		return err
@@ -365,12 +370,85 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	if _, err := tx.ExecContext(ctx, schema+feedbackSchema); err != nil {
 		return err
 	}
+	if version < 2 {
+		if err := migrateScopedIDs(ctx, tx); err != nil {
+			return fmt.Errorf("upgrading the library to schema 2: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx,
-		"INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO NOTHING",
+		"INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 		strconv.Itoa(schemaVersion)); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// migrateScopedIDs renames the guild articles that a version 1 library
+// stored under their record's own id to the id ScopedID gives them now
+// (id@GUILD), with their chunks and content hash, so that importing the same
+// file again finds them unchanged instead of adding a second copy. An
+// article whose id is the one ID derives from its URL or content is left
+// alone: that id already depends on the guild. An article whose new id is
+// taken is left alone too (it stays usable under its old id).
+func migrateScopedIDs(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, id, scope, url, title, source, published, language, body
+		FROM articles WHERE scope <> ? AND instr(id, ?) = 0`, SharedScope, ScopeSeparator)
+	if err != nil {
+		return err
+	}
+	type rename struct {
+		seq           int64
+		old, new, sum string
+	}
+	var renames []rename
+	for rows.Next() {
+		var a Article
+		var seq int64
+		var published string
+		if err := rows.Scan(&seq, &a.ID, &a.Scope, &a.URL, &a.Title, &a.Source, &published, &a.Language, &a.Body); err != nil {
+			rows.Close()
+			return err
+		}
+		a.Published = parseDate(published)
+		derived := a
+		derived.ID = ""
+		if ID(derived) == a.ID || strings.Contains(a.Scope, ScopeSeparator) {
+			continue
+		}
+		old := a.ID
+		a.ID = ScopedID(a.Scope, old)
+		renames = append(renames, rename{seq: seq, old: old, new: a.ID, sum: Hash(a)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(renames) == 0 {
+		return nil
+	}
+	// chunks.article_id references articles.id without ON UPDATE CASCADE:
+	// the check waits for the commit, when both sides carry the new id.
+	if _, err := tx.ExecContext(ctx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+		return err
+	}
+	for _, r := range renames {
+		var taken int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM articles WHERE id = ?", r.new).Scan(&taken); err != nil {
+			return err
+		}
+		if taken > 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE articles SET id = ?, hash = ? WHERE seq = ?", r.new, r.sum, r.seq); err != nil {
+			return err
+		}
+		// Chunk ids are ARTICLE#INDEX (ChunkID).
+		if _, err := tx.ExecContext(ctx, `UPDATE chunks SET article_id = ?, id = ? || substr(id, ?)
+			WHERE article_id = ?`, r.new, r.new, len(r.old)+1, r.old); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Dir returns the data directory the library was opened in.
@@ -568,7 +646,8 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 		return 0, err
 	}
 	if exists && oldScope != a.Scope {
-		return 0, fmt.Errorf("%w (%s)", ErrScopeConflict, oldScope)
+		// The other scope is not named: the caller may be a guild.
+		return 0, ErrScopeConflict
 	}
 	if len(vectors) > 0 {
 		if err := checkDim(ctx, tx, len(vectors[0])); err != nil {
@@ -673,12 +752,14 @@ func decodeVector(dst []float32, b []byte) {
 }
 
 // Remove deletes article id of the given scope with all its chunks, vectors
-// and full-text rows. ErrNotFound if absent or in another scope.
+// and full-text rows; id is the stored id or, in a guild's scope, the
+// record's own id (see Lookup). ErrNotFound if absent or in another scope.
 func (l *Library) Remove(ctx context.Context, scope, id string) error {
 	if scope == "" {
 		scope = SharedScope
 	}
-	res, err := l.w.ExecContext(ctx, "DELETE FROM articles WHERE id = ? AND scope = ?", id, scope)
+	res, err := l.w.ExecContext(ctx, `DELETE FROM articles WHERE seq = (SELECT seq FROM articles
+		WHERE scope = ? AND id IN (?, ?) ORDER BY id = ? DESC LIMIT 1)`, scope, id, ScopedID(scope, id), id)
 	if err != nil {
 		return fmt.Errorf("corpus: remove %s: %w", id, err)
 	}
@@ -690,6 +771,27 @@ func (l *Library) Remove(ctx context.Context, scope, id string) error {
 		return fmt.Errorf("corpus: remove %s in scope %s: %w", id, scope, ErrNotFound)
 	}
 	return nil
+}
+
+// Lookup returns the stored id of the article of scope that id names: id
+// itself, or, for a guild's scope, the record id qualified with the guild
+// (ScopedID), so that "remove ds-0001" works in the guild that imported
+// ds-0001. ErrNotFound when scope has no such article, whatever other
+// scopes hold: the answer never depends on another scope's articles.
+func (l *Library) Lookup(ctx context.Context, scope, id string) (string, error) {
+	if scope == "" {
+		scope = SharedScope
+	}
+	var stored string
+	err := l.r.QueryRowContext(ctx, `SELECT id FROM articles WHERE scope = ? AND id IN (?, ?)
+		ORDER BY id = ? DESC LIMIT 1`, scope, id, ScopedID(scope, id), id).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("corpus: %s in scope %s: %w", id, scope, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("corpus: lookup %s: %w", id, err)
+	}
+	return stored, nil
 }
 
 // Get returns one article with its body.

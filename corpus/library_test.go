@@ -557,14 +557,14 @@ func TestOpenBadFiles(t *testing.T) {
 	// Not a database.
 	dir := t.TempDir()
 	junk := []byte("these are some notes, not a database\n")
-	if err := os.WriteFile(filepath.Join(dir, dbFile), junk, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, DBFile), junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Open(ctx, dir)
 	if err == nil || !strings.Contains(err.Error(), "not an SQLite database") {
 		t.Fatalf("Open(junk) = %v", err)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, dbFile)); string(b) != string(junk) {
+	if b, _ := os.ReadFile(filepath.Join(dir, DBFile)); string(b) != string(junk) {
 		t.Fatal("Open overwrote a file that is not a database")
 	}
 	// A database whose pages after the header are garbage.
@@ -572,7 +572,7 @@ func TestOpenBadFiles(t *testing.T) {
 	lib := libOpen(t, dir)
 	libPut(t, lib, libArticle("a1", "", "T", "2025-01-01", libBodyTreaty))
 	lib.Close()
-	path := filepath.Join(dir, dbFile)
+	path := filepath.Join(dir, DBFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

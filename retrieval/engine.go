@@ -168,9 +168,8 @@ func (e *Engine) prepare(ctx context.Context, a corpus.Article) prepared {
 	if err := corpus.Validate(a, e.cfg.MaxBodyBytes); err != nil {
 		return prepared{article: a, err: err}
 	}
-	if a.ID == "" {
-		a.ID = corpus.ID(a)
-	}
+	// Always: a record's own id is qualified with its guild (corpus.ScopedID).
+	a.ID = corpus.ID(a)
 	old, found, err := e.lib.ContentHash(ctx, a.ID)
 	if err != nil {
 		return prepared{article: a, err: fmt.Errorf("article %s: %w", a.ID, err)}
@@ -317,6 +316,12 @@ func (e *Engine) Remove(ctx context.Context, scope, id string) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// id may be a guild record's own id; the index knows the stored one.
+	stored, err := e.lib.Lookup(ctx, scope, id)
+	if err != nil {
+		return err
+	}
+	id = stored
 	if err := e.lib.Remove(ctx, scope, id); err != nil {
 		return err
 	}

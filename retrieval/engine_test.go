@@ -123,14 +123,27 @@ func TestEngineAddRejects(t *testing.T) {
 	if err != nil || st != corpus.Added || got.ID == "" || got.Scope != corpus.SharedScope || got.Title != "Quay fire" {
 		t.Fatalf("derived id: %+v %v %v", got, st, err)
 	}
-	// The same id in another scope is refused, and the index is untouched.
+	// The same id in a guild's scope is that guild's own article: the shared
+	// one is untouched.
 	other := got
 	other.Scope = "555"
 	other.Body = "Different text about a quay fire."
-	if _, _, err := e.Add(ctx, other); !errors.Is(err, corpus.ErrScopeConflict) {
+	own, st, err := e.Add(ctx, other)
+	if err != nil || st != corpus.Added || own.ID != got.ID+"@555" {
+		t.Fatalf("same id in a guild: %+v %v %v", own, st, err)
+	}
+	if ps := search(t, e, Query{Text: "fire Halvik quay"}); len(ps) != 1 || ps[0].ArticleID != got.ID || !strings.Contains(ps[0].Text, "broke out") {
+		t.Fatalf("shared article after a guild's article of the same id: %+v", ps)
+	}
+	// A shared article may not take a guild article's stored id, and the
+	// index is untouched.
+	taken := got
+	taken.ID = own.ID
+	taken.Body = "Yet another text about a quay fire."
+	if _, _, err := e.Add(ctx, taken); !errors.Is(err, corpus.ErrScopeConflict) {
 		t.Fatalf("scope conflict: %v", err)
 	}
-	if ps := search(t, e, Query{Text: "fire Halvik quay", Scope: "555"}); len(ps) != 1 || ps[0].ArticleID != got.ID || !strings.Contains(ps[0].Text, "broke out") {
+	if ps := search(t, e, Query{Text: "fire Halvik quay", Scope: "555", K: 10}); len(ps) != 2 || !has(ps, own.ID) || !has(ps, got.ID) {
 		t.Fatalf("after refused conflict: %+v", ps)
 	}
 	// An embedder failure stores nothing.

@@ -118,6 +118,11 @@ type EvalReport struct {
 	QueryMsP95    float64             `json:"query_ms_p95"`
 	IngestSeconds float64             `json:"ingest_seconds"`
 	Mode          string              `json:"mode"`
+	// RecallAtK and MRRAtK are over the K ranks evaluated (equal to
+	// RecallAt10 and MRRAt10 for the default K = 10): with a smaller K the
+	// fixed cut-offs above it cannot be measured.
+	RecallAtK float64 `json:"recall_at_k"`
+	MRRAtK    float64 `json:"mrr_at_k"`
 
 	// Details for a human-readable report; not part of the JSON.
 	Articles int          `json:"-"` // articles ingested
@@ -423,6 +428,7 @@ func (rep *EvalReport) score(qs []EvalQuestion) {
 	}
 	rep.Questions = all.n
 	rep.RecallAt1, rep.RecallAt5, rep.RecallAt10, rep.MRRAt10 = all.recall(1), all.recall(5), all.recall(10), all.mrr()
+	rep.RecallAtK, rep.MRRAtK = all.recall(rep.K), all.mrrAt(rep.K)
 	rep.GoldLink = GoldLinkEval{Questions: gold.n, RecallAt1: gold.recall(1), RecallAt5: gold.recall(5), MRRAt10: gold.mrr()}
 	rep.AnswerHit = ratio(hits, answerable)
 	rep.CitationPrecision = ratio(cited, hits)
@@ -452,13 +458,15 @@ func (s *rankStats) recall(k int) float64 {
 	return ratio(c, s.n)
 }
 
-func (s *rankStats) mrr() float64 {
+func (s *rankStats) mrr() float64 { return s.mrrAt(10) }
+
+func (s *rankStats) mrrAt(k int) float64 {
 	if s.n == 0 {
 		return 0
 	}
 	sum := 0.0
 	for _, r := range s.ranks {
-		if r > 0 && r <= 10 {
+		if r > 0 && r <= k {
 			sum += 1 / float64(r)
 		}
 	}

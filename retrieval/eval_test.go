@@ -246,13 +246,13 @@ func TestEvaluateSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"questions", "k", "recall_at_1", "recall_at_5", "recall_at_10", "mrr_at_10", "answer_hit",
-		"citation_precision", "gold_link", "query_ms_p50", "query_ms_p95", "ingest_seconds", "mode"} {
+		"citation_precision", "gold_link", "query_ms_p50", "query_ms_p95", "ingest_seconds", "mode", "recall_at_k", "mrr_at_k"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}
 	}
-	if len(m) != 16 {
-		t.Errorf("JSON has %d keys, want 16: %s", len(m), js)
+	if len(m) != 18 {
+		t.Errorf("JSON has %d keys, want 18: %s", len(m), js)
 	}
 	_ = time.Now
 	_ = corpus.SharedScope

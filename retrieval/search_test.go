@@ -176,11 +176,12 @@ func TestSearchScopeIsolation(t *testing.T) {
 		scope      string
 		want, deny []string
 	}{
-		{"111", []string{"guild-a-note", "shared-note"}, []string{"guild-b-note"}},
-		{"222", []string{"guild-b-note", "shared-note"}, []string{"guild-a-note"}},
-		{"", []string{"shared-note"}, []string{"guild-a-note", "guild-b-note"}},
-		{corpus.SharedScope, []string{"shared-note"}, []string{"guild-a-note", "guild-b-note"}},
-		{"333", []string{"shared-note"}, []string{"guild-a-note", "guild-b-note"}},
+		// A guild's record ids are stored as id@GUILD (corpus.ScopedID).
+		{"111", []string{"guild-a-note@111", "shared-note"}, []string{"guild-b-note@222"}},
+		{"222", []string{"guild-b-note@222", "shared-note"}, []string{"guild-a-note@111"}},
+		{"", []string{"shared-note"}, []string{"guild-a-note@111", "guild-b-note@222"}},
+		{corpus.SharedScope, []string{"shared-note"}, []string{"guild-a-note@111", "guild-b-note@222"}},
+		{"333", []string{"shared-note"}, []string{"guild-a-note@111", "guild-b-note@222"}},
 	} {
 		ps := search(t, e, Query{Text: "Plovdin ferry timetable", Scope: c.scope, K: 10})
 		for _, id := range c.want {

@@ -1,0 +1,113 @@
+package corpus
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+func TestScopedID(t *testing.T) {
+	for _, c := range []struct{ scope, id, want string }{
+		{SharedScope, "ds-0001", "ds-0001"},
+		{"", "ds-0001", "ds-0001"},
+		{"111", "ds-0001", "ds-0001@111"},
+		{"111", "ds-0001@111", "ds-0001@111"}, // a stored id given back
+		{"222", "ds-0001@111", "ds-0001@111@222"},
+	} {
+		if got := ScopedID(c.scope, c.id); got != c.want {
+			t.Errorf("ScopedID(%q, %q) = %q, want %q", c.scope, c.id, got, c.want)
+		}
+	}
+	a := Article{ID: "x", Scope: "1@2", Title: "t", Body: "b"}
+	if err := Validate(a, 0); !errors.Is(err, ErrInvalidArticle) {
+		t.Errorf("a scope with @ = %v, want ErrInvalidArticle", err)
+	}
+}
+
+// TestLookupAndRemoveByRecordID: in a guild's scope an article can be named
+// by its record id or its stored id; another scope's article is never
+// found, with the same error as an id nobody has.
+func TestLookupAndRemoveByRecordID(t *testing.T) {
+	ctx := context.Background()
+	lib := libOpen(t, t.TempDir())
+	a := libArticle(ScopedID("111", "ds-1"), "111", "Ministers meet", "2025-03-04", libBodyTreaty)
+	libPut(t, lib, a)
+	for _, id := range []string{"ds-1", "ds-1@111"} {
+		if got, err := lib.Lookup(ctx, "111", id); err != nil || got != "ds-1@111" {
+			t.Errorf("Lookup(111, %s) = %q, %v", id, got, err)
+		}
+	}
+	for _, id := range []string{"ds-1", "ds-1@111", "nobody"} {
+		if _, err := lib.Lookup(ctx, "222", id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Lookup(222, %s) = %v, want ErrNotFound", id, err)
+		}
+		if err := lib.Remove(ctx, "222", id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Remove(222, %s) = %v, want ErrNotFound", id, err)
+		}
+	}
+	if err := lib.Remove(ctx, "111", "ds-1"); err != nil {
+		t.Fatalf("Remove(111, ds-1): %v", err)
+	}
+	if n, _ := lib.Count(ctx); n != 0 {
+		t.Errorf("%d articles left", n)
+	}
+}
+
+// TestMigrateScopedIDs: a version 1 library, which stored a guild record's
+// own id as the article id, opens with those articles renamed to id@GUILD
+// (chunks and content hash included); derived ids and shared articles keep
+// their ids.
+func TestMigrateScopedIDs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	lib := libOpen(t, dir)
+	explicit := libArticle("ds-1", "111", "Ministers meet", "2025-03-04", libBodyTreaty)
+	shared := libArticle("ds-1", SharedScope, "Ministers meet again", "2025-03-05", libBodyTreaty)
+	derived := libArticle("", "111", "Envoys meet", "2025-03-06", libBodyTreaty)
+	derived.ID = ID(derived)
+	// The version 1 layout: what Put stored before ScopedID existed.
+	libPut(t, lib, explicit)
+	other := shared
+	other.ID = "ds-2"
+	libPut(t, lib, other)
+	libPut(t, lib, derived)
+	if _, err := lib.w.ExecContext(ctx, "UPDATE meta SET value = '1' WHERE key = 'schema_version'"); err != nil {
+		t.Fatal(err)
+	}
+	lib.Close()
+
+	lib = libOpen(t, dir)
+	want := map[string]string{"ds-1@111": "111", "ds-2": SharedScope, derived.ID: "111"}
+	list, err := lib.List(ctx)
+	if err != nil || len(list) != len(want) {
+		t.Fatalf("List = %+v, %v", list, err)
+	}
+	for _, s := range list {
+		if want[s.ID] != s.Scope {
+			t.Errorf("after the upgrade: %s in scope %s; want %v", s.ID, s.Scope, want)
+		}
+	}
+	chunks, err := lib.ArticleChunks(ctx, "ds-1@111")
+	if err != nil || len(chunks) == 0 || chunks[0].ID != ChunkID("ds-1@111", 0) || chunks[0].ArticleID != "ds-1@111" {
+		t.Fatalf("chunks of the renamed article: %+v %v", chunks, err)
+	}
+	renamed := explicit
+	renamed.ID = "ds-1@111"
+	if h, ok, err := lib.ContentHash(ctx, renamed.ID); err != nil || !ok || h != Hash(renamed) {
+		t.Errorf("content hash of the renamed article: %q %v %v, want %q", h, ok, err, Hash(renamed))
+	}
+	var v string
+	if err := lib.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != "2" {
+		t.Errorf("schema_version = %q, %v", v, err)
+	}
+	// The renamed article's full-text rows still resolve to it.
+	hits, err := lib.SearchText(ctx, TextQuery{Text: "verification clause", Scopes: []string{"111"}})
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search after the upgrade: %v %v", hits, err)
+	}
+	for _, h := range hits {
+		if h.ArticleID != "ds-1@111" && h.ArticleID != derived.ID {
+			t.Errorf("hit %+v", h)
+		}
+	}
+}
