@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/attache-bot/attache/redact"
 )
 
 // DefaultAPIBase is Discord's REST API, used when Config.APIBase is empty.
@@ -99,6 +101,10 @@ func newBot(cfg Config, d deps) (*Bot, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Errors of Discord calls quote the webhook URL, whose path holds the
+	// interaction token, and /article add logs the address it was given:
+	// every line the bot (and discordgo, through it) logs is redacted.
+	cfg.Logger = slog.New(redact.Handler(cfg.Logger.Handler(), cfg.Token))
 	if d.answerer == nil || d.articles == nil || d.catalog == nil || d.store == nil || d.fetcher == nil {
 		return nil, errors.New("bot needs an engine, its library and a fetcher")
 	}
