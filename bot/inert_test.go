@@ -91,3 +91,35 @@ func checkInert(t *testing.T, body string) {
 		t.Errorf("a bare link that Discord would preview:\n%s", body)
 	}
 }
+
+// Whatever the input, inertText leaves no markdown character unescaped
+// outside citations and <links>, and no line that starts a block.
+func FuzzInertText(f *testing.F) {
+	for _, s := range []string{"[a](https://x.example) **b** `c`", "```\nx", "# h\n> q\n-# s\n1. l", "[1](https://e.example) <https://ok.example>", "\\[1]", "<<https://a.b>>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := inertText(in)
+		for _, line := range strings.Split(out, "\n") {
+			body := strings.TrimLeft(line, " \t")
+			if body != "" && strings.ContainsRune("#>-+", rune(body[0])) {
+				t.Fatalf("line starts a block: %q (from %q)", line, in)
+			}
+			for i := 0; i < len(body); i++ {
+				switch c := body[i]; {
+				case c == '\\':
+					i++
+				case c == '[' && citationEnd(body[i:]) > 0:
+					i += citationEnd(body[i:]) - 1
+					if i+1 < len(body) && body[i+1] == '(' {
+						t.Fatalf("citation followed by a link target: %q (from %q)", out, in)
+					}
+				case c == '<' && bareLinkAt(body[i+1:]) > 0:
+					i += bareLinkAt(body[i+1:])
+				case strings.IndexByte("*_~`|[]", c) >= 0:
+					t.Fatalf("unescaped %q at %d of %q (from %q)", c, i, body, in)
+				}
+			}
+		}
+	})
+}
