@@ -84,8 +84,9 @@ func (b *Bot) retryDiscord(ctx context.Context, what string, maxAttempts int, op
 		if !ok || attempt+1 == maxAttempts || stopOf(ctx).Err() != nil {
 			return err
 		}
-		if deadline, has := ctx.Deadline(); has && time.Until(deadline) < wait+p.attempt/2 {
-			return err // no time left for a useful attempt after the wait
+		// Waiting past the deadline only to fail then is pointless.
+		if deadline, has := ctx.Deadline(); has && time.Until(deadline) <= wait {
+			return err
 		}
 		b.log.Warn("discord call failed; retrying", "call", what, "attempt", attempt+1, "wait", wait, "err", err)
 		if b.pause(ctx, wait) != nil {
