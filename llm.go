@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
+	"github.com/attache-bot/attache/redact"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -76,21 +76,19 @@ func newOpenAIEmbedder(ctx context.Context, cfg config, logger *slog.Logger) (*r
 }
 
 // redactedf formats an error and removes every configured secret from its
-// text: upstream servers sometimes echo the key they were sent.
+// text (upstream servers sometimes echo the key they were sent), with the
+// credentials, query strings and Discord tokens of any URL in it.
 func redactedf(cfg config, format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	msg := redact(cfg, err.Error())
+	msg := redact.Text(err.Error(), cfg.secrets()...)
 	if msg == err.Error() {
 		return err
 	}
 	return errors.New(msg)
 }
 
-func redact(cfg config, s string) string {
-	for _, secret := range []string{cfg.LLMAPIKey, cfg.EmbedAPIKey, cfg.DiscordToken} {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
+// secrets are the configured values that must never appear in a log line or
+// an error message.
+func (c config) secrets() []string {
+	return []string{c.LLMAPIKey, c.EmbedAPIKey, c.DiscordToken}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -158,5 +159,22 @@ func TestAskLLMUnreachable(t *testing.T) {
 	c.env["DISCORD_TOKEN"] = "test-token"
 	if r := c.mustRun(1, "serve"); !strings.Contains(r.stderr, "language model") {
 		t.Errorf("serve with an unreachable model:\n%s", r)
+	}
+}
+
+// The operator's logger redacts configured secrets and the credentials,
+// query strings and Discord tokens of URLs, in text and in JSON.
+func TestLoggerRedacts(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		var buf strings.Builder
+		cfg := config{LogFormat: format, LLMAPIKey: "sk-abcdef123", DiscordToken: "MTIz.bot-token.xyz"}
+		log := newLogger(cfg, &buf, true)
+		log.Error("interaction", "err", errors.New(`Patch "https://discord.com/api/v9/webhooks/1/interaction-token-1/messages/@original": timeout`),
+			"key", "sk-abcdef123", "token", "MTIz.bot-token.xyz", "url", "http://u:pw@h.example/?q=1")
+		for _, leak := range []string{"interaction-token-1", "sk-abcdef123", "bot-token", "u:pw", "q=1"} {
+			if strings.Contains(buf.String(), leak) {
+				t.Errorf("%s log leaks %q: %s", format, leak, buf.String())
+			}
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/redact"
 	"github.com/attache-bot/attache/retrieval"
 	"golang.org/x/term"
 )
@@ -26,10 +27,14 @@ func newLogger(cfg config, w io.Writer, daemon bool) *slog.Logger {
 		level = slog.LevelWarn
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Every line passes through redaction: errors quote URLs (a webhook URL
+	// holds an interaction token, a fetched URL may hold credentials) and
+	// upstream servers may echo a key.
+	return slog.New(redact.Handler(h, cfg.secrets()...))
 }
 
 // engineOptions says what a command needs from the engine.

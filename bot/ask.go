@@ -65,19 +65,19 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 	return b.deliverAnswer(ctx, ans, it.i.GuildID, it.userID(),
 		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error {
 			if first {
-				return it.edit(ctx, part, comps)
+				return b.deliverFinal(ctx, it, part, comps)
 			}
-			return it.followup(ctx, part, comps)
+			return b.deliverFollowup(ctx, it, part, comps)
 		})
 }
 
 // deliverAnswer saves ans (its buttons refer to it) and sends it in parts,
 // the buttons under the last one; send delivers one part. The answer is
-// ready, so it goes out under a deadline of its own even if shutdown has
-// begun meanwhile.
+// ready, so it goes out under a deadline of its own (the delivery policy's)
+// even if shutdown has begun meanwhile.
 func (b *Bot) deliverAnswer(ctx context.Context, ans retrieval.Answer, guildID, userID string,
 	send func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error) error {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*replyBudget)
+	dctx, cancel := b.deliveryCtx(ctx, b.delivery.total)
 	defer cancel()
 	id := b.saveAnswer(dctx, ans, guildID, userID)
 	parts := renderAnswer(ans, b.now())

@@ -307,9 +307,17 @@ func TestShutdownCancelsAnswersWithFinalMessage(t *testing.T) {
 func TestDiscordFailuresAreLogged(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	e.rec.setFail("edit", errors.New("HTTP 500 from discord"))
-	calls := e.run(askInteraction(guildA, userU, "Which port does the Velmora harbour accord open?", false))
-	if n := len(calls); n < 3 || calls[n-1].Method != "edit" || calls[n-1].content() != msgGenericError {
-		t.Errorf("calls = %d, want the answer edit then an apology attempt", n)
+	q := "Which port does the Velmora harbour accord open?"
+	// An original that cannot be edited: the answer goes out as a follow-up.
+	calls := e.run(askInteraction(guildA, userU, q, false))
+	if last := calls[len(calls)-1]; last.Method != "followup" || !strings.Contains(last.content(), "Kessel") {
+		t.Errorf("last call = %s %q, want the answer as a follow-up", last.Method, last.content())
+	}
+	// Nothing gets through: the apology is attempted and everything logged.
+	e.rec.setFail("followup", errors.New("HTTP 500 from discord"))
+	calls = e.run(askInteraction(guildA, userU, q, false))
+	if n := len(calls); n < 4 || calls[n-1].Method != "followup" || calls[n-1].content() != msgGenericError {
+		t.Errorf("calls = %d, want the answer edit, its follow-up, then an apology attempt", n)
 	}
 	log := e.logs.String()
 	if !strings.Contains(log, "HTTP 500 from discord") || !strings.Contains(log, "final reply failed") || !strings.Contains(log, "outcome=error") {

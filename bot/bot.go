@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/attache-bot/attache/redact"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 // DefaultAPIBase is Discord's REST API, used when Config.APIBase is empty.
@@ -62,10 +65,12 @@ type Bot struct {
 	limiter *userLimiter
 	slots   *slots
 
-	now          func() time.Time // clock for rate limits and source ages
-	editInterval time.Duration    // least time between two streaming edits of one answer
-	answerGrace  time.Duration    // at shutdown, time answers get to finish before they are cancelled
-	finalGrace   time.Duration    // then, time cancelled handlers get to send their final message
+	now          func() time.Time                                 // clock for rate limits and source ages
+	editInterval time.Duration                                    // least time between two streaming edits of one answer
+	answerGrace  time.Duration                                    // at shutdown, time answers get to finish before they are cancelled
+	finalGrace   time.Duration                                    // then, time cancelled handlers get to send their final message
+	delivery     deliveryPolicy                                   // retries of final messages
+	sleep        func(ctx context.Context, d time.Duration) error // waits between retries; tests record instead
 
 	botID     atomic.Value // string: the bot user's id, from READY
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of stored answers
@@ -99,6 +104,10 @@ func newBot(cfg Config, d deps) (*Bot, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Errors of Discord calls quote the webhook URL, whose path holds the
+	// interaction token, and /article add logs the address it was given:
+	// every line the bot (and discordgo, through it) logs is redacted.
+	cfg.Logger = slog.New(redact.Handler(cfg.Logger.Handler(), cfg.Token))
 	if d.answerer == nil || d.articles == nil || d.catalog == nil || d.store == nil || d.fetcher == nil {
 		return nil, errors.New("bot needs an engine, its library and a fetcher")
 	}
@@ -113,6 +122,8 @@ func newBot(cfg Config, d deps) (*Bot, error) {
 		editInterval: time.Second,
 		answerGrace:  answerGrace,
 		finalGrace:   finalGrace,
+		delivery:     defaultDelivery,
+		sleep:        retrieval.SleepContext,
 		roles:        make(map[string]roleCacheEntry),
 	}
 	b.botID.Store("")

@@ -136,14 +136,43 @@ func (e *env) message(m *discordgo.Message) []call {
 
 // syncBuffer is a log destination safe for concurrent writers.
 type syncBuffer struct {
-	mu sync.Mutex
-	sb strings.Builder
+	mu      sync.Mutex
+	sb      strings.Builder
+	changed chan struct{} // closed and replaced on every write; nil until waited on
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.sb.Write(p)
+}
+
+// waitFor waits until the log holds want, waking on every write, and fails
+// the test after timeout.
+func (s *syncBuffer) waitFor(t testing.TB, want string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.sb.String(), want) {
+			s.mu.Unlock()
+			return
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("the log did not show %q within %v:\n%s", want, timeout, s.String())
+		}
+	}
 }
 
 func (s *syncBuffer) String() string {

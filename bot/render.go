@@ -38,11 +38,13 @@ func renderAnswer(a retrieval.Answer, now time.Time) []string {
 	if text == "" {
 		text = "The articles here don't cover that question."
 	}
-	b.WriteString(neutralise(text))
+	// The text quotes articles or is a model's: neither may format the
+	// message (a masked link to a phishing page, a fake Sources block).
+	b.WriteString(neutralise(inertText(text)))
 
 	if note := answerNote(a); note != "" {
 		b.WriteString("\n\n-# ")
-		b.WriteString(neutralise(note))
+		b.WriteString(neutralise(inertText(note)))
 	}
 	if len(a.Sources) > 0 {
 		b.WriteString("\n\n**Sources**")
@@ -127,7 +129,7 @@ func renderSources(sources []retrieval.Source, now time.Time) string {
 // still being written: the text so far, shortened to leave room for the
 // final message, with a "writing" mark.
 func renderPreview(text string) string {
-	text = neutralise(strings.TrimSpace(text))
+	text = neutralise(inertText(strings.TrimSpace(text)))
 	if utf16Len(text) > maxPreviewUnits {
 		text = splitMessage(text, maxPreviewUnits)[0] + " …"
 	}
@@ -160,6 +162,82 @@ func escapeMarkdown(s string) string {
 var markdownEscaper = strings.NewReplacer(
 	`\`, `\\`, `[`, `\[`, `]`, `\]`, `*`, `\*`, `_`, `\_`, "~", `\~`, "`", "\\`", "|", `\|`,
 )
+
+// inertText makes quoted or generated text show literally in a message: its
+// Discord markdown is escaped (masked links, emphasis, strikethrough,
+// spoilers, inline code and fences, and at the start of a line headers,
+// subtext, quotes and list markers, which could fake a Sources block), and
+// its bare links are wrapped in <…> so that they show as links without a
+// preview card under the answer. Citation markers [n] stay as they are; the
+// formatting around the text is ours and added afterwards.
+func inertText(s string) string {
+	var b strings.Builder
+	for n, line := range strings.Split(s, "\n") {
+		if n > 0 {
+			b.WriteByte('\n')
+		}
+		inertLine(&b, line)
+	}
+	return b.String()
+}
+
+// inertLine writes one line of inertText.
+func inertLine(b *strings.Builder, line string) {
+	body := strings.TrimLeft(line, " \t")
+	b.WriteString(line[:len(line)-len(body)])
+	switch {
+	case strings.HasPrefix(body, "#"), strings.HasPrefix(body, ">"), strings.HasPrefix(body, "-"), strings.HasPrefix(body, "+"):
+		b.WriteByte('\\') // headers, "-#" subtext, quotes, list items
+	default:
+		if d := len(body) - len(strings.TrimLeft(body, "0123456789")); d > 0 && strings.HasPrefix(body[d:], ".") {
+			b.WriteString(body[:d]) // an ordered list item: escape its dot
+			b.WriteByte('\\')
+			body = body[d:]
+		}
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '[' && citationEnd(body[i:]) > 0:
+			n := citationEnd(body[i:])
+			b.WriteString(body[i : i+n])
+			i += n - 1
+			if i+1 < len(body) && body[i+1] == '(' { // "[1](url)" would be a masked link
+				b.WriteByte('\\')
+			}
+		case c == '<' && bareLinkAt(body[i+1:]) > 0 && strings.HasPrefix(body[i+1+bareLinkAt(body[i+1:]):], ">"):
+			n := bareLinkAt(body[i+1:])
+			b.WriteString(body[i : i+n+2]) // already <url>: shown without a preview
+			i += n + 1
+		case bareLinkAt(body[i:]) > 0:
+			n := bareLinkAt(body[i:])
+			b.WriteString("<" + urlEscaper.Replace(body[i:i+n]) + ">")
+			i += n - 1
+		case strings.IndexByte("\\*_~`|[]<", c) >= 0:
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// bareLinkAt returns the length of the http(s) link at the start of s, or
+// 0. Punctuation that ends a sentence or closes a bracket is not part of it.
+func bareLinkAt(s string) int {
+	if len(s) < 8 || !(strings.EqualFold(s[:7], "http://") || strings.EqualFold(s[:8], "https://")) {
+		return 0
+	}
+	n := strings.IndexAny(s, " \t<>\"")
+	if n < 0 {
+		n = len(s)
+	}
+	n = len(strings.TrimRight(s[:n], ".,;:!?)]}'*_~|`"))
+	if n <= len("https://") {
+		return 0
+	}
+	return n
+}
 
 // linkURL returns u fit for a masked link, or "" when u is not an absolute
 // http(s) URL. Characters that would end the <…> or (…) early are escaped.

@@ -32,8 +32,9 @@ type interaction struct {
 	s session
 	i *discordgo.Interaction
 
-	responded bool // the first response (reply, defer, modal…) has been sent
-	ephemeral bool // the first response was private
+	responded bool      // the first response (reply, defer, modal…) has been sent
+	ephemeral bool      // the first response was private
+	received  time.Time // when the bot received it: its token's 15 minutes run from about then
 
 	name    string // "ask", "article add", "button src", …
 	sources int
@@ -74,24 +75,26 @@ func (it *interaction) deferReply(ctx context.Context, ephemeral bool) error {
 	})
 }
 
-// edit replaces the original response's content and buttons.
-func (it *interaction) edit(ctx context.Context, content string, components []discordgo.MessageComponent) error {
+// edit replaces the original response's content and buttons; opts are
+// added to the request's.
+func (it *interaction) edit(ctx context.Context, content string, components []discordgo.MessageComponent, opts ...discordgo.RequestOption) error {
 	if components == nil {
 		components = []discordgo.MessageComponent{}
 	}
 	_, err := it.s.InteractionResponseEdit(it.i, &discordgo.WebhookEdit{
 		Content: &content, Components: &components, AllowedMentions: noMentions(),
-	}, discordgo.WithContext(ctx))
+	}, append([]discordgo.RequestOption{discordgo.WithContext(ctx)}, opts...)...)
 	return err
 }
 
-// followup sends one more message, private when the original was.
-func (it *interaction) followup(ctx context.Context, content string, components []discordgo.MessageComponent) error {
+// followup sends one more message, private when the original was; opts are
+// added to the request's.
+func (it *interaction) followup(ctx context.Context, content string, components []discordgo.MessageComponent, opts ...discordgo.RequestOption) error {
 	p := &discordgo.WebhookParams{Content: content, Components: components, AllowedMentions: noMentions()}
 	if it.ephemeral {
 		p.Flags = discordgo.MessageFlagsEphemeral
 	}
-	_, err := it.s.FollowupMessageCreate(it.i, true, p, discordgo.WithContext(ctx))
+	_, err := it.s.FollowupMessageCreate(it.i, true, p, append([]discordgo.RequestOption{discordgo.WithContext(ctx)}, opts...)...)
 	return err
 }
 
@@ -112,7 +115,7 @@ func (it *interaction) reply(ctx context.Context, content string) error {
 // message whatever fails.
 func (b *Bot) handleInteraction(ctx context.Context, s session, ic *discordgo.InteractionCreate) {
 	start := time.Now()
-	it := &interaction{s: s, i: ic.Interaction, outcome: "ok"}
+	it := &interaction{s: s, i: ic.Interaction, outcome: "ok", received: start}
 	if !b.begin() {
 		it.name, it.outcome = interactionName(ic.Interaction), "refused: shutting down"
 		if ic.Type == discordgo.InteractionApplicationCommandAutocomplete {
@@ -161,11 +164,17 @@ func (b *Bot) noChoices(ctx context.Context, it *interaction) {
 }
 
 // finalReply sends a last private message with a deadline of its own, so
-// that it still goes out when ctx was cancelled by shutdown.
+// that it still goes out when ctx was cancelled by shutdown. After a
+// deferred response it is delivered like an answer (retried, or sent as a
+// follow-up), so that "thinking…" never stays.
 func (b *Bot) finalReply(ctx context.Context, it *interaction, msg string) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replyBudget)
+	rctx, cancel := b.deliveryCtx(ctx, replyBudget)
 	defer cancel()
-	if err := it.reply(rctx, msg); err != nil {
+	send := it.reply
+	if it.responded {
+		send = func(ctx context.Context, msg string) error { return b.deliverFinal(ctx, it, msg, nil) }
+	}
+	if err := send(rctx, msg); err != nil {
 		b.log.Warn("final reply failed", "interaction", it.i.ID, "err", err)
 	}
 }

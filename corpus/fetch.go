@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/attache-bot/attache/redact"
 )
 
 // Defaults of FetchOptions.
@@ -153,12 +155,12 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string) (Article, error) {
 	}
 	a, err := htmlArticle(data, ctype, final, false)
 	if err != nil {
-		return Article{}, fmt.Errorf("fetch %s: %w", redact(final), err)
+		return Article{}, fmt.Errorf("fetch %s: %w", redact.URL(final), err)
 	}
 	a.Normalize()
 	a.Scope = "" // Normalize's default; the caller decides
 	if err := Validate(a, f.opts.MaxBodyBytes); err != nil {
-		return Article{}, fmt.Errorf("fetch %s: %w", redact(final), err)
+		return Article{}, fmt.Errorf("fetch %s: %w", redact.URL(final), err)
 	}
 	return a, nil
 }
@@ -182,13 +184,13 @@ func (f *Fetcher) Download(ctx context.Context, rawURL string, maxBytes int64) (
 // get performs the request and reads at most limit bytes of the body.
 func (f *Fetcher) get(ctx context.Context, u *url.URL, limit int64, htmlOnly bool) (data []byte, ctype string, final *url.URL, err error) {
 	if err := f.checkTarget(u); err != nil {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w", redact(u), err)
+		return nil, "", nil, fmt.Errorf("fetch %s: %w", redact.URL(u), err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: %v", redact(u), ErrBadURL, err)
+		return nil, "", nil, fmt.Errorf("fetch %s: %w: %v", redact.URL(u), ErrBadURL, err)
 	}
 	req.Header.Set("User-Agent", UserAgent)
 	if htmlOnly {
@@ -200,7 +202,7 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, limit int64, htmlOnly boo
 	}
 	defer resp.Body.Close()
 	final = resp.Request.URL
-	where := redact(final)
+	where := redact.URL(final)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, "", nil, fmt.Errorf("fetch %s: %w: %s", where, ErrHTTPStatus, clip(oneLine(resp.Status), 80))
 	}
@@ -230,11 +232,11 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, limit int64, htmlOnly boo
 // describe turns a client error into one clear line that keeps the
 // sentinel errors visible to errors.Is, and says where a redirect led.
 func (f *Fetcher) describe(ctx context.Context, u *url.URL, err error) error {
-	where := redact(u)
+	where := redact.URL(u)
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		if pu, perr := url.Parse(ue.URL); perr == nil && redact(pu) != where {
-			where += ": redirected to " + redact(pu)
+		if pu, perr := url.Parse(ue.URL); perr == nil && redact.URL(pu) != where {
+			where += ": redirected to " + redact.URL(pu)
 		}
 	}
 	var be *blockedError
@@ -300,13 +302,13 @@ func checkURL(u *url.URL) error {
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	case "":
-		return fmt.Errorf("%w: %q is not an absolute URL (want http:// or https://)", ErrBadURL, redact(u))
+		return fmt.Errorf("%w: %q is not an absolute URL (want http:// or https://)", ErrBadURL, redact.URL(u))
 	default:
 		return fmt.Errorf("%w: scheme %q not allowed (only http and https)", ErrBadURL, u.Scheme)
 	}
 	host := u.Hostname()
 	if host == "" {
-		return fmt.Errorf("%w: no host in %q", ErrBadURL, redact(u))
+		return fmt.Errorf("%w: no host in %q", ErrBadURL, redact.URL(u))
 	}
 	if u.User != nil {
 		return fmt.Errorf("%w: URLs with user credentials are not accepted", ErrBadURL)
@@ -471,18 +473,4 @@ func blockedReason(ip netip.Addr) string {
 		}
 	}
 	return ""
-}
-
-// redact writes a URL for messages and logs without user info, query or
-// fragment: a query string may carry a token.
-func redact(u *url.URL) string {
-	if u == nil {
-		return "(no URL)"
-	}
-	c := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	s := c.String()
-	if u.RawQuery != "" {
-		s += "?…"
-	}
-	return clip(s, 200)
 }

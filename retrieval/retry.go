@@ -65,12 +65,13 @@ func newRetryDoer(next httpDoer, maxRetries int, logger *slog.Logger) *retryDoer
 		baseDelay:  DefaultRetryBaseDelay,
 		maxDelay:   DefaultRetryMaxDelay,
 		logger:     logger,
-		sleep:      sleepCtx,
+		sleep:      SleepContext,
 	}
 }
 
-// sleepCtx waits d, or returns ctx's error as soon as ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits d, or returns ctx's error as soon as ctx is done.
+// Other clients that retry (the Discord bot's deliveries) wait with it too.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -139,13 +140,19 @@ func (d *retryDoer) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// backoff is the wait before retry number attempt+1: exponential from
-// baseDelay, with "equal jitter" (a random point in the upper half) so that
-// many clients failing together do not retry in lockstep.
+// backoff is the wait before retry number attempt+1 (see Backoff).
 func (d *retryDoer) backoff(attempt int) time.Duration {
-	w := d.baseDelay << min(attempt, 16)
-	if w > d.maxDelay || w <= 0 {
-		w = d.maxDelay
+	return Backoff(attempt, d.baseDelay, d.maxDelay)
+}
+
+// Backoff is the wait before retry number attempt+1 (attempt counts from
+// 0): exponential from base, capped at maxDelay, with "equal jitter" (a random
+// point in the upper half) so that many clients failing together do not
+// retry in lockstep. The Discord bot's deliveries back off with it too.
+func Backoff(attempt int, base, maxDelay time.Duration) time.Duration {
+	w := base << min(attempt, 16)
+	if w > maxDelay || w <= 0 {
+		w = maxDelay
 	}
 	half := w / 2
 	return half + time.Duration(rand.Int64N(int64(half)+1))

@@ -95,7 +95,9 @@
 //
 // Violations are recorded (Violations) and reported through t.Errorf at Close unless declared
 // with ExpectViolations. FailNext injects a one-off failure (a 429 with retry_after, which
-// discordgo retries; a 500; a 502, retried up to three times) that is not a violation.
+// discordgo retries; a 500; a 502, retried up to three times) that is not a violation; call it
+// n times to fail a route n times in a row. StallNext makes a request hang until the client gives
+// up.
 //
 // # Recording
 //

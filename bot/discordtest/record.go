@@ -78,7 +78,12 @@ type fault struct {
 	status          int
 	body            string
 	retryAfter      time.Duration
+	stall           bool // hold the request until the client gives up
 }
+
+// StallStatus is the status recorded for a request that StallNext held until the client gave
+// up (the client never sees it).
+const StallStatus = 599
 
 // FailNext makes the next request matching method and pattern (path.Match syntax) fail with
 // status and body. An empty body becomes Discord's: for 429 {"message", "retry_after" (seconds),
@@ -87,7 +92,17 @@ type fault struct {
 func (f *Fake) FailNext(method, pattern string, status int, body string, retryAfter time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.faults = append(f.faults, fault{method, pattern, status, body, retryAfter})
+	f.faults = append(f.faults, fault{method, pattern, status, body, retryAfter, false})
+}
+
+// StallNext makes the next request matching method and pattern hang without an answer until
+// the client gives up (its context ends or it times out) or the fake closes, as a Discord that
+// accepted the connection and then went silent. The request is recorded with Injected and
+// Status StallStatus. Stalls queue up with FailNext's faults.
+func (f *Fake) StallNext(method, pattern string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.faults = append(f.faults, fault{method: method, pattern: pattern, status: StallStatus, stall: true})
 }
 
 func (f *Fake) takeFault(method, p string) (reply, bool) {
@@ -98,7 +113,8 @@ func (f *Fake) takeFault(method, p string) (reply, bool) {
 			continue
 		}
 		f.faults = append(f.faults[:i:i], f.faults[i+1:]...)
-		rep := reply{status: ft.status, raw: []byte(ft.body), contentType: "application/json"}
+		f.notifyLocked() // a waiter may be waiting for the fault to fire
+		rep := reply{status: ft.status, raw: []byte(ft.body), contentType: "application/json", stall: ft.stall}
 		if ft.body == "" && ft.status == http.StatusTooManyRequests {
 			rep.raw = fmt.Appendf(nil, `{"message":"You are being rate limited.","retry_after":%g,"global":false}`, ft.retryAfter.Seconds())
 		} else if ft.body == "" {

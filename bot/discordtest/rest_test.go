@@ -2,6 +2,8 @@ package discordtest
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -587,4 +589,32 @@ func (r *fatalTB) Helper() {}
 func (r *fatalTB) Fatalf(format string, args ...any) {
 	r.msg = fmt.Sprintf(format, args...)
 	runtime.Goexit()
+}
+
+func TestStallNext(t *testing.T) {
+	t.Parallel()
+	f := New(t, Options{})
+	s := restSession(t, f)
+	f.StallNext("POST", "/api/v9/channels/*/typing")
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.ChannelTyping(DefaultChannelID, discordgo.WithContext(ctx)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("stalled request: %v, want the client's deadline", err)
+	}
+	c := f.WaitFor(t, func(c Call) bool { return c.Injected }, 5*time.Second)
+	if c.Status != StallStatus {
+		t.Errorf("stalled call recorded with status %d", c.Status)
+	}
+	if err := s.ChannelTyping(DefaultChannelID); err != nil {
+		t.Fatalf("the stall fires once: %v", err)
+	}
+	// A stall still pending at Close does not keep the fake from closing.
+	f.StallNext("POST", "/api/v9/channels/*/typing")
+	done := make(chan error, 1)
+	go func() { done <- s.ChannelTyping(DefaultChannelID) }()
+	f.WaitUntil(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.faults) == 0 }, 5*time.Second)
+	f.Close()
+	if err := <-done; err == nil {
+		t.Errorf("a request stalled until Close succeeded")
+	}
 }

@@ -101,6 +101,7 @@ type Fake struct {
 	mu           sync.Mutex
 	changed      chan struct{} // closed and replaced on every change (broadcast)
 	closed       bool
+	stopping     chan struct{} // closed by Close: stalled requests give up
 	nextID       uint64
 	calls        []Call
 	violations   []Violation
@@ -150,6 +151,7 @@ func New(t testing.TB, opts Options) *Fake {
 		t: t, opts: opts, mux: http.NewServeMux(), transport: &http.Transport{}, grace: 5 * time.Second,
 		upgrader:     websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
 		changed:      make(chan struct{}),
+		stopping:     make(chan struct{}),
 		expected:     map[int]bool{},
 		conns:        map[*gwConn]bool{},
 		commands:     map[string][]any{},
@@ -217,6 +219,7 @@ func (f *Fake) Close() {
 		return
 	}
 	f.closed = true
+	close(f.stopping)
 	var open []*gwConn
 	for c := range f.conns {
 		open = append(open, c)
@@ -262,7 +265,8 @@ type reply struct {
 	body        any
 	raw         []byte
 	contentType string
-	code        int // Discord error code, for the record
+	code        int  // Discord error code, for the record
+	stall       bool // StallNext: hold the request, answer nothing
 }
 
 type requestKey struct{}
@@ -302,6 +306,16 @@ func (f *Fake) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	call := Call{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Body: req.body, Files: req.files, Time: f.opts.Now()}
 
 	rep, injected := f.takeFault(r.Method, r.URL.Path)
+	if rep.stall {
+		select {
+		case <-r.Context().Done():
+		case <-f.stopping:
+		}
+		call.Status, call.Injected = rep.status, true
+		f.record(call)
+		// Drop the connection without a response: returning would send an empty 200.
+		panic(http.ErrAbortHandler)
+	}
 	if !injected {
 		f.mux.ServeHTTP(discardWriter{h: http.Header{}}, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
 		if req.reply != nil {
