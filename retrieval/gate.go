@@ -212,51 +212,58 @@ func (ix *vectorIndex) correctSpelling(text string) string {
 	return strings.Join(fields, " ")
 }
 
-// nearestTerm finds an index term one typo (withinOneTypo) from stem,
-// preferring the most frequent; it returns "" and 0 when there is none.
+// nearestTerm finds the index term one typo away from stem (typoVariants)
+// that the most articles contain; it returns "" and 0 when there is none.
+// Looking the few variants up is much cheaper than comparing stem with
+// the whole vocabulary.
 func (ix *vectorIndex) nearestTerm(stem string) (string, int) {
 	best, bestDF := "", 0
-	for t, ps := range ix.articleText.postings {
-		// Typos rarely hit a word's first letters; requiring them keeps
-		// "palau" from reading as "palace".
-		if len(ps) <= bestDF || len(t) > len(stem)+1 || len(stem) > len(t)+1 || len(t) < gateFuzzyMinLen-1 || t[:2] != stem[:2] {
-			continue
-		}
-		if withinOneTypo(t, stem) {
-			best, bestDF = t, len(ps)
+	for _, v := range typoVariants(stem) {
+		if df := len(ix.articleText.postings[v]); df > bestDF || df == bestDF && df > 0 && v < best {
+			best, bestDF = v, df
 		}
 	}
 	return best, bestDF
 }
 
-// withinOneTypo reports whether a and b differ by one of the typos that
-// names suffer most: two neighbouring letters swapped ("Zelenksyy"), a
-// letter doubled or undoubled ("Zelenskyy", "Zelensky"), or one vowel for
-// another ("Zelinskyy"). Other edits are left alone: dropping a letter
-// turns "Suriname" into "surname", a different word.
-func withinOneTypo(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) < len(rb) {
-		ra, rb = rb, ra
+// typoVariants returns the spellings one typo away from w among the typos
+// that names suffer most: two neighbouring letters swapped ("Zelenksyy"),
+// a letter doubled or undoubled ("Zelenskyy", "Zelensky"), or one vowel for
+// another ("Zelinskyy"). The first two letters are kept: typos rarely hit
+// them, and keeping them spares "palau" from reading as "palace". Other
+// edits are left alone: dropping a letter turns "Suriname" into "surname".
+func typoVariants(w string) []string {
+	r := []rune(w)
+	if len(r) < 3 {
+		return nil
 	}
-	i := 0
-	for i < len(rb) && ra[i] == rb[i] {
-		i++
-	}
-	switch len(ra) - len(rb) {
-	case 0:
-		if i == len(ra) {
-			return false // equal
+	var out []string
+	add := func(v []rune) {
+		if s := string(v); s != w {
+			out = append(out, s)
 		}
-		if string(ra[i+1:]) == string(rb[i+1:]) {
-			return isVowel(ra[i]) && isVowel(rb[i])
-		}
-		return i+1 < len(ra) && ra[i] == rb[i+1] && ra[i+1] == rb[i] && string(ra[i+2:]) == string(rb[i+2:])
-	case 1:
-		// ra has one letter more at i: a doubled letter.
-		return i > 0 && ra[i] == ra[i-1] && string(ra[i+1:]) == string(rb[i:])
 	}
-	return false
+	for i := 2; i < len(r); i++ {
+		if i+1 < len(r) && r[i] != r[i+1] {
+			v := slices.Clone(r)
+			v[i], v[i+1] = v[i+1], v[i]
+			add(v) // swapped with the next letter
+		}
+		add(slices.Insert(slices.Clone(r), i, r[i])) // doubled
+		if r[i] == r[i-1] {
+			add(slices.Delete(slices.Clone(r), i, i+1)) // undoubled
+		}
+		if isVowel(r[i]) {
+			for _, o := range "aeiouy" {
+				if o != r[i] {
+					v := slices.Clone(r)
+					v[i] = o
+					add(v) // another vowel
+				}
+			}
+		}
+	}
+	return out
 }
 
 func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }

@@ -21,7 +21,7 @@ import (
 // candidates are limited (Ranking.VectorCandidates, TextCandidates): over
 // years of coverage of a big topic, the newest article is not among the
 // best matches of the whole range.
-var latestSpans = []int32{3, 7, 14, 30, 60, 120, 365, 0}
+var latestSpans = []int32{7, 30, 90, 365, 0}
 
 // Thresholds of aboutness for latest questions.
 const (
@@ -93,9 +93,9 @@ func (e *Engine) aboutness(id string, abs float64, t topic) int {
 // without one anywhere, it uses the narrowest period with an article that
 // is otherwise about the topic. The result is those on-topic articles,
 // newest first (same day: better match first), followed by the period's
-// other candidates by score; ok is false when nothing in r is about the
-// topic. The caller holds the engine's read lock.
-func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []float32, t topic) ([]articleScore, bool, error) {
+// other candidates by score, and by the rest of r's when that makes fewer
+// than k; ok is false when nothing in r is about the topic. The caller holds the engine's read lock.
+func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []float32, t topic, k int) ([]articleScore, bool, error) {
 	var fallback []articleScore
 	for _, span := range latestSpans {
 		w := r
@@ -123,7 +123,7 @@ func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 		}
 		ordered := e.newestFirst(arts, tiers, best)
 		if best == 2 {
-			if span > 0 {
+			if span > 0 && len(ordered) < k {
 				more, err := e.rest(ctx, p, r, qvec, ordered)
 				if err != nil {
 					return nil, false, err

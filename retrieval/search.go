@@ -196,7 +196,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	defer e.mu.RUnlock()
 	if plan.latest && !plan.hasWindow {
 		// "What's the latest on …": the newest on-topic articles first.
-		arts, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text))
+		arts, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text), k)
 		if err != nil {
 			return searchResult{}, err
 		}
@@ -227,7 +227,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		// names it), else from the best match of any date; when that comes
 		// from before the period, the answer says so (emptyPeriod).
 		res.emptyPeriod = plan.period
-		if latest, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text)); err != nil {
+		if latest, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text), k); err != nil {
 			return searchResult{}, err
 		} else if ok && e.aboutness(latest[0].ArticleID, latest[0].Absolute, e.ix.newTopic(plan.text)) == 2 {
 			res.passages = e.passages(topArticlesKeepOrder(latest, k))
