@@ -66,6 +66,7 @@ type Bot struct {
 	editInterval time.Duration    // least time between two streaming edits of one answer
 	answerGrace  time.Duration    // at shutdown, time answers get to finish before they are cancelled
 	finalGrace   time.Duration    // then, time cancelled handlers get to send their final message
+	syncEvents   bool             // run handlers one at a time on the gateway goroutine (tests that show something was ignored)
 
 	botID     atomic.Value // string: the bot user's id, from READY
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of stored answers
@@ -194,6 +195,7 @@ func (b *Bot) configureSession(s *discordgo.Session) {
 	// intent, so none is requested.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 	s.StateEnabled = true
+	s.SyncEvents = b.syncEvents
 	// Warnings and errors only: discordgo's informational lines dump raw
 	// gateway payloads, and its debug lines whole REST requests.
 	s.LogLevel = discordgo.LogWarning

@@ -123,8 +123,12 @@ func (b *Bot) logMessage(mt *messageTurn, start time.Time, err error) {
 	b.log.Info("message", attrs...)
 }
 
-// addressesBot reports whether m mentions the bot or replies to one of its
-// messages, or is a direct message to it (every message there is for it).
+// addressesBot reports whether m mentions the bot, replies to one of its
+// messages with some text, or is a direct message to it (every message
+// there is for it). A reply that does not ping the bot arrives with empty
+// content (the bot has no Message Content intent): it is no question, and
+// answering it would only nag. With the intent enabled such a reply carries
+// its text and asks.
 func addressesBot(m *discordgo.Message, botID string) bool {
 	if m.GuildID == "" {
 		return true
@@ -135,7 +139,7 @@ func addressesBot(m *discordgo.Message, botID string) bool {
 		}
 	}
 	if r := m.ReferencedMessage; r != nil && r.Author != nil && r.Author.ID == botID {
-		return true
+		return strings.TrimSpace(m.Content) != ""
 	}
 	return strings.Contains(m.Content, "<@"+botID+">") || strings.Contains(m.Content, "<@!"+botID+">")
 }

@@ -55,7 +55,11 @@ func TestMessagesNotAddressingTheBotAreIgnored(t *testing.T) {
 	webhook.WebhookID = "777"
 	replyToOther := userMsg("4", "which port?", false)
 	replyToOther.ReferencedMessage = &discordgo.Message{ID: "0", Author: &discordgo.User{ID: "31337"}}
+	replyToBot := userMsg("6", "", false) // a reply without a ping: no content without the intent
+	replyToBot.ReferencedMessage = &discordgo.Message{ID: "a", ChannelID: chanA, Author: &discordgo.User{ID: botID, Bot: true}}
+	replyToBot.MessageReference = &discordgo.MessageReference{MessageID: "a", ChannelID: chanA, GuildID: guildA}
 	cases := map[string]*discordgo.Message{
+		"reply to bot":   replyToBot,
 		"plain":          userMsg("0", "which port does the accord open?", false),
 		"own message":    own,
 		"another bot":    otherBot,
@@ -215,5 +219,17 @@ func TestMentionOversizedQuestion(t *testing.T) {
 	calls := e.message(userMsg("9", "<@"+botID+"> "+strings.Repeat("why ", 400), true))
 	if len(calls) != 1 || !strings.Contains(calls[0].content(), "too long") {
 		t.Fatalf("calls = %+v, want one 'too long' reply", calls)
+	}
+}
+
+// With the Message Content intent enabled, a reply without a ping carries
+// its text, and it asks.
+func TestReplyWithTextAsksWithoutPing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	m := userMsg("r1", "which port does the Velmora harbour accord open?", false)
+	m.ReferencedMessage = &discordgo.Message{ID: "a", ChannelID: chanA, Author: &discordgo.User{ID: botID, Bot: true}, Content: "Earlier answer."}
+	calls := e.message(m)
+	if last := calls[len(calls)-1]; last.Method != "send" || !strings.Contains(last.content(), "coastal.example") {
+		t.Fatalf("reply with text not answered: %+v", last)
 	}
 }
