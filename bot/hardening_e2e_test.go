@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/attache-bot/attache/bot/discordtest"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 // End-to-end tests of the hardening of what members send: replies, reply
@@ -36,4 +39,85 @@ func TestE2EReplyWithoutPingIsIgnored(t *testing.T) {
 		t.Errorf("a reply with a ping: %q", got.Content)
 	}
 	checkNobodyPinged(t, e.f)
+}
+
+// A reply whose message reference points into another channel (or guild)
+// is answered without that message: the reference is not fetched, and
+// nothing of the other channel becomes history.
+func TestE2EReplyChainStaysInChannel(t *testing.T) {
+	t.Parallel()
+	hs := &historyRecorder{}
+	e := startE2E(t, e2eOptions{answerer: hs})
+	// A conversation in guild two's channel: a question and the bot's answer.
+	secretQ := e.f.SendMessage(discordtest.MessageSpec{GuildID: e2eGuild2, ChannelID: e2eChannel2, MentionBot: true,
+		Content: "what is in the sealed embassy memo?"})
+	var secretA discordtest.Message
+	e.f.WaitUntil(t, func() bool {
+		for _, m := range e.f.Messages(e2eChannel2) {
+			if m.ReplyTo == secretQ {
+				secretA = m
+				return true
+			}
+		}
+		return false
+	}, waitLong)
+
+	forged := []struct {
+		name string
+		ref  map[string]any
+	}{
+		{"other guild and channel", map[string]any{"type": 0, "message_id": secretA.ID, "channel_id": e2eChannel2, "guild_id": e2eGuild2}},
+		{"other channel, this guild", map[string]any{"type": 0, "message_id": secretA.ID, "channel_id": e2eChannel2, "guild_id": discordtest.DefaultGuildID}},
+		{"forward", map[string]any{"type": 1, "message_id": secretA.ID, "channel_id": e2eChannel2, "guild_id": e2eGuild2}},
+	}
+	for n, c := range forged {
+		id := "1000000000000009" + string(rune('0'+n)) + "00"
+		e.f.Dispatch("MESSAGE_CREATE", map[string]any{
+			"id": id, "type": 19, "channel_id": discordtest.DefaultChannelID, "guild_id": discordtest.DefaultGuildID,
+			"author":  map[string]any{"id": discordtest.DefaultUserID, "username": "reader", "discriminator": "0", "global_name": nil, "avatar": nil},
+			"content": e.f.BotMention() + " and what did they say next?", "timestamp": "2026-06-10T12:00:00.000000+00:00",
+			"edited_timestamp": nil, "tts": false, "mention_everyone": false,
+			"mentions":      []any{map[string]any{"id": discordtest.DefaultBotID, "username": "attache", "discriminator": "0", "bot": true, "avatar": nil}},
+			"mention_roles": []any{}, "attachments": []any{}, "embeds": []any{}, "components": []any{}, "pinned": false, "flags": 0,
+			"message_reference": c.ref, "referenced_message": nil,
+		})
+		e.f.WaitUntil(t, func() bool {
+			return e.f.Count(func(call discordtest.Call) bool {
+				return call.Match("POST", "/api/v9/channels/"+discordtest.DefaultChannelID+"/messages") && call.StringAt("message_reference.message_id") == id
+			}) > 0
+		}, waitLong)
+	}
+	if n := e.f.Count(func(c discordtest.Call) bool { return c.Match("GET", "/api/v9/channels/*/messages/*") }); n != 0 {
+		t.Errorf("%d messages fetched through forged references, want none", n)
+	}
+	histories := hs.all()
+	if len(histories) != 1+len(forged) {
+		t.Fatalf("%d questions answered, want %d", len(histories), 1+len(forged))
+	}
+	for n, h := range histories[1:] {
+		if len(h) != 0 {
+			t.Errorf("%s: history %+v, want none", forged[n].name, h)
+		}
+	}
+	checkNobodyPinged(t, e.f)
+}
+
+// historyRecorder is an answerer that answers "Answered." and keeps the
+// history of every question it was asked.
+type historyRecorder struct {
+	mu        sync.Mutex
+	histories [][]retrieval.Turn
+}
+
+func (h *historyRecorder) Answer(_ context.Context, req retrieval.Request, _ func(string)) (retrieval.Answer, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.histories = append(h.histories, req.History)
+	return retrieval.Answer{Question: req.Question, Text: "Answered.", Mode: retrieval.ModeNone}, nil
+}
+
+func (h *historyRecorder) all() [][]retrieval.Turn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([][]retrieval.Turn(nil), h.histories...)
 }

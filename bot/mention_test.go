@@ -222,6 +222,37 @@ func TestMentionOversizedQuestion(t *testing.T) {
 	}
 }
 
+func TestReplyChainIgnoresOtherChannels(t *testing.T) {
+	hs := &historyRecorder{}
+	e := newEnv(t, envOptions{answerer: hs})
+	bot := &discordgo.User{ID: botID, Bot: true}
+	e.rec.messages["far"] = &discordgo.Message{ID: "far", ChannelID: "999", Author: bot, Content: "Secret answer [1]."}
+	// An event carrying a referenced message from another channel …
+	inline := userMsg("n1", "<@"+botID+"> and then?", true)
+	inline.ReferencedMessage = &discordgo.Message{ID: "far", ChannelID: "999", GuildID: guildB, Author: bot, Content: "Secret answer [1]."}
+	inline.MessageReference = &discordgo.MessageReference{MessageID: "far", ChannelID: "999", GuildID: guildB}
+	// … a chain in this channel whose older end points elsewhere …
+	e.rec.messages["near"] = &discordgo.Message{ID: "near", ChannelID: chanA, Author: bot, Content: "Near answer [1].",
+		MessageReference: &discordgo.MessageReference{MessageID: "far", ChannelID: "999"}}
+	chained := userMsg("n2", "<@"+botID+"> and then?", true)
+	chained.MessageReference = &discordgo.MessageReference{MessageID: "near", ChannelID: chanA}
+	// … and a fetched message that turns out to live elsewhere.
+	e.rec.messages["moved"] = &discordgo.Message{ID: "moved", ChannelID: "999", Author: bot, Content: "Secret answer [1]."}
+	fetched := userMsg("n3", "<@"+botID+"> and then?", true)
+	fetched.MessageReference = &discordgo.MessageReference{MessageID: "moved"}
+	for _, m := range []*discordgo.Message{inline, chained, fetched} {
+		for _, c := range e.message(m) {
+			if c.Method == "fetch" && c.ChannelID != chanA {
+				t.Errorf("%s: fetched from channel %s", m.ID, c.ChannelID)
+			}
+		}
+	}
+	got := hs.all()
+	if len(got) != 3 || len(got[0]) != 0 || len(got[1]) != 1 || got[1][0].Answer != "Near answer [1]." || len(got[2]) != 0 {
+		t.Errorf("histories = %+v, want none, only the near answer, none", got)
+	}
+}
+
 // With the Message Content intent enabled, a reply without a ping carries
 // its text, and it asks.
 func TestReplyWithTextAsksWithoutPing(t *testing.T) {
