@@ -270,10 +270,10 @@ func TestE2EAskSourcesAndFeedback(t *testing.T) {
 		t.Errorf("vote: %v", r.Body)
 	}
 	again := e.f.Click(orig.ID, ids[2])
-	if r := e.response(t, again); !strings.Contains(r.StringAt("data.content"), "already voted") {
+	if r := e.response(t, again); !strings.Contains(r.StringAt("data.content"), "Changed your vote") {
 		t.Errorf("second vote: %v", r.Body)
 	}
-	if votes, err := e.lib.Feedback(context.Background(), discordtest.DefaultGuildID); err != nil || len(votes) != 1 || votes[0].Vote != 1 {
+	if votes, err := e.lib.Feedback(context.Background(), discordtest.DefaultGuildID); err != nil || len(votes) != 1 || votes[0].Vote != -1 {
 		t.Errorf("stored votes = %+v, %v", votes, err)
 	}
 	checkNobodyPinged(t, e.f)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -120,4 +121,47 @@ func (h *historyRecorder) all() [][]retrieval.Turn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([][]retrieval.Turn(nil), h.histories...)
+}
+
+// A member can change a vote: 👍 then 👎 stores 👎, one vote per member per
+// answer; the same vote twice is told so; another member's vote is theirs.
+func TestE2EVoteCanBeChanged(t *testing.T) {
+	t.Parallel()
+	e := startE2E(t, e2eOptions{})
+	it := e.f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: "Which port does the Velmora harbour accord open?"})
+	e.final(t, it, hasAll("**Sources**"))
+	orig, _ := e.f.Original(it.Token)
+	ids := buttonIDs(orig)
+	if len(ids) != 3 {
+		t.Fatalf("buttons = %v", ids)
+	}
+	up, down := ids[1], ids[2]
+	other := discordtest.User{ID: "1000000000000000041", Name: "other"}
+	steps := []struct {
+		user discordtest.User
+		id   string
+		want string
+		vote map[string]int // stored votes after the click, by user
+	}{
+		{discordtest.DefaultUser, up, "Thanks for the feedback", map[string]int{discordtest.DefaultUserID: 1}},
+		{discordtest.DefaultUser, down, "Changed your vote to 👎", map[string]int{discordtest.DefaultUserID: -1}},
+		{discordtest.DefaultUser, down, "already voted 👎", map[string]int{discordtest.DefaultUserID: -1}},
+		{other, down, "Thanks for telling me", map[string]int{discordtest.DefaultUserID: -1, other.ID: -1}},
+		{discordtest.DefaultUser, up, "Changed your vote to 👍", map[string]int{discordtest.DefaultUserID: 1, other.ID: -1}},
+	}
+	for n, s := range steps {
+		click := e.f.Interaction(discordtest.InteractionSpec{Type: 3, MessageID: orig.ID, CustomID: s.id, User: s.user})
+		if r := e.response(t, click); !strings.Contains(r.StringAt("data.content"), s.want) || r.Field("data.flags") != 64.0 {
+			t.Errorf("step %d: %v, want a private %q", n, r.Body, s.want)
+		}
+		votes, err := e.lib.Feedback(context.Background(), discordtest.DefaultGuildID)
+		got := map[string]int{}
+		for _, v := range votes {
+			got[v.UserID] += v.Vote
+		}
+		if err != nil || len(votes) != len(s.vote) || !maps.Equal(got, s.vote) {
+			t.Errorf("step %d: stored votes %v (%d rows), %v; want %v", n, got, len(votes), err, s.vote)
+		}
+	}
+	checkNobodyPinged(t, e.f)
 }
