@@ -431,6 +431,10 @@ func (b *Bot) handleRemove(ctx context.Context, it *interaction, sub *discordgo.
 	}
 	err := b.articles.Remove(ctx, it.i.GuildID, id)
 	switch {
+	case errors.Is(err, corpus.ErrNotFound) && b.isShared(ctx, id):
+		it.outcome = "refused: shared article"
+		return it.edit(ctx, fmt.Sprintf("`%s` is a shared article: every server's answers use it, so it is not removed from a server. "+
+			"The operator can remove it from the command line: `attache remove %s`.", escapeCode(id), escapeCode(id)), nil)
 	case errors.Is(err, corpus.ErrNotFound):
 		it.outcome = "not found"
 		return it.edit(ctx, fmt.Sprintf("This server has no article with id `%s`.", escapeCode(id)), nil)
@@ -439,6 +443,17 @@ func (b *Bot) handleRemove(ctx context.Context, it *interaction, sub *discordgo.
 	}
 	it.outcome = "removed"
 	return it.edit(ctx, fmt.Sprintf("Removed article `%s`. It no longer appears in answers.", escapeCode(id)), nil)
+}
+
+// isShared reports whether id is a shared article. Every guild sees the
+// shared articles (their answers cite them), so saying so reveals nothing;
+// an article of another guild gets the same answer as no article at all.
+func (b *Bot) isShared(ctx context.Context, id string) bool {
+	s, err := b.catalog.Summary(ctx, id)
+	if err != nil && !errors.Is(err, corpus.ErrNotFound) {
+		b.log.Warn("look up article", "id", id, "err", err)
+	}
+	return err == nil && s.Scope == corpus.SharedScope
 }
 
 // escapeCode makes s safe inside `inline code`.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/attache-bot/attache/bot/discordtest"
+	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -162,6 +163,36 @@ func TestE2EVoteCanBeChanged(t *testing.T) {
 		if err != nil || len(votes) != len(s.vote) || !maps.Equal(got, s.vote) {
 			t.Errorf("step %d: stored votes %v (%d rows), %v; want %v", n, got, len(votes), err, s.vote)
 		}
+	}
+	checkNobodyPinged(t, e.f)
+}
+
+// /article remove of a shared article says what it is and where it is
+// removed; another guild's article gets the same answer as no article.
+func TestE2ERemoveSharedArticle(t *testing.T) {
+	t.Parallel()
+	theirs := articleGuildA()
+	theirs.Scope = e2eGuild2
+	e := startE2E(t, e2eOptions{articles: []corpus.Article{articleShared(), theirs}})
+	shared := mustList(t, e.lib, corpus.SharedScope)[0].ID
+	other := mustList(t, e.lib, e2eGuild2)[0].ID
+	remove := func(id string) string {
+		it := e.f.Interaction(discordtest.InteractionSpec{Name: "article", Permissions: modPerms,
+			Options: []discordtest.Option{{Name: "remove", Type: 1, Options: []discordtest.Option{{Name: "id", Value: id}}}}})
+		return e.final(t, it, notEmpty)
+	}
+	got := remove(shared)
+	for _, want := range []string{"shared article", "command line", "`attache remove " + shared + "`"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("removing the shared article %s: reply lacks %q:\n%s", shared, want, got)
+		}
+	}
+	unknown := "no-such-article-0000"
+	if got, want := remove(other), strings.ReplaceAll(remove(unknown), unknown, other); got != want {
+		t.Errorf("another guild's article: %q, want the same as for an unknown id: %q", got, want)
+	}
+	if len(mustList(t, e.lib, corpus.SharedScope)) != 1 || len(mustList(t, e.lib, e2eGuild2)) != 1 {
+		t.Errorf("an article was removed")
 	}
 	checkNobodyPinged(t, e.f)
 }

@@ -45,9 +45,11 @@ type Articles interface {
 	Remove(ctx context.Context, scope, id string) error
 }
 
-// Catalog lists a scope's articles, newest first. *corpus.Library implements it.
+// Catalog lists a scope's articles, newest first, and looks one up by id
+// (corpus.ErrNotFound when there is none). *corpus.Library implements it.
 type Catalog interface {
 	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
+	Summary(ctx context.Context, id string) (corpus.Summary, error)
 }
 
 // Fetcher fetches web pages for /article add: Fetch extracts an article from
