@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -263,7 +264,10 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 		return it.reply(ctx, fmt.Sprintf("That file is too large (%d KB); the limit is %d MB.", att.Size/1024, maxFileBytes>>20))
 	case !supportedFile(att.Filename):
 		it.outcome = "invalid file"
-		return it.reply(ctx, "I can import .jsonl, .json, .md, .txt, .html and .htm files.")
+		return it.reply(ctx, msgFileTypes)
+	case mediaType(att.ContentType):
+		it.outcome = "invalid file"
+		return it.reply(ctx, fmt.Sprintf("That file is %s, not text. %s", describeType(att.ContentType), msgFileTypes))
 	}
 	if err := it.deferReply(ctx, true); err != nil {
 		return fmt.Errorf("defer /article add: %w", err)
@@ -272,7 +276,15 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 	if err != nil {
 		it.outcome = "download failed"
 		b.log.Warn("download attachment", "file", att.Filename, "err", err)
-		return it.edit(ctx, "I couldn't download that file; please try again.", nil)
+		return it.edit(ctx, "I couldn't download that file: "+downloadProblem(err), nil)
+	}
+	// The name says nothing of what is inside: a picture renamed to .txt
+	// would fail as "not UTF-8" at best. Unrecognised binary is left to
+	// the importer, whose reason (and advice to convert) fits text in a
+	// wrong encoding better.
+	if ct := http.DetectContentType(data); !strings.HasPrefix(ct, "text/") && ct != "application/octet-stream" {
+		it.outcome = "invalid file"
+		return it.edit(ctx, fmt.Sprintf("That file is not text (its content looks like %s). %s", describeType(ct), msgFileTypes), nil)
 	}
 	res, err := corpus.ImportReader(bytes.NewReader(data), att.Filename, corpus.ImportOptions{Scope: it.i.GuildID, MaxFileBytes: maxFileBytes})
 	if err != nil {
@@ -299,6 +311,69 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 	it.outcome = fmt.Sprintf("imported: %d added, %d updated, %d unchanged, %d rejected",
 		counts[corpus.Added], counts[corpus.Updated], counts[corpus.Unchanged], len(rejected)+res.MoreRejected)
 	return it.edit(ctx, importSummary(att.Filename, counts, rejected, res.MoreRejected), nil)
+}
+
+// msgFileTypes lists the files /article add imports.
+const msgFileTypes = "I can import .jsonl, .json, .md, .txt, .html and .htm files."
+
+// mediaType reports whether a declared content type is a picture, a sound or
+// a film: no article file, whatever its name.
+func mediaType(ct string) bool {
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	return strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "audio/") || strings.HasPrefix(ct, "video/")
+}
+
+// describeType names a content type for a moderator: its media type only,
+// without parameters, clipped and defused (a declared type is the
+// uploader's text).
+func describeType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	if mt == "" {
+		return "of an unknown type"
+	}
+	return "`" + escapeCode(truncateRunes(oneLine(mt), 60)) + "`"
+}
+
+// downloadProblem says why an attachment could not be downloaded. It asks
+// to try again only when that can help: a timeout, a dropped connection,
+// the file server's own trouble. A refused address, a file over the limit
+// or one the server no longer has fails the same way every time.
+func downloadProblem(err error) string {
+	const again = "; please try again in a moment."
+	switch {
+	case errors.Is(err, corpus.ErrBlockedAddress):
+		return "its address is not allowed (private or local network)."
+	case errors.Is(err, corpus.ErrTooLarge):
+		return fmt.Sprintf("it is larger than the limit of %d MB.", maxFileBytes>>20)
+	case errors.Is(err, corpus.ErrBadURL):
+		return "its address is not a valid web address."
+	case errors.Is(err, corpus.ErrTooManyRedirects):
+		return "its address redirects too many times."
+	case errors.Is(err, corpus.ErrHTTPStatus):
+		code := httpStatus(err)
+		if code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 || code == 0 {
+			return fmt.Sprintf("the file server had a problem (HTTP %d)%s", code, again)
+		}
+		return fmt.Sprintf("the file server refused it (HTTP %d): it may have expired or been deleted. Attach the file again.", code)
+	case errors.Is(err, corpus.ErrFetchTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "the file server took too long to answer" + again
+	}
+	return "the download failed (" + oneLine(truncateRunes(reason(err), 200)) + ")" + again
+}
+
+// httpStatus is the status code in a corpus.ErrHTTPStatus error ("…:
+// unexpected HTTP status: 404 Not Found"), or 0.
+func httpStatus(err error) int {
+	_, rest, ok := strings.Cut(err.Error(), corpus.ErrHTTPStatus.Error()+": ")
+	if !ok || len(rest) < 3 {
+		return 0
+	}
+	code, err := strconv.Atoi(rest[:3])
+	if err != nil {
+		return 0
+	}
+	return code
 }
 
 func supportedFile(name string) bool {

@@ -3,9 +3,11 @@ package bot
 import (
 	"context"
 	"maps"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
@@ -193,6 +195,73 @@ func TestE2ERemoveSharedArticle(t *testing.T) {
 	}
 	if len(mustList(t, e.lib, corpus.SharedScope)) != 1 || len(mustList(t, e.lib, e2eGuild2)) != 1 {
 		t.Errorf("an article was removed")
+	}
+	checkNobodyPinged(t, e.f)
+}
+
+// A failed attachment says why; "try again" only when trying again can help.
+func TestE2EAttachmentFailuresSayWhy(t *testing.T) {
+	t.Parallel()
+	e := startE2E(t, e2eOptions{})
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...)
+	jsonl := func() *discordtest.File {
+		return &discordtest.File{Name: "articles.jsonl", ContentType: "application/octet-stream", Data: []byte(articlesFile)}
+	}
+	cases := []struct {
+		name     string
+		file     *discordtest.File
+		fault    func() // injected before the interaction
+		want     []string
+		again    bool // the reply asks to try again
+		download bool // the file is fetched
+	}{
+		{name: "transient server error", file: jsonl(), again: true, download: true,
+			fault: func() { e.f.FailNext("GET", "/attachments/*/*", http.StatusServiceUnavailable, "", 0) },
+			want:  []string{"HTTP 503"}},
+		{name: "gone", file: jsonl(), download: true,
+			fault: func() { e.f.FailNext("GET", "/attachments/*/*", http.StatusNotFound, "", 0) },
+			want:  []string{"HTTP 404", "Attach the file again"}},
+		{name: "larger than announced", file: jsonl(), download: true,
+			fault: func() {
+				e.f.FailNext("GET", "/attachments/*/*", http.StatusOK, strings.Repeat("x", maxFileBytes+1), 0)
+			},
+			want: []string{"larger than the limit of 8 MB"}},
+		{name: "not text inside", file: &discordtest.File{Name: "articles.jsonl", ContentType: "application/octet-stream", Data: png}, download: true,
+			want: []string{"not text", "image/png", ".jsonl"}},
+		{name: "declared a picture", file: &discordtest.File{Name: "notes.txt", ContentType: "image/png", Data: png},
+			want: []string{"not text", "image/png"}},
+	}
+	for _, c := range cases {
+		if c.fault != nil {
+			c.fault()
+		}
+		before := e.f.Count(func(call discordtest.Call) bool { return call.Match("GET", "/attachments/*/*") })
+		it := e.f.Interaction(discordtest.InteractionSpec{Name: "article", Permissions: modPerms,
+			Options: []discordtest.Option{{Name: "add", Type: 1, Options: []discordtest.Option{{Name: "file", File: c.file}}}}})
+		got := e.final(t, it, notEmpty)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: reply lacks %q:\n%s", c.name, w, got)
+			}
+		}
+		if again := strings.Contains(got, "try again"); again != c.again {
+			t.Errorf("%s: asks to try again = %v, want %v:\n%s", c.name, again, c.again, got)
+		}
+		fetched := e.f.Count(func(call discordtest.Call) bool { return call.Match("GET", "/attachments/*/*") }) > before
+		if fetched != c.download {
+			t.Errorf("%s: downloaded = %v, want %v", c.name, fetched, c.download)
+		}
+	}
+	if n := len(mustList(t, e.lib, discordtest.DefaultGuildID)); n != 0 {
+		t.Errorf("%d articles added from failed files", n)
+	}
+
+	// An address the fetcher refuses (here: loopback, without the opt-in).
+	strict := startE2E(t, e2eOptions{tune: func(b *Bot) { b.fetcher = corpus.NewFetcher(corpus.FetchOptions{Timeout: 5 * time.Second}) }})
+	it := strict.f.Interaction(discordtest.InteractionSpec{Name: "article", Permissions: modPerms,
+		Options: []discordtest.Option{{Name: "add", Type: 1, Options: []discordtest.Option{{Name: "file", File: jsonl()}}}}})
+	if got := strict.final(t, it, notEmpty); !strings.Contains(got, "not allowed") || strings.Contains(got, "try again") {
+		t.Errorf("refused address: %q, want the reason and no 'try again'", got)
 	}
 	checkNobodyPinged(t, e.f)
 }
