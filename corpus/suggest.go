@@ -37,8 +37,11 @@ func (l *Library) Suggest(ctx context.Context, scope, text string, limit int) ([
 	}
 	limit = min(max(limit, 1), MaxSuggestions)
 	text = strings.ToLower(strings.TrimSpace(text))
-	if !utf8.ValidString(text) {
-		return nil, nil // matches no title, and SQLite would see other bytes than Go
+	// Neither matches a stored title, and SQLite would not see what Go
+	// sees: other bytes for invalid UTF-8, the end of the pattern at a NUL
+	// (which would then match everything).
+	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+		return nil, nil
 	}
 	pattern, exact := likePattern(text)
 	sqlLimit := limit

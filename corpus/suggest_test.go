@@ -62,6 +62,8 @@ func TestSuggest(t *testing.T) {
 		{SharedScope, "", "shared-1"},
 		{"333333333333333333", "", ""},
 		{g, "corridor\xff", ""}, // not UTF-8: matches nothing, no error
+		{g, "\x00", ""},         // not the end of the pattern
+		{g, "corridor\x00", ""},
 		{g, strings.Repeat("corridor ", 2000), ""},
 		{g, "'; DROP TABLE articles; --", ""},
 	}
