@@ -535,8 +535,9 @@ func (b *Bot) isShared(ctx context.Context, id string) bool {
 func escapeCode(s string) string { return strings.ReplaceAll(neutralise(s), "`", "'") }
 
 // handleAutocomplete suggests the guild's articles whose title or id
-// contains what the moderator typed. Autocomplete cannot be deferred, so it
-// answers from one list query.
+// contains what the moderator typed. Autocomplete cannot be deferred and
+// comes on every keystroke, so it asks the library for the 25 choices
+// only (an indexed query), never for the guild's whole list.
 func (b *Bot) handleAutocomplete(ctx context.Context, it *interaction, data discordgo.ApplicationCommandInteractionData) error {
 	choices := []*discordgo.ApplicationCommandOptionChoice{}
 	if it.i.GuildID != "" && b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
@@ -548,18 +549,11 @@ func (b *Bot) handleAutocomplete(ctx context.Context, it *interaction, data disc
 				}
 			}
 		}
-		list, err := b.catalog.List(ctx, it.i.GuildID)
+		list, err := b.catalog.Suggest(ctx, it.i.GuildID, firstRunes(typed, maxTypedRunes), maxChoices)
 		if err != nil {
-			return fmt.Errorf("list articles: %w", err)
+			return fmt.Errorf("suggest articles: %w", err)
 		}
-		typed = strings.ToLower(strings.TrimSpace(typed))
 		for _, s := range list {
-			if len(choices) == maxChoices {
-				break
-			}
-			if typed != "" && !strings.Contains(strings.ToLower(s.Title), typed) && !strings.Contains(strings.ToLower(s.ID), typed) {
-				continue
-			}
 			name := truncateRunes(oneLine(s.Title), maxChoiceRunes-13)
 			if !s.Published.IsZero() {
 				name += " (" + s.Published.UTC().Format(corpus.DateLayout) + ")"
@@ -574,6 +568,20 @@ func (b *Bot) handleAutocomplete(ctx context.Context, it *interaction, data disc
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
 	})
+}
+
+// maxTypedRunes is the id option's max_length: a client may send more.
+const maxTypedRunes = 100
+
+// firstRunes is s cut to its first n runes (no ellipsis: it is searched).
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // listPage renders page (1-based) of the guild's articles, newest first,

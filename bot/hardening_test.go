@@ -68,3 +68,18 @@ func TestDescribeTypeIsDefused(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstRunes(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"", 3, ""}, {"abc", 3, "abc"}, {"abcd", 3, "abc"}, {"äöüß", 2, "äö"}, {"abc", 0, ""}, {"a\xffb", 2, "a\xff"},
+	}
+	for _, c := range cases {
+		if got := firstRunes(c.in, c.n); got != c.want {
+			t.Errorf("firstRunes(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

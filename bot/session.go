@@ -45,10 +45,13 @@ type Articles interface {
 	Remove(ctx context.Context, scope, id string) error
 }
 
-// Catalog lists a scope's articles, newest first, and looks one up by id
-// (corpus.ErrNotFound when there is none). *corpus.Library implements it.
+// Catalog lists a scope's articles, newest first; Suggest gives at most
+// limit of them whose title or id contains a text, in the same order, for
+// autocomplete; Summary looks one up by id (corpus.ErrNotFound when there
+// is none). *corpus.Library implements it.
 type Catalog interface {
 	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
+	Suggest(ctx context.Context, scope, text string, limit int) ([]corpus.Summary, error)
 	Summary(ctx context.Context, id string) (corpus.Summary, error)
 }
 
