@@ -428,8 +428,10 @@ func TestE2ENonModeratorRefused(t *testing.T) {
 func TestE2ERateLimitAndQueue(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
+	started := make(chan struct{}, 2) // an answer holds the one slot
 	e := startE2E(t, e2eOptions{cfg: Config{RatePerMinute: 1, MaxConcurrent: 1},
 		answerer: answerFunc(func(ctx context.Context, req retrieval.Request, _ func(string)) (retrieval.Answer, error) {
+			started <- struct{}{}
 			select {
 			case <-release:
 			case <-ctx.Done():
@@ -444,6 +446,13 @@ func TestE2ERateLimitAndQueue(t *testing.T) {
 	}
 	first := ask(alice, "first question?")
 	e.response(t, first)
+	// Bob's question is queued only once alice's holds the slot: the
+	// acknowledgement comes before the slot is taken.
+	select {
+	case <-started:
+	case <-time.After(waitLong):
+		t.Fatal("the first answer did not start")
+	}
 	limited := ask(alice, "second question?")
 	if r := e.response(t, limited); r.Field("type") != 4.0 || r.Field("data.flags") != 64.0 || !strings.Contains(r.StringAt("data.content"), "please wait") {
 		t.Errorf("rate-limited question: %v", r.Body)
