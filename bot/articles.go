@@ -352,7 +352,10 @@ func downloadProblem(err error) string {
 		return "its address redirects too many times."
 	case errors.Is(err, corpus.ErrHTTPStatus):
 		code := httpStatus(err)
-		if code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 || code == 0 {
+		switch {
+		case code == 0:
+			return "the file server had a problem" + again
+		case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
 			return fmt.Sprintf("the file server had a problem (HTTP %d)%s", code, again)
 		}
 		return fmt.Sprintf("the file server refused it (HTTP %d): it may have expired or been deleted. Attach the file again.", code)

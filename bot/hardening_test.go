@@ -26,8 +26,8 @@ func TestDownloadProblem(t *testing.T) {
 		{wrap(corpus.ErrHTTPStatus, ": 403 Forbidden"), "HTTP 403", false},
 		{wrap(corpus.ErrHTTPStatus, ": 502 Bad Gateway"), "HTTP 502", true},
 		{wrap(corpus.ErrHTTPStatus, ": 429 Too Many Requests"), "HTTP 429", true},
-		{wrap(corpus.ErrHTTPStatus, ": garbage"), "HTTP 0", true},
-		{wrap(corpus.ErrHTTPStatus, ""), "HTTP 0", true},
+		{wrap(corpus.ErrHTTPStatus, ": garbage"), "had a problem; please", true},
+		{wrap(corpus.ErrHTTPStatus, ""), "had a problem; please", true},
 		{wrap(corpus.ErrFetchTimeout, ""), "too long", true},
 		{errors.New("connection reset by peer <@123> @everyone"), "connection reset", true},
 	}
