@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -263,7 +264,10 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 		return it.reply(ctx, fmt.Sprintf("That file is too large (%d KB); the limit is %d MB.", att.Size/1024, maxFileBytes>>20))
 	case !supportedFile(att.Filename):
 		it.outcome = "invalid file"
-		return it.reply(ctx, "I can import .jsonl, .json, .md, .txt, .html and .htm files.")
+		return it.reply(ctx, msgFileTypes)
+	case mediaType(att.ContentType):
+		it.outcome = "invalid file"
+		return it.reply(ctx, fmt.Sprintf("That file is %s, not text. %s", describeType(att.ContentType), msgFileTypes))
 	}
 	if err := it.deferReply(ctx, true); err != nil {
 		return fmt.Errorf("defer /article add: %w", err)
@@ -272,7 +276,15 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 	if err != nil {
 		it.outcome = "download failed"
 		b.log.Warn("download attachment", "file", att.Filename, "err", err)
-		return it.edit(ctx, "I couldn't download that file; please try again.", nil)
+		return it.edit(ctx, "I couldn't download that file: "+downloadProblem(err), nil)
+	}
+	// The name says nothing of what is inside: a picture renamed to .txt
+	// would fail as "not UTF-8" at best. Unrecognised binary is left to
+	// the importer, whose reason (and advice to convert) fits text in a
+	// wrong encoding better.
+	if ct := http.DetectContentType(data); !strings.HasPrefix(ct, "text/") && ct != "application/octet-stream" {
+		it.outcome = "invalid file"
+		return it.edit(ctx, fmt.Sprintf("That file is not text (its content looks like %s). %s", describeType(ct), msgFileTypes), nil)
 	}
 	res, err := corpus.ImportReader(bytes.NewReader(data), att.Filename, corpus.ImportOptions{Scope: it.i.GuildID, MaxFileBytes: maxFileBytes})
 	if err != nil {
@@ -299,6 +311,72 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 	it.outcome = fmt.Sprintf("imported: %d added, %d updated, %d unchanged, %d rejected",
 		counts[corpus.Added], counts[corpus.Updated], counts[corpus.Unchanged], len(rejected)+res.MoreRejected)
 	return it.edit(ctx, importSummary(att.Filename, counts, rejected, res.MoreRejected), nil)
+}
+
+// msgFileTypes lists the files /article add imports.
+const msgFileTypes = "I can import .jsonl, .json, .md, .txt, .html and .htm files."
+
+// mediaType reports whether a declared content type is a picture, a sound or
+// a film: no article file, whatever its name.
+func mediaType(ct string) bool {
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	return strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "audio/") || strings.HasPrefix(ct, "video/")
+}
+
+// describeType names a content type for a moderator: its media type only,
+// without parameters, clipped and defused (a declared type is the
+// uploader's text).
+func describeType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.TrimSpace(mt)
+	if mt == "" {
+		return "of an unknown type"
+	}
+	return "`" + escapeCode(truncateRunes(oneLine(mt), 60)) + "`"
+}
+
+// downloadProblem says why an attachment could not be downloaded. It asks
+// to try again only when that can help: a timeout, a dropped connection,
+// the file server's own trouble. A refused address, a file over the limit
+// or one the server no longer has fails the same way every time.
+func downloadProblem(err error) string {
+	const again = "; please try again in a moment."
+	switch {
+	case errors.Is(err, corpus.ErrBlockedAddress):
+		return "its address is not allowed (private or local network)."
+	case errors.Is(err, corpus.ErrTooLarge):
+		return fmt.Sprintf("it is larger than the limit of %d MB.", maxFileBytes>>20)
+	case errors.Is(err, corpus.ErrBadURL):
+		return "its address is not a valid web address."
+	case errors.Is(err, corpus.ErrTooManyRedirects):
+		return "its address redirects too many times."
+	case errors.Is(err, corpus.ErrHTTPStatus):
+		code := httpStatus(err)
+		switch {
+		case code == 0:
+			return "the file server had a problem" + again
+		case code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500:
+			return fmt.Sprintf("the file server had a problem (HTTP %d)%s", code, again)
+		}
+		return fmt.Sprintf("the file server refused it (HTTP %d): it may have expired or been deleted. Attach the file again.", code)
+	case errors.Is(err, corpus.ErrFetchTimeout), errors.Is(err, context.DeadlineExceeded):
+		return "the file server took too long to answer" + again
+	}
+	return "the download failed (" + oneLine(truncateRunes(reason(err), 200)) + ")" + again
+}
+
+// httpStatus is the status code in a corpus.ErrHTTPStatus error ("…:
+// unexpected HTTP status: 404 Not Found"), or 0.
+func httpStatus(err error) int {
+	_, rest, ok := strings.Cut(err.Error(), corpus.ErrHTTPStatus.Error()+": ")
+	if !ok || len(rest) < 3 {
+		return 0
+	}
+	code, err := strconv.Atoi(rest[:3])
+	if err != nil {
+		return 0
+	}
+	return code
 }
 
 func supportedFile(name string) bool {
@@ -431,6 +509,10 @@ func (b *Bot) handleRemove(ctx context.Context, it *interaction, sub *discordgo.
 	}
 	err := b.articles.Remove(ctx, it.i.GuildID, id)
 	switch {
+	case errors.Is(err, corpus.ErrNotFound) && b.isShared(ctx, id):
+		it.outcome = "refused: shared article"
+		return it.edit(ctx, fmt.Sprintf("`%s` is a shared article: every server's answers use it, so it is not removed from a server. "+
+			"The operator can remove it from the command line: `attache remove %s`.", escapeCode(id), escapeCode(id)), nil)
 	case errors.Is(err, corpus.ErrNotFound):
 		it.outcome = "not found"
 		return it.edit(ctx, fmt.Sprintf("This server has no article with id `%s`.", escapeCode(id)), nil)
@@ -441,12 +523,24 @@ func (b *Bot) handleRemove(ctx context.Context, it *interaction, sub *discordgo.
 	return it.edit(ctx, fmt.Sprintf("Removed article `%s`. It no longer appears in answers.", escapeCode(id)), nil)
 }
 
+// isShared reports whether id is a shared article. Every guild sees the
+// shared articles (their answers cite them), so saying so reveals nothing;
+// an article of another guild gets the same answer as no article at all.
+func (b *Bot) isShared(ctx context.Context, id string) bool {
+	s, err := b.catalog.Summary(ctx, id)
+	if err != nil && !errors.Is(err, corpus.ErrNotFound) {
+		b.log.Warn("look up article", "id", id, "err", err)
+	}
+	return err == nil && s.Scope == corpus.SharedScope
+}
+
 // escapeCode makes s safe inside `inline code`.
 func escapeCode(s string) string { return strings.ReplaceAll(neutralise(s), "`", "'") }
 
 // handleAutocomplete suggests the guild's articles whose title or id
-// contains what the moderator typed. Autocomplete cannot be deferred, so it
-// answers from one list query.
+// contains what the moderator typed. Autocomplete cannot be deferred and
+// comes on every keystroke, so it asks the library for the 25 choices
+// only (an indexed query), never for the guild's whole list.
 func (b *Bot) handleAutocomplete(ctx context.Context, it *interaction, data discordgo.ApplicationCommandInteractionData) error {
 	choices := []*discordgo.ApplicationCommandOptionChoice{}
 	if it.i.GuildID != "" && b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
@@ -458,18 +552,11 @@ func (b *Bot) handleAutocomplete(ctx context.Context, it *interaction, data disc
 				}
 			}
 		}
-		list, err := b.catalog.List(ctx, it.i.GuildID)
+		list, err := b.catalog.Suggest(ctx, it.i.GuildID, firstRunes(typed, maxTypedRunes), maxChoices)
 		if err != nil {
-			return fmt.Errorf("list articles: %w", err)
+			return fmt.Errorf("suggest articles: %w", err)
 		}
-		typed = strings.ToLower(strings.TrimSpace(typed))
 		for _, s := range list {
-			if len(choices) == maxChoices {
-				break
-			}
-			if typed != "" && !strings.Contains(strings.ToLower(s.Title), typed) && !strings.Contains(strings.ToLower(s.ID), typed) {
-				continue
-			}
 			name := truncateRunes(oneLine(s.Title), maxChoiceRunes-13)
 			if !s.Published.IsZero() {
 				name += " (" + s.Published.UTC().Format(corpus.DateLayout) + ")"
@@ -484,6 +571,20 @@ func (b *Bot) handleAutocomplete(ctx context.Context, it *interaction, data disc
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
 	})
+}
+
+// maxTypedRunes is the id option's max_length: a client may send more.
+const maxTypedRunes = 100
+
+// firstRunes is s cut to its first n runes (no ellipsis: it is searched).
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // listPage renders page (1-based) of the guild's articles, newest first,

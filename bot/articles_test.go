@@ -313,7 +313,7 @@ func TestRemoveTakesEffectAndIsGuildScoped(t *testing.T) {
 	// Nor can a guild remove a shared article.
 	shared, _ := e.lib.List(e.ctx, corpus.SharedScope)
 	calls = e.run(articleInteraction(guildA, userM, modPerms, subRemove, strOpt(optID, shared[0].ID)))
-	if got := calls[len(calls)-1].content(); !strings.Contains(got, "no article") {
+	if got := calls[len(calls)-1].content(); !strings.Contains(got, "shared article") || !strings.Contains(got, "`attache remove "+shared[0].ID+"`") {
 		t.Errorf("removal of a shared article: %q", got)
 	}
 	calls = e.run(articleInteraction(guildA, userM, modPerms, subRemove, strOpt(optID, id)))

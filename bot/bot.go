@@ -71,6 +71,7 @@ type Bot struct {
 	finalGrace   time.Duration                                    // then, time cancelled handlers get to send their final message
 	delivery     deliveryPolicy                                   // retries of final messages
 	sleep        func(ctx context.Context, d time.Duration) error // waits between retries; tests record instead
+	syncEvents   bool                                             // run handlers one at a time on the gateway goroutine (tests that show something was ignored)
 
 	botID     atomic.Value // string: the bot user's id, from READY
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of stored answers
@@ -205,6 +206,7 @@ func (b *Bot) configureSession(s *discordgo.Session) {
 	// intent, so none is requested.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 	s.StateEnabled = true
+	s.SyncEvents = b.syncEvents
 	// Warnings and errors only: discordgo's informational lines dump raw
 	// gateway payloads, and its debug lines whole REST requests.
 	s.LogLevel = discordgo.LogWarning

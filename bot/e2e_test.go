@@ -270,10 +270,10 @@ func TestE2EAskSourcesAndFeedback(t *testing.T) {
 		t.Errorf("vote: %v", r.Body)
 	}
 	again := e.f.Click(orig.ID, ids[2])
-	if r := e.response(t, again); !strings.Contains(r.StringAt("data.content"), "already voted") {
+	if r := e.response(t, again); !strings.Contains(r.StringAt("data.content"), "Changed your vote") {
 		t.Errorf("second vote: %v", r.Body)
 	}
-	if votes, err := e.lib.Feedback(context.Background(), discordtest.DefaultGuildID); err != nil || len(votes) != 1 || votes[0].Vote != 1 {
+	if votes, err := e.lib.Feedback(context.Background(), discordtest.DefaultGuildID); err != nil || len(votes) != 1 || votes[0].Vote != -1 {
 		t.Errorf("stored votes = %+v, %v", votes, err)
 	}
 	checkNobodyPinged(t, e.f)
@@ -428,8 +428,10 @@ func TestE2ENonModeratorRefused(t *testing.T) {
 func TestE2ERateLimitAndQueue(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
+	started := make(chan struct{}, 2) // an answer holds the one slot
 	e := startE2E(t, e2eOptions{cfg: Config{RatePerMinute: 1, MaxConcurrent: 1},
 		answerer: answerFunc(func(ctx context.Context, req retrieval.Request, _ func(string)) (retrieval.Answer, error) {
+			started <- struct{}{}
 			select {
 			case <-release:
 			case <-ctx.Done():
@@ -444,6 +446,13 @@ func TestE2ERateLimitAndQueue(t *testing.T) {
 	}
 	first := ask(alice, "first question?")
 	e.response(t, first)
+	// Bob's question is queued only once alice's holds the slot: the
+	// acknowledgement comes before the slot is taken.
+	select {
+	case <-started:
+	case <-time.After(waitLong):
+		t.Fatal("the first answer did not start")
+	}
 	limited := ask(alice, "second question?")
 	if r := e.response(t, limited); r.Field("type") != 4.0 || r.Field("data.flags") != 64.0 || !strings.Contains(r.StringAt("data.content"), "please wait") {
 		t.Errorf("rate-limited question: %v", r.Body)

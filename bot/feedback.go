@@ -62,27 +62,35 @@ func (b *Bot) handleSourcesButton(ctx context.Context, it *interaction, id strin
 }
 
 // handleVote records a 👍 (vote 1) or 👎 (vote -1). One vote per user per
-// answer: the first one counts, later clicks are told so.
+// answer: a click on the other button changes it, a second click on the
+// same one is told so.
 func (b *Bot) handleVote(ctx context.Context, it *interaction, id string, vote int) error {
 	rec, ok, err := b.loadAnswer(ctx, it, id)
 	if !ok {
 		return err
 	}
-	first, err := b.store.SaveFeedback(ctx, corpus.Feedback{
+	prev, err := b.store.SaveFeedback(ctx, corpus.Feedback{
 		AnswerID: rec.ID, UserID: it.userID(), GuildID: it.i.GuildID, Vote: vote,
 		Question: rec.Question, Answer: rec.Answer, Sources: rec.Sources, Time: b.now().UTC(),
 	})
 	if err != nil {
 		return fmt.Errorf("save feedback: %w", err)
 	}
-	if !first {
+	thumb := map[int]string{1: "👍", -1: "👎"}[vote]
+	switch prev {
+	case vote:
 		it.outcome = "vote repeated"
-		return it.reply(ctx, "You already voted on this answer; thanks!")
+		return it.reply(ctx, "You already voted "+thumb+" on this answer; thanks!")
+	case 0:
+		it.outcome = fmt.Sprintf("vote %+d", vote)
+		if vote < 0 {
+			return it.reply(ctx, "Thanks for telling me; the moderators will look at what went wrong.")
+		}
+		return it.reply(ctx, "Thanks for the feedback!")
 	}
-	it.outcome = fmt.Sprintf("vote %+d", vote)
-	msg := "Thanks for the feedback!"
+	it.outcome = fmt.Sprintf("vote changed to %+d", vote)
 	if vote < 0 {
-		msg = "Thanks for telling me; the moderators will look at what went wrong."
+		return it.reply(ctx, "Changed your vote to "+thumb+"; the moderators will look at what went wrong.")
 	}
-	return it.reply(ctx, msg)
+	return it.reply(ctx, "Changed your vote to "+thumb+"; thanks!")
 }

@@ -75,8 +75,14 @@ func TestOneVotePerUserPerAnswer(t *testing.T) {
 	if c := e.run(buttonInteraction(guildA, userU, 0, up)); !strings.Contains(c[0].content(), "Thanks") {
 		t.Errorf("first vote: %s", c[0].content())
 	}
-	if c := e.run(buttonInteraction(guildA, userU, 0, down)); !strings.Contains(c[0].content(), "already voted") {
-		t.Errorf("second vote: %s", c[0].content())
+	if c := e.run(buttonInteraction(guildA, userU, 0, up)); !strings.Contains(c[0].content(), "already voted 👍") {
+		t.Errorf("the same vote again: %s", c[0].content())
+	}
+	if c := e.run(buttonInteraction(guildA, userU, 0, down)); !strings.Contains(c[0].content(), "Changed your vote to 👎") {
+		t.Errorf("changed vote: %s", c[0].content())
+	}
+	if c := e.run(buttonInteraction(guildA, userU, 0, up)); !strings.Contains(c[0].content(), "Changed your vote to 👍") {
+		t.Errorf("changed back: %s", c[0].content())
 	}
 	if c := e.run(buttonInteraction(guildA, userM, 0, down)); !strings.Contains(c[0].content(), "Thanks") {
 		t.Errorf("another user's vote: %s", c[0].content())

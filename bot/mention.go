@@ -123,8 +123,12 @@ func (b *Bot) logMessage(mt *messageTurn, start time.Time, err error) {
 	b.log.Info("message", attrs...)
 }
 
-// addressesBot reports whether m mentions the bot or replies to one of its
-// messages, or is a direct message to it (every message there is for it).
+// addressesBot reports whether m mentions the bot, replies to one of its
+// messages with some text, or is a direct message to it (every message
+// there is for it). A reply that does not ping the bot arrives with empty
+// content (the bot has no Message Content intent): it is no question, and
+// answering it would only nag. With the intent enabled such a reply carries
+// its text and asks.
 func addressesBot(m *discordgo.Message, botID string) bool {
 	if m.GuildID == "" {
 		return true
@@ -135,7 +139,7 @@ func addressesBot(m *discordgo.Message, botID string) bool {
 		}
 	}
 	if r := m.ReferencedMessage; r != nil && r.Author != nil && r.Author.ID == botID {
-		return true
+		return strings.TrimSpace(m.Content) != ""
 	}
 	return strings.Contains(m.Content, "<@"+botID+">") || strings.Contains(m.Content, "<@!"+botID+">")
 }
@@ -151,25 +155,34 @@ func stripMention(content, botID string) string {
 // fetched from Discord when the event does not carry them) and returns the
 // earlier turns, oldest first: each of the bot's answers with the question
 // it replied to.
+//
+// The chain is followed only within m's channel and guild. A message
+// reference is whatever the client sent (or a forward from anywhere), and
+// the bot can read channels the asker cannot: following a reference into
+// another channel would put that channel's messages into this answer.
 func (b *Bot) history(ctx context.Context, s session, m *discordgo.Message, botID string) []retrieval.Turn {
 	var chain []*discordgo.Message // newest first
 	cur := m.ReferencedMessage
 	ref := m.MessageReference
 	for len(chain) < historyDepth {
+		if ref != nil && !sameChannel(m, ref) {
+			b.log.Debug("reply chain leaves the channel", "message", m.ID, "reference", ref.MessageID)
+			break
+		}
 		if cur == nil {
 			if ref == nil || ref.MessageID == "" {
 				break
 			}
-			ch := ref.ChannelID
-			if ch == "" {
-				ch = m.ChannelID
-			}
-			msg, err := s.ChannelMessage(ch, ref.MessageID, discordgo.WithContext(ctx))
+			msg, err := s.ChannelMessage(m.ChannelID, ref.MessageID, discordgo.WithContext(ctx))
 			if err != nil {
 				b.log.Debug("reply chain ends", "message", ref.MessageID, "err", err)
 				break
 			}
 			cur = msg
+		}
+		if (cur.ChannelID != "" && cur.ChannelID != m.ChannelID) || (cur.GuildID != "" && cur.GuildID != m.GuildID) {
+			b.log.Debug("reply chain leaves the channel", "message", m.ID, "reference", cur.ID)
+			break
 		}
 		chain = append(chain, cur)
 		ref = cur.MessageReference
@@ -190,6 +203,15 @@ func (b *Bot) history(ctx context.Context, s session, m *discordgo.Message, botI
 		}
 	}
 	return turns
+}
+
+// sameChannel reports whether ref is an ordinary reply within m's channel
+// and guild. A reference without a channel is one (Discord fills it in, but
+// a message built by hand may leave it out); a forward is not a reply.
+func sameChannel(m *discordgo.Message, ref *discordgo.MessageReference) bool {
+	return ref.Type == discordgo.MessageReferenceTypeDefault &&
+		(ref.ChannelID == "" || ref.ChannelID == m.ChannelID) &&
+		(ref.GuildID == "" || ref.GuildID == m.GuildID)
 }
 
 // answerText is the answer part of one of the bot's messages: the text

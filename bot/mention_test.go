@@ -55,7 +55,11 @@ func TestMessagesNotAddressingTheBotAreIgnored(t *testing.T) {
 	webhook.WebhookID = "777"
 	replyToOther := userMsg("4", "which port?", false)
 	replyToOther.ReferencedMessage = &discordgo.Message{ID: "0", Author: &discordgo.User{ID: "31337"}}
+	replyToBot := userMsg("6", "", false) // a reply without a ping: no content without the intent
+	replyToBot.ReferencedMessage = &discordgo.Message{ID: "a", ChannelID: chanA, Author: &discordgo.User{ID: botID, Bot: true}}
+	replyToBot.MessageReference = &discordgo.MessageReference{MessageID: "a", ChannelID: chanA, GuildID: guildA}
 	cases := map[string]*discordgo.Message{
+		"reply to bot":   replyToBot,
 		"plain":          userMsg("0", "which port does the accord open?", false),
 		"own message":    own,
 		"another bot":    otherBot,
@@ -215,5 +219,48 @@ func TestMentionOversizedQuestion(t *testing.T) {
 	calls := e.message(userMsg("9", "<@"+botID+"> "+strings.Repeat("why ", 400), true))
 	if len(calls) != 1 || !strings.Contains(calls[0].content(), "too long") {
 		t.Fatalf("calls = %+v, want one 'too long' reply", calls)
+	}
+}
+
+func TestReplyChainIgnoresOtherChannels(t *testing.T) {
+	hs := &historyRecorder{}
+	e := newEnv(t, envOptions{answerer: hs})
+	bot := &discordgo.User{ID: botID, Bot: true}
+	e.rec.messages["far"] = &discordgo.Message{ID: "far", ChannelID: "999", Author: bot, Content: "Secret answer [1]."}
+	// An event carrying a referenced message from another channel …
+	inline := userMsg("n1", "<@"+botID+"> and then?", true)
+	inline.ReferencedMessage = &discordgo.Message{ID: "far", ChannelID: "999", GuildID: guildB, Author: bot, Content: "Secret answer [1]."}
+	inline.MessageReference = &discordgo.MessageReference{MessageID: "far", ChannelID: "999", GuildID: guildB}
+	// … a chain in this channel whose older end points elsewhere …
+	e.rec.messages["near"] = &discordgo.Message{ID: "near", ChannelID: chanA, Author: bot, Content: "Near answer [1].",
+		MessageReference: &discordgo.MessageReference{MessageID: "far", ChannelID: "999"}}
+	chained := userMsg("n2", "<@"+botID+"> and then?", true)
+	chained.MessageReference = &discordgo.MessageReference{MessageID: "near", ChannelID: chanA}
+	// … and a fetched message that turns out to live elsewhere.
+	e.rec.messages["moved"] = &discordgo.Message{ID: "moved", ChannelID: "999", Author: bot, Content: "Secret answer [1]."}
+	fetched := userMsg("n3", "<@"+botID+"> and then?", true)
+	fetched.MessageReference = &discordgo.MessageReference{MessageID: "moved"}
+	for _, m := range []*discordgo.Message{inline, chained, fetched} {
+		for _, c := range e.message(m) {
+			if c.Method == "fetch" && c.ChannelID != chanA {
+				t.Errorf("%s: fetched from channel %s", m.ID, c.ChannelID)
+			}
+		}
+	}
+	got := hs.all()
+	if len(got) != 3 || len(got[0]) != 0 || len(got[1]) != 1 || got[1][0].Answer != "Near answer [1]." || len(got[2]) != 0 {
+		t.Errorf("histories = %+v, want none, only the near answer, none", got)
+	}
+}
+
+// With the Message Content intent enabled, a reply without a ping carries
+// its text, and it asks.
+func TestReplyWithTextAsksWithoutPing(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	m := userMsg("r1", "which port does the Velmora harbour accord open?", false)
+	m.ReferencedMessage = &discordgo.Message{ID: "a", ChannelID: chanA, Author: &discordgo.User{ID: botID, Bot: true}, Content: "Earlier answer."}
+	calls := e.message(m)
+	if last := calls[len(calls)-1]; last.Method != "send" || !strings.Contains(last.content(), "coastal.example") {
+		t.Fatalf("reply with text not answered: %+v", last)
 	}
 }

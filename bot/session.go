@@ -45,9 +45,14 @@ type Articles interface {
 	Remove(ctx context.Context, scope, id string) error
 }
 
-// Catalog lists a scope's articles, newest first. *corpus.Library implements it.
+// Catalog lists a scope's articles, newest first; Suggest gives at most
+// limit of them whose title or id contains a text, in the same order, for
+// autocomplete; Summary looks one up by id (corpus.ErrNotFound when there
+// is none). *corpus.Library implements it.
 type Catalog interface {
 	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
+	Suggest(ctx context.Context, scope, text string, limit int) ([]corpus.Summary, error)
+	Summary(ctx context.Context, id string) (corpus.Summary, error)
 }
 
 // Fetcher fetches web pages for /article add: Fetch extracts an article from
@@ -61,13 +66,14 @@ type Fetcher interface {
 
 // AnswerStore keeps answers, so that their Sources and feedback buttons work
 // after a restart, and the votes on them. Answer returns corpus.ErrNotFound
-// for an unknown id; SaveFeedback returns first = false when the user had
-// already voted on the answer; PruneAnswers deletes answers older than a
-// time. *corpus.Library implements it.
+// for an unknown id; SaveFeedback stores a user's vote on an answer,
+// replacing an earlier one, and returns the vote it replaced (0 for none);
+// PruneAnswers deletes answers older than a time. *corpus.Library
+// implements it.
 type AnswerStore interface {
 	SaveAnswer(ctx context.Context, a corpus.AnswerRecord) error
 	Answer(ctx context.Context, id string) (corpus.AnswerRecord, error)
-	SaveFeedback(ctx context.Context, f corpus.Feedback) (first bool, err error)
+	SaveFeedback(ctx context.Context, f corpus.Feedback) (prev int, err error)
 	PruneAnswers(ctx context.Context, before time.Time) (int, error)
 }
 

@@ -114,30 +114,38 @@ func (l *Library) PruneAnswers(ctx context.Context, before time.Time) (int, erro
 	return int(n), nil
 }
 
-// SaveFeedback stores a vote. first is false, and nothing changes, when the
-// user already voted on this answer: one vote per user per answer.
-func (l *Library) SaveFeedback(ctx context.Context, f Feedback) (first bool, err error) {
+// SaveFeedback stores a user's vote on an answer and returns the vote it
+// replaces: 0 for the user's first vote on the answer, else the earlier
+// vote. There is one vote per user per answer: a different vote replaces
+// the earlier one (with its time), the same vote again changes nothing.
+func (l *Library) SaveFeedback(ctx context.Context, f Feedback) (prev int, err error) {
 	if f.AnswerID == "" || f.UserID == "" {
-		return false, errors.New("corpus: save feedback: empty answer or user id")
+		return 0, errors.New("corpus: save feedback: empty answer or user id")
 	}
 	if f.Vote != 1 && f.Vote != -1 {
-		return false, fmt.Errorf("corpus: save feedback: vote %d, want 1 or -1", f.Vote)
+		return 0, fmt.Errorf("corpus: save feedback: vote %d, want 1 or -1", f.Vote)
 	}
+	// The write transaction (BEGIN IMMEDIATE) holds the lock from the
+	// read to the write: two clicks at once cannot both see no vote.
 	err = l.withFeedbackTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO feedback(answer_id, user_id, guild_id, vote, question, answer, sources, voted_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(answer_id, user_id) DO NOTHING`,
-			f.AnswerID, f.UserID, f.GuildID, f.Vote, f.Question, f.Answer, f.Sources, f.Time.UTC().Format(feedbackTime))
-		if err != nil {
+		err := tx.QueryRowContext(ctx, "SELECT vote FROM feedback WHERE answer_id = ? AND user_id = ?",
+			f.AnswerID, f.UserID).Scan(&prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		n, err := res.RowsAffected()
-		first = n == 1
+		if prev == f.Vote {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO feedback(answer_id, user_id, guild_id, vote, question, answer, sources, voted_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(answer_id, user_id) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at`,
+			f.AnswerID, f.UserID, f.GuildID, f.Vote, f.Question, f.Answer, f.Sources, f.Time.UTC().Format(feedbackTime))
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("corpus: save feedback on %s: %w", f.AnswerID, err)
+		return 0, fmt.Errorf("corpus: save feedback on %s: %w", f.AnswerID, err)
 	}
-	return first, nil
+	return prev, nil
 }
 
 // Feedback returns the stored votes, newest first; all guilds when guildID

@@ -37,12 +37,23 @@ func TestAnswersAndFeedback(t *testing.T) {
 	}
 
 	vote := Feedback{AnswerID: "a1", UserID: "u2", GuildID: "g1", Vote: -1, Question: rec.Question, Answer: rec.Answer, Sources: rec.Sources, Time: at}
-	if first, err := lib.SaveFeedback(ctx, vote); err != nil || !first {
-		t.Fatalf("first vote: %v %v", first, err)
+	if prev, err := lib.SaveFeedback(ctx, vote); err != nil || prev != 0 {
+		t.Fatalf("first vote: %v %v, want 0", prev, err)
 	}
-	vote.Vote = 1
-	if first, err := lib.SaveFeedback(ctx, vote); err != nil || first {
-		t.Fatalf("second vote by the same user: first=%v err=%v, want false, nil", first, err)
+	if prev, err := lib.SaveFeedback(ctx, vote); err != nil || prev != -1 {
+		t.Fatalf("the same vote again: %v %v, want -1", prev, err)
+	}
+	// A changed vote replaces the earlier one, with its time.
+	vote.Vote, vote.Time = 1, at.Add(time.Minute)
+	if prev, err := lib.SaveFeedback(ctx, vote); err != nil || prev != -1 {
+		t.Fatalf("changed vote: %v %v, want -1", prev, err)
+	}
+	if votes, _ := lib.Feedback(ctx, "g1"); len(votes) != 1 || votes[0].Vote != 1 || !votes[0].Time.Equal(vote.Time) {
+		t.Fatalf("after changing the vote: %+v, want one vote +1 at %v", votes, vote.Time)
+	}
+	vote.Vote, vote.Time = -1, at
+	if prev, err := lib.SaveFeedback(ctx, vote); err != nil || prev != 1 {
+		t.Fatalf("changed back: %v %v, want 1", prev, err)
 	}
 	for name, bad := range map[string]Feedback{
 		"vote 0":    {AnswerID: "a1", UserID: "u3", Vote: 0},
@@ -97,23 +108,23 @@ func TestConcurrentVotesCountOnce(t *testing.T) {
 	ctx := context.Background()
 	lib := libOpen(t, t.TempDir())
 	var wg sync.WaitGroup
-	firsts := make(chan bool, 20)
+	prevs := make(chan int, 20)
 	for range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			first, err := lib.SaveFeedback(ctx, Feedback{AnswerID: "a", UserID: "u", Vote: 1, Time: time.Now()})
+			prev, err := lib.SaveFeedback(ctx, Feedback{AnswerID: "a", UserID: "u", Vote: 1, Time: time.Now()})
 			if err != nil {
 				t.Errorf("SaveFeedback: %v", err)
 			}
-			firsts <- first
+			prevs <- prev
 		}()
 	}
 	wg.Wait()
-	close(firsts)
+	close(prevs)
 	n := 0
-	for f := range firsts {
-		if f {
+	for p := range prevs {
+		if p == 0 {
 			n++
 		}
 	}
