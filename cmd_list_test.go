@@ -174,10 +174,20 @@ func TestRemove(t *testing.T) {
 	if !strings.Contains(r.stderr, "no-such-id") {
 		t.Errorf("remove of an unknown id does not name it:\n%s", r)
 	}
+	// One miss, one message.
+	for _, args := range [][]string{{"remove", "no-such-id"}, {"remove", "-guild", "999", "no-such-id"}} {
+		r := c.mustRun(1, args...)
+		if n := strings.Count(strings.TrimSpace(r.stderr), "\n") + 1; n != 1 {
+			t.Errorf("%v: %d lines on stderr, want one:\n%s", args, n, r.stderr)
+		}
+	}
 	// An unknown id does not stop the others.
 	r = c.mustRun(1, "remove", "drop", "no-such-id")
 	if !strings.Contains(r.stdout, "removed drop") {
 		t.Errorf("remove did not remove the known id:\n%s", r)
+	}
+	if !strings.Contains(r.stderr, "no-such-id: no such article") || !strings.Contains(r.stderr, "1 of 2 ids not found") {
+		t.Errorf("remove of several ids names each miss and counts them:\n%s", r.stderr)
 	}
 	ids := listIDs(t, c)
 	if ids["drop"] != 0 || ids["keep"] != 1 {

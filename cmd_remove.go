@@ -39,13 +39,20 @@ func runRemove(ctx context.Context, env *environment, args []string) error {
 	defer closeLib()
 
 	var failed []string
+	// With one id, the error line says what went wrong; with several, each
+	// miss gets its line and the error counts them.
+	miss := func(format string, a ...any) {
+		if len(ids) > 1 {
+			fmt.Fprintf(env.io.err, format, a...)
+		}
+	}
 	for _, id := range ids {
 		id = strings.TrimSpace(id)
 		s := scope
 		if s == "" {
 			a, err := lib.Get(ctx, id)
 			if errors.Is(err, corpus.ErrNotFound) {
-				fmt.Fprintf(env.io.err, "%s: no such article\n", cell(id, 80))
+				miss("%s: no such article\n", cell(id, 80))
 				failed = append(failed, id)
 				continue
 			}
@@ -57,7 +64,7 @@ func runRemove(ctx context.Context, env *environment, args []string) error {
 		err := lib.Remove(ctx, s, id)
 		switch {
 		case errors.Is(err, corpus.ErrNotFound):
-			fmt.Fprintf(env.io.err, "%s: no such article in scope %s\n", cell(id, 80), s)
+			miss("%s: no such article in scope %s\n", cell(id, 80), s)
 			failed = append(failed, id)
 		case err != nil:
 			return fmt.Errorf("removing %s: %w", cell(id, 80), err)
@@ -65,10 +72,12 @@ func runRemove(ctx context.Context, env *environment, args []string) error {
 			fmt.Fprintf(env.io.out, "removed %s\n", id)
 		}
 	}
-	switch len(failed) {
-	case 0:
+	switch {
+	case len(failed) == 0:
 		return nil
-	case 1:
+	case len(ids) == 1 && scope != "":
+		return fmt.Errorf("remove: no article with id %s in scope %s", cell(failed[0], 80), scope)
+	case len(ids) == 1:
 		return fmt.Errorf("remove: no article with id %s", cell(failed[0], 80))
 	}
 	return fmt.Errorf("remove: %d of %d ids not found", len(failed), len(ids))
