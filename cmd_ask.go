@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -72,6 +73,17 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 
+	// On a terminal the generated text is shown as it arrives (see below),
+	// and stderr is usually the same terminal: a log line written while a
+	// line of the answer is open starts on a line of its own.
+	out := env.io.out
+	stream := !*asJSON && isTerminal(out)
+	var guard *lineGuard
+	if stream {
+		guard = &lineGuard{out: out, log: env.io.err}
+		env.io.err = guard
+	}
+
 	// An unreachable model gives the extractive answer with a note, as a
 	// model failing mid-answer does; a bad key or model is still an error.
 	var llmDown bool
@@ -83,14 +95,12 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 
 	// On a terminal the generated text is shown as it arrives; the checked
 	// answer (citations renumbered, invented ones removed) follows it.
-	out := env.io.out
-	stream := !*asJSON && isTerminal(out)
 	var streamed strings.Builder
 	var onDelta func(string)
 	if stream {
 		onDelta = func(d string) {
 			streamed.WriteString(d)
-			io.WriteString(out, printable(d))
+			guard.answer(printable(d))
 		}
 	}
 	ans, err := engine.Answer(ctx, retrieval.Request{Question: question, Scope: scope, AsOf: asOf}, onDelta)
@@ -139,6 +149,10 @@ func writeAnswerText(w io.Writer, ans retrieval.Answer, streamed string) error {
 	switch {
 	case streamed == "":
 		b.WriteString(strings.TrimSpace(ans.Text) + "\n")
+	case ans.Mode != retrieval.ModeLLM:
+		// The generated answer broke off or failed after part of it was
+		// shown: mark that part, then give the answer that replaces it.
+		b.WriteString("\n[the generated answer above broke off]\n\n" + strings.TrimSpace(ans.Text) + "\n")
 	case strings.TrimSpace(streamed) == strings.TrimSpace(ans.Text):
 		b.WriteString("\n")
 	default:
@@ -159,6 +173,37 @@ func writeAnswerText(w io.Writer, ans retrieval.Answer, streamed string) error {
 	b.WriteString(fmt.Sprintf("\n(%s answer, as of %s)\n", modeName(ans.Mode), formatDate(ans.AsOf)))
 	_, err := io.WriteString(w, printable(b.String()))
 	return err
+}
+
+// lineGuard keeps log lines off a line of answer text: ask streams the
+// answer to out while logs go to log, and both are usually one terminal.
+type lineGuard struct {
+	mu   sync.Mutex
+	out  io.Writer // where the answer streams
+	log  io.Writer // where log lines go
+	open bool      // out's last line has no newline yet
+}
+
+// answer writes streamed answer text.
+func (g *lineGuard) answer(s string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if s == "" {
+		return
+	}
+	io.WriteString(g.out, s)
+	g.open = !strings.HasSuffix(s, "\n")
+}
+
+// Write writes a log line, first ending an open line of the answer.
+func (g *lineGuard) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.open {
+		io.WriteString(g.out, "\n")
+		g.open = false
+	}
+	return g.log.Write(p)
 }
 
 // printable removes control characters (terminal escape sequences above all)

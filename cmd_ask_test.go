@@ -243,7 +243,16 @@ func TestWriteAnswerText(t *testing.T) {
 		t.Errorf("writeAnswerText =\n%q\nwant\n%q", b.String(), want)
 	}
 
+	// A stream that broke off (the answer is then extractive) is marked,
+	// and the quoted answer follows it.
+	b.Reset()
+	writeAnswerText(&b, ans, "Iran wants gua")
+	if !strings.Contains(b.String(), "[the generated answer above broke off]\n\n"+ans.Text) {
+		t.Errorf("writeAnswerText did not mark a broken stream:\n%s", b.String())
+	}
+
 	// After a stream, the checked answer is repeated only if it differs.
+	ans.Mode = retrieval.ModeLLM
 	b.Reset()
 	writeAnswerText(&b, ans, ans.Text)
 	if strings.Contains(b.String(), "Iran wants") {

@@ -25,6 +25,7 @@ var ErrEmptyQuestion = ErrEmptyQuery
 // be joined.
 const (
 	NoteLLMUnavailable = "The language model was unavailable; showing quoted sentences instead."
+	NoteLLMCutOff      = "The language model's answer broke off; showing quoted sentences instead."
 	NoteUncited        = "Warning: this generated answer cites none of the articles, so it could not be checked against them."
 	NoteTruncated      = "The answer was cut short at the length limit."
 	// NoteInventedCitations: the model cited only numbers it was not given,
@@ -145,6 +146,11 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			return ans, nil
 		case ctx.Err() != nil:
 			return Answer{}, ctx.Err()
+		case errors.Is(err, errCutOff):
+			// The model answered and its stream broke off: say so, not that
+			// the model was never there.
+			e.cfg.Logger.Warn("language model's answer was cut off; answering with quoted sentences", "error", err)
+			notes = append(notes, NoteLLMCutOff)
 		default:
 			e.cfg.Logger.Warn("language model failed; answering with quoted sentences", "error", err)
 			notes = append(notes, NoteLLMUnavailable)
