@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -11,6 +12,19 @@ import (
 
 	"github.com/attache-bot/attache/retrieval"
 )
+
+// answerMessageSafely is answerMessage with a panic turned into an error,
+// as route does for interactions: discordgo runs message handlers in
+// goroutines of their own, where a panic would end the whole process.
+func (b *Bot) answerMessageSafely(ctx context.Context, it *messageTurn, botID string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("handler panic", "message", it.m.ID, "panic", p, "stack", string(debug.Stack()))
+			err = errors.New("handler panicked")
+		}
+	}()
+	return b.answerMessage(ctx, it, botID)
+}
 
 // handleMessage answers a message that mentions the bot or replies to one of
 // its messages. It ignores everything else: messages not addressing it, its
@@ -34,7 +48,7 @@ func (b *Bot) handleMessage(ctx context.Context, s session, mc *discordgo.Messag
 		return
 	}
 	defer b.end()
-	err := b.answerMessage(ctx, it, botID)
+	err := b.answerMessageSafely(ctx, it, botID)
 	if err != nil {
 		it.outcome = "error"
 		msg := msgGenericError
