@@ -482,7 +482,7 @@ func TestE2ELLMFailureStillAnswers(t *testing.T) {
 	e, _ := startE2EWithLLM(t, openaitest.CutOff("The accord opens the port of"))
 	it := e.f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: "Which port does the Velmora harbour accord open?"})
 	got := e.final(t, it, hasAll("**Sources**"))
-	if !strings.Contains(got, "Kessel") || !strings.Contains(got, retrieval.NoteLLMUnavailable) {
+	if !strings.Contains(got, "Kessel") || !strings.Contains(got, retrieval.NoteLLMCutOff) {
 		t.Errorf("answer after a cut-off stream:\n%s", got)
 	}
 }

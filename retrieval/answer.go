@@ -376,10 +376,15 @@ func finish(ans *Answer, text string, passages []Passage, policy citePolicy) {
 // question named held nothing (emptyPeriodNote) when it did not, else how
 // old the newest source is (newestNote).
 func datedNote(ans Answer, empty TimeWindow) string {
-	if !empty.From.IsZero() {
-		return emptyPeriodNote(empty, ans)
+	if empty.From.IsZero() {
+		return newestNote(ans)
 	}
-	return newestNote(ans)
+	for _, s := range ans.Sources {
+		if empty.Contains(s.Published) {
+			return newestNote(ans) // a cited source is from the period after all
+		}
+	}
+	return emptyPeriodNote(empty, ans)
 }
 
 // emptyPeriodNote says that the period w a question named held nothing

@@ -57,10 +57,10 @@ func gateTerms(question string) []gateTerm {
 		letters := strings.TrimLeftFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		first, _ := utf8.DecodeRuneInString(letters)
 		capital := unicode.IsUpper(first)
-		allCaps := len(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
+		allCaps := utf8.RuneCountInString(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
 		for _, t := range toks {
 			pos++
-			if len(t) > maxWordBytes || len(t) < 2 && !unicode.IsDigit(rune(t[0])) || isEmbedStopWord(t) || extractStopwords[t] || recencyWords[t] ||
+			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || isEmbedStopWord(t) || extractStopwords[t] || recencyWords[t] ||
 				isQuestionWord(t) || gateFillerWords[t] || hasSpacelessScript(t) {
 				continue
 			}
@@ -84,14 +84,28 @@ func gateTerms(question string) []gateTerm {
 	return out
 }
 
+// maxDisplayRunes bounds a word that a message repeats from the question.
+const maxDisplayRunes = 40
+
 // displayWord is a question's word as a message shows it: without the
-// punctuation around it or a possessive ending ("Bhutan's" → "Bhutan").
+// punctuation and markup around it or a possessive ending ("Bhutan's" →
+// "Bhutan"), without control characters, and at most maxDisplayRunes long.
 func displayWord(field string) string {
-	w := strings.Trim(field, `"'“”‘’.,;:!?()[]{}«»`)
+	w := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, field)
+	w = strings.Trim(w, "\"'“”‘’.,;:!?()[]{}«»*_~`|<>#@")
 	for _, suf := range []string{"'s", "’s", "'", "’"} {
 		if strings.HasSuffix(w, suf) && len(w) > len(suf) {
-			return w[:len(w)-len(suf)]
+			w = w[:len(w)-len(suf)]
+			break
 		}
+	}
+	if r := []rune(w); len(r) > maxDisplayRunes {
+		w = string(r[:maxDisplayRunes-1]) + "…"
 	}
 	return w
 }
@@ -286,8 +300,10 @@ type verdict struct {
 	// notNews: the request is not a news question.
 	notNews bool
 	// missing are the key terms (as written, adjacent names joined) that
-	// no kept source contains: the subject of a ModeNone answer, or what a
-	// partial answer says it does not cover.
+	// none of the retrieved passages' articles contains, relevant or not
+	// (an answer saying "the articles here don't mention X" must be true
+	// of every article it looked at): the subject of a ModeNone answer, or
+	// what a partial answer says it does not cover.
 	missing []string
 	// future: the question asks what happened in a year after the as-of
 	// date.
@@ -328,8 +344,8 @@ func (e *Engine) gate(question string, asOf time.Time, passages []Passage) verdi
 	v := verdict{}
 	found := make([]bool, len(keys))
 	for i, p := range passages {
-		cover, any := e.ix.keyCover(keys, p.ArticleID, found)
-		if !any || !e.Relevant(p) {
+		cover, hasKey := e.ix.keyCover(keys, p.ArticleID, found)
+		if !hasKey || !e.Relevant(p) {
 			continue
 		}
 		v.keep = append(v.keep, i)
@@ -374,7 +390,7 @@ func keyTerms(terms []gateTerm) []gateTerm {
 // there are no key terms. any reports whether the article has any key term
 // (or there are none); found, if not nil, records which key terms it has.
 // The caller holds the engine's lock.
-func (ix *vectorIndex) keyCover(keys []gateTerm, id string, found []bool) (cover float64, any bool) {
+func (ix *vectorIndex) keyCover(keys []gateTerm, id string, found []bool) (cover float64, hasKey bool) {
 	hard, has, soft := 0.0, 0.0, 0.0
 	for j, t := range keys {
 		w := keyWeight(t)
@@ -384,7 +400,7 @@ func (ix *vectorIndex) keyCover(keys []gateTerm, id string, found []bool) (cover
 		if !ix.articleHas(id, t.lookup) {
 			continue
 		}
-		any = true
+		hasKey = true
 		if found != nil {
 			found[j] = true
 		}
@@ -397,7 +413,7 @@ func (ix *vectorIndex) keyCover(keys []gateTerm, id string, found []bool) (cover
 	if hard == 0 {
 		return 1, true
 	}
-	return (has + soft) / (hard + soft), any
+	return (has + soft) / (hard + soft), hasKey
 }
 
 // keyWeight is a key term's weight in the coverage share.
@@ -417,9 +433,12 @@ func missingTerms(keys []gateTerm, found []bool) []string {
 		if found[i] || t.soft {
 			continue
 		}
-		if t.name && len(out) > 0 && t.pos == lastPos+1 && keys[i-1].name && !found[i-1] {
+		switch {
+		case len(out) > 0 && i > 0 && keys[i-1].word == t.word && t.pos == lastPos+1:
+			// Another token of the same written word ("Zorblax-Quux").
+		case t.name && len(out) > 0 && t.pos == lastPos+1 && keys[i-1].name && !found[i-1]:
 			out[len(out)-1] += " " + t.word
-		} else {
+		case !slices.Contains(out, t.word):
 			out = append(out, t.word)
 		}
 		lastPos = t.pos

@@ -23,7 +23,7 @@ func TestGateTerms(t *testing.T) {
 		{"What did NATO decide in 2024?", "nato:n decid 2024:d"},
 		{"the of and", ""},
 		{"乌克兰的最新消息", ""}, // no spaces between words: left to the relevance threshold
-		{"Что решили на переговорах в Женеве?", "что решили на переговорах в женеве:n"},
+		{"Что решили на переговорах в Женеве?", "что решили на переговорах женеве:n"},
 	} {
 		var got []string
 		for _, term := range gateTerms(c.q) {
@@ -46,6 +46,16 @@ func TestGateTerms(t *testing.T) {
 	}
 	if got := gateTerms("What did Bhutan's king say?"); len(got) == 0 || got[0].word != "Bhutan" {
 		t.Errorf("a possessive is shown without its ending: %+v", got)
+	}
+	for in, want := range map[string]string{
+		"**Zorblax**":                 "Zorblax",
+		"<@123>":                      "123",
+		"Zor\x00blax\a":               "Zorblax",
+		strings.Repeat("Zorblax/", 9): "Zorblax/Zorblax/Zorblax/Zorblax/Zorblax…",
+	} {
+		if got := displayWord(in); got != want {
+			t.Errorf("displayWord(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -123,6 +133,7 @@ func TestAnswerGate(t *testing.T) {
 		// The subject is absent: say what is missing.
 		{"Who is the new prime minister of Bhutan?", ModeNone, "don't mention Bhutan", ""},
 		{"What did Tshering Tobgay say about the border crossings?", ModeNone, "don't mention Tshering Tobgay", ""},
+		{"Did Zorblax-Quux reopen the border crossings?", ModeNone, "don't mention Zorblax-Quux (as of", ""}, // one word, named once
 		{"who is the new prime minister of bhutan", ModeNone, "bhutan", ""},
 		// A year after the as-of date cannot have been reported.
 		{"Who won the 2031 border referendum in Veloria?", ModeNone, "don't cover 2031 yet", ""},

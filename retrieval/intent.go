@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Intent is what a question asks of the corpus, as read from its wording
@@ -38,20 +39,80 @@ var eventCueRe = regexp.MustCompile(`\b(?:was|were|did|had|has|have|will|would|\
 
 // recencyWords ask for the newest coverage. They also say nothing about
 // the topic, so the coverage gate does not look for them in the sources.
-var recencyWords = makeWordSet(`latest newest now currently current recent recently lately update
-	updates updated news happening developments development ongoing still today tonight
-	nowadays presently status`)
+var recencyWords = makeWordSet(`latest newest now currently recent recently lately update
+	updates updated news happening developments ongoing still today tonight nowadays presently`)
 
-// recencyPhrases are the multi-word recency cues; matched on the question's
-// lower-case words joined by single spaces.
-var recencyPhrases = []string{"right now", "so far", "at the moment", "these days", "as of now",
-	"going on", "what's new", "whats new", "anything new", "what is new", "to date", "up to date"}
+// recencyPhrases are the multi-word recency cues, as lower-case words.
+var recencyPhrases = [][]string{{"right", "now"}, {"so", "far"}, {"at", "the", "moment"}, {"these", "days"},
+	{"as", "of", "now"}, {"going", "on"}, {"what's", "new"}, {"whats", "new"}, {"anything", "new"},
+	{"what", "is", "new"}, {"to", "date"}, {"up", "to", "date"}}
+
+// wordSpan is one word of a text: its byte range and its lower-case form.
+type wordSpan struct {
+	start, end int
+	lower      string
+	capital    bool // written with a capital
+}
+
+// wordSpans splits text into words (letters, digits and inner apostrophes)
+// with their byte ranges in text, so that words can be cut out of text
+// without case folding moving any offset.
+func wordSpans(text string) []wordSpan {
+	var out []wordSpan
+	start := -1
+	flush := func(end int) {
+		w := strings.TrimRight(text[start:end], "'’")
+		if w != "" {
+			r, _ := utf8.DecodeRuneInString(w)
+			out = append(out, wordSpan{start: start, end: start + len(w), lower: strings.ToLower(w), capital: unicode.IsUpper(r)})
+		}
+		start = -1
+	}
+	for i, r := range text {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || start >= 0 && (r == '\'' || r == '’')
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			flush(i)
+		}
+	}
+	if start >= 0 {
+		flush(len(text))
+	}
+	return out
+}
+
+// recencyCues returns the words of ws that ask for recency: recencyWords
+// and recencyPhrases, except words written with a capital inside the
+// question, which belong to a name ("Fox News", "Current Affairs").
+func recencyCues(ws []wordSpan) []bool {
+	cue := make([]bool, len(ws))
+	for i, w := range ws {
+		if recencyWords[w.lower] && (i == 0 || !w.capital) {
+			cue[i] = true
+		}
+	}
+	for _, p := range recencyPhrases {
+		for i := 0; i+len(p) <= len(ws); i++ {
+			match := true
+			for j, pw := range p {
+				match = match && ws[i+j].lower == pw
+			}
+			if match {
+				for j := range p {
+					cue[i+j] = true
+				}
+			}
+		}
+	}
+	return cue
+}
 
 // notNewsOpeners are imperative verbs that open a task rather than a
 // question about events: "Write a function…", "Translate…", "Recommend…".
-var notNewsOpeners = makeWordSet(`write code implement program debug compile translate recommend
-	suggest compose draft calculate compute solve convert simplify factor integrate derive
-	generate invent rewrite paraphrase proofread spell conjugate recite sing rhyme`)
+var notNewsOpeners = makeWordSet(`write implement debug compile translate recommend suggest compose
+	calculate compute solve convert generate rewrite paraphrase proofread conjugate recite`)
 
 // howToRe matches a how-to request: "how do I…", "how can you…", "how to…",
 // "how should we…" (not "how did…", "how has…", which ask about events).
@@ -69,28 +130,19 @@ var requestNouns = makeWordSet(`recipe recipes poem poems joke jokes haiku limer
 // requestLeadRe matches the lead-in that makes a request out of an
 // artefact noun: "give me a…", "tell me a…", "can you write a…",
 // "I need a…", "what's a good…".
-var requestLeadRe = regexp.MustCompile(`(?i)^\s*(?:(?:please|pls|can you|could you|would you)\s+)*(?:give me|tell me|send me|show me|find me|make me|i need|i want|i'd like|what'?s|what is|share)\s+(?:a|an|some|the|your|my|good|nice|best|easy|quick|simple|\s)+`)
+var requestLeadRe = regexp.MustCompile(`(?i)^\s*(?:(?:please|pls|can you|could you|would you)\s+)*(?:(?:give me|tell me|send me|show me|find me|make me|i need|i want|i'd like|share)\s+(?:a|an|some|the|your|my)|(?:what'?s|what is)\s+(?:a|an))\s+(?:(?:good|nice|best|easy|quick|simple|funny|short)\s+)*`)
 
 // recommendRe matches a request for a recommendation: "what's a good…",
 // "which … should I read/buy/watch", "best … for …".
-var recommendRe = regexp.MustCompile(`(?i)\b(?:should i|do you recommend|would you recommend|can you recommend|what'?s a good|what is a good|what are (?:some )?good)\b`)
+var recommendRe = regexp.MustCompile(`(?i)\b(?:should i (?:read|buy|watch|use|try|get|visit|cook|eat|listen to|play|wear)|do you recommend|would you recommend|can you recommend|what'?s a good|what is a good|what are some good)\b`)
 
 // readIntent reads a question's intent from its wording.
 func readIntent(question string) Intent {
 	var in Intent
 	lower := strings.ToLower(strings.TrimSpace(question))
 	words := lowerQuestionWords(lower)
-	joined := " " + strings.Join(words, " ") + " "
-	for _, w := range words {
-		if recencyWords[w] {
-			in.Latest = true
-			break
-		}
-	}
-	for _, p := range recencyPhrases {
-		if strings.Contains(joined, " "+p+" ") || strings.Contains(lower, p) && strings.Contains(p, "'") {
-			in.Latest = true
-		}
+	for _, c := range recencyCues(wordSpans(question)) {
+		in.Latest = in.Latest || c
 	}
 	in.NotNews = notNewsRequest(lower, words)
 	if m := evergreenRe.FindStringSubmatch(lower); m != nil && !strings.HasSuffix(m[1], "ing") &&

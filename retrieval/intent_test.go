@@ -31,6 +31,13 @@ func TestReadIntentNotNews(t *testing.T) {
 		{"How many people were displaced by the floods?", false},
 		{"Что решили на переговорах?", false},
 		{"ماذا قال الوزير عن الحدود؟", false},
+		{"What's the story with the Veloria border crossings?", false},
+		{"What's the song that won Eurovision?", false},
+		{"What is the function of the new agency?", false},
+		{"Why should I care about the rate decision?", false},
+		{"What are good signs in the jobs report?", false},
+		{"Draft law on migration: what changed?", false},
+		{"Code of conduct for the summit: who signed?", false},
 		{"", false},
 		{"???", false},
 		{"please", false},
@@ -58,6 +65,10 @@ func TestReadIntentLatest(t *testing.T) {
 		{"Who won the election?", false},
 		{"Where were the talks held?", false},
 		{"What did the minister demand last week?", false},
+		{"What did Fox News report about the talks?", false}, // a name, not a cue
+		{"Why is the current account deficit growing?", false},
+		{"Latest on Ukraine", true}, // a capital that opens the question is grammar
+		{"ȺȺȺȺȺȺȺȺ Veloria right now", true},
 	} {
 		if got := readIntent(c.q).Latest; got != c.want {
 			t.Errorf("readIntent(%q).Latest = %v, want %v", c.q, got, c.want)

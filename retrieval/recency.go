@@ -144,6 +144,13 @@ func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 			break
 		}
 	}
+	if fallback != nil && len(fallback) < k {
+		more, err := e.rest(ctx, p, r, qvec, fallback)
+		if err != nil {
+			return nil, false, err
+		}
+		fallback = append(fallback, more...)
+	}
 	return fallback, fallback != nil, nil
 }
 
@@ -201,30 +208,26 @@ func (e *Engine) newestFirst(arts []articleScore, tiers map[string]int, want int
 }
 
 // withoutRecencyWords removes the words that ask for recency ("latest",
-// "news", "right now") from text, so that they are not matched as topic
-// words; text is returned unchanged when nothing else would be left.
+// "news", "right now"; recencyCues) from text, so that they are not
+// matched as topic words. Words are cut out by their byte ranges in text
+// itself, so any script and any case folding is safe. text is returned
+// unchanged when nothing else would be left.
 func withoutRecencyWords(text string) string {
-	lower := strings.ToLower(text)
-	for _, p := range recencyPhrases {
-		for {
-			i := strings.Index(lower, p)
-			if i < 0 {
-				break
-			}
-			text, lower = text[:i]+" "+text[i+len(p):], lower[:i]+" "+lower[i+len(p):]
-		}
-	}
-	var kept []string
-	for _, f := range strings.Fields(text) {
-		w := strings.ToLower(strings.Trim(f, `"'“”‘’.,;:!?()`))
-		if recencyWords[w] {
+	ws := wordSpans(text)
+	cue := recencyCues(ws)
+	var b strings.Builder
+	last, kept := 0, false
+	for i, w := range ws {
+		if !cue[i] {
+			kept = true
 			continue
 		}
-		kept = append(kept, f)
+		b.WriteString(text[last:w.start])
+		last = w.end
 	}
-	out := strings.Join(kept, " ")
-	if !hasWord(out) {
+	if !kept {
 		return text
 	}
-	return out
+	b.WriteString(text[last:])
+	return strings.Join(strings.Fields(b.String()), " ")
 }

@@ -156,8 +156,9 @@ type searchResult struct {
 	// corrected (correctSpelling).
 	query string
 	// emptyPeriod is the period the question named ("this week") when it
-	// held nothing about the question, so that passages come from before
-	// it; zero otherwise.
+	// held nothing clearly about the question, so that passages may come
+	// from before it; zero otherwise. The answer says so when none of the
+	// sources it cites is from the period (datedNote).
 	emptyPeriod TimeWindow
 }
 
@@ -194,9 +195,10 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	tp := e.ix.newTopic(plan.text)
 	if plan.latest && !plan.hasWindow {
 		// "What's the latest on …": the newest on-topic articles first.
-		arts, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text), k)
+		arts, ok, err := e.latest(ctx, plan, plan.visible, qvec, tp, k)
 		if err != nil {
 			return searchResult{}, err
 		}
@@ -221,17 +223,16 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		cands.merge(more)
 	}
 	arts := fuseArticles(e.ix, cands, qvec, rk)
-	if plan.hasWindow && plan.boost == 0 && !e.anyOnTopic(arts, e.ix.newTopic(plan.text)) {
+	if plan.hasWindow && plan.boost == 0 && !e.anyOnTopic(arts, tp) {
 		// The period named in the question holds nothing clearly about it:
 		// answer from the newest coverage of the topic (a headline that
 		// names it), else from the best match of any date; when that comes
 		// from before the period, the answer says so (emptyPeriod).
 		res.emptyPeriod = plan.period
-		if latest, ok, err := e.latest(ctx, plan, plan.visible, qvec, e.ix.newTopic(plan.text), k); err != nil {
+		if latest, ok, err := e.latest(ctx, plan, plan.visible, qvec, tp, k); err != nil {
 			return searchResult{}, err
-		} else if ok && e.aboutness(latest[0].ArticleID, latest[0].Absolute, e.ix.newTopic(plan.text)) == 2 {
+		} else if ok && e.aboutness(latest[0].ArticleID, latest[0].Absolute, tp) == 2 {
 			res.passages = e.passages(topArticlesKeepOrder(latest, k))
-			res.emptyPeriod = e.periodIfMissed(res.emptyPeriod, plan.window, res.passages)
 			return res, nil
 		}
 		if cands, err = e.gather(ctx, plan, plan.visible, qvec); err != nil {
@@ -248,21 +249,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		rerank(e.ix, plan.text, arts[:min(len(arts), rk.RerankDepth)], rk.RerankWeight)
 	}
 	res.passages = e.passages(topArticles(arts, k))
-	res.emptyPeriod = e.periodIfMissed(res.emptyPeriod, plan.window, res.passages)
 	return res, nil
-}
-
-// periodIfMissed returns period when the first of passages was published
-// outside the searched window r (the answer then says the period held
-// nothing), else the zero window.
-func (e *Engine) periodIfMissed(period TimeWindow, r dayRange, passages []Passage) TimeWindow {
-	if period.From.IsZero() || len(passages) == 0 {
-		return TimeWindow{}
-	}
-	if d := dayOf(passages[0].Published); d != unknownDay && r.contains(d) {
-		return TimeWindow{}
-	}
-	return period
 }
 
 // topArticlesKeepOrder keeps the first k of arts, already ordered.
