@@ -100,7 +100,16 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	if err != nil {
 		return Answer{}, err
 	}
-	v := e.gate(res.query, ans.AsOf, res.passages)
+	var v verdict
+	if res.digest {
+		// The newest articles of a period were asked for: they cover it.
+		v = verdict{covered: len(res.passages) > 0}
+		for i := range res.passages {
+			v.keep = append(v.keep, i)
+		}
+	} else {
+		v = e.gate(res.query, res.topic, ans.AsOf, res.passages)
+	}
 	if !v.covered {
 		return notCoveredBy(ans, v), nil
 	}
@@ -162,7 +171,12 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// sentence that answers often sits just before or after the one that
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
-	ex := Extract(res.query, e.withNeighbours(passages), DefaultExtractChars)
+	var ex Extraction
+	if res.digest {
+		ex = Digest(passages, DefaultExtractChars)
+	} else {
+		ex = Extract(res.query, e.withNeighbours(passages), DefaultExtractChars)
+	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
 		ans.Note = joinNotes(append(notes, ans.Note)...)

@@ -173,6 +173,35 @@ func Extract(question string, passages []Passage, maxChars int) Extraction {
 	return selectSentences(sents, passages, maxChars)
 }
 
+// Digest quotes the first quotable sentence of each passage's text, in the
+// order given (newest first for a question about a period without a
+// topic: "What happened this week?"), each with its citation, up to
+// maxExtractSentences sentences in at most maxChars characters (<= 0 means
+// DefaultExtractChars). The same rules as Extract's decide what is
+// quotable: whole sentences of prose, never headlines or furniture.
+func Digest(passages []Passage, maxChars int) Extraction {
+	if maxChars <= 0 {
+		maxChars = DefaultExtractChars
+	}
+	var sents []*scoredSentence
+	for pi, p := range passages {
+		title := analyzeSentence(p.Title).terms
+		for si, sp := range splitSentences(p.Text) {
+			s := analyzeSentence(p.Text[sp.start:sp.end])
+			if !quotableShape(s, title) {
+				continue
+			}
+			// The first quotable sentence of each passage, the first
+			// passage's highest: selectSentences takes the best scores.
+			s.passage, s.index = pi, si
+			s.overlap, s.score = 1, 1-0.01*float64(pi)
+			sents = append(sents, s)
+			break
+		}
+	}
+	return selectSentences(sents, passages, maxChars)
+}
+
 // extractWeights are the scoring weights, tuned on a development set of
 // news-quiz questions. A variable only so that the tuning test can vary them.
 var extractWeights = struct {

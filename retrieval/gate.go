@@ -61,7 +61,7 @@ func gateTerms(question string) []gateTerm {
 		for _, t := range toks {
 			pos++
 			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || isEmbedStopWord(t) || extractStopwords[t] || recencyWords[t] ||
-				isQuestionWord(t) || gateFillerWords[t] || hasSpacelessScript(t) {
+				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
 				continue
 			}
 			st := stem(t)
@@ -312,18 +312,20 @@ type verdict struct {
 	keep []int
 }
 
-// gate decides whether passages (Search's best first, already above the
-// relevance threshold) cover question as of asOf. A passage is kept when
-// its article contains at least one key term; the question is covered when
-// one kept article holds at least gateMinCover of the key terms' weight and
-// at least one of its names (when it has names). Without key terms (a
-// question of common words only), the relevance threshold has decided.
-func (e *Engine) gate(question string, asOf time.Time, passages []Passage) verdict {
+// gate decides whether passages (search's, best first) cover question as of
+// asOf; topic is the question without its period and recency words, whose
+// terms the sources must hold. A passage is kept when it is relevant
+// (Engine.Relevant) and its article contains at least one key term; the
+// question is covered when one kept article holds at least gateMinCover of
+// the key terms' weight (keyCover; gateEvergreenCover for a timeless
+// fact). Without key terms (a question of common words only), the
+// relevance threshold alone decides.
+func (e *Engine) gate(question, topic string, asOf time.Time, passages []Passage) verdict {
 	in := readIntent(question)
 	if in.NotNews {
 		return verdict{notNews: true}
 	}
-	terms := gateTerms(question)
+	terms := gateTerms(topic)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	e.ix.weigh(terms)
@@ -337,7 +339,7 @@ func (e *Engine) gate(question string, asOf time.Time, passages []Passage) verdi
 		}
 		minCover = gateEvergreenCover
 	}
-	if y := futureYear(question, terms, asOf); y != "" {
+	if y := futureYear(question, gateTerms(question), asOf); y != "" {
 		return verdict{future: y}
 	}
 	keys := keyTerms(terms)

@@ -98,3 +98,42 @@ func TestEmptyPeriodNote(t *testing.T) {
 		t.Errorf("without sources: %q", got)
 	}
 }
+
+// TestAnswerDigest: a question that names a period or asks for the latest
+// without a topic gets the newest articles, newest first, one sentence
+// each; a period with none says so and gives the newest before it.
+func TestAnswerDigest(t *testing.T) {
+	e, _ := newTestEngine(t, Config{Logger: quietLogger()})
+	mustAdd(t, e, recencyFixtures...)
+	for _, q := range []string{"What happened this week?", "Any news?", "What's new?", "What happened yesterday?"} {
+		a, err := e.Answer(context.Background(), Request{Question: q, AsOf: testAsOf}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAnswerInvariants(t, a)
+		if a.Mode != ModeExtractive || len(a.Sources) == 0 || a.Sources[0].ArticleID != "market" {
+			t.Errorf("%q: got %s %q %v, want the newest article (market) first", q, a.Mode, a.Text, a.Sources)
+			continue
+		}
+		for i := 1; i < len(a.Sources); i++ {
+			if a.Sources[i].Published.After(a.Sources[i-1].Published) {
+				t.Errorf("%q: sources not newest first: %v", q, a.Sources)
+			}
+		}
+	}
+	a, err := e.Answer(context.Background(), Request{Question: "What happened this week?", AsOf: day("2025-07-16")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Sources) == 0 || a.Sources[0].ArticleID != "v-mid" || !strings.Contains(a.Note, "Nothing from 10 to 16 Jul 2025") {
+		t.Errorf("an empty week: got %q %v, note %q; want v-mid and the empty-period note", a.Text, a.Sources, a.Note)
+	}
+	// A named period is not a term the sources must hold.
+	a, err = e.Answer(context.Background(), Request{Question: "What has Veloria done since June?", AsOf: testAsOf}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Mode == ModeNone {
+		t.Errorf("a question with a period: %q, want an answer", a.Text)
+	}
+}

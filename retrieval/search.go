@@ -155,6 +155,13 @@ type searchResult struct {
 	// query is the text searched: the question with misspelt names
 	// corrected (correctSpelling).
 	query string
+	// topic is what the question is about: query without the words that
+	// name a period or ask for recency ("this week", "latest").
+	topic string
+	// digest: the question names a period or asks for the latest without
+	// naming a topic ("What happened this week?", "Any news?"), so passages
+	// are the newest articles of the period, newest first.
+	digest bool
 	// emptyPeriod is the period the question named ("this week") when it
 	// held nothing clearly about the question, so that passages may come
 	// from before it; zero otherwise. The answer says so when none of the
@@ -186,7 +193,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	text = e.ix.correctSpelling(text)
 	e.mu.RUnlock()
 	plan := e.plan(text, normalizeScope(q.Scope), asOf)
-	res := searchResult{query: text}
+	res := searchResult{query: text, topic: plan.text}
 
 	qvec, err := e.emb.EmbedQuery(ctx, plan.text)
 	if err != nil {
@@ -196,6 +203,17 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	tp := e.ix.newTopic(plan.text)
+	if len(tp.terms) == 0 && (plan.latest || plan.hasWindow) {
+		// No topic, only a period or recency: the newest articles.
+		res.digest = true
+		arts := e.newestArticles(plan.scopes, plan.window, k)
+		if len(arts) == 0 && plan.hasWindow {
+			res.emptyPeriod = plan.period
+			arts = e.newestArticles(plan.scopes, dayRange{from: plan.visible.from, to: plan.window.from - 1}, k)
+		}
+		res.passages = e.passages(arts)
+		return res, nil
+	}
 	if plan.latest && !plan.hasWindow {
 		// "What's the latest on …": the newest on-topic articles first.
 		arts, ok, err := e.latest(ctx, plan, plan.visible, qvec, tp, k)
@@ -250,6 +268,20 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	}
 	res.passages = e.passages(topArticles(arts, k))
 	return res, nil
+}
+
+// newestArticles returns the k newest articles of scopes published in r,
+// each with its first passage and a relevance of 1 (they are what a
+// question about a period asks for). The caller holds the engine's lock.
+func (e *Engine) newestArticles(scopes []string, r dayRange, k int) []articleScore {
+	var arts []articleScore
+	for id, a := range e.ix.articles {
+		if len(a.chunkIDs) == 0 || a.day == unknownDay || !inScopes(a, scopes, r) {
+			continue
+		}
+		arts = append(arts, articleScore{ArticleID: id, ChunkID: a.chunkIDs[0], Score: float64(a.day), Absolute: 1})
+	}
+	return topArticles(arts, k)
 }
 
 // topArticlesKeepOrder keeps the first k of arts, already ordered.
