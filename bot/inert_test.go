@@ -12,12 +12,18 @@ import (
 
 func TestInertText(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"See [the ministry portal](https://evil.example/phish) now [1].", `See \[the ministry portal\](<https://evil.example/phish>) now [1].`},
-		{"**Sources**\n1. [Fake](https://evil.example)", "\\*\\*Sources\\*\\*\n1\\. \\[Fake\\](<https://evil.example>)"},
+		{"See [the ministry portal](https://evil.example/phish) now [1].", `See \[the ministry portal\]\(<https://evil.example/phish>) now [1].`},
+		{"**Sources**\n1. [Fake](https://evil.example)", "\\*\\*Sources\\*\\*\n1\\. \\[Fake\\]\\(<https://evil.example>)"},
 		{"```go\nunclosed", "\\`\\`\\`go\nunclosed"},
 		{"# Header\n## Sub\n-# small\n> quote\n>>> all\n- item\n+ item\n  * item", "\\# Header\n\\## Sub\n\\-# small\n\\> quote\n\\>>> all\n\\- item\n\\+ item\n  \\* item"},
 		{"||spoiler|| ~~gone~~ __under__ _it_ \\*", `\|\|spoiler\|\| \~\~gone\~\~ \_\_under\_\_ \_it\_ \\\*`},
 		{"cited [1](https://evil.example) and [2, 3].", `cited [1]\(<https://evil.example>) and [2, 3].`},
+		// A citation's "[" must not open a link that a later "](" closes.
+		{"Budget passed [1] read more](https://evil.example/login)", `Budget passed [1] read more\]\(<https://evil.example/login>)`},
+		{"[[2]](https://evil.example)", `\[[2]\]\(<https://evil.example>)`},
+		{"[1]<https://x](https://evil>)", `[1]<https://x%5D%28https://evil>)`},
+		{"a <https://a```b> c", "a <https://a%60%60%60b> c"},
+		{"a\r# Sources\r[1] x", "a\n\\# Sources\n[1] x"},
 		{"visit https://news.example/a_b?x=1. Or <https://ok.example/>", "visit <https://news.example/a_b?x=1>. Or <https://ok.example/>"},
 		{"<#123> <t:1700000000:R> <:emoji:1>", `\<#123> \<t:1700000000:R> \<:emoji:1>`},
 		{"Plain sentence, 3 > 2 and 5 - 1 [1].", "Plain sentence, 3 > 2 and 5 - 1 [1]."},

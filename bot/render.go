@@ -172,6 +172,8 @@ var markdownEscaper = strings.NewReplacer(
 // formatting around the text is ours and added afterwards.
 func inertText(s string) string {
 	var b strings.Builder
+	// A lone carriage return breaks a line as a newline does.
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	for n, line := range strings.Split(s, "\n") {
 		if n > 0 {
 			b.WriteByte('\n')
@@ -202,18 +204,18 @@ func inertLine(b *strings.Builder, line string) {
 			n := citationEnd(body[i:])
 			b.WriteString(body[i : i+n])
 			i += n - 1
-			if i+1 < len(body) && body[i+1] == '(' { // "[1](url)" would be a masked link
-				b.WriteByte('\\')
-			}
 		case c == '<' && bareLinkAt(body[i+1:]) > 0 && strings.HasPrefix(body[i+1+bareLinkAt(body[i+1:]):], ">"):
 			n := bareLinkAt(body[i+1:])
-			b.WriteString(body[i : i+n+2]) // already <url>: shown without a preview
+			// Already <url>: shown without a preview, its markdown encoded.
+			b.WriteString("<" + urlEscaper.Replace(body[i+1:i+1+n]) + ">")
 			i += n + 1
 		case bareLinkAt(body[i:]) > 0:
 			n := bareLinkAt(body[i:])
 			b.WriteString("<" + urlEscaper.Replace(body[i:i+n]) + ">")
 			i += n - 1
-		case strings.IndexByte("\\*_~`|[]<", c) >= 0:
+		case strings.IndexByte("\\*_~`|[]<(", c) >= 0:
+			// Every "(" too: a "](" anywhere after an open bracket, ours
+			// ("[1") included, would make a masked link.
 			b.WriteByte('\\')
 			b.WriteByte(c)
 		default:
@@ -250,7 +252,8 @@ func linkURL(raw string) string {
 	return urlEscaper.Replace(u.String())
 }
 
-var urlEscaper = strings.NewReplacer("<", "%3C", ">", "%3E", "(", "%28", ")", "%29", " ", "%20")
+var urlEscaper = strings.NewReplacer("<", "%3C", ">", "%3E", "(", "%28", ")", "%29", " ", "%20",
+	"[", "%5B", "]", "%5D", "`", "%60", "|", "%7C")
 
 // oneLine collapses all whitespace runs, newlines included, to one space.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
