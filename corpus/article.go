@@ -246,6 +246,11 @@ func Validate(a Article, maxBodyBytes int) error {
 	if strings.IndexByte(a.Body, 0) >= 0 {
 		return bad("body contains NUL bytes")
 	}
+	if own := strings.TrimSuffix(a.ID, ScopeSeparator+a.Scope); strings.Contains(own, ScopeSeparator) {
+		// Guild articles are stored as id@GUILD (ScopedID): a record's own
+		// "@" would let it pose as another scope's article.
+		return bad("id %q contains %q", own, ScopeSeparator)
+	}
 	if strings.Contains(a.Scope, ScopeSeparator) {
 		// ScopedID relies on it: the text after the last '@' is the scope.
 		return bad("scope %q contains %q", a.Scope, ScopeSeparator)

@@ -442,9 +442,11 @@ func migrateScopedIDs(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE articles SET id = ?, hash = ? WHERE seq = ?", r.new, r.sum, r.seq); err != nil {
 			return err
 		}
-		// Chunk ids are ARTICLE#INDEX (ChunkID).
-		if _, err := tx.ExecContext(ctx, `UPDATE chunks SET article_id = ?, id = ? || substr(id, ?)
-			WHERE article_id = ?`, r.new, r.new, len(r.old)+1, r.old); err != nil {
+		// Chunk ids are ARTICLE#INDEX (ChunkID). SQLite's substr counts
+		// characters, not bytes, so the old id's length is counted by SQLite
+		// too (an id like "café-1" must keep its "#0").
+		if _, err := tx.ExecContext(ctx, `UPDATE chunks SET article_id = ?, id = ? || substr(id, length(?) + 1)
+			WHERE article_id = ?`, r.new, r.new, r.old, r.old); err != nil {
 			return err
 		}
 	}

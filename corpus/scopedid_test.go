@@ -56,12 +56,13 @@ func TestLookupAndRemoveByRecordID(t *testing.T) {
 // TestMigrateScopedIDs: a version 1 library, which stored a guild record's
 // own id as the article id, opens with those articles renamed to id@GUILD
 // (chunks and content hash included); derived ids and shared articles keep
-// their ids.
+// their ids. The explicit id is not ASCII: SQLite counts characters where
+// Go counts bytes.
 func TestMigrateScopedIDs(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	lib := libOpen(t, dir)
-	explicit := libArticle("ds-1", "111", "Ministers meet", "2025-03-04", libBodyTreaty)
+	explicit := libArticle("café-1", "111", "Ministers meet", "2025-03-04", libBodyTreaty)
 	shared := libArticle("ds-1", SharedScope, "Ministers meet again", "2025-03-05", libBodyTreaty)
 	derived := libArticle("", "111", "Envoys meet", "2025-03-06", libBodyTreaty)
 	derived.ID = ID(derived)
@@ -77,7 +78,7 @@ func TestMigrateScopedIDs(t *testing.T) {
 	lib.Close()
 
 	lib = libOpen(t, dir)
-	want := map[string]string{"ds-1@111": "111", "ds-2": SharedScope, derived.ID: "111"}
+	want := map[string]string{"café-1@111": "111", "ds-2": SharedScope, derived.ID: "111"}
 	list, err := lib.List(ctx)
 	if err != nil || len(list) != len(want) {
 		t.Fatalf("List = %+v, %v", list, err)
@@ -87,12 +88,12 @@ func TestMigrateScopedIDs(t *testing.T) {
 			t.Errorf("after the upgrade: %s in scope %s; want %v", s.ID, s.Scope, want)
 		}
 	}
-	chunks, err := lib.ArticleChunks(ctx, "ds-1@111")
-	if err != nil || len(chunks) == 0 || chunks[0].ID != ChunkID("ds-1@111", 0) || chunks[0].ArticleID != "ds-1@111" {
+	chunks, err := lib.ArticleChunks(ctx, "café-1@111")
+	if err != nil || len(chunks) == 0 || chunks[0].ID != ChunkID("café-1@111", 0) || chunks[0].ArticleID != "café-1@111" {
 		t.Fatalf("chunks of the renamed article: %+v %v", chunks, err)
 	}
 	renamed := explicit
-	renamed.ID = "ds-1@111"
+	renamed.ID = "café-1@111"
 	if h, ok, err := lib.ContentHash(ctx, renamed.ID); err != nil || !ok || h != Hash(renamed) {
 		t.Errorf("content hash of the renamed article: %q %v %v, want %q", h, ok, err, Hash(renamed))
 	}
@@ -106,8 +107,34 @@ func TestMigrateScopedIDs(t *testing.T) {
 		t.Fatalf("search after the upgrade: %v %v", hits, err)
 	}
 	for _, h := range hits {
-		if h.ArticleID != "ds-1@111" && h.ArticleID != derived.ID {
+		if h.ArticleID != "café-1@111" && h.ArticleID != derived.ID {
 			t.Errorf("hit %+v", h)
+		}
+	}
+}
+
+// TestValidateRefusesSeparatorInOwnID: a record's own id may not contain
+// the scope separator, in any scope, so that no record can pose as another
+// scope's stored article; a guild's stored id (id@GUILD) is valid in that
+// guild.
+func TestValidateRefusesSeparatorInOwnID(t *testing.T) {
+	for _, c := range []struct {
+		id, scope string
+		ok        bool
+	}{
+		{"bad@id", SharedScope, false},
+		{"g1@111", SharedScope, false},
+		{"y@222", "111", false},
+		{"y@222@111", "111", false},
+		{"g1@111", "111", true},
+		{"g1", "111", true},
+		{"g1", SharedScope, true},
+	} {
+		a := libArticle(c.id, c.scope, "Ministers meet", "2025-03-04", libBodyTreaty)
+		a.Normalize()
+		err := Validate(a, 0)
+		if (err == nil) != c.ok {
+			t.Errorf("Validate(id %q, scope %q) = %v, want ok %v", c.id, c.scope, err, c.ok)
 		}
 	}
 }

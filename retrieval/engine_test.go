@@ -135,13 +135,14 @@ func TestEngineAddRejects(t *testing.T) {
 	if ps := search(t, e, Query{Text: "fire Halvik quay"}); len(ps) != 1 || ps[0].ArticleID != got.ID || !strings.Contains(ps[0].Text, "broke out") {
 		t.Fatalf("shared article after a guild's article of the same id: %+v", ps)
 	}
-	// A shared article may not take a guild article's stored id, and the
-	// index is untouched.
+	// A shared article may not take a guild article's stored id (an id
+	// with "@" is invalid outside its guild, whether or not the guild has
+	// it), and the index is untouched.
 	taken := got
 	taken.ID = own.ID
 	taken.Body = "Yet another text about a quay fire."
-	if _, _, err := e.Add(ctx, taken); !errors.Is(err, corpus.ErrScopeConflict) {
-		t.Fatalf("scope conflict: %v", err)
+	if _, _, err := e.Add(ctx, taken); !errors.Is(err, corpus.ErrInvalidArticle) {
+		t.Fatalf("a shared article with a guild's stored id: %v", err)
 	}
 	if ps := search(t, e, Query{Text: "fire Halvik quay", Scope: "555", K: 10}); len(ps) != 2 || !has(ps, own.ID) || !has(ps, got.ID) {
 		t.Fatalf("after refused conflict: %+v", ps)
