@@ -53,7 +53,8 @@ func Text(s string, secrets ...string) string {
 	s = urlInText.ReplaceAllStringFunc(s, func(raw string) string {
 		// Punctuation that ends a sentence or closes a bracket is not part of
 		// the URL.
-		trimmed := strings.TrimRight(raw, ".,;:!)]}")
+		// So are the quotes and brackets that close a quoted URL.
+		trimmed := strings.TrimRight(raw, ".,;:!)]}\"'>\x60")
 		tail := raw[len(trimmed):]
 		u, err := url.Parse(trimmed)
 		if err != nil || u.Host == "" && u.User == nil {
@@ -66,9 +67,10 @@ func Text(s string, secrets ...string) string {
 }
 
 var (
-	// urlInText matches scheme://… up to white space or a quote; Go's
-	// url.Error quotes the URL it names.
-	urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>\x60]+`)
+	// urlInText matches scheme://… up to white space. A quote or bracket
+	// inside is kept (a password or query may hold one, and what follows
+	// it must be redacted too); one that closes the URL is trimmed.
+	urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s]+`)
 	// tokenPath matches the part of a Discord webhook or interaction path
 	// before its token; the token is everything up to the next separator.
 	tokenPath = regexp.MustCompile(`(/(?:webhooks|interactions)/[^/\s"'?#]+/)[^/\s"'?#]+`)

@@ -23,6 +23,13 @@ func TestText(t *testing.T) {
 		{"/api/v9/webhooks/1/abcdef/messages/@original 500", "/api/v9/webhooks/1/[redacted]/messages/@original 500"},
 		{"broken http://us:pw@host/%zz?x=1", "broken http://[redacted]@host/%zz?…"}, // does not parse: rough cut
 		{"ftp://user:pass@files.example/x", "ftp://files.example/x"},
+		// A quote, backtick or space inside a password or query does not
+		// end the redaction early.
+		{"fetch https://user:pa'ss@host.example/x failed", "fetch https://host.example/x failed"},
+		{"url https://h.example/p?token='SECRET1 end", "url https://h.example/p?… end"},
+		{`url https://h.example/p?token="SECRET2 end`, "url https://h.example/p?… end"},
+		{"url https://h.example/p?x=1`SECRET3 end", "url https://h.example/p?… end"},
+		{`Get "https://u:p@h.example/x?t=1": refused`, `Get "https://h.example/x?…": refused`},
 	}
 	for _, c := range cases {
 		if got := Text(c.in); got != c.want {
