@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/redact"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -89,12 +90,13 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 			a, err := fetcher.Fetch(ctx, in)
 			if err != nil {
 				sum.failedInputs++
-				sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", cell(in, 200), oneLine(err.Error())))
+				// The URL as given may carry credentials or a token.
+				sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", cell(redact.Text(in), 200), oneLine(redact.Text(err.Error()))))
 				continue
 			}
 			a.Scope = scope
 			articles = append(articles, a)
-			origins = append(origins, origin{name: in})
+			origins = append(origins, origin{name: redact.Text(in)})
 			continue
 		}
 		if scheme := otherURLScheme(in); scheme != "" {

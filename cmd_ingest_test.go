@@ -230,6 +230,12 @@ func TestIngestURL(t *testing.T) {
 	if got := parseSummary(t, r); got.rejected != 1 {
 		t.Errorf("a 404 URL = %+v, want 1 rejected:\n%s", got, r)
 	}
+	// Credentials and a query in a refused URL are not echoed.
+	secretURL := strings.Replace(srv.URL, "://", "://editor:hunter2@", 1) + "/missing?token=s3cret"
+	r = c.mustRun(1, "ingest", secretURL)
+	if strings.Contains(r.stdout+r.stderr, "hunter2") || strings.Contains(r.stdout+r.stderr, "s3cret") {
+		t.Errorf("ingest echoes a URL's credentials or query:\n%s", r)
+	}
 	var found bool
 	for _, e := range listJSON(t, c) {
 		if e.Title == "Ferrowind pact signed" {
