@@ -111,7 +111,10 @@ func retryWait(err error, attempt int, p deliveryPolicy) (time.Duration, bool) {
 	backoff := retrieval.Backoff(attempt, p.baseDelay, p.maxDelay)
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) && rl.TooManyRequests != nil {
-		return max(rl.RetryAfter, 0), true
+		if rl.RetryAfter > 0 {
+			return rl.RetryAfter, true
+		}
+		return backoff, true // no wait given: never retry at once in a loop
 	}
 	var rest *discordgo.RESTError
 	if errors.As(err, &rest) {

@@ -185,6 +185,12 @@ func TestRetryWait(t *testing.T) {
 			t.Errorf("%s: wait %v, want retry_after", c.name, wait)
 		}
 	}
+	// A 429 without a wait (or with 0) backs off rather than retrying at
+	// once, which would loop until the token's deadline.
+	noWait := &discordgo.RateLimitError{RateLimit: &discordgo.RateLimit{TooManyRequests: &discordgo.TooManyRequests{}}}
+	if wait, ok := retryWait(noWait, 0, p); !ok || wait <= 0 {
+		t.Errorf("429 without retry_after: wait %v, retry %v; want a backoff", wait, ok)
+	}
 }
 
 // Once shutdown has begun no retry waits: the last error is returned at once.
