@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attache-bot/attache/redact"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -175,21 +176,9 @@ func apiHost(base string) (string, error) {
 	}
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("API base URL %q is not an http(s) URL", redactURL(base))
+		return "", fmt.Errorf("API base URL %q is not an http(s) URL", redact.Text(base))
 	}
 	return u.Host, nil
-}
-
-// redactURL drops any user:password from a URL for messages.
-func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		u.User = nil
-		return u.String()
-	}
-	if i := strings.Index(s, "@"); i >= 0 {
-		return "…" + s[i+1:]
-	}
-	return s
 }
 
 // Model returns the chat model's name.
@@ -372,7 +361,7 @@ func wrapAPIError(op, where, model, key string, err error) error {
 		return fmt.Errorf("%w: %s: HTTP 404 from %s: no such endpoint (OpenAI-compatible base URLs usually end in /v1)",
 			ErrLLMUnavailable, op, where)
 	case status != 0:
-		return fmt.Errorf("%w: %s: HTTP %d from %s: %s", ErrLLMUnavailable, op, status, where, redactSecret(oneLine(msg), key))
+		return fmt.Errorf("%w: %s: HTTP %d from %s: %s", ErrLLMUnavailable, op, status, where, redact.Text(oneLine(msg), key))
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%w: %s: %w", ErrLLMUnavailable, op, context.Canceled)
 	case errors.Is(err, context.DeadlineExceeded):
@@ -384,7 +373,7 @@ func wrapAPIError(op, where, model, key string, err error) error {
 	if errors.As(err, &uerr) {
 		err = uerr.Err // its text repeats the URL
 	}
-	return fmt.Errorf("%w: %s: %s: %s", ErrLLMUnavailable, op, where, redactSecret(oneLine(err.Error()), key))
+	return fmt.Errorf("%w: %s: %s: %s", ErrLLMUnavailable, op, where, redact.Text(oneLine(err.Error()), key))
 }
 
 // aboutModel reports whether a 404's message is about the model (OpenAI's
@@ -415,16 +404,6 @@ func bodyMessage(body []byte, status int) string {
 		}
 	}
 	return http.StatusText(status)
-}
-
-// redactSecret replaces every occurrence of secret in s. Very short
-// "secrets" are left alone: replacing them would mangle ordinary words and
-// they protect nothing.
-func redactSecret(s, secret string) string {
-	if len(secret) < 4 {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
 }
 
 // oneLine collapses whitespace and bounds the length of a server message.
