@@ -43,38 +43,50 @@ func buildBenchLibrary(tb testing.TB, dir string, nArticles, chunksPer int) {
 		b.WriteString(". ")
 		return b.String()
 	}
-	const perTx = 200
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for start := 0; start < nArticles; start += perTx {
+	putBatched(tb, lib, nArticles, 200, base, func(n int) (Article, []Chunk, [][]float32) {
+		a := Article{ID: fmt.Sprintf("bench-%06d", n), Scope: SharedScope, Title: "Bench article " + fmt.Sprint(n),
+			Source: "Bench", Published: base.AddDate(0, 0, n%700), Language: "en"}
+		var body strings.Builder
+		var chunks []Chunk
+		for c := 0; c < chunksPer; c++ {
+			s0 := body.Len()
+			for k := 0; k < 6; k++ {
+				body.WriteString(sentence())
+			}
+			txt := strings.TrimSpace(body.String()[s0:])
+			chunks = append(chunks, Chunk{ID: ChunkID(a.ID, c), ArticleID: a.ID, Index: c, Start: s0, End: s0 + len(txt)})
+			body.WriteString("\n\n")
+		}
+		a.Body = body.String()
+		vecs := make([][]float32, len(chunks))
+		for c := range chunks {
+			chunks[c].Text = a.Body[chunks[c].Start:chunks[c].End]
+			v := make([]float32, benchDim)
+			for j := range v {
+				v[j] = rng.Float32()*2 - 1
+			}
+			vecs[c] = v
+		}
+		return a, chunks, vecs
+	})
+}
+
+// putBatched writes n articles made by article(0..n-1) straight through
+// putTx, perTx to a transaction: the bench libraries are too big to build
+// through Put, one transaction each.
+func putBatched(tb testing.TB, lib *Library, n, perTx int, now time.Time, article func(k int) (Article, []Chunk, [][]float32)) {
+	tb.Helper()
+	ctx := context.Background()
+	for start := 0; start < n; start += perTx {
 		tx, err := lib.w.BeginTx(ctx, nil)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		for n := start; n < nArticles && n < start+perTx; n++ {
-			a := Article{ID: fmt.Sprintf("bench-%06d", n), Scope: SharedScope, Title: "Bench article " + fmt.Sprint(n),
-				Source: "Bench", Published: base.AddDate(0, 0, n%700), Language: "en"}
-			var body strings.Builder
-			var chunks []Chunk
-			for c := 0; c < chunksPer; c++ {
-				s0 := body.Len()
-				for k := 0; k < 6; k++ {
-					body.WriteString(sentence())
-				}
-				txt := strings.TrimSpace(body.String()[s0:])
-				chunks = append(chunks, Chunk{ID: ChunkID(a.ID, c), ArticleID: a.ID, Index: c, Start: s0, End: s0 + len(txt)})
-				body.WriteString("\n\n")
-			}
-			a.Body = body.String()
-			vecs := make([][]float32, len(chunks))
-			for c := range chunks {
-				chunks[c].Text = a.Body[chunks[c].Start:chunks[c].End]
-				v := make([]float32, benchDim)
-				for j := range v {
-					v[j] = rng.Float32()*2 - 1
-				}
-				vecs[c] = v
-			}
-			if _, err := putTx(ctx, tx, a, chunks, vecs, base); err != nil {
+		for k := start; k < n && k < start+perTx; k++ {
+			a, chunks, vecs := article(k)
+			if _, err := putTx(ctx, tx, a, chunks, vecs, now); err != nil {
+				tx.Rollback()
 				tb.Fatal(err)
 			}
 		}
@@ -151,38 +163,26 @@ func buildSearchLibrary(tb testing.TB, dir string, nArticles, chunksPer int) (qu
 	rng := rand.New(rand.NewPCG(5, 6))
 	word := zipfWords(rng, 20000)
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	const perTx = 200
-	for start := 0; start < nArticles; start += perTx {
-		tx, err := lib.w.BeginTx(ctx, nil)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for n := start; n < nArticles && n < start+perTx; n++ {
-			var body strings.Builder
-			for s := 0; s < chunksPer*5; s++ {
-				for w := 0; w < 18; w++ {
-					if w > 0 {
-						body.WriteByte(' ')
-					}
-					body.WriteString(word())
+	putBatched(tb, lib, nArticles, 200, base, func(n int) (Article, []Chunk, [][]float32) {
+		var body strings.Builder
+		for s := 0; s < chunksPer*5; s++ {
+			for w := 0; w < 18; w++ {
+				if w > 0 {
+					body.WriteByte(' ')
 				}
-				body.WriteString(". ")
+				body.WriteString(word())
 			}
-			a := Article{ID: fmt.Sprintf("s-%06d", n), Scope: SharedScope, Title: word() + " " + word() + " " + word(),
-				Published: base.AddDate(0, 0, n%700), Body: strings.TrimSpace(body.String())}
-			chunks := Split(a, SplitOptions{})
-			vecs := make([][]float32, len(chunks))
-			for i := range vecs {
-				vecs[i] = []float32{1, float32(i)}
-			}
-			if _, err := putTx(ctx, tx, a, chunks, vecs, base); err != nil {
-				tb.Fatal(err)
-			}
+			body.WriteString(". ")
 		}
-		if err := tx.Commit(); err != nil {
-			tb.Fatal(err)
+		a := Article{ID: fmt.Sprintf("s-%06d", n), Scope: SharedScope, Title: word() + " " + word() + " " + word(),
+			Published: base.AddDate(0, 0, n%700), Body: strings.TrimSpace(body.String())}
+		chunks := Split(a, SplitOptions{})
+		vecs := make([][]float32, len(chunks))
+		for i := range vecs {
+			vecs[i] = []float32{1, float32(i)}
 		}
-	}
+		return a, chunks, vecs
+	})
 	return func() string {
 		var q []string
 		for i := 0; i < 12; i++ {

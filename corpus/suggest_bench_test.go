@@ -27,25 +27,13 @@ func buildSuggestLibrary(tb testing.TB, dir, scope string, n int) {
 	// read are the size of a short news item, not of a title.
 	body := strings.Repeat("The delegations met again on Tuesday and agreed to continue the talks next week. ", 6)
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	const perTx = 500
-	for start := 0; start < n; start += perTx {
-		tx, err := lib.w.BeginTx(ctx, nil)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for k := start; k < n && k < start+perTx; k++ {
-			a := Article{ID: fmt.Sprintf("a-%06d", k), Scope: scope, Source: "Wire",
-				Title:     fmt.Sprintf("%s, day %d", topics[k%len(topics)], k),
-				Published: base.AddDate(0, 0, k%700), Body: fmt.Sprintf("Bulletin %d. %s", k, body)}
-			chunks := []Chunk{{ID: ChunkID(a.ID, 0), ArticleID: a.ID, Start: 0, End: len(a.Body), Text: a.Body}}
-			if _, err := putTx(ctx, tx, a, chunks, [][]float32{{1, 0}}, base); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	putBatched(tb, lib, n, 500, base, func(k int) (Article, []Chunk, [][]float32) {
+		a := Article{ID: fmt.Sprintf("a-%06d", k), Scope: scope, Source: "Wire",
+			Title:     fmt.Sprintf("%s, day %d", topics[k%len(topics)], k),
+			Published: base.AddDate(0, 0, k%700), Body: fmt.Sprintf("Bulletin %d. %s", k, body)}
+		chunks := []Chunk{{ID: ChunkID(a.ID, 0), ArticleID: a.ID, Start: 0, End: len(a.Body), Text: a.Body}}
+		return a, chunks, [][]float32{{1, 0}}
+	})
 }
 
 // listAndFilter is the autocomplete of before Suggest: every article of the
