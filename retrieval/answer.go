@@ -120,7 +120,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 
 	var notes []string
 	if len(v.missing) > 0 {
-		notes = append(notes, "The articles here don't mention "+orList(v.missing)+".")
+		notes = append(notes, notMentioned(v.missing)+".")
 	}
 	if llm := e.cfg.LLM; llm != nil {
 		var stream *deltaFilter
@@ -406,12 +406,7 @@ func datedNote(ans Answer, empty TimeWindow) string {
 // to 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023,
 // 3 months earlier."
 func emptyPeriodNote(w TimeWindow, ans Answer) string {
-	var newest time.Time
-	for _, s := range ans.Sources {
-		if s.Published.After(newest) {
-			newest = s.Published
-		}
-	}
+	newest := newestPublished(ans.Sources)
 	from, to := w.From.UTC(), w.To.UTC()
 	period := "on " + to.Format(answerDateLayout)
 	switch {
@@ -442,7 +437,7 @@ func notCoveredBy(ans Answer, v verdict) Answer {
 		return ans
 	case len(v.missing) > 0:
 		ans = notCovered(ans)
-		ans.Text = "The articles here don't mention " + orList(v.missing) + " (as of " + ans.AsOf.Format(answerDateLayout) + ")."
+		ans.Text = notMentioned(v.missing) + " (as of " + ans.AsOf.Format(answerDateLayout) + ")."
 		return ans
 	}
 	return notCovered(ans)
@@ -457,6 +452,12 @@ func notNews(ans Answer) Answer {
 	ans = notCovered(ans)
 	ans.Text = NotNewsText
 	return ans
+}
+
+// notMentioned says which terms the articles do not mention, without a
+// full stop: "The articles here don't mention Bhutan".
+func notMentioned(terms []string) string {
+	return "The articles here don't mention " + orList(terms)
 }
 
 // orList joins words as "A", "A or B", "A, B or C".
@@ -480,6 +481,18 @@ func notCovered(ans Answer) Answer {
 	return ans
 }
 
+// newestPublished is the latest publication date among sources (zero for
+// none or unknown dates).
+func newestPublished(sources []Source) time.Time {
+	var newest time.Time
+	for _, s := range sources {
+		if s.Published.After(newest) {
+			newest = s.Published
+		}
+	}
+	return newest
+}
+
 // staleAfterDays is how much older than the as-of date the newest source
 // may be before the answer warns that its coverage is old.
 const staleAfterDays = 30
@@ -490,12 +503,7 @@ const staleAfterDays = 30
 // said plainly, since the answer may be out of date: "The newest article
 // on this is from 7 Dec 2022, about 4 years ago."
 func newestNote(ans Answer) string {
-	var newest time.Time
-	for _, s := range ans.Sources {
-		if s.Published.After(newest) {
-			newest = s.Published
-		}
-	}
+	newest := newestPublished(ans.Sources)
 	if newest.IsZero() {
 		return ""
 	}

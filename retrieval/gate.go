@@ -113,7 +113,7 @@ func displayWord(field string) string {
 // gateFillerWords are words of a question's frame that say nothing about
 // its topic ("tell me about…", "what happened…").
 var gateFillerWords = makeWordSet(`happen happened happening happens go going goes went know
-	anything something thing things give tell show explain latest`)
+	anything something thing things give tell show explain`)
 
 // hasSpacelessScript reports whether t holds a character of a script that
 // writes words without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer,
@@ -313,22 +313,24 @@ type verdict struct {
 }
 
 // gate decides whether passages (search's, best first) cover question as of
-// asOf; topic is the question without its period and recency words, whose
-// terms the sources must hold. A passage is kept when it is relevant
+// asOf; t is the question's topic as search weighed it (its terms without
+// the period and recency words), which the sources must hold. A passage is kept when it is relevant
 // (Engine.Relevant) and its article contains at least one key term; the
 // question is covered when one kept article holds at least gateMinCover of
 // the key terms' weight (keyCover; gateEvergreenCover for a timeless
 // fact). Without key terms (a question of common words only), the
 // relevance threshold alone decides.
-func (e *Engine) gate(question, topic string, asOf time.Time, passages []Passage) verdict {
+func (e *Engine) gate(question string, t topic, asOf time.Time, passages []Passage) verdict {
 	in := readIntent(question)
 	if in.NotNews {
 		return verdict{notNews: true}
 	}
-	terms := gateTerms(topic)
+	if y := futureYear(question, asOf); y != "" {
+		return verdict{future: y}
+	}
+	terms := slices.Clone(t.terms) // weighed by search; the flags may change below
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	e.ix.weigh(terms)
 	minCover := gateMinCover
 	if in.Evergreen {
 		// A timeless fact is covered only by a source about it: every key
@@ -338,9 +340,6 @@ func (e *Engine) gate(question, topic string, asOf time.Time, passages []Passage
 			terms[i].soft = false
 		}
 		minCover = gateEvergreenCover
-	}
-	if y := futureYear(question, gateTerms(question), asOf); y != "" {
-		return verdict{future: y}
 	}
 	keys := keyTerms(terms)
 	v := verdict{}
@@ -454,15 +453,16 @@ var outcomeRe = regexp.MustCompile(`(?i)\b(?:won|win|wins|winner|winners|result|
 // futureYear returns a year the question names that is after the as-of
 // date's year, when the question asks what happened then ("Who won the
 // 2030 World Cup?", "What did the 2031 summit agree?") or who will win it;
-// "" otherwise. Articles can report plans for a later year, so the caller
-// checks whether any source mentions the year.
-func futureYear(question string, terms []gateTerm, asOf time.Time) string {
-	for _, t := range terms {
-		if !t.number || !looksLikeYear(t.stem) {
-			continue
-		}
-		if y := atoiBounded(t.stem); y > asOf.Year() && outcomeRe.MatchString(question) {
-			return t.stem
+// "" otherwise. No article can have reported that yet, whatever it says of
+// plans for that year; a question about the plans themselves ("Who will
+// host the 2030 World Cup?") names no outcome and passes.
+func futureYear(question string, asOf time.Time) string {
+	if !outcomeRe.MatchString(question) {
+		return ""
+	}
+	for _, y := range yearRe.FindAllString(question, -1) {
+		if atoiBounded(y) > asOf.Year() {
+			return y
 		}
 	}
 	return ""

@@ -219,11 +219,18 @@ func TestGateWeighsAbsentTermsMost(t *testing.T) {
 	if len(ps) == 0 || ps[0].ArticleID != "border" {
 		t.Fatalf("search: %v, want the border article first (it matches everything but the absent name)", ids(ps))
 	}
-	v := e.gate("Did Zarkovia agree to reopen the border crossings?", "Did Zarkovia agree to reopen the border crossings?", testAsOf, ps)
+	topicOf := func(q string) topic {
+		e.mu.RLock()
+		defer e.mu.RUnlock()
+		return e.ix.newTopic(q)
+	}
+	q := "Did Zarkovia agree to reopen the border crossings?"
+	v := e.gate(q, topicOf(q), testAsOf, ps)
 	if v.covered || fmt.Sprint(v.missing) != "[Zarkovia]" {
 		t.Errorf("verdict %+v: want not covered, missing Zarkovia", v)
 	}
-	v = e.gate("Did Veloria agree to reopen the border crossings?", "Did Veloria agree to reopen the border crossings?", testAsOf, ps)
+	q = "Did Veloria agree to reopen the border crossings?"
+	v = e.gate(q, topicOf(q), testAsOf, ps)
 	if !v.covered || len(v.missing) != 0 || len(v.keep) == 0 || v.keep[0] != 0 {
 		t.Errorf("verdict %+v: want covered by the first passage", v)
 	}

@@ -155,9 +155,10 @@ type searchResult struct {
 	// query is the text searched: the question with misspelt names
 	// corrected (correctSpelling).
 	query string
-	// topic is what the question is about: query without the words that
-	// name a period or ask for recency ("this week", "latest").
-	topic string
+	// topic is what the question is about: the terms of query without the
+	// words that name a period or ask for recency ("this week", "latest"),
+	// weighed in the index (the coverage gate reads them).
+	topic topic
 	// digest: the question names a period or asks for the latest without
 	// naming a topic ("What happened this week?", "Any news?"), so passages
 	// are the newest articles of the period, newest first.
@@ -193,7 +194,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	text = e.ix.correctSpelling(text)
 	e.mu.RUnlock()
 	plan := e.plan(text, normalizeScope(q.Scope), asOf)
-	res := searchResult{query: text, topic: plan.text}
+	res := searchResult{query: text}
 
 	qvec, err := e.emb.EmbedQuery(ctx, plan.text)
 	if err != nil {
@@ -203,6 +204,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	tp := e.ix.newTopic(plan.text)
+	res.topic = tp
 	if len(tp.terms) == 0 && (plan.latest || plan.hasWindow) {
 		// No topic, only a period or recency: the newest articles.
 		res.digest = true
