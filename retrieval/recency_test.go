@@ -137,3 +137,20 @@ func TestAnswerDigest(t *testing.T) {
 		t.Errorf("a question with a period: %q, want an answer", a.Text)
 	}
 }
+
+// TestDatedNote: the empty-period note is left out when a cited source is
+// from the period after all; otherwise it replaces the newest-source line.
+func TestDatedNote(t *testing.T) {
+	week := TimeWindow{From: day("2023-06-04"), To: day("2023-06-10")}
+	old := Answer{AsOf: day("2023-06-10"), Sources: []Source{{Published: day("2023-06-01")}}}
+	if got := datedNote(old, week); !strings.HasPrefix(got, "Nothing from 4 to 10 Jun 2023") {
+		t.Errorf("sources before the period: %q, want the empty-period note", got)
+	}
+	inside := Answer{AsOf: day("2023-06-10"), Sources: []Source{{Published: day("2023-06-01")}, {Published: day("2023-06-08")}}}
+	if got := datedNote(inside, week); got != "Newest source: 8 Jun 2023 (2 days ago)." {
+		t.Errorf("a source from the period: %q, want the newest-source line", got)
+	}
+	if got := datedNote(inside, TimeWindow{}); got != "Newest source: 8 Jun 2023 (2 days ago)." {
+		t.Errorf("no period: %q", got)
+	}
+}
