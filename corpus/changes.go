@@ -127,28 +127,64 @@ var changeObjects = []string{
 // createChanges creates the change log inside the opening transaction. A
 // changes table that is not the log's (other columns: a damaged or
 // hand-made table) is dropped and made again: the log only tells
-// followers what to re-read, so losing it loses no article, and a follower
-// whose position is past the new, empty log's head reloads (ErrFellBehind).
+// followers what to re-read, so losing it loses no article.
+//
+// A log made for a library that already existed (upgraded from a release
+// without one, or rebuilt after it was dropped or damaged) starts its
+// sequence at the current time in microseconds, above any position a
+// follower can hold from an earlier log (a log gives out far fewer than a
+// million numbers a second): such a follower finds its next change missing
+// and reloads, instead of taking the new log's first changes for ones it
+// has seen.
 func createChanges(ctx context.Context, tx *sql.Tx) error {
+	existed, err := changesExist(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("creating the change log: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, changesSchema); err != nil {
 		return fmt.Errorf("creating the change log: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, "SELECT seq, article_id, scope, kind, at FROM changes LIMIT 0")
-	if err == nil {
-		return nil
-	}
-	if !strings.Contains(err.Error(), "no such column") {
-		return fmt.Errorf("checking the change log: %w", err)
-	}
-	for _, obj := range changeObjects {
-		if _, err := tx.ExecContext(ctx, "DROP "+strings.Replace(obj, " ", " IF EXISTS ", 1)); err != nil {
+	_, err = tx.ExecContext(ctx, "SELECT seq, article_id, scope, kind, at FROM changes LIMIT 0")
+	switch {
+	case err == nil:
+	case strings.Contains(err.Error(), "no such column"):
+		for _, obj := range changeObjects {
+			if _, err := tx.ExecContext(ctx, "DROP "+strings.Replace(obj, " ", " IF EXISTS ", 1)); err != nil {
+				return fmt.Errorf("rebuilding the change log: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, changesSchema); err != nil {
 			return fmt.Errorf("rebuilding the change log: %w", err)
 		}
+		existed = false
+	default:
+		return fmt.Errorf("checking the change log: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, changesSchema); err != nil {
-		return fmt.Errorf("rebuilding the change log: %w", err)
+	if existed {
+		return nil
+	}
+	var used bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM articles)
+		OR EXISTS (SELECT 1 FROM meta WHERE key = 'schema_version')`).Scan(&used); err != nil {
+		return fmt.Errorf("creating the change log: %w", err)
+	}
+	if !used {
+		return nil // a new library: the log starts at 1
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM sqlite_sequence WHERE name = 'changes'"); err != nil {
+		return fmt.Errorf("creating the change log: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO sqlite_sequence(name, seq) VALUES ('changes', ?)", time.Now().UnixMicro()); err != nil {
+		return fmt.Errorf("creating the change log: %w", err)
 	}
 	return nil
+}
+
+// changesExist reports whether the library has a changes table.
+func changesExist(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'changes'").Scan(&n)
+	return n > 0, err
 }
 
 // SetChangeRetention sets how many of the newest changes the log keeps

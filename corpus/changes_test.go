@@ -305,15 +305,25 @@ func TestChangesMissingTable(t *testing.T) {
 	lib.Close()
 
 	lib = libOpen(t, dir)
-	if _, err := lib.Changes(ctx, 3, 0); !errors.Is(err, ErrFellBehind) {
-		t.Errorf("old position in the rebuilt log = %v, want ErrFellBehind", err)
+	// However many changes the rebuilt log records, a position from the
+	// old one is never taken for one of its own.
+	head := mustHead(t, lib)
+	if head <= 3 {
+		t.Errorf("rebuilt log starts at %d, not above the old log's positions", head)
 	}
+	putRaw(t, lib, "more", 5)
+	for _, old := range []int64{2, 3} {
+		if _, err := lib.Changes(ctx, old, 0); !errors.Is(err, ErrFellBehind) {
+			t.Errorf("old position %d in the rebuilt log = %v, want ErrFellBehind", old, err)
+		}
+	}
+	head = mustHead(t, lib)
 	libPut(t, lib, a)
-	if got := changeSummary(mustChanges(t, lib, 0, 0)); !reflect.DeepEqual(got, []string{"put a1 shared"}) {
+	if got := changeSummary(mustChanges(t, lib, head, 0)); !reflect.DeepEqual(got, []string{"put a1 shared"}) {
 		t.Errorf("changes in the rebuilt log = %q", got)
 	}
-	if n, err := lib.Count(ctx); err != nil || n != 4 {
-		t.Errorf("articles after the rebuild: %d, %v; want 4 (nothing lost)", n, err)
+	if n, err := lib.Count(ctx); err != nil || n != 9 {
+		t.Errorf("articles after the rebuild: %d, %v; want 9 (nothing lost)", n, err)
 	}
 }
 
@@ -331,15 +341,46 @@ func TestChangesDamagedTable(t *testing.T) {
 	}
 	lib.Close()
 	lib = libOpen(t, dir)
-	if h := mustHead(t, lib); h != 0 {
-		t.Errorf("rebuilt log head %d, want 0", h)
+	head := mustHead(t, lib)
+	if head <= 2 {
+		t.Errorf("rebuilt log head %d, not above the old log's positions", head)
 	}
 	putRaw(t, lib, "b", 1)
-	if got := changeSummary(mustChanges(t, lib, 0, 0)); !reflect.DeepEqual(got, []string{"put b-0 shared"}) {
+	if got := changeSummary(mustChanges(t, lib, head, 0)); !reflect.DeepEqual(got, []string{"put b-0 shared"}) {
 		t.Errorf("changes = %q", got)
 	}
 	if n, err := lib.Count(ctx); err != nil || n != 3 {
 		t.Errorf("articles: %d, %v; want 3", n, err)
+	}
+}
+
+// TestChangesUpgrade: a library written before the change log existed
+// gets one at open, starting above any position, and records from then on.
+func TestChangesUpgrade(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	lib := libOpen(t, dir)
+	putRaw(t, lib, "a", 2)
+	for _, obj := range changeObjects {
+		if _, err := lib.w.ExecContext(ctx, "DROP "+obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib.Close()
+	lib = libOpen(t, dir)
+	head := mustHead(t, lib)
+	if head < time.Now().Add(-time.Hour).UnixMicro() {
+		t.Errorf("upgraded log head %d", head)
+	}
+	putRaw(t, lib, "b", 1)
+	if cs := mustChanges(t, lib, head, 0); len(cs) != 1 || cs[0].Seq != head+1 {
+		t.Errorf("changes = %+v", cs)
+	}
+	// Reopening keeps the log.
+	lib.Close()
+	lib = libOpen(t, dir)
+	if h := mustHead(t, lib); h != head+1 {
+		t.Errorf("head after reopen %d, want %d", h, head+1)
 	}
 }
 
