@@ -559,3 +559,40 @@ func BenchmarkWatchIdleCheck(b *testing.B) {
 		report(b)
 	})
 }
+
+// BenchmarkPutChangeLog measures what recording changes costs a writer:
+// one Put (its own transaction, synchronous=NORMAL) of a three-chunk
+// article, with the change log's triggers and, for comparison in the same
+// run, on a library whose change triggers were dropped.
+func BenchmarkPutChangeLog(b *testing.B) {
+	for _, mode := range []string{"with-log", "without-log"} {
+		b.Run(mode, func(b *testing.B) {
+			ctx := context.Background()
+			lib, err := Open(ctx, b.TempDir())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer lib.Close()
+			if err := lib.CheckEmbedder(ctx, libEmbedder); err != nil {
+				b.Fatal(err)
+			}
+			if mode == "without-log" {
+				for _, obj := range changeObjects[:3] {
+					if _, err := lib.w.ExecContext(ctx, "DROP "+obj); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			i := 0
+			for b.Loop() {
+				i++
+				a := libArticle(fmt.Sprintf("a%d", i), SharedScope, "Ministers meet over treaty", "2025-03-04", libBodyTreaty)
+				chunks := Split(a, SplitOptions{})
+				if _, err := lib.Put(ctx, a, chunks, libVectors(chunks, libEmbedder.Dim)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+		})
+	}
+}
