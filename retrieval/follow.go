@@ -9,6 +9,16 @@ import (
 	"github.com/attache-bot/attache/corpus"
 )
 
+// followedLibrary is what Follow needs from a library: its change feed,
+// one stored article at a time, and every article's content hash (to
+// reload). *corpus.Library is one; a PostgreSQL library (LISTEN/NOTIFY
+// behind Watch) would be another.
+type followedLibrary interface {
+	corpus.ChangeFeed
+	Stored(ctx context.Context, id string) (corpus.StoredArticle, error)
+	ArticleHashes(ctx context.Context) (map[string]string, error)
+}
+
 // FollowOptions configures Follow.
 type FollowOptions struct {
 	// Interval is the longest Follow waits for a wake-up from the feed
@@ -70,9 +80,9 @@ func (e *Engine) Follow(ctx context.Context, opts FollowOptions) error {
 	if interval <= 0 {
 		interval = DefaultFollowInterval
 	}
-	f := follower{e: e, opts: opts, pos: e.feedStart, forceUntil: e.feedFilled}
+	f := follower{e: e, lib: e.lib, opts: opts, pos: e.feedStart, forceUntil: e.feedFilled}
 	watchCtx, stopWatch := context.WithCancel(ctx)
-	wake := e.lib.Watch(watchCtx)
+	wake := f.lib.Watch(watchCtx)
 	defer func() {
 		stopWatch()
 		for range wake { // the watcher has stopped once its channel closes
@@ -95,6 +105,7 @@ func (e *Engine) Follow(ctx context.Context, opts FollowOptions) error {
 // follower is Follow's state between wake-ups.
 type follower struct {
 	e    *Engine
+	lib  followedLibrary
 	opts FollowOptions
 	pos  int64 // the last change applied
 	// forceUntil: changes up to it are applied even when the hashes
@@ -108,7 +119,7 @@ type follower struct {
 // catchUp reads and applies every change after the position.
 func (f *follower) catchUp(ctx context.Context) {
 	for ctx.Err() == nil {
-		cs, err := f.e.lib.Changes(ctx, f.pos, followBatch)
+		cs, err := f.lib.Changes(ctx, f.pos, followBatch)
 		if errors.Is(err, corpus.ErrFellBehind) {
 			err = f.reload(ctx)
 			f.failed(err)
@@ -149,11 +160,11 @@ func (f *follower) catchUp(ctx context.Context) {
 func (f *follower) reload(ctx context.Context) error {
 	f.e.cfg.Logger.Info("the index fell behind the library's change feed; comparing every article")
 	f.event(FollowEvent{Reload: true})
-	head, err := f.e.lib.Head(ctx)
+	head, err := f.lib.Head(ctx)
 	if err != nil {
 		return err
 	}
-	stored, err := f.e.lib.ArticleHashes(ctx)
+	stored, err := f.lib.ArticleHashes(ctx)
 	if err != nil {
 		return err
 	}
@@ -182,7 +193,7 @@ func (f *follower) reload(ctx context.Context) error {
 
 // sync brings one article in step and reports what it did.
 func (f *follower) sync(ctx context.Context, seq int64, id string) {
-	changed, removed, err := f.e.syncArticle(ctx, id, seq > 0 && seq <= f.forceUntil)
+	changed, removed, err := f.e.syncArticle(ctx, f.lib, id, seq > 0 && seq <= f.forceUntil)
 	if ctx.Err() != nil {
 		return
 	}
@@ -217,16 +228,16 @@ func (f *follower) event(ev FollowEvent) {
 	}
 }
 
-// syncArticle brings article id of the index in step with the library:
+// syncArticle brings article id of the index in step with lib:
 // indexed anew when the stored content hash differs from the index's (or
 // force), dropped when it is no longer stored. It holds the write lock
 // while reading, so that no Add or Remove of this engine interleaves and
 // the version read is the newest. changed reports whether the index
 // changed.
-func (e *Engine) syncArticle(ctx context.Context, id string, force bool) (changed, removed bool, err error) {
+func (e *Engine) syncArticle(ctx context.Context, lib followedLibrary, id string, force bool) (changed, removed bool, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s, err := e.lib.Stored(ctx, id)
+	s, err := lib.Stored(ctx, id)
 	if errors.Is(err, corpus.ErrNotFound) {
 		_, had := e.hashes[id]
 		if err := e.dropArticle(ctx, id); err != nil {
