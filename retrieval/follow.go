@@ -156,8 +156,11 @@ func (f *follower) catchUp(ctx context.Context) {
 
 // reload compares every stored article's hash with the index's and brings
 // the differing ones in step, then continues from the feed's head read
-// before the comparison (later changes are read as usual).
+// before the comparison (later changes are read as usual). Fallen behind
+// before the changes made during start-up were read, it cannot trust the
+// hashes of those it missed, and indexes every stored article anew.
 func (f *follower) reload(ctx context.Context) error {
+	all := f.pos < f.forceUntil
 	f.e.cfg.Logger.Info("the index fell behind the library's change feed; comparing every article")
 	f.event(FollowEvent{Reload: true})
 	head, err := f.lib.Head(ctx)
@@ -171,7 +174,7 @@ func (f *follower) reload(ctx context.Context) error {
 	var differ []string
 	f.e.mu.RLock()
 	for id, h := range stored {
-		if f.e.hashes[id] != h {
+		if all || f.e.hashes[id] != h {
 			differ = append(differ, id)
 		}
 	}
@@ -182,18 +185,27 @@ func (f *follower) reload(ctx context.Context) error {
 	}
 	f.e.mu.RUnlock()
 	for _, id := range differ {
-		f.sync(ctx, 0, id)
+		changed, removed, err := f.e.syncArticle(ctx, f.lib, id, all)
+		f.report(ctx, 0, id, changed, removed, err)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 	}
 	f.pos = head
+	if all {
+		f.forceUntil = 0
+	}
 	return nil
 }
 
-// sync brings one article in step and reports what it did.
+// sync brings one article in step for change seq and reports what it did.
 func (f *follower) sync(ctx context.Context, seq int64, id string) {
-	changed, removed, err := f.e.syncArticle(ctx, f.lib, id, seq > 0 && seq <= f.forceUntil)
+	changed, removed, err := f.e.syncArticle(ctx, f.lib, id, seq <= f.forceUntil)
+	f.report(ctx, seq, id, changed, removed, err)
+}
+
+// report logs and passes on what bringing one article in step did.
+func (f *follower) report(ctx context.Context, seq int64, id string, changed, removed bool, err error) {
 	if ctx.Err() != nil {
 		return
 	}
