@@ -446,3 +446,39 @@ func TestFollowFellBehindDuringStartUp(t *testing.T) {
 		t.Errorf("search = %v", ids(ps))
 	}
 }
+
+// TestFollowHostileChanges: change rows written by hand (an empty id, a
+// 100 KB id, an id no article has, an unreadable time, a put of an article
+// already in step) change nothing in the index, and the changes after them
+// are still applied. (A kind other than put or remove is refused by the
+// table itself.)
+func TestFollowHostileChanges(t *testing.T) {
+	e, lib := newTestEngine(t, Config{})
+	mustAdd(t, e, fixtureCorpus()...)
+	other, _ := secondWriter(t, lib.Dir())
+	log := startFollow(t, e)
+	db := rawDB(t, lib.Dir())
+	if _, err := db.Exec("INSERT INTO changes(article_id, scope, kind, at) VALUES ('x', 'shared', 'rename', '')"); err == nil {
+		t.Error("the change log took a kind it does not know")
+	}
+	for _, q := range []string{
+		"INSERT INTO changes(article_id, scope, kind, at) VALUES ('', '', 'put', 'x')",
+		"INSERT INTO changes(article_id, scope, kind, at) VALUES ('" + strings.Repeat("x", 100<<10) + "', 'shared', 'put', '')",
+		"INSERT INTO changes(article_id, scope, kind, at) VALUES ('no-such-article', 'shared', 'remove', '2025-01-01T00:00:00Z')",
+		"INSERT INTO changes(article_id, scope, kind, at) VALUES ('fish-accord', 'shared', 'put', 'not a time')",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustAdd(t, other, art("after", corpus.SharedScope, "2025-07-27", "After the junk", "A story about Brellow kites after the junk."))
+	log.waitFor(t, "put of after", applied("after", false))
+	for _, ev := range log.snapshot() {
+		if ev.ArticleID != "after" {
+			t.Errorf("a hand-written change did something: %+v", ev)
+		}
+	}
+	if ps := search(t, e, Query{Text: "Where did Norland and Vesteria sign the fishing accord?", K: 5}); !has(ps, "fish-accord") {
+		t.Errorf("search = %v", ids(ps))
+	}
+}
