@@ -17,7 +17,8 @@ import (
 // writes the library first and then the index, under one lock that searches
 // share, so a search sees an article either completely or not at all, and a
 // removed or updated article's old passages are gone from the very next
-// search. Safe for concurrent use.
+// search. What other processes write to the library reaches the index
+// while Follow runs. Safe for concurrent use.
 type Engine struct {
 	lib *corpus.Library
 	cfg Config
