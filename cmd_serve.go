@@ -35,6 +35,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	defer closeEngine()
 	logger := newLogger(cfg, env.io.err, true)
+	// What the command line (or another serve) ingests or removes reaches
+	// this process's index within a second; stopped before the library
+	// closes.
+	defer followLibrary(ctx, engine, logger)()
 
 	b, err := bot.New(bot.Config{
 		Token:         cfg.DiscordToken,

@@ -86,6 +86,25 @@ func openEngine(ctx context.Context, env *environment, opts engineOptions) (*ret
 	return engine, closeAll, nil
 }
 
+// followLibrary keeps engine's index in step with what other processes
+// write to its library (retrieval.Engine.Follow) until ctx is done or the
+// returned function is called; that function returns once following has
+// stopped, so it must run before the library is closed.
+func followLibrary(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := engine.Follow(ctx, retrieval.FollowOptions{}); err != nil {
+			logger.Error("not following other processes' changes to the library", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
 // openLibrary opens the data directory without building an engine, for
 // commands that only read or delete stored articles (list, remove): they
 // work whatever embedder the directory was made with, make no API calls

@@ -370,6 +370,9 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	if _, err := tx.ExecContext(ctx, schema+feedbackSchema+suggestSchema); err != nil {
 		return err
 	}
+	if err := createChanges(ctx, tx); err != nil {
+		return err
+	}
 	if version < 2 {
 		if err := migrateScopedIDs(ctx, tx); err != nil {
 			return fmt.Errorf("upgrading the library to schema 2: %w", err)

@@ -17,7 +17,8 @@ import (
 // writes the library first and then the index, under one lock that searches
 // share, so a search sees an article either completely or not at all, and a
 // removed or updated article's old passages are gone from the very next
-// search. Safe for concurrent use.
+// search. What other processes write to the library reaches the index
+// while Follow runs. Safe for concurrent use.
 type Engine struct {
 	lib *corpus.Library
 	cfg Config
@@ -28,6 +29,16 @@ type Engine struct {
 	// blocks searches.
 	mu sync.RWMutex
 	ix *vectorIndex
+	// hashes holds the content hash of every article in ix, under mu: a
+	// change read from the library's feed is applied only when the stored
+	// hash differs (so this engine's own writes are not applied twice).
+	hashes map[string]string
+	// feedStart and feedFilled are the change feed's head read before and
+	// after ix was filled: Follow starts at feedStart, and re-applies the
+	// changes up to feedFilled whatever the hashes say (see follower).
+	// following guards against a second Follow.
+	feedStart, feedFilled int64
+	following             atomic.Bool
 }
 
 // New checks that cfg's embedder made the library's vectors (or records it
@@ -50,8 +61,21 @@ func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) 
 	}
 	e := &Engine{lib: lib, cfg: cfg, emb: emb, ix: newVectorIndex(emb.Dim())}
 	start := time.Now()
+	// The feed's head and the hashes are read before the index is
+	// filled: whatever is written meanwhile comes after that head, and
+	// Follow re-reads it.
+	var err error
+	if e.feedStart, err = lib.Head(ctx); err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
+	}
+	if e.hashes, err = lib.ArticleHashes(ctx); err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
+	}
 	if err := e.fill(ctx); err != nil {
 		return nil, err
+	}
+	if e.feedFilled, err = lib.Head(ctx); err != nil {
+		return nil, fmt.Errorf("retrieval: %w", err)
 	}
 	cfg.Logger.Debug("vector index built", "articles", len(e.ix.articles), "chunks", len(e.ix.chunks),
 		"took", time.Since(start).Round(time.Millisecond))
@@ -220,6 +244,7 @@ func (e *Engine) write(ctx context.Context, p prepared) (corpus.PutStatus, error
 		e.cfg.Logger.Error("article stored but not indexed; restart to rebuild the index", "id", p.article.ID, "err", err)
 		return st, err
 	}
+	e.hashes[p.article.ID] = corpus.Hash(p.article)
 	return st, nil
 }
 
@@ -329,6 +354,7 @@ func (e *Engine) Remove(ctx context.Context, scope, id string) error {
 		e.cfg.Logger.Error("article removed from the library but not from the index; restart to rebuild the index", "id", id, "err", err)
 		return err
 	}
+	delete(e.hashes, id)
 	return nil
 }
 
