@@ -37,12 +37,13 @@ type config struct {
 	LLMTimeout    time.Duration
 	LLMMaxRetries int
 
-	EmbedProvider  string // "local" or "openai"
-	EmbedBaseURL   string
-	EmbedAPIKey    string // secret
-	EmbedModel     string
-	EmbedBatchSize int
-	EmbedParallel  int
+	EmbedProvider   string // "local" or "openai"
+	EmbedBaseURL    string
+	EmbedAPIKey     string // secret
+	EmbedModel      string
+	EmbedDimensions int // 0 = the model's own length
+	EmbedBatchSize  int
+	EmbedParallel   int
 
 	LogLevel    slog.Level
 	LogLevelSet bool   // LOG_LEVEL was given (commands other than serve default to warn otherwise)
@@ -62,6 +63,9 @@ const (
 	defaultEmbedModel      = "text-embedding-3-small"
 	defaultEmbedBatchSize  = 128
 	defaultEmbedParallel   = 4
+	// maxEmbedDimensions is well above any model's vector length
+	// (text-embedding-3-large has 3,072): a larger value is a typo.
+	maxEmbedDimensions = 16384
 
 	// maxEnvValueBytes bounds every value we accept; anything longer is a
 	// mistake (a pasted file) rather than a setting.
@@ -268,6 +272,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.EmbedAPIKey = c.LLMAPIKey
 	}
 	c.EmbedModel = r.str("EMBED_MODEL", defaultEmbedModel)
+	c.EmbedDimensions = r.integer("EMBED_DIMENSIONS", 0, 0, maxEmbedDimensions)
 	c.EmbedBatchSize = r.integer("EMBED_BATCH_SIZE", defaultEmbedBatchSize, 1, 2048)
 	c.EmbedParallel = r.integer("EMBED_PARALLEL", defaultEmbedParallel, 1, 64)
 	if c.EmbedProvider == "openai" && c.EmbedBaseURL == "" {

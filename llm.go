@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/redact"
-	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // llmCheckTimeout bounds the start-up check of the language model.
@@ -17,8 +17,8 @@ const llmCheckTimeout = 20 * time.Second
 // newLLM builds the language model client from LLM_*; with check, it asks
 // the server once so that a bad key or an unknown model is one clear line
 // at start-up rather than a failure at the first question.
-func newLLM(ctx context.Context, cfg config, logger *slog.Logger, check bool) (*retrieval.LLM, error) {
-	llm, err := retrieval.NewLLM(retrieval.LLMConfig{
+func newLLM(ctx context.Context, cfg config, logger *slog.Logger, check bool) (*llm.Client, error) {
+	llm, err := llm.New(llm.Config{
 		BaseURL:    cfg.LLMBaseURL,
 		APIKey:     cfg.LLMAPIKey,
 		Model:      cfg.LLMModel,
@@ -55,11 +55,12 @@ func retries(n int) int {
 // newOpenAIEmbedder builds the embeddings API client from EMBED_*.
 // It makes one small request to learn the vector length, so a bad key or
 // model fails here, in one line.
-func newOpenAIEmbedder(ctx context.Context, cfg config, logger *slog.Logger) (*retrieval.OpenAIEmbedder, error) {
-	emb, err := retrieval.NewOpenAIEmbedder(ctx, retrieval.OpenAIEmbedderConfig{
+func newOpenAIEmbedder(ctx context.Context, cfg config, logger *slog.Logger) (*llm.Embedder, error) {
+	emb, err := llm.NewEmbedder(ctx, llm.EmbedderConfig{
 		BaseURL:    cfg.EmbedBaseURL,
 		APIKey:     cfg.EmbedAPIKey,
 		Model:      cfg.EmbedModel,
+		Dimensions: cfg.EmbedDimensions,
 		BatchSize:  cfg.EmbedBatchSize,
 		Parallel:   cfg.EmbedParallel,
 		Timeout:    cfg.LLMTimeout,

@@ -15,6 +15,7 @@ import (
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/redact"
 	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 	"golang.org/x/term"
 )
 
@@ -186,16 +187,16 @@ func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts eng
 		rcfg.Embedder = emb
 	}
 	if opts.withLLM && cfg.LLMBaseURL != "" {
-		llm, err := newLLM(ctx, cfg, logger, opts.checkLLM)
+		model, err := newLLM(ctx, cfg, logger, opts.checkLLM)
 		switch {
-		case err != nil && opts.llmDown != nil && ctx.Err() == nil && errors.Is(err, retrieval.ErrLLMUnavailable):
+		case err != nil && opts.llmDown != nil && ctx.Err() == nil && errors.Is(err, llm.ErrUnavailable):
 			logger.Warn("language model unavailable; answering with quoted sentences", "error", err)
 			*opts.llmDown = true
 		case err != nil:
 			return rcfg, err
 		default:
-			*closers = append(*closers, llm.Close)
-			rcfg.LLM = llm
+			*closers = append(*closers, model.Close)
+			rcfg.LLM = model
 		}
 	}
 	return rcfg, nil

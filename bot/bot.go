@@ -14,7 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/attache-bot/attache/redact"
-	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // DefaultAPIBase is Discord's REST API, used when Config.APIBase is empty.
@@ -124,7 +124,7 @@ func newBot(cfg Config, d deps) (*Bot, error) {
 		answerGrace:  answerGrace,
 		finalGrace:   finalGrace,
 		delivery:     defaultDelivery,
-		sleep:        retrieval.SleepContext,
+		sleep:        llm.SleepContext,
 		roles:        make(map[string]roleCacheEntry),
 	}
 	b.botID.Store("")

@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attache-bot/attache/retrieval/llm"
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/attache-bot/attache/retrieval"
 )
 
 // Discord's interaction token lives 15 minutes from the interaction; a final
@@ -108,7 +107,7 @@ func (b *Bot) pause(ctx context.Context, d time.Duration) error {
 // a 429's retry_after, or the backoff for attempt. Other client errors
 // (invalid body, unknown message, expired token) are final.
 func retryWait(err error, attempt int, p deliveryPolicy) (time.Duration, bool) {
-	backoff := retrieval.Backoff(attempt, p.baseDelay, p.maxDelay)
+	backoff := llm.Backoff(attempt, p.baseDelay, p.maxDelay)
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) && rl.TooManyRequests != nil {
 		if rl.RetryAfter > 0 {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // testNow is the clock of every unit test: answers are as of this day.
@@ -69,8 +70,9 @@ type envOptions struct {
 }
 
 // newTestEngine returns a library in a temporary directory and an engine
-// over it, answering with llm (nil = extractive) as of testNow, holding arts.
-func newTestEngine(t testing.TB, llm *retrieval.LLM, arts []corpus.Article) (*corpus.Library, *retrieval.Engine) {
+// over it, answering with model (nil = extractive; follow-ups rewritten
+// without it) as of testNow, holding arts.
+func newTestEngine(t testing.TB, model *llm.Client, arts []corpus.Article) (*corpus.Library, *retrieval.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	lib, err := corpus.Open(ctx, t.TempDir())
@@ -78,7 +80,7 @@ func newTestEngine(t testing.TB, llm *retrieval.LLM, arts []corpus.Article) (*co
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lib.Close() })
-	eng, err := retrieval.New(ctx, lib, retrieval.Config{LLM: llm, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := retrieval.New(ctx, lib, retrieval.Config{LLM: model, NoRewrite: true, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
