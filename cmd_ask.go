@@ -106,7 +106,7 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 	ans, err := engine.Answer(ctx, retrieval.Request{Question: question, Scope: scope, AsOf: asOf}, onDelta)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted")
+			return errInterrupted
 		}
 		return redactedf(env.cfg, "answering: %w", err)
 	}

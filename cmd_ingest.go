@@ -157,7 +157,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 
 	switch {
 	case err != nil || ctx.Err() != nil:
-		return errors.New("ingest interrupted; run the same command again to finish (stored articles are kept)")
+		return fmt.Errorf("ingest %w; run the same command again to finish (stored articles are kept)", errInterrupted)
 	case len(sum.notStored) > 0:
 		return fmt.Errorf("ingest: %d article(s) could not be stored (%s); fix that and run the same command again",
 			len(sum.notStored), firstReason(sum.notStored[0]))
@@ -205,14 +205,13 @@ func fileError(path string, err error) string {
 	return path + ": " + msg
 }
 
-// rejectReason turns a validation error into its reason ("missing title"),
-// dropping the generic prefix every such error carries.
+// rejectReason is why an article was refused ("missing title"), without
+// the wrapping that names the article again.
 func rejectReason(err error) string {
-	msg := oneLine(err.Error())
-	for _, p := range []string{corpus.ErrInvalidArticle.Error() + ": ", "corpus: "} {
-		msg = strings.TrimPrefix(msg, p)
+	if errors.Is(err, corpus.ErrScopeConflict) {
+		return corpus.ErrScopeConflict.Error()
 	}
-	return msg
+	return oneLine(corpus.RejectReason(err))
 }
 
 // storeReason is the cause of a failure to store an article, without the

@@ -301,7 +301,7 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 		case errors.Is(err, corpus.ErrScopeConflict):
 			rejected = append(rejected, corpus.ImportError{Line: rec.Line, Reason: "its id belongs to another server or to the shared articles"})
 		case errors.Is(err, corpus.ErrInvalidArticle):
-			rejected = append(rejected, corpus.ImportError{Line: rec.Line, Reason: err.Error()})
+			rejected = append(rejected, corpus.ImportError{Line: rec.Line, Reason: corpus.RejectReason(err)})
 		case err != nil:
 			return fmt.Errorf("add article of line %d: %w", rec.Line, err)
 		default:

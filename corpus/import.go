@@ -291,7 +291,7 @@ func (im *importer) add(a Article, line int) {
 	a.Scope = im.opts.Scope
 	a.Normalize()
 	if err := Validate(a, im.opts.MaxBodyBytes); err != nil {
-		im.reject(line, strings.TrimPrefix(err.Error(), ErrInvalidArticle.Error()+": "))
+		im.reject(line, RejectReason(err))
 		return
 	}
 	im.res.Records = append(im.res.Records, Record{Article: a, Line: line})
