@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/retrieval/llm"
 )
 
@@ -528,10 +529,7 @@ func excerpt(text string) string {
 	if len(text) <= maxExcerptBytes {
 		return text
 	}
-	cut := maxExcerptBytes
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut--
-	}
+	cut := clip.Index(text, maxExcerptBytes)
 	if sp := strings.LastIndexByte(text[:cut], ' '); sp > maxExcerptBytes/2 {
 		cut = sp
 	}
@@ -600,8 +598,8 @@ func promptHistory(history []Turn) []promptTurn {
 	}
 	out := make([]promptTurn, 0, len(history))
 	for _, t := range history {
-		q := clip(oneLineText(t.Question), maxHistoryQuestion)
-		a := clip(oneLineText(stripCitations(t.Answer)), maxHistoryAnswer)
+		q := clip.Mark(oneLineText(t.Question), maxHistoryQuestion)
+		a := clip.Mark(oneLineText(stripCitations(t.Answer)), maxHistoryAnswer)
 		if q == "" && a == "" {
 			continue
 		}
@@ -618,17 +616,6 @@ func stripCitations(s string) string {
 
 // oneLineText collapses all whitespace to single spaces.
 func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// clip cuts s to at most n bytes at a character boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
 
 // delimiterRE matches runs that could imitate the prompt's <<<SOURCE n>>>
 // delimiters: two or more angle brackets of any width or style.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/redact"
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -436,16 +437,5 @@ func bodyMessage(body []byte, status int) string {
 
 // oneLine collapses whitespace and bounds the length of a server message.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	const max = 200
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+	return clip.Mark(strings.Join(strings.Fields(s), " "), 200)
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

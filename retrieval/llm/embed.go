@@ -10,8 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -273,14 +273,7 @@ func embedInput(t string) string {
 	if strings.TrimSpace(t) == "" {
 		return "."
 	}
-	if len(t) > maxEmbedInputBytes {
-		cut := maxEmbedInputBytes
-		for cut > 0 && !utf8.RuneStart(t[cut]) {
-			cut--
-		}
-		t = t[:cut]
-	}
-	return t
+	return clip.Bytes(t, maxEmbedInputBytes)
 }
 
 // wrap turns an embeddings error into one secret-free line (see LLM.wrap).
