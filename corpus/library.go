@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/attache-bot/attache/vector"
 	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -709,7 +709,6 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			return 0, err
 		}
 		defer vstmt.Close()
-		var buf []byte
 		for i, c := range chunks {
 			res, err := cstmt.ExecContext(ctx, c.ID, a.ID, c.Index, c.Start, c.End, c.Text, a.Scope, published)
 			if err != nil {
@@ -719,8 +718,7 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			if err != nil {
 				return 0, err
 			}
-			buf = encodeVector(buf[:0], vectors[i])
-			if _, err := vstmt.ExecContext(ctx, seq, buf); err != nil {
+			if _, err := vstmt.ExecContext(ctx, seq, vector.Vector(vectors[i]).Encode()); err != nil {
 				return 0, err
 			}
 		}
@@ -753,24 +751,6 @@ func checkDim(ctx context.Context, tx *sql.Tx, dim int) error {
 		return fmt.Errorf("%w: vectors have %d dimensions but the library holds vectors of %d", ErrEmbedderMismatch, dim, n.Int64/4)
 	}
 	return nil
-}
-
-// encodeVector appends v as little-endian float32s.
-func encodeVector(dst []byte, v []float32) []byte {
-	n := len(dst)
-	dst = append(dst, make([]byte, 4*len(v))...)
-	b := dst[n:]
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return dst
-}
-
-// decodeVector decodes a little-endian float32 blob into dst (len(b)/4).
-func decodeVector(dst []float32, b []byte) {
-	for i := range dst {
-		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
 }
 
 // Remove deletes article id of the given scope with all its chunks, vectors
@@ -953,9 +933,10 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error 
 			if len(slab) < n {
 				slab = make([]float32, n*vectorSlab)
 			}
-			sc.Vector = slab[:n:n]
+			v := vector.Vector(slab[:0:n])
+			v.Decode(blob)
+			sc.Vector = v
 			slab = slab[n:]
-			decodeVector(sc.Vector, blob)
 		}
 		if err := fn(sc); err != nil {
 			return err

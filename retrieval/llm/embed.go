@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/attache-bot/attache/clip"
+	"github.com/attache-bot/attache/vector"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -225,7 +225,7 @@ func (e *Embedder) request(ctx context.Context, texts []string) ([][]float32, er
 		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
 			return nil, fmt.Errorf("%w: embeddings: bad or repeated index %d in the response", ErrUnavailable, d.Index)
 		}
-		v, err := normalizeEmbedding(d.Embedding)
+		v, err := unit(d.Embedding)
 		if err != nil {
 			return nil, fmt.Errorf("embeddings: text %d: %w", d.Index, err)
 		}
@@ -243,28 +243,20 @@ func (e *Embedder) request(ctx context.Context, texts []string) ([][]float32, er
 // errZeroVector: a zero vector has no direction, so it cannot be compared.
 var errZeroVector = errors.New("the API returned a zero vector")
 
-// normalizeEmbedding returns a normalised copy of v (an error for an empty, zero or
-// non-finite vector).
-func normalizeEmbedding(v []float32) ([]float32, error) {
+// unit returns v at unit length (an error for an empty, zero or
+// non-finite vector, which has no direction to compare).
+func unit(v []float32) ([]float32, error) {
 	if len(v) == 0 {
 		return nil, errors.New("the API returned an empty vector")
 	}
-	var sum float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
-	}
-	if sum == 0 {
+	u, ok := vector.Vector(v).Unit()
+	switch {
+	case ok:
+		return u, nil
+	case vector.Vector(v).Dot(v) == 0:
 		return nil, errZeroVector
 	}
-	if math.IsNaN(sum) || math.IsInf(sum, 0) {
-		return nil, errors.New("the API returned a vector with non-finite values")
-	}
-	norm := math.Sqrt(sum)
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = float32(float64(x) / norm)
-	}
-	return out, nil
+	return nil, errors.New("the API returned a vector with non-finite values")
 }
 
 // embedInput makes a text acceptable to embeddings APIs: never empty (they
