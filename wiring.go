@@ -57,34 +57,35 @@ type engineOptions struct {
 
 // openEngine opens the data directory, seeds it with the sample corpus on
 // first use when opts ask for it, and builds the retrieval engine with the
-// configured embedder and language model. The returned function closes
-// everything it opened.
-func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, func(), error) {
+// configured embedder and language model. It returns the library too, for
+// the parts of serve that read it directly (the article list, stored
+// answers). The returned function closes everything it opened.
+func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, *corpus.Library, func(), error) {
 	logger := newLogger(env.cfg, env.io.err, opts.daemon)
 	var closers []func()
 	closeAll := func() { closeReversed(closers) }
 	rcfg, err := engineConfig(ctx, env.cfg, logger, opts, &closers)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	lib, err := openLib(ctx, env, logger, &closers)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if opts.seed {
 		if err := seedOnFirstUse(ctx, env, lib, rcfg); err != nil {
 			closeAll()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	engine, err := retrieval.New(ctx, lib, rcfg)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return engine, closeAll, nil
+	return engine, lib, closeAll, nil
 }
 
 // openLibrary opens the data directory without building an engine, for

@@ -68,13 +68,13 @@ func startE2E(t testing.TB, o e2eOptions) *e2e {
 	if cfg.GuildID == "" {
 		cfg.GuildID = discordtest.DefaultGuildID
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib,
-		fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib,
+		Fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
 	if o.answerer != nil {
-		d.answerer = o.answerer
+		d.Answerer = o.answerer
 	}
-	b, err := newBot(cfg, d)
+	b, err := New(logger, cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}

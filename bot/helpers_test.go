@@ -105,13 +105,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 		cfg.Token = "test-token"
 	}
 	logs := &syncBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})
 	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher}
 	if o.answerer != nil {
 		d.answerer = o.answerer
 	}
-	b, err := newBot(cfg, d)
+	b, err := newBot(logger, cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,11 +37,14 @@ type Answerer interface {
 }
 
 // Articles changes the corpus: Add normalises, validates, stores and indexes
-// an article (corpus.ErrInvalidArticle when it is rejected); Remove deletes
-// one of a scope's articles (corpus.ErrNotFound when the scope has no such
-// article). *retrieval.Engine implements it.
+// an article (corpus.ErrInvalidArticle when it is rejected); Ingest does
+// the same for the articles of an imported file, in a scope, reporting
+// each one's outcome; Remove deletes one of a scope's articles
+// (corpus.ErrNotFound when the scope has no such article).
+// *retrieval.Engine implements it.
 type Articles interface {
 	Add(ctx context.Context, a corpus.Article) (corpus.Article, corpus.PutStatus, error)
+	Ingest(ctx context.Context, scope string, articles []corpus.Article, each func(i int, o retrieval.Outcome)) (retrieval.IngestCounts, error)
 	Remove(ctx context.Context, scope, id string) error
 }
 

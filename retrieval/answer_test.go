@@ -692,7 +692,7 @@ func TestAnswerReadsNeighbouringPassages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunks, err := e.Library().ArticleChunks(ctx, a.ID)
+	chunks, err := e.lib.ArticleChunks(ctx, a.ID)
 	if err != nil || len(chunks) < 3 {
 		t.Fatalf("fixture must split into several passages: %d chunks, %v", len(chunks), err)
 	}

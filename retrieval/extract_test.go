@@ -188,7 +188,7 @@ func TestExtractDevPipeline(t *testing.T) {
 					continue
 				}
 				b.WriteString(p.Text + "\n")
-				chunks, err := e.Library().ArticleChunks(ctx, p.ArticleID)
+				chunks, err := e.lib.ArticleChunks(ctx, p.ArticleID)
 				if err != nil {
 					return Answer{}, err
 				}
