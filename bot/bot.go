@@ -17,8 +17,12 @@ import (
 	"github.com/attache-bot/attache/retrieval/llm"
 )
 
-// DefaultAPIBase is Discord's REST API, used when Config.APIBase is empty.
-const DefaultAPIBase = "https://discord.com"
+// Defaults of Config's zero fields.
+const (
+	DefaultAPIBase       = "https://discord.com" // Discord's REST API
+	DefaultRatePerMinute = 5                     // questions per user per minute
+	DefaultMaxConcurrent = 4                     // answers in progress at once
+)
 
 // Shutdown budget: answers in progress get answerGrace to finish, then they
 // are cancelled and get finalGrace to send their final message; closing the
@@ -39,8 +43,8 @@ type Config struct {
 	APIBase       string       // scheme://host[:port] of Discord's REST API; DefaultAPIBase when empty
 	GuildID       string       // register commands in this guild only; global when empty
 	ModeratorRole string       // id or name of a role whose members may manage articles
-	RatePerMinute int          // questions per user per minute; 5 when 0, unlimited when negative
-	MaxConcurrent int          // answers in progress at once; 4 when 0
+	RatePerMinute int          // questions per user per minute; DefaultRatePerMinute when 0, unlimited when negative
+	MaxConcurrent int          // answers in progress at once; DefaultMaxConcurrent when 0
 	HTTPClient    *http.Client // transport and timeout for Discord's REST API; optional
 }
 
@@ -113,10 +117,10 @@ func newBot(logger *slog.Logger, cfg Config, d deps) (*Bot, error) {
 		return nil, fmt.Errorf("discord API base %q: want scheme://host[:port]", cfg.APIBase)
 	}
 	if cfg.RatePerMinute == 0 {
-		cfg.RatePerMinute = 5
+		cfg.RatePerMinute = DefaultRatePerMinute
 	}
 	if cfg.MaxConcurrent <= 0 {
-		cfg.MaxConcurrent = 4
+		cfg.MaxConcurrent = DefaultMaxConcurrent
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
