@@ -269,6 +269,7 @@ type recorder struct {
 	roles    []*discordgo.Role
 	fail     map[string]error // method → error to return
 	next     int
+	sent     []string      // ids of the messages ChannelMessageSendComplex made
 	changed  chan struct{} // closed and replaced on every call
 }
 
@@ -340,7 +341,21 @@ func (r *recorder) FollowupMessageCreate(i *discordgo.Interaction, _ bool, p *di
 }
 
 func (r *recorder) ChannelMessageSendComplex(ch string, m *discordgo.MessageSend, _ ...discordgo.RequestOption) (*discordgo.Message, error) {
-	return &discordgo.Message{ID: r.msgID(), ChannelID: ch}, r.add(call{Method: "send", ChannelID: ch, Send: m})
+	id := r.msgID()
+	err := r.add(call{Method: "send", ChannelID: ch, Send: m})
+	if err == nil {
+		r.mu.Lock()
+		r.sent = append(r.sent, id)
+		r.mu.Unlock()
+	}
+	return &discordgo.Message{ID: id, ChannelID: ch}, err
+}
+
+// sentIDs are the ids of the messages sent so far.
+func (r *recorder) sentIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.sent...)
 }
 
 func (r *recorder) ChannelMessage(ch, id string, _ ...discordgo.RequestOption) (*discordgo.Message, error) {

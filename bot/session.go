@@ -69,13 +69,17 @@ type Fetcher interface {
 
 // AnswerStore keeps answers, so that their Sources and feedback buttons work
 // after a restart, and the votes on them. Answer returns corpus.ErrNotFound
-// for an unknown id; SaveFeedback stores a user's vote on an answer,
-// replacing an earlier one, and returns the vote it replaced (0 for none);
-// PruneAnswers deletes answers older than a time. *corpus.Library
-// implements it.
+// for an unknown id; SaveAnswerMessage records which message shows an
+// answer, and AnswerByMessage finds the answer again from a message id
+// (corpus.ErrNotFound when none was recorded), for the history of a reply;
+// SaveFeedback stores a user's vote on an answer, replacing an earlier one,
+// and returns the vote it replaced (0 for none); PruneAnswers deletes
+// answers older than a time. *corpus.Library implements it.
 type AnswerStore interface {
 	SaveAnswer(ctx context.Context, a corpus.AnswerRecord) error
 	Answer(ctx context.Context, id string) (corpus.AnswerRecord, error)
+	SaveAnswerMessage(ctx context.Context, messageID, answerID string) error
+	AnswerByMessage(ctx context.Context, messageID string) (corpus.AnswerRecord, error)
 	SaveFeedback(ctx context.Context, f corpus.Feedback) (prev int, err error)
 	PruneAnswers(ctx context.Context, before time.Time) (int, error)
 }
