@@ -134,15 +134,14 @@ func (f *hashFeaturizer) vector(text string) []float32 {
 		h = hashString(h^seedPair, stem(p[1]))
 		addHashedFeature(v, h, weightPair*sublinearTF(n))
 	}
-	u, ok := vector.Vector(v).Unit()
-	if !ok {
+	if !vector.Vector(v).Normalize() {
 		// No usable feature (empty, punctuation only, stop words only):
 		// return a fixed unit vector instead of zeros, because a zero
 		// vector has no direction and cosine similarity on it yields NaN.
 		addHashedFeature(v, seedNone, 1)
-		u, _ = vector.Vector(v).Unit()
+		vector.Vector(v).Normalize()
 	}
-	return u
+	return v
 }
 
 // addGrams adds the character n-grams of word, with boundary markers so that

@@ -5,6 +5,7 @@ package vector
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // Vector is an embedding. Embedders return unit vectors, so that Dot is the
@@ -35,26 +36,53 @@ func (v Vector) Dot(w Vector) float64 {
 }
 
 // Unit returns v scaled to unit length: v itself when it already has unit
-// length, else a new vector. ok is false, and v is returned as it is, when v
-// has no direction to keep: empty, all zeros, or with NaN or infinite
-// values.
+// length, else a new vector (v is left alone). ok is false, and v is
+// returned as it is, when v has no direction to keep: empty, all zeros, or
+// with NaN or infinite values.
 func (v Vector) Unit() (u Vector, ok bool) {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
+	s := v.squaredLength()
 	switch {
-	case s == 0 || math.IsNaN(s) || math.IsInf(s, 0):
+	case !hasDirection(s):
 		return v, false
 	case math.Abs(s-1) < unitTolerance:
 		return v, true
 	}
-	inv := float32(1 / math.Sqrt(s))
-	u = make(Vector, len(v))
-	for i, x := range v {
-		u[i] = x * inv
-	}
+	u = slices.Clone(v)
+	u.scale(s)
 	return u, true
+}
+
+// Normalize is Unit in place, for a vector its caller owns (an embedder's
+// fresh output): it scales v to unit length and reports whether it could,
+// leaving v unchanged when it has no direction.
+func (v Vector) Normalize() bool {
+	s := v.squaredLength()
+	if !hasDirection(s) {
+		return false
+	}
+	v.scale(s)
+	return true
+}
+
+// squaredLength is the dot product of v with itself, summed in float64.
+func (v Vector) squaredLength() float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	return s
+}
+
+// hasDirection reports whether a squared length s belongs to a vector that
+// can be scaled to unit length.
+func hasDirection(s float64) bool { return s != 0 && !math.IsNaN(s) && !math.IsInf(s, 0) }
+
+// scale divides v by its length, given its squared length s.
+func (v Vector) scale(s float64) {
+	inv := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= inv
+	}
 }
 
 // Encode returns v as little-endian float32s, 4 bytes per value: the form

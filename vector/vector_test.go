@@ -35,10 +35,17 @@ func TestUnit(t *testing.T) {
 	if orig[0] != 3 {
 		t.Error("Unit changed its receiver")
 	}
+	n := Vector{3, 4}
+	if !n.Normalize() || n[0] != u[0] || n[1] != u[1] {
+		t.Errorf("Normalize(3,4) = %v, want %v as Unit gives", n, u)
+	}
 	nan := float32(math.NaN())
 	for _, v := range []Vector{nil, {}, {0, 0, 0}, {nan, 1}, {float32(math.Inf(1)), 0}} {
 		if u, ok := v.Unit(); ok || len(u) != len(v) {
 			t.Errorf("Unit(%v) = %v, %v, want no direction", v, u, ok)
+		}
+		if v.Normalize() {
+			t.Errorf("Normalize(%v) reported a direction", v)
 		}
 	}
 }
