@@ -87,7 +87,7 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 	// An unreachable model gives the extractive answer with a note, as a
 	// model failing mid-answer does; a bad key or model is still an error.
 	var llmDown bool
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, seed: true, llmDown: &llmDown})
+	engine, _, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, seed: true, llmDown: &llmDown})
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 	ans, err := engine.Answer(ctx, retrieval.Request{Question: question, Scope: scope, AsOf: asOf}, onDelta)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted")
+			return errInterrupted
 		}
 		return redactedf(env.cfg, "answering: %w", err)
 	}

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/attache-bot/attache/retrieval"
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 	"golang.org/x/sys/unix"
 )
 

@@ -77,7 +77,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	rep, err := retrieval.Evaluate(ctx, opts)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("eval interrupted")
+			return fmt.Errorf("eval %w", errInterrupted)
 		}
 		return redactedf(cfg, "%w", err)
 	}

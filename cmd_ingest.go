@@ -12,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/redact"
+	"github.com/attache-bot/attache/retrieval"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -41,14 +42,6 @@ type ingestSummary struct {
 	failedInputs              int      // inputs that could not be read at all
 }
 
-// contentError reports whether an article's error is about the article
-// itself (invalid, or its id taken by another scope's article): re-running
-// the same ingest would refuse it again. Anything else (a full disk, a
-// failing embeddings API) is a failure to store a valid article.
-func contentError(err error) bool {
-	return errors.Is(err, corpus.ErrInvalidArticle) || errors.Is(err, corpus.ErrScopeConflict)
-}
-
 // runIngest adds articles from files and URLs. Every input is tried. The
 // exit status is 0 when every input could be read and at least one article
 // was stored or already present, even if some records were rejected (the
@@ -71,7 +64,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{})
+	engine, _, closeEngine, err := openEngine(ctx, env, engineOptions{})
 	if err != nil {
 		return err
 	}
@@ -94,7 +87,6 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 				sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", cell(redact.Text(in), 200), oneLine(redact.Text(err.Error()))))
 				continue
 			}
-			a.Scope = scope
 			articles = append(articles, a)
 			origins = append(origins, origin{name: redact.Text(in)})
 			continue
@@ -114,7 +106,6 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", origin{name: in, line: r.Line}, oneLine(r.Reason)))
 		}
 		for _, r := range res.Records {
-			r.Article.Scope = scope
 			articles = append(articles, r.Article)
 			origins = append(origins, origin{name: in, line: r.Line})
 		}
@@ -122,26 +113,21 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 
 	bar := newProgressBar(env.io.err, len(articles))
 	start := time.Now()
-	err = engine.AddMany(ctx, articles, func(i int, a corpus.Article, st corpus.PutStatus, err error) {
+	counts, err := engine.Ingest(ctx, scope, articles, func(i int, o retrieval.Outcome) {
 		switch {
-		case err != nil && contentError(err):
-			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", origins[i], rejectReason(err)))
-		case err != nil:
-			sum.notStored = append(sum.notStored, fmt.Sprintf("%s: %s", origins[i], storeReason(err)))
-		case st == corpus.Added:
-			sum.added++
-		case st == corpus.Updated:
-			sum.updated++
-		case st == corpus.Unchanged:
-			sum.unchanged++
+		case o.Rejected():
+			sum.rejected = append(sum.rejected, fmt.Sprintf("%s: %s", origins[i], rejectReason(o.Err)))
+		case o.Err != nil:
+			sum.notStored = append(sum.notStored, fmt.Sprintf("%s: %s", origins[i], storeReason(o.Err)))
 		}
-		logger.Debug("ingest article", "n", i+1, "id", a.ID, "status", st.String())
+		logger.Debug("ingest article", "n", i+1, "id", o.Article.ID, "status", o.Status.String())
 		if bar != nil {
 			bar.Add(1)
 		} else if done := i + 1; done%progressLogEvery == 0 || done == len(articles) {
 			logger.Info("ingest progress", "done", done, "total", len(articles))
 		}
 	})
+	sum.added, sum.updated, sum.unchanged = counts.Added, counts.Updated, counts.Unchanged
 	if bar != nil {
 		bar.Finish()
 		fmt.Fprintln(env.io.err)
@@ -157,7 +143,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 
 	switch {
 	case err != nil || ctx.Err() != nil:
-		return errors.New("ingest interrupted; run the same command again to finish (stored articles are kept)")
+		return fmt.Errorf("ingest %w; run the same command again to finish (stored articles are kept)", errInterrupted)
 	case len(sum.notStored) > 0:
 		return fmt.Errorf("ingest: %d article(s) could not be stored (%s); fix that and run the same command again",
 			len(sum.notStored), firstReason(sum.notStored[0]))
@@ -205,14 +191,13 @@ func fileError(path string, err error) string {
 	return path + ": " + msg
 }
 
-// rejectReason turns a validation error into its reason ("missing title"),
-// dropping the generic prefix every such error carries.
+// rejectReason is why an article was refused ("missing title"), without
+// the wrapping that names the article again.
 func rejectReason(err error) string {
-	msg := oneLine(err.Error())
-	for _, p := range []string{corpus.ErrInvalidArticle.Error() + ": ", "corpus: "} {
-		msg = strings.TrimPrefix(msg, p)
+	if errors.Is(err, corpus.ErrScopeConflict) {
+		return corpus.ErrScopeConflict.Error()
 	}
-	return msg
+	return oneLine(corpus.RejectReason(err))
 }
 
 // storeReason is the cause of a failure to store an article, without the

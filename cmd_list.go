@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
 )
 
@@ -92,17 +95,17 @@ func runList(ctx context.Context, env *environment, args []string) error {
 // cell makes a value fit one table cell: printable, no tabs or newlines,
 // at most max characters.
 func cell(s string, max int) string {
-	r := []rune(printable(s))
-	for i, c := range r {
+	s = strings.Map(func(c rune) rune {
 		if c == '\t' || c == '\n' {
-			r[i] = ' '
+			return ' '
 		}
+		return c
+	}, printable(s))
+	if utf8.RuneCountInString(s) > max {
+		return clip.Runes(s, max-1) + clip.Ellipsis
 	}
-	if len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	if len(r) == 0 {
+	if s == "" {
 		return "-"
 	}
-	return string(r)
+	return s
 }

@@ -24,7 +24,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if cfg.DiscordToken == "" {
 		return usagef("serve: DISCORD_TOKEN is not set (the bot token from the Discord developer portal; see README.md)")
 	}
-	engine, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, daemon: true, seed: true})
+	engine, lib, closeEngine, err := openEngine(ctx, env, engineOptions{withLLM: true, checkLLM: true, daemon: true, seed: true})
 	if err != nil {
 		if ctx.Err() != nil {
 			// SIGTERM during start-up (a long language model check, say):
@@ -40,15 +40,20 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// closes.
 	defer followLibrary(ctx, engine, logger)()
 
-	b, err := bot.New(bot.Config{
+	b, err := bot.New(logger, bot.Config{
 		Token:         cfg.DiscordToken,
 		APIBase:       cfg.DiscordAPIBase,
 		GuildID:       cfg.DiscordGuildID,
 		ModeratorRole: cfg.ModeratorRole,
 		RatePerMinute: cfg.RateLimit,
 		MaxConcurrent: cfg.MaxConcurrent,
-		Logger:        logger,
-	}, engine, corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs}))
+	}, bot.Deps{
+		Answerer: engine,
+		Articles: engine,
+		Catalog:  lib,
+		Answers:  lib,
+		Fetcher:  corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs}),
+	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)
 	}

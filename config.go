@@ -17,8 +17,11 @@ import (
 )
 
 // config is everything attache reads from its environment (and .env).
-// Zero values are never "defaults" here: loadConfig fills every default in,
-// so the rest of the program reads one settled value per setting.
+// It holds what the user set and nothing more: a zero value means "not
+// set", and the package that uses the setting applies its own default
+// (bot for Discord, corpus for article sizes, retrieval/llm for the model
+// APIs). Only what main itself uses gets its default here (the data
+// directory, logs, the embedder choice).
 type config struct {
 	DiscordToken   string // secret; required by serve only
 	DiscordAPIBase string // scheme://host[:port] of Discord's REST API
@@ -35,33 +38,29 @@ type config struct {
 	LLMAPIKey     string // secret
 	LLMModel      string
 	LLMTimeout    time.Duration
-	LLMMaxRetries int
+	LLMMaxRetries int // as llm.Config.MaxRetries: negative = none (LLM_MAX_RETRIES=0)
 
-	EmbedProvider  string // "local" or "openai"
-	EmbedBaseURL   string
-	EmbedAPIKey    string // secret
-	EmbedModel     string
-	EmbedBatchSize int
-	EmbedParallel  int
+	EmbedProvider   string // "local" or "openai"
+	EmbedBaseURL    string
+	EmbedAPIKey     string // secret
+	EmbedModel      string
+	EmbedDimensions int // 0 = the model's own length
+	EmbedBatchSize  int
+	EmbedParallel   int
 
 	LogLevel    slog.Level
 	LogLevelSet bool   // LOG_LEVEL was given (commands other than serve default to warn otherwise)
 	LogFormat   string // "text" or "json"
 }
 
-// Defaults, as documented in README.md and .env.example.
+// Defaults of main's own settings, as documented in README.md and
+// .env.example; the others are the using package's (bot.DefaultAPIBase,
+// corpus.DefaultMaxBodyBytes, llm.DefaultModel, …).
 const (
-	defaultDiscordAPIBase  = "https://discord.com"
-	defaultDataDir         = "./data"
-	defaultMaxArticleBytes = 1 << 20
-	defaultRateLimit       = 5
-	defaultMaxConcurrent   = 4
-	defaultLLMModel        = "gpt-4o-mini"
-	defaultLLMTimeout      = 60 * time.Second
-	defaultLLMMaxRetries   = 3
-	defaultEmbedModel      = "text-embedding-3-small"
-	defaultEmbedBatchSize  = 128
-	defaultEmbedParallel   = 4
+	defaultDataDir = "./data"
+	// maxEmbedDimensions is well above any model's vector length
+	// (text-embedding-3-large has 3,072): a larger value is a typo.
+	maxEmbedDimensions = 16384
 
 	// maxEnvValueBytes bounds every value we accept; anything longer is a
 	// mistake (a pasted file) rather than a setting.
@@ -239,7 +238,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	// Tokens are often pasted with the "Bot " prefix of the Authorization
 	// header; the bot adds it itself.
 	c.DiscordToken = r.secret("DISCORD_TOKEN", "Bot ")
-	c.DiscordAPIBase = r.baseURL("DISCORD_API_BASE", defaultDiscordAPIBase, true)
+	c.DiscordAPIBase = r.baseURL("DISCORD_API_BASE", "", true)
 	c.DiscordGuildID = r.str("DISCORD_GUILD_ID", "")
 	if c.DiscordGuildID != "" && !isSnowflake(c.DiscordGuildID) {
 		r.fail("DISCORD_GUILD_ID", "must be a Discord guild id (digits)")
@@ -247,9 +246,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.ModeratorRole = r.str("ATTACHE_MODERATOR_ROLE", "")
 
 	c.DataDir = r.str("ATTACHE_DATA_DIR", defaultDataDir)
-	c.MaxArticleBytes = r.integer("ATTACHE_MAX_ARTICLE_BYTES", defaultMaxArticleBytes, 1, 1<<30)
-	c.RateLimit = r.integer("ATTACHE_RATE_LIMIT", defaultRateLimit, 1, 10000)
-	c.MaxConcurrent = r.integer("ATTACHE_MAX_CONCURRENT", defaultMaxConcurrent, 1, 1024)
+	c.MaxArticleBytes = r.integer("ATTACHE_MAX_ARTICLE_BYTES", 0, 1, 1<<30)
+	c.RateLimit = r.integer("ATTACHE_RATE_LIMIT", 0, 1, 10000)
+	c.MaxConcurrent = r.integer("ATTACHE_MAX_CONCURRENT", 0, 1, 1024)
 	c.AllowPrivateURLs = r.boolean("ATTACHE_ALLOW_PRIVATE_URLS", false)
 
 	c.LLMBaseURL = r.baseURL("LLM_BASE_URL", "", false)
@@ -257,9 +256,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.LLMAPIKey == "" {
 		c.LLMAPIKey = r.secret("OPENAI_API_KEY")
 	}
-	c.LLMModel = r.str("LLM_MODEL", defaultLLMModel)
-	c.LLMTimeout = r.duration("LLM_TIMEOUT", defaultLLMTimeout, time.Hour)
-	c.LLMMaxRetries = r.integer("LLM_MAX_RETRIES", defaultLLMMaxRetries, 0, 20)
+	c.LLMModel = r.str("LLM_MODEL", "")
+	c.LLMTimeout = r.duration("LLM_TIMEOUT", 0, time.Hour)
+	// The variable's 0 means no retries; the client's 0 is its default
+	// and its negative none (-1 here: not set).
+	switch n := r.integer("LLM_MAX_RETRIES", -1, 0, 20); {
+	case n == 0:
+		c.LLMMaxRetries = -1
+	case n > 0:
+		c.LLMMaxRetries = n
+	}
 
 	c.EmbedProvider = r.oneOf("EMBED_PROVIDER", "local", "local", "openai")
 	c.EmbedBaseURL = r.baseURL("EMBED_BASE_URL", c.LLMBaseURL, false)
@@ -267,9 +273,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.EmbedAPIKey == "" {
 		c.EmbedAPIKey = c.LLMAPIKey
 	}
-	c.EmbedModel = r.str("EMBED_MODEL", defaultEmbedModel)
-	c.EmbedBatchSize = r.integer("EMBED_BATCH_SIZE", defaultEmbedBatchSize, 1, 2048)
-	c.EmbedParallel = r.integer("EMBED_PARALLEL", defaultEmbedParallel, 1, 64)
+	c.EmbedModel = r.str("EMBED_MODEL", "")
+	c.EmbedDimensions = r.integer("EMBED_DIMENSIONS", 0, 0, maxEmbedDimensions)
+	c.EmbedBatchSize = r.integer("EMBED_BATCH_SIZE", 0, 1, 2048)
+	c.EmbedParallel = r.integer("EMBED_PARALLEL", 0, 1, 64)
 	if c.EmbedProvider == "openai" && c.EmbedBaseURL == "" {
 		r.fail("EMBED_BASE_URL", "is needed with EMBED_PROVIDER=openai (or set LLM_BASE_URL), e.g. https://api.openai.com/v1")
 	}

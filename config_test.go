@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attache-bot/attache/bot"
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // mapEnv is a getenv over a map.
@@ -20,21 +24,13 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadConfig(empty) error: %v", err)
 	}
+	// Only main's own settings get a default; the rest stay unset, for
+	// the packages that use them to fill in.
 	want := config{
-		DiscordAPIBase:  "https://discord.com",
-		DataDir:         "./data",
-		MaxArticleBytes: 1048576,
-		RateLimit:       5,
-		MaxConcurrent:   4,
-		LLMModel:        "gpt-4o-mini",
-		LLMTimeout:      60 * time.Second,
-		LLMMaxRetries:   3,
-		EmbedProvider:   "local",
-		EmbedModel:      "text-embedding-3-small",
-		EmbedBatchSize:  128,
-		EmbedParallel:   4,
-		LogLevel:        slog.LevelInfo,
-		LogFormat:       "text",
+		DataDir:       "./data",
+		EmbedProvider: "local",
+		LogLevel:      slog.LevelInfo,
+		LogFormat:     "text",
 	}
 	if c != want {
 		t.Errorf("loadConfig(empty) =\n%+v\nwant\n%+v", c, want)
@@ -60,6 +56,7 @@ func TestLoadConfigValues(t *testing.T) {
 		"EMBED_PROVIDER":             "OpenAI",
 		"EMBED_MODEL":                "nomic-embed-text",
 		"EMBED_BATCH_SIZE":           "64",
+		"EMBED_DIMENSIONS":           "512",
 		"EMBED_PARALLEL":             "2",
 		"LOG_LEVEL":                  "DEBUG",
 		"LOG_FORMAT":                 "json",
@@ -82,12 +79,13 @@ func TestLoadConfigValues(t *testing.T) {
 		LLMAPIKey:        "sk-fallback",
 		LLMModel:         "llama3.1",
 		LLMTimeout:       90 * time.Second,
-		LLMMaxRetries:    0,
+		LLMMaxRetries:    -1, // LLM_MAX_RETRIES=0: none
 		EmbedProvider:    "openai",
 		EmbedBaseURL:     "http://localhost:11434/v1", // LLM's, by default
 		EmbedAPIKey:      "sk-fallback",               // LLM's, by default
 		EmbedModel:       "nomic-embed-text",
 		EmbedBatchSize:   64,
+		EmbedDimensions:  512,
 		EmbedParallel:    2,
 		LogLevel:         slog.LevelDebug,
 		LogLevelSet:      true,
@@ -160,6 +158,9 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"provider", "EMBED_PROVIDER", "huggingface", nil, "EMBED_PROVIDER"},
 		{"openai embeddings without a URL", "EMBED_PROVIDER", "openai", nil, "EMBED_BASE_URL"},
 		{"batch zero", "EMBED_BATCH_SIZE", "0", nil, "EMBED_BATCH_SIZE"},
+		{"dimensions negative", "EMBED_DIMENSIONS", "-256", nil, "EMBED_DIMENSIONS"},
+		{"dimensions text", "EMBED_DIMENSIONS", "small", nil, "EMBED_DIMENSIONS"},
+		{"dimensions huge", "EMBED_DIMENSIONS", "1000000", nil, "EMBED_DIMENSIONS"},
 		{"parallel text", "EMBED_PARALLEL", "many", nil, "EMBED_PARALLEL"},
 		{"log level", "LOG_LEVEL", "verbose", nil, "LOG_LEVEL"},
 		{"log format", "LOG_FORMAT", "xml", nil, "LOG_FORMAT"},
@@ -391,7 +392,38 @@ func TestEnvExampleMatchesConfig(t *testing.T) {
 		t.Fatalf("the defaults of .env.example are invalid: %v", err)
 	}
 	got.LogLevelSet = false // LOG_LEVEL=info is explicit there
-	if got != defaults {
-		t.Errorf("the defaults of .env.example give\n%+v\nwant\n%+v", got, defaults)
+	// The example spells the defaults out; unset, each package applies its
+	// own. Both must come to the same settings.
+	if got, want := effective(got), effective(defaults); got != want {
+		t.Errorf("the defaults of .env.example give\n%+v\nthe packages' defaults are\n%+v", got, want)
 	}
+}
+
+// effective is c with every unset setting replaced by the default of the
+// package that uses it.
+func effective(c config) config {
+	set := func(p *int, def int) {
+		if *p == 0 {
+			*p = def
+		}
+	}
+	if c.DiscordAPIBase == "" {
+		c.DiscordAPIBase = bot.DefaultAPIBase
+	}
+	set(&c.MaxArticleBytes, corpus.DefaultMaxBodyBytes)
+	set(&c.RateLimit, bot.DefaultRatePerMinute)
+	set(&c.MaxConcurrent, bot.DefaultMaxConcurrent)
+	if c.LLMModel == "" {
+		c.LLMModel = llm.DefaultModel
+	}
+	if c.LLMTimeout == 0 {
+		c.LLMTimeout = llm.DefaultTimeout
+	}
+	set(&c.LLMMaxRetries, llm.DefaultMaxRetries)
+	if c.EmbedModel == "" {
+		c.EmbedModel = llm.DefaultEmbedModel
+	}
+	set(&c.EmbedBatchSize, llm.DefaultEmbedBatchSize)
+	set(&c.EmbedParallel, llm.DefaultEmbedParallel)
+	return c
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/redact"
-	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // llmCheckTimeout bounds the start-up check of the language model.
@@ -17,13 +17,13 @@ const llmCheckTimeout = 20 * time.Second
 // newLLM builds the language model client from LLM_*; with check, it asks
 // the server once so that a bad key or an unknown model is one clear line
 // at start-up rather than a failure at the first question.
-func newLLM(ctx context.Context, cfg config, logger *slog.Logger, check bool) (*retrieval.LLM, error) {
-	llm, err := retrieval.NewLLM(retrieval.LLMConfig{
+func newLLM(ctx context.Context, cfg config, logger *slog.Logger, check bool) (*llm.Client, error) {
+	model, err := llm.New(llm.Config{
 		BaseURL:    cfg.LLMBaseURL,
 		APIKey:     cfg.LLMAPIKey,
 		Model:      cfg.LLMModel,
 		Timeout:    cfg.LLMTimeout,
-		MaxRetries: retries(cfg.LLMMaxRetries),
+		MaxRetries: cfg.LLMMaxRetries,
 		Logger:     logger,
 	})
 	if err != nil {
@@ -32,45 +32,41 @@ func newLLM(ctx context.Context, cfg config, logger *slog.Logger, check bool) (*
 	if check {
 		cctx, cancel := context.WithTimeout(ctx, llmCheckTimeout)
 		defer cancel()
-		if err := llm.Check(cctx); err != nil {
-			llm.Close()
+		if err := model.Check(cctx); err != nil {
+			model.Close()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, redactedf(cfg, "language model check failed (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL=%s): %w", cfg.LLMModel, err)
+			return nil, redactedf(cfg, "language model check failed (LLM_BASE_URL, LLM_API_KEY, LLM_MODEL=%s): %w", model.Model(), err)
 		}
 	}
-	return llm, nil
-}
-
-// retries maps LLM_MAX_RETRIES (0 = no retries) to the client's setting
-// (0 = its default, negative = none).
-func retries(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
+	return model, nil
 }
 
 // newOpenAIEmbedder builds the embeddings API client from EMBED_*.
 // It makes one small request to learn the vector length, so a bad key or
 // model fails here, in one line.
-func newOpenAIEmbedder(ctx context.Context, cfg config, logger *slog.Logger) (*retrieval.OpenAIEmbedder, error) {
-	emb, err := retrieval.NewOpenAIEmbedder(ctx, retrieval.OpenAIEmbedderConfig{
+func newOpenAIEmbedder(ctx context.Context, cfg config, logger *slog.Logger) (*llm.Embedder, error) {
+	emb, err := llm.NewEmbedder(ctx, llm.EmbedderConfig{
 		BaseURL:    cfg.EmbedBaseURL,
 		APIKey:     cfg.EmbedAPIKey,
 		Model:      cfg.EmbedModel,
+		Dimensions: cfg.EmbedDimensions,
 		BatchSize:  cfg.EmbedBatchSize,
 		Parallel:   cfg.EmbedParallel,
 		Timeout:    cfg.LLMTimeout,
-		MaxRetries: retries(cfg.LLMMaxRetries),
+		MaxRetries: cfg.LLMMaxRetries,
 		Logger:     logger,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, redactedf(cfg, "embeddings API check failed (EMBED_BASE_URL, EMBED_API_KEY, EMBED_MODEL=%s): %w", cfg.EmbedModel, err)
+		model := cfg.EmbedModel
+		if model == "" {
+			model = llm.DefaultEmbedModel
+		}
+		return nil, redactedf(cfg, "embeddings API check failed (EMBED_BASE_URL, EMBED_API_KEY, EMBED_MODEL=%s): %w", model, err)
 	}
 	return emb, nil
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 // TestAskWithLLM points attache at a fake OpenAI-compatible server whose
@@ -106,6 +106,42 @@ func TestEmbeddingsProvider(t *testing.T) {
 	c.mustRun(0, "remove", "emb")
 	if ids := listIDs(t, c); ids["emb"] != 0 {
 		t.Errorf("remove with another embedder configured left the article: %v", ids)
+	}
+}
+
+// TestEmbedDimensions sends EMBED_DIMENSIONS with every embeddings request
+// and records it with the data: the same model at another length is refused
+// until the directory is re-indexed.
+func TestEmbedDimensions(t *testing.T) {
+	srv := openaitest.New(t)
+	c := newCLI(t)
+	c.env["EMBED_PROVIDER"] = "openai"
+	c.env["EMBED_BASE_URL"] = srv.URL()
+	c.env["EMBED_DIMENSIONS"] = "256"
+	path := writeFile(t, c.dir, "d.jsonl", jsonlRecord("dims", "Plorvane talks resume in Geneva", "Wire", "2025-07-20",
+		"The plorvane talks resumed in Geneva on Friday after a pause of two months."))
+	c.mustRun(0, "ingest", path)
+	obj, _ := decodeAsk(t, c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", "Where did the plorvane talks resume?").stdout)
+	if len(obj.Sources) == 0 || obj.Sources[0].ArticleID != "dims" {
+		t.Errorf("ask with 256-dimension embeddings: %+v", obj)
+	}
+	reqs := srv.EmbeddingRequests()
+	if len(reqs) == 0 {
+		t.Fatal("no embeddings requests reached the API")
+	}
+	for _, r := range reqs {
+		if r.Dimensions != 256 {
+			t.Fatalf("an embeddings request asked for %d dimensions, want 256", r.Dimensions)
+		}
+	}
+
+	c.env["EMBED_DIMENSIONS"] = "512"
+	if r := c.mustRun(1, "ask", "Where did the plorvane talks resume?"); !strings.Contains(r.stderr, "re-index") {
+		t.Errorf("another EMBED_DIMENSIONS over the same data: the error does not say how to re-index:\n%s", r)
+	}
+	delete(c.env, "EMBED_DIMENSIONS")
+	if r := c.mustRun(1, "ask", "Where did the plorvane talks resume?"); !strings.Contains(r.stderr, "re-index") {
+		t.Errorf("the model's own length over 256-dimension data: the error does not say how to re-index:\n%s", r)
 	}
 }
 

@@ -91,6 +91,11 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 	return nil
 }
 
+// errInterrupted is wrapped by the error of a command that SIGINT or SIGTERM
+// stopped and that says itself what was kept (ingest) or how far it got;
+// any other error after a signal is reported as this one alone.
+var errInterrupted = errors.New("interrupted")
+
 // run is the whole program: it parses args, runs one subcommand, prints any
 // error as one line on stderr and returns the exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -106,9 +111,9 @@ func execute(ctx context.Context, args []string, getenv func(string) string, dot
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case ctx.Err() != nil && !strings.Contains(err.Error(), "interrupted"):
+	case ctx.Err() != nil && !errors.Is(err, errInterrupted):
 		// SIGINT or SIGTERM: whatever the command was doing, it stopped.
-		fmt.Fprintln(sio.err, "attache: interrupted")
+		fmt.Fprintln(sio.err, "attache: "+errInterrupted.Error())
 		return exitFailure
 	}
 	fmt.Fprintln(sio.err, "attache: "+oneLine(err.Error()))

@@ -15,6 +15,7 @@ import (
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/redact"
 	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 	"golang.org/x/term"
 )
 
@@ -56,34 +57,35 @@ type engineOptions struct {
 
 // openEngine opens the data directory, seeds it with the sample corpus on
 // first use when opts ask for it, and builds the retrieval engine with the
-// configured embedder and language model. The returned function closes
-// everything it opened.
-func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, func(), error) {
+// configured embedder and language model. It returns the library too, for
+// the parts of serve that read it directly (the article list, stored
+// answers). The returned function closes everything it opened.
+func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, *corpus.Library, func(), error) {
 	logger := newLogger(env.cfg, env.io.err, opts.daemon)
 	var closers []func()
 	closeAll := func() { closeReversed(closers) }
 	rcfg, err := engineConfig(ctx, env.cfg, logger, opts, &closers)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	lib, err := openLib(ctx, env, logger, &closers)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if opts.seed {
 		if err := seedOnFirstUse(ctx, env, lib, rcfg); err != nil {
 			closeAll()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	engine, err := retrieval.New(ctx, lib, rcfg)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return engine, closeAll, nil
+	return engine, lib, closeAll, nil
 }
 
 // followLibrary keeps engine's index in step with what other processes
@@ -205,16 +207,16 @@ func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts eng
 		rcfg.Embedder = emb
 	}
 	if opts.withLLM && cfg.LLMBaseURL != "" {
-		llm, err := newLLM(ctx, cfg, logger, opts.checkLLM)
+		model, err := newLLM(ctx, cfg, logger, opts.checkLLM)
 		switch {
-		case err != nil && opts.llmDown != nil && ctx.Err() == nil && errors.Is(err, retrieval.ErrLLMUnavailable):
+		case err != nil && opts.llmDown != nil && ctx.Err() == nil && errors.Is(err, llm.ErrUnavailable):
 			logger.Warn("language model unavailable; answering with quoted sentences", "error", err)
 			*opts.llmDown = true
 		case err != nil:
 			return rcfg, err
 		default:
-			*closers = append(*closers, llm.Close)
-			rcfg.LLM = llm
+			*closers = append(*closers, model.Close)
+			rcfg.LLM = model
 		}
 	}
 	return rcfg, nil

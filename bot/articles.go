@@ -15,6 +15,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 const (
@@ -291,23 +292,30 @@ func (b *Bot) addFromFile(ctx context.Context, it *interaction, att *discordgo.M
 		it.outcome = "import failed"
 		return it.edit(ctx, "I couldn't read that file: "+oneLine(truncateRunes(reason(err), 500)), nil)
 	}
-	counts := map[corpus.PutStatus]int{}
 	rejected := append([]corpus.ImportError(nil), res.Rejected...)
-	for _, rec := range res.Records {
-		a := rec.Article
-		a.Scope = it.i.GuildID
-		_, status, err := b.articles.Add(ctx, a)
-		switch {
-		case errors.Is(err, corpus.ErrScopeConflict):
-			rejected = append(rejected, corpus.ImportError{Line: rec.Line, Reason: "its id belongs to another server or to the shared articles"})
-		case errors.Is(err, corpus.ErrInvalidArticle):
-			rejected = append(rejected, corpus.ImportError{Line: rec.Line, Reason: err.Error()})
-		case err != nil:
-			return fmt.Errorf("add article of line %d: %w", rec.Line, err)
-		default:
-			counts[status]++
-		}
+	articles := make([]corpus.Article, len(res.Records))
+	for i, rec := range res.Records {
+		articles[i] = rec.Article
 	}
+	var failed error
+	sum, err := b.articles.Ingest(ctx, it.i.GuildID, articles, func(i int, o retrieval.Outcome) {
+		line := res.Records[i].Line
+		switch {
+		case errors.Is(o.Err, corpus.ErrScopeConflict):
+			rejected = append(rejected, corpus.ImportError{Line: line, Reason: "its id belongs to another server or to the shared articles"})
+		case o.Rejected():
+			rejected = append(rejected, corpus.ImportError{Line: line, Reason: corpus.RejectReason(o.Err)})
+		case o.Err != nil && failed == nil:
+			failed = fmt.Errorf("add article of line %d: %w", line, o.Err)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("import %s: %w", att.Filename, err)
+	}
+	if failed != nil {
+		return failed
+	}
+	counts := map[corpus.PutStatus]int{corpus.Added: sum.Added, corpus.Updated: sum.Updated, corpus.Unchanged: sum.Unchanged}
 	it.outcome = fmt.Sprintf("imported: %d added, %d updated, %d unchanged, %d rejected",
 		counts[corpus.Added], counts[corpus.Updated], counts[corpus.Unchanged], len(rejected)+res.MoreRejected)
 	return it.edit(ctx, importSummary(att.Filename, counts, rejected, res.MoreRejected), nil)

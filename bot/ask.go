@@ -63,7 +63,7 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 	it.sources, it.outcome = len(ans.Sources), "answered: "+string(ans.Mode)
 
 	return b.deliverAnswer(ctx, ans, it.i.GuildID, it.userID(),
-		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error {
+		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) (string, error) {
 			if first {
 				return b.deliverFinal(ctx, it, part, comps)
 			}
@@ -72,11 +72,13 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 }
 
 // deliverAnswer saves ans (its buttons refer to it) and sends it in parts,
-// the buttons under the last one; send delivers one part. The answer is
-// ready, so it goes out under a deadline of its own (the delivery policy's)
-// even if shutdown has begun meanwhile.
+// the buttons under the last one; send delivers one part and returns its
+// message's id, which is recorded with the stored answer so that a reply to
+// any part finds the answer it follows up on. The answer is ready, so it
+// goes out under a deadline of its own (the delivery policy's) even if
+// shutdown has begun meanwhile.
 func (b *Bot) deliverAnswer(ctx context.Context, ans retrieval.Answer, guildID, userID string,
-	send func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error) error {
+	send func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) (string, error)) error {
 	dctx, cancel := b.deliveryCtx(ctx, b.delivery.total)
 	defer cancel()
 	id := b.saveAnswer(dctx, ans, guildID, userID)
@@ -87,8 +89,15 @@ func (b *Bot) deliverAnswer(ctx context.Context, ans retrieval.Answer, guildID, 
 		if n == len(parts)-1 {
 			comps = buttons
 		}
-		if err := send(dctx, n == 0, part, comps); err != nil {
+		msgID, err := send(dctx, n == 0, part, comps)
+		if err != nil {
 			return fmt.Errorf("deliver answer part %d of %d: %w", n+1, len(parts), err)
+		}
+		if id != "" && msgID != "" {
+			if err := b.store.SaveAnswerMessage(dctx, msgID, id); err != nil {
+				// The answer is out; only follow-ups to it lose their history.
+				b.log.Warn("record answer message", "err", err)
+			}
 		}
 	}
 	return nil

@@ -14,11 +14,15 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/attache-bot/attache/redact"
-	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
-// DefaultAPIBase is Discord's REST API, used when Config.APIBase is empty.
-const DefaultAPIBase = "https://discord.com"
+// Defaults of Config's zero fields.
+const (
+	DefaultAPIBase       = "https://discord.com" // Discord's REST API
+	DefaultRatePerMinute = 5                     // questions per user per minute
+	DefaultMaxConcurrent = 4                     // answers in progress at once
+)
 
 // Shutdown budget: answers in progress get answerGrace to finish, then they
 // are cancelled and get finalGrace to send their final message; closing the
@@ -39,14 +43,24 @@ type Config struct {
 	APIBase       string       // scheme://host[:port] of Discord's REST API; DefaultAPIBase when empty
 	GuildID       string       // register commands in this guild only; global when empty
 	ModeratorRole string       // id or name of a role whose members may manage articles
-	RatePerMinute int          // questions per user per minute; 5 when 0, unlimited when negative
-	MaxConcurrent int          // answers in progress at once; 4 when 0
-	Logger        *slog.Logger // nil discards logs
+	RatePerMinute int          // questions per user per minute; DefaultRatePerMinute when 0, unlimited when negative
+	MaxConcurrent int          // answers in progress at once; DefaultMaxConcurrent when 0
 	HTTPClient    *http.Client // transport and timeout for Discord's REST API; optional
 }
 
-// deps are what the bot works with. New fills them from the engine, its
-// library and the fetcher; tests may substitute any of them.
+// Deps are what the bot works with, each a small interface declared here;
+// all are required. main wires them once: the retrieval engine answers and
+// changes articles, its library lists them and keeps the answers, and a
+// corpus.Fetcher reads pages and attachments.
+type Deps struct {
+	Answerer Answerer
+	Articles Articles
+	Catalog  Catalog
+	Answers  AnswerStore
+	Fetcher  Fetcher
+}
+
+// deps are Deps as the handlers use them; tests may substitute any.
 type deps struct {
 	answerer Answerer
 	articles Articles
@@ -84,8 +98,14 @@ type Bot struct {
 	roles   map[string]roleCacheEntry // guild id → role names, for ModeratorRole given by name
 }
 
+// New returns a bot that logs to logger (nil discards logs), configured by
+// cfg, working with d. It makes no network call: Run connects.
+func New(logger *slog.Logger, cfg Config, d Deps) (*Bot, error) {
+	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher})
+}
+
 // newBot checks cfg, applies the defaults and builds a Bot over d.
-func newBot(cfg Config, d deps) (*Bot, error) {
+func newBot(logger *slog.Logger, cfg Config, d deps) (*Bot, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("discord token is empty")
 	}
@@ -97,25 +117,25 @@ func newBot(cfg Config, d deps) (*Bot, error) {
 		return nil, fmt.Errorf("discord API base %q: want scheme://host[:port]", cfg.APIBase)
 	}
 	if cfg.RatePerMinute == 0 {
-		cfg.RatePerMinute = 5
+		cfg.RatePerMinute = DefaultRatePerMinute
 	}
 	if cfg.MaxConcurrent <= 0 {
-		cfg.MaxConcurrent = 4
+		cfg.MaxConcurrent = DefaultMaxConcurrent
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	// Errors of Discord calls quote the webhook URL, whose path holds the
 	// interaction token, and /article add logs the address it was given:
 	// every line the bot (and discordgo, through it) logs is redacted.
-	cfg.Logger = slog.New(redact.Handler(cfg.Logger.Handler(), cfg.Token))
+	logger = slog.New(redact.Handler(logger.Handler(), cfg.Token))
 	if d.answerer == nil || d.articles == nil || d.catalog == nil || d.store == nil || d.fetcher == nil {
-		return nil, errors.New("bot needs an engine, its library and a fetcher")
+		return nil, errors.New("bot needs an answerer, articles, a catalog, an answer store and a fetcher")
 	}
 	b := &Bot{
 		cfg:          cfg,
 		apiBase:      base,
-		log:          cfg.Logger,
+		log:          logger,
 		deps:         d,
 		limiter:      newUserLimiter(cfg.RatePerMinute),
 		slots:        newSlots(cfg.MaxConcurrent),
@@ -124,7 +144,7 @@ func newBot(cfg Config, d deps) (*Bot, error) {
 		answerGrace:  answerGrace,
 		finalGrace:   finalGrace,
 		delivery:     defaultDelivery,
-		sleep:        retrieval.SleepContext,
+		sleep:        llm.SleepContext,
 		roles:        make(map[string]roleCacheEntry),
 	}
 	b.botID.Store("")

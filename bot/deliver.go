@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attache-bot/attache/retrieval/llm"
 	"github.com/bwmarrin/discordgo"
-
-	"github.com/attache-bot/attache/retrieval"
 )
 
 // Discord's interaction token lives 15 minutes from the interaction; a final
@@ -108,7 +107,7 @@ func (b *Bot) pause(ctx context.Context, d time.Duration) error {
 // a 429's retry_after, or the backoff for attempt. Other client errors
 // (invalid body, unknown message, expired token) are final.
 func retryWait(err error, attempt int, p deliveryPolicy) (time.Duration, bool) {
-	backoff := retrieval.Backoff(attempt, p.baseDelay, p.maxDelay)
+	backoff := llm.Backoff(attempt, p.baseDelay, p.maxDelay)
 	var rl *discordgo.RateLimitError
 	if errors.As(err, &rl) && rl.TooManyRequests != nil {
 		if rl.RetryAfter > 0 {
@@ -145,30 +144,38 @@ func retryWait(err error, attempt int, p deliveryPolicy) (time.Duration, bool) {
 // follow-up instead (after a deferred response Discord shows the first
 // follow-up in place of "thinking…"), retried until the token is about to
 // expire. So an interaction whose answer is ready ends with that answer.
-func (b *Bot) deliverFinal(ctx context.Context, it *interaction, content string, comps []discordgo.MessageComponent) error {
+func (b *Bot) deliverFinal(ctx context.Context, it *interaction, content string, comps []discordgo.MessageComponent) (string, error) {
 	ctx, cancel := context.WithDeadline(ctx, it.tokenDeadline())
 	defer cancel()
+	var id string
 	err := b.retryDiscord(ctx, "edit original", b.delivery.editAttempts, func(ctx context.Context) error {
-		return it.edit(ctx, content, comps, oneShot...)
+		var err error
+		id, err = it.editMessage(ctx, content, comps, oneShot...)
+		return err
 	})
 	if err == nil || ctx.Err() != nil {
-		return err
+		return id, err
 	}
 	b.log.Warn("editing the original response failed; sending a follow-up", "interaction", it.i.ID, "err", err)
-	if ferr := b.deliverFollowup(ctx, it, content, comps); ferr != nil {
-		return errors.Join(err, ferr)
+	id, ferr := b.deliverFollowup(ctx, it, content, comps)
+	if ferr != nil {
+		return "", errors.Join(err, ferr)
 	}
-	return nil
+	return id, nil
 }
 
 // deliverFollowup sends one more message of a final answer, retrying
 // transient failures until the token is about to expire.
-func (b *Bot) deliverFollowup(ctx context.Context, it *interaction, content string, comps []discordgo.MessageComponent) error {
+func (b *Bot) deliverFollowup(ctx context.Context, it *interaction, content string, comps []discordgo.MessageComponent) (string, error) {
 	ctx, cancel := context.WithDeadline(ctx, it.tokenDeadline())
 	defer cancel()
-	return b.retryDiscord(ctx, "follow-up", 0, func(ctx context.Context) error {
-		return it.followup(ctx, content, comps, oneShot...)
+	var id string
+	err := b.retryDiscord(ctx, "follow-up", 0, func(ctx context.Context) error {
+		var err error
+		id, err = it.followup(ctx, content, comps, oneShot...)
+		return err
 	})
+	return id, err
 }
 
 // tokenDeadline is when calls on the interaction's token stop being worth

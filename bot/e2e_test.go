@@ -11,7 +11,8 @@ import (
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 // End-to-end tests: the bot's real discordgo session, over a websocket and
@@ -40,7 +41,7 @@ type e2eOptions struct {
 	cfg      Config
 	fake     discordtest.Options
 	answerer Answerer         // replaces the engine's answers when set
-	llm      *retrieval.LLM   // engine's language model; nil = extractive
+	llm      *llm.Client      // engine's language model; nil = extractive
 	tune     func(b *Bot)     // adjusts the bot before it runs
 	articles []corpus.Article // nil = articleShared
 }
@@ -67,13 +68,13 @@ func startE2E(t testing.TB, o e2eOptions) *e2e {
 	if cfg.GuildID == "" {
 		cfg.GuildID = discordtest.DefaultGuildID
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib,
-		fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib,
+		Fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
 	if o.answerer != nil {
-		d.answerer = o.answerer
+		d.Answerer = o.answerer
 	}
-	b, err := newBot(cfg, d)
+	b, err := New(logger, cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,11 +471,11 @@ func startE2EWithLLM(t *testing.T, steps ...openaitest.Step) (*e2e, *openaitest.
 	t.Helper()
 	srv := openaitest.New(t)
 	srv.Script(steps...)
-	llm, err := retrieval.NewLLM(retrieval.LLMConfig{BaseURL: srv.URL(), APIKey: "k", Model: "m", MaxRetries: -1, NoRewrite: true})
+	model, err := llm.New(llm.Config{BaseURL: srv.URL(), APIKey: "k", Model: "m", MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startE2E(t, e2eOptions{llm: llm}), srv
+	return startE2E(t, e2eOptions{llm: model}), srv
 }
 
 func TestE2ELLMFailureStillAnswers(t *testing.T) {

@@ -39,7 +39,7 @@ func TestSourcesButtonSurvivesRestart(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	src, _, _ := askAndButtons(t, e, guildA)
 	// A new bot over the same library: what a restart leaves.
-	b2, err := newBot(Config{Token: "t"}, e.bot.deps)
+	b2, err := newBot(nil, Config{Token: "t"}, e.bot.deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // testNow is the clock of every unit test: answers are as of this day.
@@ -69,8 +70,9 @@ type envOptions struct {
 }
 
 // newTestEngine returns a library in a temporary directory and an engine
-// over it, answering with llm (nil = extractive) as of testNow, holding arts.
-func newTestEngine(t testing.TB, llm *retrieval.LLM, arts []corpus.Article) (*corpus.Library, *retrieval.Engine) {
+// over it, answering with model (nil = extractive; follow-ups rewritten
+// without it) as of testNow, holding arts.
+func newTestEngine(t testing.TB, model *llm.Client, arts []corpus.Article) (*corpus.Library, *retrieval.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	lib, err := corpus.Open(ctx, t.TempDir())
@@ -78,7 +80,7 @@ func newTestEngine(t testing.TB, llm *retrieval.LLM, arts []corpus.Article) (*co
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lib.Close() })
-	eng, err := retrieval.New(ctx, lib, retrieval.Config{LLM: llm, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := retrieval.New(ctx, lib, retrieval.Config{LLM: model, NoRewrite: true, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,13 +105,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 		cfg.Token = "test-token"
 	}
 	logs := &syncBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})
 	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher}
 	if o.answerer != nil {
 		d.answerer = o.answerer
 	}
-	b, err := newBot(cfg, d)
+	b, err := newBot(logger, cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +269,7 @@ type recorder struct {
 	roles    []*discordgo.Role
 	fail     map[string]error // method → error to return
 	next     int
+	sent     []string      // ids of the messages ChannelMessageSendComplex made
 	changed  chan struct{} // closed and replaced on every call
 }
 
@@ -338,7 +341,21 @@ func (r *recorder) FollowupMessageCreate(i *discordgo.Interaction, _ bool, p *di
 }
 
 func (r *recorder) ChannelMessageSendComplex(ch string, m *discordgo.MessageSend, _ ...discordgo.RequestOption) (*discordgo.Message, error) {
-	return &discordgo.Message{ID: r.msgID(), ChannelID: ch}, r.add(call{Method: "send", ChannelID: ch, Send: m})
+	id := r.msgID()
+	err := r.add(call{Method: "send", ChannelID: ch, Send: m})
+	if err == nil {
+		r.mu.Lock()
+		r.sent = append(r.sent, id)
+		r.mu.Unlock()
+	}
+	return &discordgo.Message{ID: id, ChannelID: ch}, err
+}
+
+// sentIDs are the ids of the messages sent so far.
+func (r *recorder) sentIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.sent...)
 }
 
 func (r *recorder) ChannelMessage(ch, id string, _ ...discordgo.RequestOption) (*discordgo.Message, error) {

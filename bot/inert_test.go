@@ -7,7 +7,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 func TestInertText(t *testing.T) {

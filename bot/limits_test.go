@@ -110,14 +110,14 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"bad base": {Token: "t", APIBase: "discord.com"},
 		"ftp base": {Token: "t", APIBase: "ftp://discord.com"},
 	} {
-		if _, err := newBot(cfg, e.bot.deps); err == nil {
+		if _, err := newBot(nil, cfg, e.bot.deps); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if _, err := newBot(Config{Token: "t"}, deps{}); err == nil {
+	if _, err := newBot(nil, Config{Token: "t"}, deps{}); err == nil {
 		t.Error("no error without dependencies")
 	}
-	b, err := newBot(Config{Token: "t"}, e.bot.deps)
+	b, err := newBot(nil, Config{Token: "t"}, e.bot.deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -71,6 +72,12 @@ type messageTurn struct {
 // send posts content in the message's channel; as a reply to it when reply
 // is set. Nobody is pinged, not even the asker.
 func (mt *messageTurn) send(ctx context.Context, content string, reply bool, comps []discordgo.MessageComponent) error {
+	_, err := mt.sendMessage(ctx, content, reply, comps)
+	return err
+}
+
+// sendMessage is send that also returns the id of the message sent.
+func (mt *messageTurn) sendMessage(ctx context.Context, content string, reply bool, comps []discordgo.MessageComponent) (string, error) {
 	ms := &discordgo.MessageSend{Content: content, Components: comps, AllowedMentions: noMentions()}
 	if reply {
 		fail := false // deliver the answer even if the question was deleted meanwhile
@@ -78,8 +85,8 @@ func (mt *messageTurn) send(ctx context.Context, content string, reply bool, com
 			MessageID: mt.m.ID, ChannelID: mt.m.ChannelID, GuildID: mt.m.GuildID, FailIfNotExists: &fail,
 		}
 	}
-	_, err := mt.s.ChannelMessageSendComplex(mt.m.ChannelID, ms, discordgo.WithContext(ctx))
-	return err
+	m, err := mt.s.ChannelMessageSendComplex(mt.m.ChannelID, ms, discordgo.WithContext(ctx))
+	return messageID(m), err
 }
 
 func (b *Bot) answerMessage(ctx context.Context, mt *messageTurn, botID string) error {
@@ -110,8 +117,8 @@ func (b *Bot) answerMessage(ctx context.Context, mt *messageTurn, botID string) 
 	mt.sources, mt.outcome = len(ans.Sources), "answered: "+string(ans.Mode)
 
 	return b.deliverAnswer(ctx, ans, mt.m.GuildID, mt.m.Author.ID,
-		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) error {
-			return mt.send(ctx, part, first, comps)
+		func(ctx context.Context, first bool, part string, comps []discordgo.MessageComponent) (string, error) {
+			return mt.sendMessage(ctx, part, first, comps)
 		})
 }
 
@@ -167,8 +174,10 @@ func stripMention(content, botID string) string {
 
 // history follows the reply chain above m (at most historyDepth messages,
 // fetched from Discord when the event does not carry them) and returns the
-// earlier turns, oldest first: each of the bot's answers with the question
-// it replied to.
+// earlier turns, oldest first: each of the bot's answers in the chain, with
+// its question, as stored when it was given (looked up by message id). The
+// rendered messages are never parsed back: a message of the bot's with no
+// stored answer (pruned, or not an answer) adds no turn.
 //
 // The chain is followed only within m's channel and guild. A message
 // reference is whatever the client sent (or a forward from anywhere), and
@@ -203,18 +212,25 @@ func (b *Bot) history(ctx context.Context, s session, m *discordgo.Message, botI
 		cur = cur.ReferencedMessage
 	}
 	var turns []retrieval.Turn
+	last := "" // the answer of the previous turn: two parts of one answer are one turn
 	for i := len(chain) - 1; i >= 0; i-- {
 		msg := chain[i]
 		if msg.Author == nil || msg.Author.ID != botID {
 			continue
 		}
-		t := retrieval.Turn{Answer: answerText(msg.Content)}
-		if i+1 < len(chain) && chain[i+1].Author != nil && chain[i+1].Author.ID != botID {
-			t.Question = stripMention(chain[i+1].Content, botID)
+		rec, err := b.store.AnswerByMessage(ctx, msg.ID)
+		if err != nil {
+			if !errors.Is(err, corpus.ErrNotFound) {
+				b.log.Warn("look up a stored answer", "message", msg.ID, "err", err)
+			}
+			continue
 		}
-		if t.Answer != "" {
-			turns = append(turns, t)
+		if rec.GuildID != m.GuildID || rec.ID == last || strings.TrimSpace(rec.Answer) == "" {
+			// Another guild's answer can only be a forged reference.
+			continue
 		}
+		last = rec.ID
+		turns = append(turns, retrieval.Turn{Question: rec.Question, Answer: rec.Answer})
 	}
 	return turns
 }
@@ -226,18 +242,4 @@ func sameChannel(m *discordgo.Message, ref *discordgo.MessageReference) bool {
 	return ref.Type == discordgo.MessageReferenceTypeDefault &&
 		(ref.ChannelID == "" || ref.ChannelID == m.ChannelID) &&
 		(ref.GuildID == "" || ref.GuildID == m.GuildID)
-}
-
-// answerText is the answer part of one of the bot's messages: the text
-// before the note and the source list that renderAnswer appends.
-func answerText(content string) string {
-	for _, marker := range []string{"\n\n**Sources**", "\n\n-# "} {
-		if i := strings.Index(content, marker); i >= 0 {
-			content = content[:i]
-		}
-	}
-	if strings.HasPrefix(content, "**Sources**") {
-		return ""
-	}
-	return strings.TrimSpace(content)
 }

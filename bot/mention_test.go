@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -108,11 +109,15 @@ func TestReplyChainBecomesHistory(t *testing.T) {
 	m := userMsg("q3", "and what did they ask for in return?", true) // a reply with a ping
 	m.ReferencedMessage = a2
 	m.MessageReference = &discordgo.MessageReference{MessageID: "a2", ChannelID: chanA}
+	// The turns come from the stored answers, not from the messages' text
+	// (which the stored text deliberately differs from here).
+	e.storeAnswer("ans1", guildA, "who met in Brindle?", "Quillan and Dorvast met [1].", "a1")
+	e.storeAnswer("ans2", guildA, "what did they agree?", "They agreed on a grain corridor [1].", "a2", "a2-part2")
 
 	calls := e.message(m)
 	want := []retrieval.Turn{
-		{Question: "who met in Brindle?", Answer: "The envoys of Quillan and Dorvast met [1]."},
-		{Question: "what did they agree?", Answer: "A grain corridor [1]."},
+		{Question: "who met in Brindle?", Answer: "Quillan and Dorvast met [1]."},
+		{Question: "what did they agree?", Answer: "They agreed on a grain corridor [1]."},
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -146,6 +151,9 @@ func TestReplyChainIsBounded(t *testing.T) {
 		next := "m" + string(rune('A'+(k+1)%40))
 		e.rec.messages[id] = &discordgo.Message{ID: id, ChannelID: chanA, Author: author, Content: "text " + id,
 			MessageReference: &discordgo.MessageReference{MessageID: next}}
+		if author == bot {
+			e.storeAnswer("ans-"+id, guildA, "question "+id, "answer "+id, id)
+		}
 	}
 	m := userMsg("new", "and then?", true)
 	m.MessageReference = &discordgo.MessageReference{MessageID: "mA"}
@@ -156,7 +164,7 @@ func TestReplyChainIsBounded(t *testing.T) {
 			fetches++
 		}
 	}
-	if fetches > historyDepth || history > historyDepth/2 {
+	if fetches > historyDepth || history > historyDepth/2 || history == 0 {
 		t.Errorf("%d fetches and %d turns, want at most %d and %d", fetches, history, historyDepth, historyDepth/2)
 	}
 }
@@ -180,18 +188,23 @@ func TestMentionEngineFailureStillReplies(t *testing.T) {
 	}
 }
 
-func TestStripMentionAndAnswerText(t *testing.T) {
+func TestStripMention(t *testing.T) {
 	if got := stripMention("<@1>  hi <@!1> there <@2>", "1"); got != "hi there <@2>" {
 		t.Errorf("stripMention = %q", got)
 	}
-	cases := map[string]string{
-		"Answer [1].\n\n-# note\n\n**Sources**\n[1. T](<u>)": "Answer [1].",
-		"**Sources**\n[1. T](<u>)":                           "",
-		"Plain answer.":                                      "Plain answer.",
+}
+
+// storeAnswer stores an answer as the bot does when it sends one, shown by
+// the messages msgIDs.
+func (e *env) storeAnswer(id, guildID, question, answer string, msgIDs ...string) {
+	e.t.Helper()
+	ctx := context.Background()
+	if err := e.lib.SaveAnswer(ctx, corpus.AnswerRecord{ID: id, GuildID: guildID, UserID: userU, Question: question, Answer: answer, Sources: "[]", Time: testNow}); err != nil {
+		e.t.Fatal(err)
 	}
-	for in, want := range cases {
-		if got := answerText(in); got != want {
-			t.Errorf("answerText(%q) = %q, want %q", in, got, want)
+	for _, m := range msgIDs {
+		if err := e.lib.SaveAnswerMessage(ctx, m, id); err != nil {
+			e.t.Fatal(err)
 		}
 	}
 }
@@ -234,6 +247,8 @@ func TestReplyChainIgnoresOtherChannels(t *testing.T) {
 	// … a chain in this channel whose older end points elsewhere …
 	e.rec.messages["near"] = &discordgo.Message{ID: "near", ChannelID: chanA, Author: bot, Content: "Near answer [1].",
 		MessageReference: &discordgo.MessageReference{MessageID: "far", ChannelID: "999"}}
+	e.storeAnswer("ans-near", guildA, "and before?", "Near answer [1].", "near")
+	e.storeAnswer("ans-far", guildB, "secret?", "Secret answer [1].", "far", "moved")
 	chained := userMsg("n2", "<@"+botID+"> and then?", true)
 	chained.MessageReference = &discordgo.MessageReference{MessageID: "near", ChannelID: chanA}
 	// … and a fetched message that turns out to live elsewhere.
@@ -262,5 +277,58 @@ func TestReplyWithTextAsksWithoutPing(t *testing.T) {
 	calls := e.message(m)
 	if last := calls[len(calls)-1]; last.Method != "send" || !strings.Contains(last.content(), "coastal.example") {
 		t.Fatalf("reply with text not answered: %+v", last)
+	}
+}
+
+// A reply to one of the bot's messages that has no stored answer (pruned,
+// or a notice rather than an answer) carries no history: the rendered text
+// is never read back. Nor does a stored answer of another guild.
+func TestReplyHistoryOnlyFromStoredAnswers(t *testing.T) {
+	hs := &historyRecorder{}
+	e := newEnv(t, envOptions{answerer: hs})
+	bot := &discordgo.User{ID: botID, Bot: true}
+	unstored := userMsg("r1", "<@"+botID+"> and then?", true)
+	unstored.ReferencedMessage = &discordgo.Message{ID: "plain", ChannelID: chanA, GuildID: guildA, Author: bot,
+		Content: "Looks like an answer [1].\n\n**Sources**\n[1. T](<https://x.example/>)"}
+	unstored.MessageReference = &discordgo.MessageReference{MessageID: "plain", ChannelID: chanA}
+	e.storeAnswer("ans-b", guildB, "other guild?", "Other guild's answer [1].", "forged")
+	forged := userMsg("r2", "<@"+botID+"> and then?", true)
+	forged.ReferencedMessage = &discordgo.Message{ID: "forged", ChannelID: chanA, GuildID: guildA, Author: bot, Content: "x"}
+	forged.MessageReference = &discordgo.MessageReference{MessageID: "forged", ChannelID: chanA}
+	e.message(unstored)
+	e.message(forged)
+	if got := hs.all(); len(got) != 2 || len(got[0]) != 0 || len(got[1]) != 0 {
+		t.Errorf("histories = %+v, want none and none", got)
+	}
+}
+
+// An answer the bot sends is recorded under the id of every message that
+// shows it, so that a reply to it finds it again.
+func TestSentAnswerIsFoundByMessageID(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	calls := e.message(userMsg("ask1", "<@"+botID+"> what did the ministers agree?", true))
+	var sent int
+	for _, c := range calls {
+		if c.Method == "send" {
+			sent++
+		}
+	}
+	if sent == 0 {
+		t.Fatal("no answer sent")
+	}
+	// The recorder numbers its messages; every one sent here shows the answer.
+	found := 0
+	for _, id := range e.rec.sentIDs() {
+		rec, err := e.lib.AnswerByMessage(context.Background(), id)
+		if err != nil {
+			t.Fatalf("message %s: %v", id, err)
+		}
+		if rec.Question != "what did the ministers agree?" || rec.GuildID != guildA {
+			t.Errorf("message %s shows %+v", id, rec)
+		}
+		found++
+	}
+	if found != sent {
+		t.Errorf("%d of %d sent messages lead to the answer", found, sent)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
 )
@@ -267,8 +268,7 @@ func truncateRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	r := []rune(s)[:n-1]
-	cut := string(r)
+	cut := clip.Runes(s, n-1)
 	if i := strings.LastIndexByte(cut, ' '); i > len(cut)*2/3 {
 		cut = cut[:i]
 	}
@@ -384,14 +384,9 @@ func bestBreak(s string, limit int) int {
 	for cut > 0 && inSpan(cut) {
 		cut--
 	}
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
+	cut = clip.Index(s, cut)
 	if cut == 0 {
-		cut = maxByte
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
+		cut = clip.Index(s, maxByte)
 	}
 	return cut
 }

@@ -78,24 +78,39 @@ func (it *interaction) deferReply(ctx context.Context, ephemeral bool) error {
 // edit replaces the original response's content and buttons; opts are
 // added to the request's.
 func (it *interaction) edit(ctx context.Context, content string, components []discordgo.MessageComponent, opts ...discordgo.RequestOption) error {
+	_, err := it.editMessage(ctx, content, components, opts...)
+	return err
+}
+
+// editMessage is edit that also returns the id of the edited message.
+func (it *interaction) editMessage(ctx context.Context, content string, components []discordgo.MessageComponent, opts ...discordgo.RequestOption) (string, error) {
 	if components == nil {
 		components = []discordgo.MessageComponent{}
 	}
-	_, err := it.s.InteractionResponseEdit(it.i, &discordgo.WebhookEdit{
+	m, err := it.s.InteractionResponseEdit(it.i, &discordgo.WebhookEdit{
 		Content: &content, Components: &components, AllowedMentions: noMentions(),
 	}, append([]discordgo.RequestOption{discordgo.WithContext(ctx)}, opts...)...)
-	return err
+	return messageID(m), err
+}
+
+// messageID is m's id; "" for no message.
+func messageID(m *discordgo.Message) string {
+	if m == nil {
+		return ""
+	}
+	return m.ID
 }
 
 // followup sends one more message, private when the original was; opts are
 // added to the request's.
-func (it *interaction) followup(ctx context.Context, content string, components []discordgo.MessageComponent, opts ...discordgo.RequestOption) error {
+// It returns the new message's id.
+func (it *interaction) followup(ctx context.Context, content string, components []discordgo.MessageComponent, opts ...discordgo.RequestOption) (string, error) {
 	p := &discordgo.WebhookParams{Content: content, Components: components, AllowedMentions: noMentions()}
 	if it.ephemeral {
 		p.Flags = discordgo.MessageFlagsEphemeral
 	}
-	_, err := it.s.FollowupMessageCreate(it.i, true, p, append([]discordgo.RequestOption{discordgo.WithContext(ctx)}, opts...)...)
-	return err
+	m, err := it.s.FollowupMessageCreate(it.i, true, p, append([]discordgo.RequestOption{discordgo.WithContext(ctx)}, opts...)...)
+	return messageID(m), err
 }
 
 // reply sends a private final message: the first response when none was
@@ -172,7 +187,7 @@ func (b *Bot) finalReply(ctx context.Context, it *interaction, msg string) {
 	defer cancel()
 	send := it.reply
 	if it.responded {
-		send = func(ctx context.Context, msg string) error { return b.deliverFinal(ctx, it, msg, nil) }
+		send = func(ctx context.Context, msg string) error { _, err := b.deliverFinal(ctx, it, msg, nil); return err }
 	}
 	if err := send(rctx, msg); err != nil {
 		b.log.Warn("final reply failed", "interaction", it.i.ID, "err", err)

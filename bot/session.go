@@ -37,11 +37,14 @@ type Answerer interface {
 }
 
 // Articles changes the corpus: Add normalises, validates, stores and indexes
-// an article (corpus.ErrInvalidArticle when it is rejected); Remove deletes
-// one of a scope's articles (corpus.ErrNotFound when the scope has no such
-// article). *retrieval.Engine implements it.
+// an article (corpus.ErrInvalidArticle when it is rejected); Ingest does
+// the same for the articles of an imported file, in a scope, reporting
+// each one's outcome; Remove deletes one of a scope's articles
+// (corpus.ErrNotFound when the scope has no such article).
+// *retrieval.Engine implements it.
 type Articles interface {
 	Add(ctx context.Context, a corpus.Article) (corpus.Article, corpus.PutStatus, error)
+	Ingest(ctx context.Context, scope string, articles []corpus.Article, each func(i int, o retrieval.Outcome)) (retrieval.IngestCounts, error)
 	Remove(ctx context.Context, scope, id string) error
 }
 
@@ -66,13 +69,17 @@ type Fetcher interface {
 
 // AnswerStore keeps answers, so that their Sources and feedback buttons work
 // after a restart, and the votes on them. Answer returns corpus.ErrNotFound
-// for an unknown id; SaveFeedback stores a user's vote on an answer,
-// replacing an earlier one, and returns the vote it replaced (0 for none);
-// PruneAnswers deletes answers older than a time. *corpus.Library
-// implements it.
+// for an unknown id; SaveAnswerMessage records which message shows an
+// answer, and AnswerByMessage finds the answer again from a message id
+// (corpus.ErrNotFound when none was recorded), for the history of a reply;
+// SaveFeedback stores a user's vote on an answer, replacing an earlier one,
+// and returns the vote it replaced (0 for none); PruneAnswers deletes
+// answers older than a time. *corpus.Library implements it.
 type AnswerStore interface {
 	SaveAnswer(ctx context.Context, a corpus.AnswerRecord) error
 	Answer(ctx context.Context, id string) (corpus.AnswerRecord, error)
+	SaveAnswerMessage(ctx context.Context, messageID, answerID string) error
+	AnswerByMessage(ctx context.Context, messageID string) (corpus.AnswerRecord, error)
 	SaveFeedback(ctx context.Context, f corpus.Feedback) (prev int, err error)
 	PruneAnswers(ctx context.Context, before time.Time) (int, error)
 }

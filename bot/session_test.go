@@ -45,7 +45,7 @@ func TestRunFailsWithWrongToken(t *testing.T) {
 	f := discordtest.New(t, discordtest.Options{})
 	f.ExpectViolations(401, 4004)
 	e := newEnv(t, envOptions{})
-	b, err := newBot(Config{Token: "wrong-token", APIBase: f.APIBase()}, e.bot.deps)
+	b, err := newBot(nil, Config{Token: "wrong-token", APIBase: f.APIBase()}, e.bot.deps)
 	if err != nil {
 		t.Fatal(err)
 	}

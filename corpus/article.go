@@ -40,6 +40,35 @@ const (
 // ErrInvalidArticle is wrapped by every validation error.
 var ErrInvalidArticle = errors.New("invalid article")
 
+// ValidationError says why an article was refused. It wraps
+// ErrInvalidArticle, so errors.Is(err, ErrInvalidArticle) holds for it,
+// and errors.As gives the Reason alone for messages that name the article
+// (or the input line) themselves.
+type ValidationError struct {
+	// Reason is the first problem found, e.g. "missing title".
+	Reason string
+}
+
+// invalidf returns a *ValidationError with the formatted reason.
+func invalidf(format string, args ...any) error {
+	return &ValidationError{Reason: fmt.Sprintf(format, args...)}
+}
+
+func (e *ValidationError) Error() string { return ErrInvalidArticle.Error() + ": " + e.Reason }
+
+// Unwrap returns ErrInvalidArticle.
+func (e *ValidationError) Unwrap() error { return ErrInvalidArticle }
+
+// RejectReason is why err refused an article: the Reason of a
+// *ValidationError in its chain, else the whole text.
+func RejectReason(err error) string {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return ve.Reason
+	}
+	return err.Error()
+}
+
 // ErrNotFound is returned when an article id is not in the library (or not
 // in the caller's scope).
 var ErrNotFound = errors.New("article not found")
@@ -194,8 +223,8 @@ func cleanBody(s string) string {
 	return strings.TrimLeftFunc(b.String(), unicode.IsSpace)
 }
 
-// Validate checks a (normally already normalised) article and returns an
-// error wrapping ErrInvalidArticle that names the first problem: a missing
+// Validate checks a (normally already normalised) article and returns a
+// *ValidationError that names the first problem: a missing
 // title or body, a body larger than maxBodyBytes (DefaultMaxBodyBytes when
 // maxBodyBytes <= 0), text that is not valid UTF-8, NUL bytes, an oversized
 // short field, a URL that is not absolute http or https, or a date that
@@ -204,9 +233,7 @@ func Validate(a Article, maxBodyBytes int) error {
 	if maxBodyBytes <= 0 {
 		maxBodyBytes = DefaultMaxBodyBytes
 	}
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArticle}, args...)...)
-	}
+	bad := invalidf
 	fields := []struct {
 		name, value string
 		max         int

@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -104,6 +105,15 @@ func TestValidate(t *testing.T) {
 		if !errors.Is(err, ErrInvalidArticle) {
 			t.Errorf("%s: Validate = %v, want ErrInvalidArticle", name, err)
 		}
+		// The reason alone, for messages that name the article themselves.
+		var ve *ValidationError
+		if !errors.As(fmt.Errorf("add %q: %w", a.ID, err), &ve) || ve.Reason == "" ||
+			strings.Contains(ve.Reason, ErrInvalidArticle.Error()) || RejectReason(fmt.Errorf("add: %w", err)) != ve.Reason {
+			t.Errorf("%s: %v is not a *ValidationError with a bare reason", name, err)
+		}
+	}
+	if got := RejectReason(errors.New("disk full")); got != "disk full" {
+		t.Errorf("RejectReason of another error = %q, want its text", got)
 	}
 	// A configured limit applies; a non-positive one means the default.
 	small := good

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/attache-bot/attache/vector"
 )
 
 // ChangeFeed is the library's change log as a process that keeps its own
@@ -429,8 +431,8 @@ func (l *Library) Stored(ctx context.Context, id string) (StoredArticle, error) 
 		if len(blob) == 0 || len(blob)%4 != 0 {
 			return StoredArticle{}, fmt.Errorf("corpus: read %s: chunk %s has no readable vector (%d bytes)", id, c.ID, len(blob))
 		}
-		v := make([]float32, len(blob)/4)
-		decodeVector(v, blob)
+		var v vector.Vector
+		v.Decode(blob)
 		s.Chunks = append(s.Chunks, c)
 		s.Vectors = append(s.Vectors, v)
 	}

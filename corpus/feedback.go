@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS answers (
 	answered_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS answers_time ON answers(answered_at);
+CREATE TABLE IF NOT EXISTS answer_messages (
+	message_id TEXT PRIMARY KEY,
+	answer_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS answer_messages_answer ON answer_messages(answer_id);
 CREATE TABLE IF NOT EXISTS feedback (
 	answer_id TEXT NOT NULL,
 	user_id TEXT NOT NULL,
@@ -96,8 +101,40 @@ func (l *Library) Answer(ctx context.Context, id string) (AnswerRecord, error) {
 	return a, nil
 }
 
+// SaveAnswerMessage records that the message messageID shows (a part of)
+// the stored answer answerID, so that a reply to that message can find the
+// answer it follows up on. Recording a message again moves it to answerID.
+func (l *Library) SaveAnswerMessage(ctx context.Context, messageID, answerID string) error {
+	if messageID == "" || answerID == "" {
+		return errors.New("corpus: save answer message: empty message or answer id")
+	}
+	err := l.withFeedbackTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO answer_messages(message_id, answer_id) VALUES (?, ?)
+			ON CONFLICT(message_id) DO UPDATE SET answer_id = excluded.answer_id`, messageID, answerID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("corpus: save answer message %s: %w", messageID, err)
+	}
+	return nil
+}
+
+// AnswerByMessage returns the stored answer that message messageID shows;
+// ErrNotFound when no answer was recorded for it (or it was pruned).
+func (l *Library) AnswerByMessage(ctx context.Context, messageID string) (AnswerRecord, error) {
+	var id string
+	err := l.r.QueryRowContext(ctx, "SELECT answer_id FROM answer_messages WHERE message_id = ?", messageID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AnswerRecord{}, fmt.Errorf("corpus: answer of message %s: %w", messageID, ErrNotFound)
+	}
+	if err != nil {
+		return AnswerRecord{}, fmt.Errorf("corpus: answer of message %s: %w", messageID, err)
+	}
+	return l.Answer(ctx, id)
+}
+
 // PruneAnswers deletes the answers given before t (their buttons then say
-// the answer is gone); votes are kept. It returns how many were deleted.
+// the answer is gone, and replies to them carry no history); votes are kept. It returns how many were deleted.
 func (l *Library) PruneAnswers(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := l.withFeedbackTx(ctx, func(tx *sql.Tx) error {
@@ -105,7 +142,10 @@ func (l *Library) PruneAnswers(ctx context.Context, before time.Time) (int, erro
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM answer_messages WHERE answer_id NOT IN (SELECT id FROM answers)")
 		return err
 	})
 	if err != nil {

@@ -135,3 +135,53 @@ func TestConcurrentVotesCountOnce(t *testing.T) {
 		t.Errorf("stored votes = %+v", votes)
 	}
 }
+
+// The messages that show an answer lead back to it, across a reopen, until
+// the answer is pruned.
+func TestAnswerByMessage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	lib := libOpen(t, dir)
+	at := time.Date(2026, 6, 10, 12, 0, 0, 0, time.UTC)
+	old := AnswerRecord{ID: "old", GuildID: "g1", UserID: "u1", Question: "who met?", Answer: "They met [1].", Sources: "[]", Time: at}
+	recent := AnswerRecord{ID: "new", GuildID: "g1", UserID: "u1", Question: "and then? <@1> [2]", Answer: "A long answer [1].", Sources: "[]", Time: at.Add(48 * time.Hour)}
+	for _, a := range []AnswerRecord{old, recent} {
+		if err := lib.SaveAnswer(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for msg, ans := range map[string]string{"m1": "old", "m2": "new", "m3": "new"} { // m2 and m3: two parts of one answer
+		if err := lib.SaveAnswerMessage(ctx, msg, ans); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, bad := range [][2]string{{"", "old"}, {"m9", ""}} {
+		if err := lib.SaveAnswerMessage(ctx, bad[0], bad[1]); err == nil {
+			t.Errorf("SaveAnswerMessage(%q, %q) succeeded", bad[0], bad[1])
+		}
+	}
+	if _, err := lib.AnswerByMessage(ctx, "unknown"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown message: %v, want ErrNotFound", err)
+	}
+	if _, err := lib.AnswerByMessage(ctx, "x' OR '1'='1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("hostile message id: %v, want ErrNotFound", err)
+	}
+	lib.Close()
+
+	lib = libOpen(t, dir)
+	for msg, want := range map[string]AnswerRecord{"m1": old, "m2": recent, "m3": recent} {
+		if got, err := lib.AnswerByMessage(ctx, msg); err != nil || got != want {
+			t.Errorf("AnswerByMessage(%s) = %+v, %v; want %+v", msg, got, err, want)
+		}
+	}
+	if n, err := lib.PruneAnswers(ctx, at.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("prune: %d, %v", n, err)
+	}
+	if _, err := lib.AnswerByMessage(ctx, "m1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("message of a pruned answer: %v, want ErrNotFound", err)
+	}
+	var left int
+	if err := lib.r.QueryRowContext(ctx, "SELECT count(*) FROM answer_messages").Scan(&left); err != nil || left != 2 {
+		t.Errorf("%d message rows left after pruning (%v), want the 2 of the kept answer", left, err)
+	}
+}

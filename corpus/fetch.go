@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/redact"
 )
 
@@ -204,11 +205,11 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, limit int64, htmlOnly boo
 	final = resp.Request.URL
 	where := redact.URL(final)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: %s", where, ErrHTTPStatus, clip(oneLine(resp.Status), 80))
+		return nil, "", nil, fmt.Errorf("fetch %s: %w: %s", where, ErrHTTPStatus, clip.Mark(oneLine(resp.Status), 80))
 	}
 	ctype = resp.Header.Get("Content-Type")
 	if htmlOnly && ctype != "" && !isHTMLType(ctype) {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: the content type is %q (only HTML pages can be added by URL)", where, ErrNotHTML, clip(ctype, 80))
+		return nil, "", nil, fmt.Errorf("fetch %s: %w: the content type is %q (only HTML pages can be added by URL)", where, ErrNotHTML, clip.Mark(ctype, 80))
 	}
 	if resp.ContentLength > limit {
 		return nil, "", nil, fmt.Errorf("fetch %s: %w: the response is %d bytes, over the limit of %s", where, ErrTooLarge, resp.ContentLength, byteSize(limit))

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
+	"github.com/attache-bot/attache/clip"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
 )
@@ -291,7 +292,7 @@ func (im *importer) add(a Article, line int) {
 	a.Scope = im.opts.Scope
 	a.Normalize()
 	if err := Validate(a, im.opts.MaxBodyBytes); err != nil {
-		im.reject(line, strings.TrimPrefix(err.Error(), ErrInvalidArticle.Error()+": "))
+		im.reject(line, RejectReason(err))
 		return
 	}
 	im.res.Records = append(im.res.Records, Record{Article: a, Line: line})
@@ -629,7 +630,7 @@ func (im *importer) markdown(s string) {
 			}
 			k, v, ok := strings.Cut(l, ":")
 			if !ok {
-				im.reject(j+1, fmt.Sprintf("front matter: expected \"key: value\", got %q", clip(l, 60)))
+				im.reject(j+1, fmt.Sprintf("front matter: expected \"key: value\", got %q", clip.Mark(l, 60)))
 				return
 			}
 			v = unquote(strings.TrimSpace(v))
@@ -717,16 +718,6 @@ func unquote(v string) string {
 		return v[1 : len(v)-1]
 	}
 	return v
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // htmlArticle extracts an article from an HTML page with readability.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	"github.com/attache-bot/attache/vector"
+	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ErrEmbedderMismatch is returned when the library's vectors were made by a
@@ -321,13 +322,26 @@ func checkHeader(path string) (isNew bool, err error) {
 	return false, nil
 }
 
-// describeOpenError turns SQLite's terse corruption messages into advice.
+// describeOpenError turns SQLite's terse corruption errors into advice.
 func describeOpenError(err error) error {
-	msg := err.Error()
-	if strings.Contains(msg, "malformed") || strings.Contains(msg, "not a database") || strings.Contains(msg, "corrupt") {
+	if damaged(err) {
 		return fmt.Errorf("the database file is damaged (%v); restore it from a backup or remove the directory and ingest again", err)
 	}
 	return err
+}
+
+// damaged reports whether err is SQLite's verdict that the file is not a
+// sound database: SQLITE_CORRUPT or SQLITE_NOTADB, extended codes included.
+func damaged(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
 }
 
 // init applies the file-level settings and creates or checks the schema.
@@ -355,7 +369,13 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	defer tx.Rollback()
 	var have string
 	version := schemaVersion // a new library
-	err = tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&have)
+	var hasMeta bool
+	err = tx.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").Scan(&hasMeta)
+	if err == nil && hasMeta {
+		err = tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&have)
+	} else if err == nil {
+		err = sql.ErrNoRows // no meta table yet: a new library
+	}
 	switch {
 	case err == nil:
 		v, convErr := strconv.Atoi(have)
@@ -363,7 +383,7 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 			return fmt.Errorf("the library was written by a newer version of attache (schema %q, this build knows %d)", have, schemaVersion)
 		}
 		version = v
-	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
+	case errors.Is(err, sql.ErrNoRows):
 	default:
 		return err
 	}
@@ -611,7 +631,7 @@ func (l *Library) Put(ctx context.Context, a Article, chunks []Chunk, vectors []
 // checkPut verifies what Put is given before it touches the database.
 func checkPut(a Article, chunks []Chunk, vectors [][]float32) error {
 	if a.ID == "" {
-		return fmt.Errorf("%w: missing id", ErrInvalidArticle)
+		return invalidf("missing id")
 	}
 	// The size limit is the caller's policy (Validate with the configured
 	// limit); here only the invariants the library relies on are checked.
@@ -692,7 +712,6 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			return 0, err
 		}
 		defer vstmt.Close()
-		var buf []byte
 		for i, c := range chunks {
 			res, err := cstmt.ExecContext(ctx, c.ID, a.ID, c.Index, c.Start, c.End, c.Text, a.Scope, published)
 			if err != nil {
@@ -702,8 +721,7 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			if err != nil {
 				return 0, err
 			}
-			buf = encodeVector(buf[:0], vectors[i])
-			if _, err := vstmt.ExecContext(ctx, seq, buf); err != nil {
+			if _, err := vstmt.ExecContext(ctx, seq, vector.Vector(vectors[i]).Encode()); err != nil {
 				return 0, err
 			}
 		}
@@ -736,24 +754,6 @@ func checkDim(ctx context.Context, tx *sql.Tx, dim int) error {
 		return fmt.Errorf("%w: vectors have %d dimensions but the library holds vectors of %d", ErrEmbedderMismatch, dim, n.Int64/4)
 	}
 	return nil
-}
-
-// encodeVector appends v as little-endian float32s.
-func encodeVector(dst []byte, v []float32) []byte {
-	n := len(dst)
-	dst = append(dst, make([]byte, 4*len(v))...)
-	b := dst[n:]
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return dst
-}
-
-// decodeVector decodes a little-endian float32 blob into dst (len(b)/4).
-func decodeVector(dst []float32, b []byte) {
-	for i := range dst {
-		dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
 }
 
 // Remove deletes article id of the given scope with all its chunks, vectors
@@ -936,9 +936,10 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error 
 			if len(slab) < n {
 				slab = make([]float32, n*vectorSlab)
 			}
-			sc.Vector = slab[:n:n]
+			v := vector.Vector(slab[:0:n])
+			v.Decode(blob)
+			sc.Vector = v
 			slab = slab[n:]
-			decodeVector(sc.Vector, blob)
 		}
 		if err := fn(sc); err != nil {
 			return err

@@ -2,7 +2,9 @@ package corpus
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -584,6 +586,9 @@ func TestOpenBadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	lib2, err := Open(ctx, dir)
+	if err != nil && !strings.Contains(err.Error(), "damaged") {
+		t.Errorf("opening a damaged database: %v, want the advice for a damaged file", err)
+	}
 	if err == nil {
 		// SQLite may only notice when it reads the damaged pages: then the
 		// first read must fail, not return wrong data.
@@ -820,5 +825,30 @@ func TestCrashConsistency(t *testing.T) {
 	}
 	if len(committed) < 1+3+7+12 {
 		t.Fatalf("only %d articles committed in all rounds", len(committed))
+	}
+}
+
+// damaged goes by SQLite's result code, not by the wording of the message.
+func TestDamagedByResultCode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "garbage.db")
+	if err := os.WriteFile(path, bytes.Repeat([]byte("not a database "), 400), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Exec("SELECT count(*) FROM sqlite_schema")
+	if err == nil || !damaged(fmt.Errorf("open: %w", err)) {
+		t.Errorf("garbage file: %v, want SQLITE_NOTADB recognised", err)
+	}
+	lib := libOpen(t, t.TempDir())
+	_, err = lib.w.Exec("SELECT * FROM no_such_table")
+	if err == nil || damaged(err) {
+		t.Errorf("missing table: %v, want an error that is not damage", err)
+	}
+	if damaged(errors.New("database disk image is malformed")) {
+		t.Error("a plain error with SQLite's wording counted as damage")
 	}
 }

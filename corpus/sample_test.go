@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/attache-bot/attache/clip"
 )
 
 func TestSample(t *testing.T) {
@@ -19,7 +21,7 @@ func TestSample(t *testing.T) {
 	}
 	if !strings.HasPrefix(a.Body, "European and Iranian officials have gathered in Istanbul, Turkey,") ||
 		!strings.HasSuffix(a.Body, "between Iran and the international community.") {
-		t.Errorf("body starts %q, ends %q", clip(a.Body, 60), a.Body[max(0, len(a.Body)-60):])
+		t.Errorf("body starts %q, ends %q", clip.Mark(a.Body, 60), a.Body[max(0, len(a.Body)-60):])
 	}
 	// The date line lives in Published and the dangling "Source" label is
 	// gone; the text the sample answers from is there.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/clip"
 )
 
 // Default passage sizes. About 600 bytes is three or four sentences of news
@@ -158,7 +160,7 @@ func cutPoint(text string, pos, target, max int) int {
 		target = max
 	}
 	// Whitespace in the second half of [pos, target].
-	for i := startOfRune(text, target); i > pos+(target-pos)/2; i = prevRune(text, i) {
+	for i := clip.Index(text, target); i > pos+(target-pos)/2; i = prevRune(text, i) {
 		r, _ := utf8.DecodeRuneInString(text[i:])
 		if unicode.IsSpace(r) {
 			return i
@@ -166,18 +168,18 @@ func cutPoint(text string, pos, target, max int) int {
 	}
 	// The last whitespace up to max, else any boundary that is not inside
 	// a word.
-	for i := startOfRune(text, max); i > pos; i = prevRune(text, i) {
+	for i := clip.Index(text, max); i > pos; i = prevRune(text, i) {
 		r, _ := utf8.DecodeRuneInString(text[i:])
 		if unicode.IsSpace(r) {
 			return i
 		}
 	}
-	for i := startOfRune(text, max); i > pos; i = prevRune(text, i) {
+	for i := clip.Index(text, max); i > pos; i = prevRune(text, i) {
 		if canCut(text, i) {
 			return i
 		}
 	}
-	i := startOfRune(text, max)
+	i := clip.Index(text, max)
 	if i <= pos { // max is within the first rune: take it whole
 		_, n := utf8.DecodeRuneInString(text[pos:])
 		return pos + n
@@ -246,16 +248,6 @@ func isCJK(r rune) bool {
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Thai, r) ||
 		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
-}
-
-func startOfRune(text string, i int) int {
-	if i >= len(text) {
-		return len(text)
-	}
-	for i > 0 && !utf8.RuneStart(text[i]) {
-		i--
-	}
-	return i
 }
 
 func prevRune(text string, i int) int {

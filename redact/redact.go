@@ -14,6 +14,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/attache-bot/attache/clip"
 )
 
 // Mark replaces a removed secret.
@@ -36,7 +38,7 @@ func URL(u *url.URL) string {
 	if u.RawQuery != "" || u.ForceQuery {
 		s += "?…"
 	}
-	return clip(s, maxURL)
+	return clip.Mark(s, maxURL)
 }
 
 // Text returns s with every URL in it written as URL writes it, every
@@ -87,15 +89,7 @@ func roughURL(s string) string {
 			s = s[:i+3] + Mark + "@" + s[i+at+1:]
 		}
 	}
-	return clip(tokenPath.ReplaceAllString(s, "${1}"+Mark), maxURL)
-}
-
-// clip bounds s to n bytes and an ellipsis; a rune cut in two is dropped.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
+	return clip.Mark(tokenPath.ReplaceAllString(s, "${1}"+Mark), maxURL)
 }
 
 // Handler wraps next so that every record's message and attribute values

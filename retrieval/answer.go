@@ -14,7 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
+	"github.com/attache-bot/attache/clip"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // ErrEmptyQuestion is returned by Answer for an empty or whitespace-only
@@ -122,13 +123,13 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	if len(v.missing) > 0 {
 		notes = append(notes, notMentioned(v.missing)+".")
 	}
-	if llm := e.cfg.LLM; llm != nil {
+	if model := e.cfg.LLM; model != nil {
 		var stream *deltaFilter
 		if onDelta != nil {
 			stream = &deltaFilter{n: len(passages), out: onDelta}
 			onDelta = stream.write
 		}
-		gen, err := e.generate(ctx, llm, question, req.History, ans.AsOf, passages, onDelta)
+		gen, err := e.generate(ctx, model, question, req.History, ans.AsOf, passages, onDelta)
 		switch {
 		case err == nil:
 			finish(&ans, gen.Text, passages, dropInvented)
@@ -140,8 +141,8 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 				break
 			}
 			ans.Mode = ModeLLM
-			ans.Usage = gen.Usage
-			if gen.Finish == openai.FinishReasonLength {
+			ans.Usage = Usage(gen.Usage)
+			if gen.Finish == llm.FinishLength {
 				notes = append(notes, NoteTruncated)
 			}
 			if stream != nil {
@@ -155,7 +156,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			return ans, nil
 		case ctx.Err() != nil:
 			return Answer{}, ctx.Err()
-		case errors.Is(err, errCutOff):
+		case errors.Is(err, llm.ErrCutOff):
 			// The model answered and its stream broke off: say so, not that
 			// the model was never there.
 			e.cfg.Logger.Warn("language model's answer was cut off; answering with quoted sentences", "error", err)
@@ -164,7 +165,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			e.cfg.Logger.Warn("language model failed; answering with quoted sentences", "error", err)
 			notes = append(notes, NoteLLMUnavailable)
 		}
-		ans.Usage = gen.Usage
+		ans.Usage = Usage(gen.Usage)
 	}
 
 	// Extract reads each passage with its neighbouring passages: the
@@ -195,16 +196,13 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 }
 
 // generate builds the prompt and streams the model's answer.
-func (e *Engine) generate(ctx context.Context, llm *LLM, question string, history []Turn, asOf time.Time,
-	passages []Passage, onDelta func(string)) (generation, error) {
+func (e *Engine) generate(ctx context.Context, model *llm.Client, question string, history []Turn, asOf time.Time,
+	passages []Passage, onDelta func(string)) (llm.Generation, error) {
 	sys, user, err := renderPrompt(answerTmpl, answerPromptData(question, history, asOf, passages))
 	if err != nil {
-		return generation{}, err
+		return llm.Generation{}, err
 	}
-	gen, err := llm.stream(ctx, []openai.ChatCompletionMessage{
-		{Role: openai.ChatMessageRoleSystem, Content: sys},
-		{Role: openai.ChatMessageRoleUser, Content: user},
-	}, onDelta)
+	gen, err := model.Stream(ctx, sys, user, onDelta)
 	if err != nil {
 		return gen, err
 	}
@@ -214,11 +212,11 @@ func (e *Engine) generate(ctx context.Context, llm *LLM, question string, histor
 		gen.Text = gen.Text[k:]
 	}
 	switch gen.Finish {
-	case openai.FinishReasonContentFilter:
-		return gen, fmt.Errorf("%w: the answer was withheld by the provider's content filter", ErrLLMUnavailable)
+	case llm.FinishContentFilter:
+		return gen, fmt.Errorf("%w: the answer was withheld by the provider's content filter", llm.ErrUnavailable)
 	}
 	if strings.TrimSpace(gen.Text) == "" {
-		return gen, fmt.Errorf("%w: the model returned an empty answer", ErrLLMUnavailable)
+		return gen, fmt.Errorf("%w: the model returned an empty answer", llm.ErrUnavailable)
 	}
 	return gen, nil
 }
@@ -531,10 +529,7 @@ func excerpt(text string) string {
 	if len(text) <= maxExcerptBytes {
 		return text
 	}
-	cut := maxExcerptBytes
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut--
-	}
+	cut := clip.Index(text, maxExcerptBytes)
 	if sp := strings.LastIndexByte(text[:cut], ' '); sp > maxExcerptBytes/2 {
 		cut = sp
 	}
@@ -603,8 +598,8 @@ func promptHistory(history []Turn) []promptTurn {
 	}
 	out := make([]promptTurn, 0, len(history))
 	for _, t := range history {
-		q := clip(oneLineText(t.Question), maxHistoryQuestion)
-		a := clip(oneLineText(stripCitations(t.Answer)), maxHistoryAnswer)
+		q := clip.Mark(oneLineText(t.Question), maxHistoryQuestion)
+		a := clip.Mark(oneLineText(stripCitations(t.Answer)), maxHistoryAnswer)
 		if q == "" && a == "" {
 			continue
 		}
@@ -621,17 +616,6 @@ func stripCitations(s string) string {
 
 // oneLineText collapses all whitespace to single spaces.
 func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// clip cuts s to at most n bytes at a character boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
 
 // delimiterRE matches runs that could imitate the prompt's <<<SOURCE n>>>
 // delimiters: two or more angle brackets of any width or style.

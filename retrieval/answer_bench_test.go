@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 // benchArticles are invented filler articles so that retrieval has a corpus
@@ -39,12 +40,12 @@ func benchArticles(n int) []corpus.Article {
 func BenchmarkAnswerFirstToken(b *testing.B) {
 	srv := openaitest.New(b)
 	srv.SetReply("Varga wants written guarantees [1].")
-	llm, err := NewLLM(LLMConfig{BaseURL: srv.URL(), Logger: quietLogger()})
+	model, err := llm.New(llm.Config{BaseURL: srv.URL(), Logger: quietLogger()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(llm.Close)
-	e := newAnswerEngine(b, llm)
+	b.Cleanup(model.Close)
+	e := newAnswerEngine(b, model)
 	if err := e.AddMany(context.Background(), benchArticles(1000), nil); err != nil {
 		b.Fatal(err)
 	}
@@ -66,28 +67,6 @@ func BenchmarkAnswerFirstToken(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(first.Microseconds())/1000/float64(b.N), "ms-to-first-token")
-}
-
-// BenchmarkOpenAIEmbedder1000 embeds 1,000 passages through the fake API
-// and reports the requests it took.
-func BenchmarkOpenAIEmbedder1000(b *testing.B) {
-	srv := openaitest.New(b)
-	emb, err := NewOpenAIEmbedder(context.Background(), OpenAIEmbedderConfig{BaseURL: srv.URL(), Logger: quietLogger()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(emb.Close)
-	in := texts(1000)
-	start := len(srv.EmbeddingRequests())
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := emb.Embed(context.Background(), in); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	reqs := len(srv.EmbeddingRequests()) - start
-	b.ReportMetric(float64(reqs)/float64(b.N), "requests/1000-chunks")
 }
 
 // BenchmarkCheckCitations measures the citation check on a typical answer.

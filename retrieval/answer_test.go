@@ -14,7 +14,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/attache-bot/attache/corpus"
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 // The fixtures are invented: fictional countries, outlets and events.
@@ -50,10 +51,17 @@ var answerFixtures = []corpus.Article{
 
 // newAnswerEngine builds a real engine (SQLite library in a temporary
 // directory, local embedder, chromem-go index) holding the fixtures, with
-// llm (nil = extractive).
-func newAnswerEngine(t testing.TB, llm *LLM) *Engine {
+// model (nil = extractive).
+func newAnswerEngine(t testing.TB, model *llm.Client) *Engine {
 	t.Helper()
-	e, _ := newTestEngine(t, Config{LLM: llm, Logger: quietLogger()})
+	return newAnswerEngineWith(t, Config{LLM: model})
+}
+
+// newAnswerEngineWith is newAnswerEngine with cfg (its Logger made quiet).
+func newAnswerEngineWith(t testing.TB, cfg Config) *Engine {
+	t.Helper()
+	cfg.Logger = quietLogger()
+	e, _ := newTestEngine(t, cfg)
 	mustAdd(t, e, answerFixtures...)
 	return e
 }
@@ -62,8 +70,8 @@ func newAnswerEngine(t testing.TB, llm *LLM) *Engine {
 // talking to srv, failing the test on an error.
 func llmAnswer(t *testing.T, srv *openaitest.Server, req Request, onDelta func(string)) Answer {
 	t.Helper()
-	llm, _ := newTestLLM(t, srv)
-	a, err := newAnswerEngine(t, llm).Answer(context.Background(), req, onDelta)
+	model := newTestLLM(t, srv)
+	a, err := newAnswerEngine(t, model).Answer(context.Background(), req, onDelta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +142,8 @@ func TestAnswerExtractive(t *testing.T) {
 
 func TestAnswerNotCovered(t *testing.T) {
 	srv := openaitest.New(t)
-	llm, _ := newTestLLM(t, srv)
-	e := newAnswerEngine(t, llm)
+	model := newTestLLM(t, srv)
+	e := newAnswerEngine(t, model)
 	for _, q := range []string{"How do I configure a Kubernetes ingress controller?", "?!…", "—", "¿¡"} {
 		a, err := e.Answer(context.Background(), Request{Question: q}, nil)
 		if err != nil {
@@ -229,8 +237,8 @@ func TestAnswerLLM(t *testing.T) {
 
 func TestAnswerPrompt(t *testing.T) {
 	srv := openaitest.New(t)
-	llm, _ := newTestLLM(t, srv)
-	e := newAnswerEngine(t, llm)
+	model := newTestLLM(t, srv)
+	e := newAnswerEngine(t, model)
 	// The follow-up names its subject: no rewrite call, only the answer's.
 	_, err := e.Answer(context.Background(), Request{
 		Question: "When will freight cross at Pell and what did Marsten demand?",
@@ -436,18 +444,18 @@ func TestAnswerFollowUpWithoutLLM(t *testing.T) {
 func TestAnswerCancelStopsAtOnce(t *testing.T) {
 	srv := openaitest.NewServer()
 	defer srv.Close()
-	llm, err := NewLLM(LLMConfig{BaseURL: srv.URL(), Logger: quietLogger()})
+	model, err := llm.New(llm.Config{BaseURL: srv.URL(), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newAnswerEngine(t, llm)
+	e := newAnswerEngine(t, model)
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	srv.Script(openaitest.Slow())
-	checkCancelStops(t, srv, 1, "Answer", func(ctx context.Context) error {
+	openaitest.CheckCancelStops(t, srv, 1, "Answer", func(ctx context.Context) error {
 		_, err := e.Answer(ctx, Request{Question: "What guarantees does the Marsten foreign minister demand?"}, nil)
 		return err
 	})
-	llm.Close()
+	model.Close()
 	srv.Close()
 }
 
@@ -638,8 +646,8 @@ func TestAnswerLongQuestionPromptBounded(t *testing.T) {
 func TestAnswerDropsThinking(t *testing.T) {
 	srv := openaitest.New(t)
 	srv.SetReply("<think>The user asks about Marsten [2] and maybe [9].</think>\n\nVarga wants written guarantees [1].")
-	llm, _ := newTestLLM(t, srv)
-	e := newAnswerEngine(t, llm)
+	model := newTestLLM(t, srv)
+	e := newAnswerEngine(t, model)
 	var streamed strings.Builder
 	a, err := e.Answer(context.Background(), Request{Question: "What guarantees does the Marsten foreign minister demand?"},
 		func(d string) { streamed.WriteString(d) })
@@ -684,7 +692,7 @@ func TestAnswerReadsNeighbouringPassages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chunks, err := e.Library().ArticleChunks(ctx, a.ID)
+	chunks, err := e.lib.ArticleChunks(ctx, a.ID)
 	if err != nil || len(chunks) < 3 {
 		t.Fatalf("fixture must split into several passages: %d chunks, %v", len(chunks), err)
 	}

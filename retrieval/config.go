@@ -4,11 +4,17 @@ import (
 	"log/slog"
 	"runtime"
 	"time"
+
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // DefaultK is how many articles Search returns when neither the query nor
 // the configuration says.
 const DefaultK = 5
+
+// DefaultRewriteTimeout bounds the language model's rewrite of one
+// follow-up question.
+const DefaultRewriteTimeout = 10 * time.Second
 
 // DefaultMinScore is the default relevance threshold of Relevant: a passage
 // whose Score (absolute relevance, see Engine.Search) is below it is
@@ -29,7 +35,13 @@ type Config struct {
 	// library's vectors (New checks).
 	Embedder Embedder
 	// LLM generates answers; nil = extractive answers.
-	LLM *LLM
+	LLM *llm.Client
+	// RewriteTimeout bounds the call that rewrites a follow-up question
+	// into a standalone search query; 0 = DefaultRewriteTimeout.
+	RewriteTimeout time.Duration
+	// NoRewrite turns off rewriting follow-ups with the model: the
+	// heuristic rewrite is used instead (saves a call per follow-up).
+	NoRewrite bool
 	// K is how many articles Search returns by default (Query.K overrides);
 	// 0 = DefaultK.
 	K int
@@ -65,6 +77,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.IngestWorkers <= 0 {
 		cfg.IngestWorkers = runtime.NumCPU()
+	}
+	if cfg.RewriteTimeout <= 0 {
+		cfg.RewriteTimeout = DefaultRewriteTimeout
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/vector"
 )
 
 // LocalEmbedderName is the versioned name of the built-in embedder. It is
@@ -132,12 +134,12 @@ func (f *hashFeaturizer) vector(text string) []float32 {
 		h = hashString(h^seedPair, stem(p[1]))
 		addHashedFeature(v, h, weightPair*sublinearTF(n))
 	}
-	if !normalizeUnit(v) {
+	if !vector.Vector(v).Normalize() {
 		// No usable feature (empty, punctuation only, stop words only):
 		// return a fixed unit vector instead of zeros, because a zero
 		// vector has no direction and cosine similarity on it yields NaN.
 		addHashedFeature(v, seedNone, 1)
-		normalizeUnit(v)
+		vector.Vector(v).Normalize()
 	}
 	return v
 }
@@ -176,22 +178,6 @@ func addHashedFeature(v []float32, h uint64, w float64) {
 		w = -w
 	}
 	v[i] += float32(w)
-}
-
-// normalizeUnit scales v to unit length and reports whether it had any length.
-func normalizeUnit(v []float32) bool {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-		return false
-	}
-	inv := float32(1 / math.Sqrt(s))
-	for i := range v {
-		v[i] *= inv
-	}
-	return true
 }
 
 // hashString and hashBytes are FNV-1a 64 with a seed, finished with a

@@ -152,9 +152,6 @@ func (e *Engine) fill(ctx context.Context) error {
 // the indexing error is the one reported.
 var errIndexStopped = errors.New("indexing stopped")
 
-// Library returns the library the engine reads and writes.
-func (e *Engine) Library() *corpus.Library { return e.lib }
-
 // Embedder returns the embedder in use.
 func (e *Engine) Embedder() Embedder { return e.emb }
 

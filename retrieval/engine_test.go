@@ -74,7 +74,7 @@ func TestEngineRestartUsesStoredVectors(t *testing.T) {
 			t.Fatalf("passage %d differs: %+v vs %+v", i, before[i], after[i])
 		}
 	}
-	if e2.Library() != lib2 || e2.Embedder() != Embedder(emb2) || e2.Config().K != DefaultK {
+	if e2.lib != lib2 || e2.Embedder() != Embedder(emb2) || e2.Config().K != DefaultK {
 		t.Fatal("accessors")
 	}
 }
@@ -152,7 +152,7 @@ func TestEngineAddRejects(t *testing.T) {
 	if _, _, err := bad.Add(ctx, fixtureCorpus()[0]); err == nil || !strings.Contains(err.Error(), "embedding service down") {
 		t.Fatalf("embed failure: %v", err)
 	}
-	if n, _ := bad.Library().Count(ctx); n != 0 {
+	if n, _ := bad.lib.Count(ctx); n != 0 {
 		t.Fatalf("library has %d articles after a failed embed", n)
 	}
 }

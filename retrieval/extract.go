@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
 )
 
@@ -227,13 +228,7 @@ type parsedQuestion struct {
 }
 
 func analyzeQuestion(text string) parsedQuestion {
-	if len(text) > maxQuestionBytes {
-		cut := maxQuestionBytes
-		for cut > 0 && !utf8.RuneStart(text[cut]) {
-			cut--
-		}
-		text = text[:cut]
-	}
+	text = clip.Bytes(text, maxQuestionBytes)
 	q := parsedQuestion{
 		typ:     questionType(text),
 		terms:   make(map[string]bool),
@@ -742,17 +737,12 @@ func cleanSentence(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	return bracketNumberRe.ReplaceAllStringFunc(s, func(m string) string {
+	return citationRE.ReplaceAllStringFunc(s, func(m string) string {
 		_, size := utf8.DecodeRuneInString(m)
 		_, last := utf8.DecodeLastRuneInString(m)
 		return "(" + m[size:len(m)-last] + ")"
 	})
 }
-
-// bracketNumberRe matches every bracketed group that citation checking
-// could read as a citation: [3], [1, 2], [1-3], [^2], [Source 2], 【1】.
-var bracketNumberRe = regexp.MustCompile(
-	`[\[［【]\s*\^?(?i:sources?\s*:?\s*)?\d+(?:\s*(?:[,，、;；&]|[-–—]|and)\s*\d+)*\s*[\]］】]`)
 
 // isBidiControl reports the explicit embedding, override and isolate
 // characters of Unicode's bidirectional algorithm.

@@ -188,7 +188,7 @@ func TestExtractDevPipeline(t *testing.T) {
 					continue
 				}
 				b.WriteString(p.Text + "\n")
-				chunks, err := e.Library().ArticleChunks(ctx, p.ArticleID)
+				chunks, err := e.lib.ArticleChunks(ctx, p.ArticleID)
 				if err != nil {
 					return Answer{}, err
 				}
@@ -588,7 +588,7 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 	if fmt.Sprint(cited) != fmt.Sprint(ex.Cited) {
 		t.Fatalf("Cited = %v, markers give %v", ex.Cited, cited)
 	}
-	if got := len(bracketNumberRe.FindAllString(ex.Text, -1)); got != len(ex.Quotes) {
+	if got := len(citationRE.FindAllString(ex.Text, -1)); got != len(ex.Quotes) {
 		t.Fatalf("%d bracketed numbers for %d quotes: %q", got, len(ex.Quotes), ex.Text)
 	}
 	// The answerer's citation check reads exactly these citations.

@@ -2,11 +2,13 @@ package retrieval
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
-	openai "github.com/sashabaranov/go-openai"
+	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // Follow-up rewriting bounds.
@@ -32,8 +34,8 @@ func (e *Engine) standaloneQuery(ctx context.Context, question string, history [
 	if len(history) == 0 || !needsContext(question) {
 		return question
 	}
-	if llm := e.cfg.LLM; llm != nil && !llm.cfg.NoRewrite {
-		q, err := llm.rewrite(ctx, question, history)
+	if model := e.cfg.LLM; model != nil && !e.cfg.NoRewrite {
+		q, err := rewrite(ctx, model, e.cfg.RewriteTimeout, question, history)
 		if err == nil {
 			return q
 		}
@@ -44,23 +46,21 @@ func (e *Engine) standaloneQuery(ctx context.Context, question string, history [
 	return rewriteFollowUp(question, history)
 }
 
-// rewrite asks the model for a standalone version of question.
-func (l *LLM) rewrite(ctx context.Context, question string, history []Turn) (string, error) {
+// rewrite asks the model for a standalone version of question, waiting at
+// most timeout.
+func rewrite(ctx context.Context, model *llm.Client, timeout time.Duration, question string, history []Turn) (string, error) {
 	data := rewriteData{Question: neutralize(clipQuery(question)), History: promptHistory(history)}
 	sys, user, err := renderPrompt(rewriteTmpl, data)
 	if err != nil {
 		return "", err
 	}
-	out, err := l.complete(ctx, []openai.ChatCompletionMessage{
-		{Role: openai.ChatMessageRoleSystem, Content: sys},
-		{Role: openai.ChatMessageRoleUser, Content: user},
-	}, maxRewriteTokens, l.cfg.RewriteTimeout)
+	out, err := model.Complete(ctx, sys, user, maxRewriteTokens, timeout)
 	if err != nil {
 		return "", err
 	}
 	q, ok := cleanRewrite(out)
 	if !ok || copiesAnswer(q, history) {
-		return "", l.wrap("rewrite", errBadRewrite)
+		return "", fmt.Errorf("%w: rewrite: %w", llm.ErrUnavailable, errBadRewrite)
 	}
 	return q, nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/clip"
 )
 
 // The coverage gate decides, before any answer is written, whether the
@@ -104,8 +106,8 @@ func displayWord(field string) string {
 			break
 		}
 	}
-	if r := []rune(w); len(r) > maxDisplayRunes {
-		w = string(r[:maxDisplayRunes-1]) + "…"
+	if utf8.RuneCountInString(w) > maxDisplayRunes {
+		w = clip.Runes(w, maxDisplayRunes-1) + clip.Ellipsis
 	}
 	return w
 }

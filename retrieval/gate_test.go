@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"github.com/attache-bot/attache/corpus"
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 func TestGateTerms(t *testing.T) {
@@ -115,9 +116,9 @@ var gateFixtures = []corpus.Article{
 	},
 }
 
-func newGateEngine(t *testing.T, llm *LLM) *Engine {
+func newGateEngine(t *testing.T, model *llm.Client) *Engine {
 	t.Helper()
-	e := newAnswerEngine(t, llm)
+	e := newAnswerEngine(t, model)
 	mustAdd(t, e, gateFixtures...)
 	return e
 }
@@ -174,8 +175,8 @@ func TestAnswerGate(t *testing.T) {
 func TestAnswerGateNoModelCallForNone(t *testing.T) {
 	srv := openaitest.New(t)
 	srv.SetReply("Veloria and Marsten agreed to reopen the crossings [1].")
-	llm, _ := newTestLLM(t, srv)
-	e := newGateEngine(t, llm)
+	model := newTestLLM(t, srv)
+	e := newGateEngine(t, model)
 	for _, q := range []string{"Who is the new prime minister of Bhutan?", "How do I bake bread?", "Who won the 2031 border referendum?"} {
 		a, err := e.Answer(context.Background(), Request{Question: q, AsOf: testAsOf}, nil)
 		if err != nil || a.Mode != ModeNone {

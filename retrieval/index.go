@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/vector"
 	chromem "github.com/philippgille/chromem-go"
 )
 
@@ -547,37 +548,12 @@ func (ix *vectorIndex) flushPending() {
 // OpenAI-compatible server may be off by rounding; chromem-go normalises
 // what it is given, and the index's own copy must agree with it.
 func unitVector(v []float32) []float32 {
-	var s float64
-	for _, x := range v {
-		s += float64(x) * float64(x)
-	}
-	if math.Abs(s-1) < 1e-4 || s == 0 {
-		return v
-	}
-	out := make([]float32, len(v))
-	inv := 1 / math.Sqrt(s)
-	for i, x := range v {
-		out[i] = float32(float64(x) * inv)
-	}
-	return out
+	u, _ := vector.Vector(v).Unit()
+	return u
 }
 
 // dot is the dot product of two vectors of equal length.
-func dot(a, b []float32) float64 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return float64(s0 + s1 + s2 + s3)
-}
+func dot(a, b []float32) float64 { return vector.Vector(a).Dot(b) }
 
 // Default BM25 parameters (the usual values; FTS5 uses the same).
 const (

@@ -1,4 +1,4 @@
-package retrieval
+package llm
 
 import (
 	"context"
@@ -12,17 +12,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/redact"
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// LLM defaults.
+// Chat client defaults.
 const (
-	DefaultLLMModel       = "gpt-4o-mini"
-	DefaultLLMTimeout     = 60 * time.Second // one answer, retries included
-	DefaultRewriteTimeout = 10 * time.Second // one follow-up rewrite
-	DefaultLLMMaxTokens   = 800              // answer length cap, in tokens
-	// DefaultTemperature is sent when LLMConfig.Temperature is 0. go-openai
+	DefaultModel     = "gpt-4o-mini"
+	DefaultTimeout   = 60 * time.Second // one answer, retries included
+	DefaultMaxTokens = 800              // answer length cap, in tokens
+	// DefaultTemperature is sent when Config.Temperature is 0. go-openai
 	// omits a temperature of exactly 0 from the request (the field is
 	// "omitempty"), and servers then use their own default (often 0.7–1),
 	// so "as deterministic as possible" has to be a small positive number.
@@ -34,44 +34,39 @@ const (
 	maxReplyBytes = 32 << 10
 )
 
-// Sentinel errors of the language model client. Errors returned by LLM
-// methods wrap one of them; their text never contains the API key.
+// Sentinel errors of the language model client. Errors returned by Client
+// and Embedder methods wrap one of them; their text never contains the API key.
 var (
-	// ErrLLMAuth: the API rejected the key (401/403).
-	ErrLLMAuth = errors.New("the API rejected the API key")
-	// ErrLLMModel: the API does not know the model (404).
-	ErrLLMModel = errors.New("the API does not know the model")
-	// ErrLLMUnavailable: any other failure (unreachable, 5xx after retries,
+	// ErrAuth: the API rejected the key (401/403).
+	ErrAuth = errors.New("the API rejected the API key")
+	// ErrModel: the API does not know the model (404).
+	ErrModel = errors.New("the API does not know the model")
+	// ErrUnavailable: any other failure (unreachable, 5xx after retries,
 	// rate limited, malformed or cut-off responses, timeouts).
-	ErrLLMUnavailable = errors.New("the language model is unavailable")
+	ErrUnavailable = errors.New("the language model is unavailable")
 )
 
-// errCutOff marks a stream that ended without a finish_reason: the server
-// or the connection stopped it midway, and the text is incomplete.
-var errCutOff = errors.New("the answer stream was cut off")
+// ErrCutOff marks a stream that ended without a finish_reason: the server
+// or the connection stopped it midway, and the text is incomplete. Errors
+// that wrap it wrap ErrUnavailable too.
+var ErrCutOff = errors.New("the answer stream was cut off")
 
-// LLMConfig configures an LLM. Only BaseURL is required.
-type LLMConfig struct {
+// Config configures a Client. Only BaseURL is required.
+type Config struct {
 	// BaseURL is the root of an OpenAI-compatible API, e.g.
 	// https://api.openai.com/v1 or Ollama's http://localhost:11434/v1.
 	BaseURL string
 	// APIKey is sent as a bearer token; empty sends none (local servers).
 	APIKey string
-	// Model is the chat model; "" = DefaultLLMModel.
+	// Model is the chat model; "" = DefaultModel.
 	Model string
 	// Timeout bounds one answer's generation, retries included; 0 =
-	// DefaultLLMTimeout.
+	// DefaultTimeout.
 	Timeout time.Duration
-	// RewriteTimeout bounds the call that rewrites a follow-up question
-	// into a standalone search query; 0 = DefaultRewriteTimeout.
-	RewriteTimeout time.Duration
-	// NoRewrite turns off rewriting follow-ups with the model: the
-	// heuristic rewrite is used instead (saves a call per follow-up).
-	NoRewrite bool
 	// MaxRetries is how many times a failed call is retried (429, 500, 502,
 	// 503, 504, connection errors); 0 = DefaultMaxRetries, negative = none.
 	MaxRetries int
-	// MaxTokens caps the answer's length in tokens; 0 = DefaultLLMMaxTokens.
+	// MaxTokens caps the answer's length in tokens; 0 = DefaultMaxTokens.
 	MaxTokens int
 	// Temperature; 0 = DefaultTemperature (near-deterministic).
 	Temperature float32
@@ -83,37 +78,36 @@ type LLMConfig struct {
 	// slog.Default().
 	Logger *slog.Logger
 
-	// sleep replaces the retry wait in tests.
-	sleep func(context.Context, time.Duration) error
+	// Sleep waits between retries until d has passed or ctx is done,
+	// returning ctx.Err() then; nil = SleepContext. Tests replace it to
+	// skip the waits.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// LLM is a chat-model client for generated answers over any OpenAI-compatible
+// Client is a chat-model client for generated answers over any OpenAI-compatible
 // API (OpenAI, Ollama, vLLM, LM Studio, llama.cpp server), through go-openai
 // with retries, timeouts and secret-free errors. Safe for concurrent use.
-type LLM struct {
+type Client struct {
 	apiClient
-	cfg  LLMConfig
+	cfg  Config
 	host string // for messages: the API's host, never credentials
 }
 
-// NewLLM checks cfg and makes a client. It makes no network call; use Check
+// New checks cfg and makes a client. It makes no network call; use Check
 // to verify the key and the model at start-up.
-func NewLLM(cfg LLMConfig) (*LLM, error) {
+func New(cfg Config) (*Client, error) {
 	host, err := apiHost(cfg.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("language model: %w", err)
 	}
 	if cfg.Model == "" {
-		cfg.Model = DefaultLLMModel
+		cfg.Model = DefaultModel
 	}
 	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultLLMTimeout
-	}
-	if cfg.RewriteTimeout <= 0 {
-		cfg.RewriteTimeout = DefaultRewriteTimeout
+		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.MaxTokens <= 0 {
-		cfg.MaxTokens = DefaultLLMMaxTokens
+		cfg.MaxTokens = DefaultMaxTokens
 	}
 	if cfg.Temperature <= 0 {
 		cfg.Temperature = DefaultTemperature
@@ -121,8 +115,8 @@ func NewLLM(cfg LLMConfig) (*LLM, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	c := newAPIClient(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, cfg.MaxRetries, cfg.Logger, cfg.sleep)
-	return &LLM{apiClient: c, cfg: cfg, host: host}, nil
+	c := newAPIClient(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, cfg.MaxRetries, cfg.Logger, cfg.Sleep)
+	return &Client{apiClient: c, cfg: cfg, host: host}, nil
 }
 
 // apiClient is the go-openai client shared by the chat model and the
@@ -182,18 +176,18 @@ func apiHost(base string) (string, error) {
 }
 
 // Model returns the chat model's name.
-func (l *LLM) Model() string { return l.cfg.Model }
+func (l *Client) Model() string { return l.cfg.Model }
 
 // Close releases idle connections of the client's own connection pool.
-func (l *LLM) Close() { l.closeIdle() }
+func (l *Client) Close() { l.closeIdle() }
 
 // Check verifies at start-up that the API accepts the key and knows the
-// model. It returns nil, or one line wrapping ErrLLMAuth, ErrLLMModel or
-// ErrLLMUnavailable. It lists the models first (free); when the list does
+// model. It returns nil, or one line wrapping ErrAuth, ErrModel or
+// ErrUnavailable. It lists the models first (free); when the list does
 // not settle it (servers without /models, aliases such as Ollama's
 // "llama3.2" for "llama3.2:latest", Azure deployments), it asks the model
 // for a one-token reply.
-func (l *LLM) Check(ctx context.Context) error {
+func (l *Client) Check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	list, err := l.client.ListModels(ctx)
@@ -206,7 +200,7 @@ func (l *LLM) Check(ctx context.Context) error {
 		var apiErr *openai.APIError
 		var reqErr *openai.RequestError
 		httpAnswer := errors.As(err, &apiErr) || errors.As(err, &reqErr)
-		if e := l.wrap("check", err); !httpAnswer || errors.Is(e, ErrLLMAuth) || ctx.Err() != nil {
+		if e := l.wrap("check", err); !httpAnswer || errors.Is(e, ErrAuth) || ctx.Err() != nil {
 			return e
 		}
 	}
@@ -233,7 +227,7 @@ func modelListed(list openai.ModelsList, model string) bool {
 // which every OpenAI-compatible server understands (some local servers
 // read only max_tokens, not the newer max_completion_tokens), except to reasoning
 // models (o1, o3, o4, gpt-5, …), which reject max_tokens and a temperature.
-func (l *LLM) request(msgs []openai.ChatCompletionMessage, maxTokens int) openai.ChatCompletionRequest {
+func (l *Client) request(msgs []openai.ChatCompletionMessage, maxTokens int) openai.ChatCompletionRequest {
 	req := openai.ChatCompletionRequest{
 		Model:       l.cfg.Model,
 		Messages:    msgs,
@@ -251,29 +245,58 @@ func (l *LLM) request(msgs []openai.ChatCompletionMessage, maxTokens int) openai
 	return req
 }
 
-// generation is what one streamed chat completion produced.
-type generation struct {
+// Finish is why the model stopped generating.
+type Finish string
+
+// The finish reasons a caller acts on; servers may send others.
+const (
+	FinishStop          Finish = Finish(openai.FinishReasonStop)
+	FinishLength        Finish = Finish(openai.FinishReasonLength)        // the token cap cut the text
+	FinishContentFilter Finish = Finish(openai.FinishReasonContentFilter) // the provider withheld the text
+)
+
+// Usage is the token usage a server reported for one call, when it did.
+type Usage struct {
+	PromptTokens, CompletionTokens int
+}
+
+// Generation is what one streamed chat completion produced.
+type Generation struct {
 	Text   string
-	Finish openai.FinishReason
+	Finish Finish
 	Usage  Usage
 }
 
-// stream runs a streamed chat completion, passing each piece of text to
-// onDelta (which may be nil) as it arrives. It returns errCutOff (wrapped
-// in ErrLLMUnavailable) when the stream ends without a finish_reason, with
-// the partial text in the generation.
-func (l *LLM) stream(ctx context.Context, msgs []openai.ChatCompletionMessage, onDelta func(string)) (generation, error) {
+// messages is the conversation of one call: instructions, then the user's
+// turn.
+func messages(system, user string) []openai.ChatCompletionMessage {
+	return []openai.ChatCompletionMessage{
+		{Role: openai.ChatMessageRoleSystem, Content: system},
+		{Role: openai.ChatMessageRoleUser, Content: user},
+	}
+}
+
+// Stream runs a streamed chat completion of the system and user messages,
+// bounded by Config.Timeout, passing each piece of text to onDelta (which
+// may be nil) as it arrives. It returns ErrCutOff (wrapped in
+// ErrUnavailable) when the stream ends without a finish_reason, with the
+// partial text in the Generation.
+func (l *Client) Stream(ctx context.Context, system, user string, onDelta func(string)) (Generation, error) {
+	return l.stream(ctx, messages(system, user), onDelta)
+}
+
+func (l *Client) stream(ctx context.Context, msgs []openai.ChatCompletionMessage, onDelta func(string)) (Generation, error) {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	req := l.request(msgs, l.cfg.MaxTokens)
 	req.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	st, err := l.client.CreateChatCompletionStream(ctx, req)
 	if err != nil {
-		return generation{}, l.wrap("answer", err)
+		return Generation{}, l.wrap("answer", err)
 	}
 	defer st.Close()
 	var (
-		g  generation
+		g  Generation
 		sb strings.Builder
 	)
 	for {
@@ -301,22 +324,28 @@ func (l *LLM) stream(ctx context.Context, msgs []openai.ChatCompletionMessage, o
 			}
 		}
 		if c.FinishReason != "" {
-			g.Finish = c.FinishReason
+			g.Finish = Finish(c.FinishReason)
 		}
 		if sb.Len() > maxReplyBytes {
-			g.Finish = openai.FinishReasonLength
+			g.Finish = FinishLength
 			break
 		}
 	}
 	g.Text = sb.String()
 	if g.Finish == "" {
-		return g, l.wrap("answer", errCutOff)
+		return g, l.wrap("answer", ErrCutOff)
 	}
 	return g, nil
 }
 
-// complete runs a short non-streamed chat completion bounded by timeout.
-func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage, maxTokens int, timeout time.Duration) (string, error) {
+// Complete runs a short non-streamed chat completion of the system and user
+// messages, at most maxTokens long and bounded by timeout (a rewrite, say,
+// that must not hold up the answer).
+func (l *Client) Complete(ctx context.Context, system, user string, maxTokens int, timeout time.Duration) (string, error) {
+	return l.complete(ctx, messages(system, user), maxTokens, timeout)
+}
+
+func (l *Client) complete(ctx context.Context, msgs []openai.ChatCompletionMessage, maxTokens int, timeout time.Duration) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	resp, err := l.client.CreateChatCompletion(ctx, l.request(msgs, maxTokens))
@@ -331,11 +360,11 @@ func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage,
 
 // wrap turns a go-openai or transport error into one secret-free line that
 // wraps a sentinel (and context errors, so callers can tell a cancellation).
-func (l *LLM) wrap(op string, err error) error {
+func (l *Client) wrap(op string, err error) error {
 	return wrapAPIError(op, "language model API at "+l.host, l.cfg.Model, l.cfg.APIKey, err)
 }
 
-// wrapAPIError is LLM.wrap for any OpenAI-compatible API: where names it,
+// wrapAPIError is Client.wrap for any OpenAI-compatible API: where names it,
 // model and key are for the message and the redaction.
 func wrapAPIError(op, where, model, key string, err error) error {
 	var apiErr *openai.APIError
@@ -354,26 +383,26 @@ func wrapAPIError(op, where, model, key string, err error) error {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		// The server's message may quote the key (OpenAI's does, partly
 		// masked): leave it out altogether.
-		return fmt.Errorf("%w (HTTP %d from %s)", ErrLLMAuth, status, where)
+		return fmt.Errorf("%w (HTTP %d from %s)", ErrAuth, status, where)
 	case status == http.StatusNotFound && (unknownModel || aboutModel(msg, model)):
-		return fmt.Errorf("%w %q (HTTP 404 from %s)", ErrLLMModel, model, where)
+		return fmt.Errorf("%w %q (HTTP 404 from %s)", ErrModel, model, where)
 	case status == http.StatusNotFound:
 		return fmt.Errorf("%w: %s: HTTP 404 from %s: no such endpoint (OpenAI-compatible base URLs usually end in /v1)",
-			ErrLLMUnavailable, op, where)
+			ErrUnavailable, op, where)
 	case status != 0:
-		return fmt.Errorf("%w: %s: HTTP %d from %s: %s", ErrLLMUnavailable, op, status, where, redact.Text(oneLine(msg), key))
+		return fmt.Errorf("%w: %s: HTTP %d from %s: %s", ErrUnavailable, op, status, where, redact.Text(oneLine(msg), key))
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("%w: %s: %w", ErrLLMUnavailable, op, context.Canceled)
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, context.Canceled)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%w: %s: no reply from %s in time: %w", ErrLLMUnavailable, op, where, context.DeadlineExceeded)
-	case errors.Is(err, errCutOff):
-		return fmt.Errorf("%w: %s: %w", ErrLLMUnavailable, op, errCutOff)
+		return fmt.Errorf("%w: %s: no reply from %s in time: %w", ErrUnavailable, op, where, context.DeadlineExceeded)
+	case errors.Is(err, ErrCutOff):
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, ErrCutOff)
 	}
 	var uerr *url.Error
 	if errors.As(err, &uerr) {
 		err = uerr.Err // its text repeats the URL
 	}
-	return fmt.Errorf("%w: %s: %s: %s", ErrLLMUnavailable, op, where, redact.Text(oneLine(err.Error()), key))
+	return fmt.Errorf("%w: %s: %s: %s", ErrUnavailable, op, where, redact.Text(oneLine(err.Error()), key))
 }
 
 // aboutModel reports whether a 404's message is about the model (OpenAI's
@@ -408,16 +437,5 @@ func bodyMessage(body []byte, status int) string {
 
 // oneLine collapses whitespace and bounds the length of a server message.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	const max = 200
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+	return clip.Mark(strings.Join(strings.Fields(s), " "), 200)
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

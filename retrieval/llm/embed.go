@@ -1,17 +1,17 @@
-package retrieval
+package llm
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
+	"github.com/attache-bot/attache/vector"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -29,9 +29,9 @@ const (
 	maxEmbedBatch = 2048
 )
 
-// OpenAIEmbedderConfig configures an OpenAIEmbedder. Only BaseURL is
+// EmbedderConfig configures an Embedder. Only BaseURL is
 // required.
-type OpenAIEmbedderConfig struct {
+type EmbedderConfig struct {
 	// BaseURL is the root of an OpenAI-compatible API (ends in /v1 for
 	// OpenAI, Ollama, vLLM, LM Studio).
 	BaseURL string
@@ -49,7 +49,7 @@ type OpenAIEmbedderConfig struct {
 	Parallel int
 	// Timeout bounds one request, retries included; 0 = DefaultEmbedTimeout.
 	Timeout time.Duration
-	// MaxRetries as in LLMConfig: 0 = DefaultMaxRetries, negative = none.
+	// MaxRetries as in Config: 0 = DefaultMaxRetries, negative = none.
 	MaxRetries int
 	// QueryPrefix and DocumentPrefix are put before questions and passages,
 	// for models trained with them (e.g. nomic-embed-text's
@@ -60,26 +60,28 @@ type OpenAIEmbedderConfig struct {
 	// Logger receives retry logs; nil = slog.Default().
 	Logger *slog.Logger
 
-	// sleep replaces the retry wait in tests.
-	sleep func(context.Context, time.Duration) error
+	// Sleep waits between retries until d has passed or ctx is done,
+	// returning ctx.Err() then; nil = SleepContext. Tests replace it to
+	// skip the waits.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// OpenAIEmbedder embeds with any OpenAI-compatible embeddings API: batched,
+// Embedder embeds with any OpenAI-compatible embeddings API: batched,
 // several requests at once, results mapped back by index and normalised to
 // unit length. Its Name is "openai:<model>" and its Dim is discovered from
 // the API when it is made, so the library records both with the vectors.
 // Safe for concurrent use.
-type OpenAIEmbedder struct {
+type Embedder struct {
 	apiClient
-	cfg  OpenAIEmbedderConfig
+	cfg  EmbedderConfig
 	host string
 	dim  int
 }
 
-// NewOpenAIEmbedder checks cfg and makes one small embeddings request to
+// NewEmbedder checks cfg and makes one small embeddings request to
 // learn the vector length (and so that a wrong key or model fails at
-// start-up, wrapping ErrLLMAuth or ErrLLMModel, in one line without the key).
-func NewOpenAIEmbedder(ctx context.Context, cfg OpenAIEmbedderConfig) (*OpenAIEmbedder, error) {
+// start-up, wrapping ErrAuth or ErrModel, in one line without the key).
+func NewEmbedder(ctx context.Context, cfg EmbedderConfig) (*Embedder, error) {
 	host, err := apiHost(cfg.BaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("embeddings: %w", err)
@@ -103,8 +105,8 @@ func NewOpenAIEmbedder(ctx context.Context, cfg OpenAIEmbedderConfig) (*OpenAIEm
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	e := &OpenAIEmbedder{
-		apiClient: newAPIClient(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, cfg.MaxRetries, cfg.Logger, cfg.sleep),
+	e := &Embedder{
+		apiClient: newAPIClient(cfg.BaseURL, cfg.APIKey, cfg.HTTPClient, cfg.MaxRetries, cfg.Logger, cfg.Sleep),
 		cfg:       cfg,
 		host:      host,
 	}
@@ -124,7 +126,7 @@ func NewOpenAIEmbedder(ctx context.Context, cfg OpenAIEmbedderConfig) (*OpenAIEm
 
 // Name is "openai:<model>", plus "@<dimensions>" when a length was asked for
 // (the same model at two lengths makes incompatible vectors).
-func (e *OpenAIEmbedder) Name() string {
+func (e *Embedder) Name() string {
 	if e.cfg.Dimensions > 0 {
 		return fmt.Sprintf("openai:%s@%d", e.cfg.Model, e.cfg.Dimensions)
 	}
@@ -132,13 +134,13 @@ func (e *OpenAIEmbedder) Name() string {
 }
 
 // Dim is the vector length the API returned when the embedder was made.
-func (e *OpenAIEmbedder) Dim() int { return e.dim }
+func (e *Embedder) Dim() int { return e.dim }
 
 // Close releases idle connections of the embedder's own connection pool.
-func (e *OpenAIEmbedder) Close() { e.closeIdle() }
+func (e *Embedder) Close() { e.closeIdle() }
 
 // EmbedQuery embeds one search query.
-func (e *OpenAIEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
+func (e *Embedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
 	vecs, err := e.request(ctx, []string{e.cfg.QueryPrefix + text})
 	if err != nil {
 		return nil, err
@@ -148,7 +150,7 @@ func (e *OpenAIEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32
 
 // Embed embeds passages: BatchSize texts per request, up to Parallel
 // requests at once. The first failure cancels the rest.
-func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	if len(texts) == 0 {
 		return nil, nil
 	}
@@ -198,7 +200,7 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 
 // request embeds one batch and checks the response: one vector per text,
 // mapped by index, all of the same length, none zero; each normalised.
-func (e *OpenAIEmbedder) request(ctx context.Context, texts []string) ([][]float32, error) {
+func (e *Embedder) request(ctx context.Context, texts []string) ([][]float32, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	input := make([]string, len(texts))
@@ -215,15 +217,15 @@ func (e *OpenAIEmbedder) request(ctx context.Context, texts []string) ([][]float
 		return nil, e.wrap(err)
 	}
 	if len(res.Data) != len(texts) {
-		return nil, fmt.Errorf("%w: embeddings: asked for %d vectors, got %d", ErrLLMUnavailable, len(texts), len(res.Data))
+		return nil, fmt.Errorf("%w: embeddings: asked for %d vectors, got %d", ErrUnavailable, len(texts), len(res.Data))
 	}
 	out := make([][]float32, len(texts))
 	want := e.dim
 	for _, d := range res.Data {
 		if d.Index < 0 || d.Index >= len(texts) || out[d.Index] != nil {
-			return nil, fmt.Errorf("%w: embeddings: bad or repeated index %d in the response", ErrLLMUnavailable, d.Index)
+			return nil, fmt.Errorf("%w: embeddings: bad or repeated index %d in the response", ErrUnavailable, d.Index)
 		}
-		v, err := normalizeEmbedding(d.Embedding)
+		v, err := unit(d.Embedding)
 		if err != nil {
 			return nil, fmt.Errorf("embeddings: text %d: %w", d.Index, err)
 		}
@@ -231,7 +233,7 @@ func (e *OpenAIEmbedder) request(ctx context.Context, texts []string) ([][]float
 			want = len(v) // the probe: the first vector sets the length
 		}
 		if len(v) != want {
-			return nil, fmt.Errorf("%w: embeddings: a vector of length %d where %d was expected", ErrLLMUnavailable, len(v), want)
+			return nil, fmt.Errorf("%w: embeddings: a vector of length %d where %d was expected", ErrUnavailable, len(v), want)
 		}
 		out[d.Index] = v
 	}
@@ -241,28 +243,20 @@ func (e *OpenAIEmbedder) request(ctx context.Context, texts []string) ([][]float
 // errZeroVector: a zero vector has no direction, so it cannot be compared.
 var errZeroVector = errors.New("the API returned a zero vector")
 
-// normalizeEmbedding returns a normalised copy of v (an error for an empty, zero or
-// non-finite vector).
-func normalizeEmbedding(v []float32) ([]float32, error) {
+// unit returns v at unit length (an error for an empty, zero or
+// non-finite vector, which has no direction to compare).
+func unit(v []float32) ([]float32, error) {
 	if len(v) == 0 {
 		return nil, errors.New("the API returned an empty vector")
 	}
-	var sum float64
-	for _, x := range v {
-		sum += float64(x) * float64(x)
-	}
-	if sum == 0 {
+	u, ok := vector.Vector(v).Unit()
+	switch {
+	case ok:
+		return u, nil
+	case vector.Vector(v).Dot(v) == 0:
 		return nil, errZeroVector
 	}
-	if math.IsNaN(sum) || math.IsInf(sum, 0) {
-		return nil, errors.New("the API returned a vector with non-finite values")
-	}
-	norm := math.Sqrt(sum)
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = float32(float64(x) / norm)
-	}
-	return out, nil
+	return nil, errors.New("the API returned a vector with non-finite values")
 }
 
 // embedInput makes a text acceptable to embeddings APIs: never empty (they
@@ -271,17 +265,10 @@ func embedInput(t string) string {
 	if strings.TrimSpace(t) == "" {
 		return "."
 	}
-	if len(t) > maxEmbedInputBytes {
-		cut := maxEmbedInputBytes
-		for cut > 0 && !utf8.RuneStart(t[cut]) {
-			cut--
-		}
-		t = t[:cut]
-	}
-	return t
+	return clip.Bytes(t, maxEmbedInputBytes)
 }
 
 // wrap turns an embeddings error into one secret-free line (see LLM.wrap).
-func (e *OpenAIEmbedder) wrap(err error) error {
+func (e *Embedder) wrap(err error) error {
 	return wrapAPIError("embed", "embeddings API at "+e.host, e.cfg.Model, e.cfg.APIKey, err)
 }

@@ -1,19 +1,17 @@
-package retrieval
+package openaitest
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/attache-bot/attache/retrieval/openaitest"
 )
 
-// checkCancelStops runs call in a goroutine, waits until blocked requests
+// CheckCancelStops runs call in a goroutine, waits until blocked requests
 // of it hang in srv's Slow steps, cancels the call's context and checks that
 // call then returns context.Canceled promptly. what names the call in
 // failure messages.
-func checkCancelStops(t *testing.T, srv *openaitest.Server, blocked int, what string, call func(context.Context) error) {
+func CheckCancelStops(t testing.TB, srv *Server, blocked int, what string, call func(context.Context) error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

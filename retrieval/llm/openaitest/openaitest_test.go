@@ -15,7 +15,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	"go.uber.org/goleak"
 
-	"github.com/attache-bot/attache/retrieval/openaitest"
+	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
 
 func client(srv *openaitest.Server, key string) *openai.Client {

@@ -39,6 +39,8 @@ import (
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/attache-bot/attache/vector"
 )
 
 // DefaultReply is the chat reply before SetReply is called.
@@ -615,8 +617,8 @@ func (s *Server) handleEmbeddings(w http.ResponseWriter, r *http.Request) {
 // Vector is the fake's embedding of text: hashed word counts (lower-cased
 // letters and digits), unnormalised, so that clients must normalise. A text
 // without words gets a vector with a single 1, never a zero vector.
-func Vector(text string, dim int) []float32 {
-	v := make([]float32, dim)
+func Vector(text string, dim int) vector.Vector {
+	v := make(vector.Vector, dim)
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
