@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"regexp"
 	"sort"
@@ -249,7 +250,7 @@ func analyzeQuestion(text string) parsedQuestion {
 			prev = ""
 			continue
 		}
-		st := stem(lw)
+		st := lang.Stem(lw)
 		q.terms[st] = true
 		if startsUpperCase(w) {
 			q.capital[st] = true
@@ -290,7 +291,7 @@ func analyzeSentence(raw string) *scoredSentence {
 			s.seq = append(s.seq, "")
 			continue
 		}
-		st := stem(lw)
+		st := lang.Stem(lw)
 		s.terms[st] = true
 		s.seq = append(s.seq, st)
 	}
@@ -354,7 +355,7 @@ func newNames(q parsedQuestion, s *scoredSentence) int {
 	best, run := 0, 0
 	for i, w := range s.words {
 		lw := strings.ToLower(w)
-		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
+		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords[lw] &&
 			!monthNames[lw] && !weekdayNames[lw]
 		if ok && i == 0 && commonInitial[lw] {
 			ok = false
@@ -436,7 +437,7 @@ func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
 		}
 		w := s.words[j]
 		lw := strings.ToLower(w)
-		if startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
+		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords[lw] &&
 			!monthNames[lw] && !weekdayNames[lw] {
 			return true
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/attache-bot/attache/corpus/lang"
 	"io"
 	"log/slog"
 	"math"
@@ -349,7 +350,7 @@ func xtTerms(s string) []string {
 		if extractStopwords[lw] || isQuestionWord(lw) {
 			continue
 		}
-		out = append(out, stem(lw))
+		out = append(out, lang.Stem(lw))
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"regexp"
 	"slices"
@@ -53,18 +54,18 @@ func gateTerms(question string) []gateTerm {
 	pos := 0
 	sentenceStart := true
 	for _, field := range strings.Fields(clipQuery(question)) {
-		toks := embedTokenize(field, nil)
+		toks := lang.Tokenize(field, nil)
 		letters := strings.TrimLeftFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		first, _ := utf8.DecodeRuneInString(letters)
 		capital := unicode.IsUpper(first)
 		allCaps := utf8.RuneCountInString(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
 		for _, t := range toks {
 			pos++
-			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || isEmbedStopWord(t) || extractStopwords[t] || recencyWords[t] ||
+			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || extractStopwords[t] || recencyWords[t] ||
 				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
 				continue
 			}
-			st := stem(t)
+			st := lang.Stem(t)
 			if seen[st] {
 				continue
 			}
@@ -204,12 +205,12 @@ func (ix *vectorIndex) correctSpelling(text string) string {
 	fields := strings.Fields(text)
 	changed := false
 	for i, f := range fields {
-		toks := embedTokenize(f, nil)
+		toks := lang.Tokenize(f, nil)
 		r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }))
 		if len(toks) != 1 || !unicode.IsUpper(r) || utf8.RuneCountInString(toks[0]) < gateFuzzyMinLen {
 			continue
 		}
-		st := stem(toks[0])
+		st := lang.Stem(toks[0])
 		if len(ix.articleText.postings[st]) > 0 {
 			continue
 		}

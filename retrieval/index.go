@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"slices"
 	"strings"
@@ -624,12 +625,12 @@ func newTextIndex() *textIndex {
 // textTerms returns the index terms of text with their frequencies: the
 // embedder's tokens, stop words dropped, stemmed.
 func textTerms(text string, repeat int, into map[string]int, scratch []string) []string {
-	scratch = embedTokenize(text, scratch[:0])
+	scratch = lang.Tokenize(text, scratch[:0])
 	for _, w := range scratch {
-		if isEmbedStopWord(w) || len(w) > maxWordBytes {
+		if lang.Stop.Has(w) || len(w) > maxWordBytes {
 			continue
 		}
-		into[stem(w)] += repeat
+		into[lang.Stem(w)] += repeat
 	}
 	return scratch
 }
@@ -814,11 +815,11 @@ func topHits(touched []int32, scores []float64, limit int) []textHit {
 func queryTerms(text string) []string {
 	var out []string
 	seen := make(map[string]bool)
-	for _, w := range embedTokenize(text, nil) {
-		if isEmbedStopWord(w) || len(w) > maxWordBytes {
+	for _, w := range lang.Tokenize(text, nil) {
+		if lang.Stop.Has(w) || len(w) > maxWordBytes {
 			continue
 		}
-		s := stem(w)
+		s := lang.Stem(w)
 		if seen[s] {
 			continue
 		}
