@@ -155,13 +155,13 @@ const (
 // enough to be misspelt), its IDF, and whether it is a key term. The
 // caller holds the engine's lock.
 func (ix *vectorIndex) weigh(terms []gateTerm) {
-	n := float64(max(ix.articleText.live, minIDFArticles))
+	n := float64(max(len(ix.articles), minIDFArticles))
 	maxIDF := math.Log(1 + (n+0.5)/0.5)
-	rare := max(1, int(gateRareShare*float64(ix.articleText.live)))
+	rare := max(1, int(gateRareShare*float64(len(ix.articles))))
 	for i := range terms {
 		t := &terms[i]
 		t.lookup = t.stem
-		t.df = len(ix.articleText.postings[t.stem])
+		t.df = ix.df(t.stem)
 		if t.df == 0 && t.upper && utf8.RuneCountInString(t.stem) >= gateFuzzyMinLen {
 			if v, df := ix.nearestTerm(t.stem); df > 0 {
 				t.lookup, t.df = v, df
@@ -184,7 +184,7 @@ func (ix *vectorIndex) weigh(terms []gateTerm) {
 			// unless the question is typed all in lower case and so may
 			// write names that way.
 			t.key = t.cased
-			t.soft = ix.articleText.live < minIDFArticles && !t.lowerTyped
+			t.soft = len(ix.articles) < minIDFArticles && !t.lowerTyped
 		case t.name:
 			t.key = true
 		default:
@@ -211,7 +211,7 @@ func (ix *vectorIndex) correctSpelling(text string) string {
 			continue
 		}
 		st := lang.Stem(toks[0])
-		if len(ix.articleText.postings[st]) > 0 {
+		if ix.df(st) > 0 {
 			continue
 		}
 		if v, df := ix.nearestTerm(st); df > 0 {
@@ -234,7 +234,7 @@ func (ix *vectorIndex) correctSpelling(text string) string {
 func (ix *vectorIndex) nearestTerm(stem string) (string, int) {
 	best, bestDF := "", 0
 	for _, v := range typoVariants(stem) {
-		if df := len(ix.articleText.postings[v]); df > bestDF || df == bestDF && df > 0 && v < best {
+		if df := ix.df(v); df > bestDF || df == bestDF && df > 0 && v < best {
 			best, bestDF = v, df
 		}
 	}
@@ -282,17 +282,6 @@ func typoVariants(w string) []string {
 }
 
 func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }
-
-// articleHas reports whether the article with id contains index term t.
-// The caller holds the engine's lock.
-func (ix *vectorIndex) articleHas(id, t string) bool {
-	a := ix.articles[id]
-	if a == nil {
-		return false
-	}
-	_, ok := slices.BinarySearch(a.terms, hashString(seedWord, t))
-	return ok
-}
 
 // verdict is the coverage gate's decision about one question.
 type verdict struct {
@@ -370,7 +359,9 @@ func (e *Engine) gate(question string, t topic, asOf time.Time, passages []Passa
 // titleTerms returns the index terms of a headline.
 func titleTerms(title string) map[string]int {
 	terms := map[string]int{}
-	textTerms(title, 1, terms, nil)
+	for _, t := range lang.Terms(title, nil) {
+		terms[t]++
+	}
 	return terms
 }
 

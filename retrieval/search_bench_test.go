@@ -76,19 +76,18 @@ func benchText(rng *rand.Rand, n int) string {
 func benchIndex(b *testing.B, n int) (*vectorIndex, *rand.Rand) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(42, uint64(n)))
-	ix := newVectorIndex(benchDim)
+	ix := newVectorIndex(benchDim, nil)
 	ctx := context.Background()
 	start := day("2024-01-01")
 	for a := 0; a < n/10; a++ {
-		art := corpus.Article{ID: fmt.Sprintf("a%06d", a), Scope: corpus.SharedScope, Title: benchText(rng, 6),
+		s := corpus.Summary{Seq: int64(a + 1), ID: fmt.Sprintf("a%06d", a), Scope: corpus.SharedScope, Title: benchText(rng, 6),
 			Published: start.AddDate(0, 0, rng.IntN(730))}
-		chunks := make([]corpus.Chunk, 10)
-		vecs := make([][]float32, 10)
+		chunks := make([]corpus.StoredChunk, 10)
 		for i := range chunks {
-			chunks[i] = corpus.Chunk{ID: corpus.ChunkID(art.ID, i), ArticleID: art.ID, Index: i, Text: benchText(rng, 60)}
-			vecs[i] = randomUnit(rng)
+			chunks[i] = corpus.StoredChunk{Chunk: corpus.Chunk{ID: corpus.ChunkID(s.ID, i), ArticleID: s.ID, Index: i},
+				Seq: int64(a*10 + i + 1), Scope: s.Scope, Published: s.Published, Vector: randomUnit(rng)}
 		}
-		if err := ix.put(ctx, art, chunks, vecs); err != nil {
+		if err := ix.putStored(ctx, s, chunks); err != nil {
 			b.Fatal(err)
 		}
 	}
