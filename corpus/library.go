@@ -1060,12 +1060,12 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error 
 		return fmt.Errorf("corpus: chunks: %w", err)
 	}
 	defer rows.Close()
-	return scanStored(rows, fn)
+	return scanStored(rows, vectorSlab, fn)
 }
 
 // scanStored decodes the rows of a stored-chunk query (Chunks, Stored)
-// and calls fn for each.
-func scanStored(rows *sql.Rows, fn func(StoredChunk) error) error {
+// and calls fn for each; slab vectors share one allocation.
+func scanStored(rows *sql.Rows, slabSize int, fn func(StoredChunk) error) error {
 	var (
 		slab      []float32
 		blob      sql.RawBytes
@@ -1099,7 +1099,7 @@ func scanStored(rows *sql.Rows, fn func(StoredChunk) error) error {
 		sc.Published = lastTime
 		if n := len(blob) / 4; n > 0 {
 			if len(slab) < n {
-				slab = make([]float32, n*vectorSlab)
+				slab = make([]float32, n*max(slabSize, 1))
 			}
 			sc.Vector = slab[:n:n]
 			slab = slab[n:]
@@ -1135,6 +1135,11 @@ func (l *Library) Stored(ctx context.Context, id string) (Summary, []StoredChunk
 		return Summary{}, nil, fmt.Errorf("corpus: stored %s: %w", id, err)
 	}
 	s.Published = parseDate(published)
+	// The chunks' vectors share one allocation of exactly their size: a
+	// slab sized for start-up would pin far more memory per article.
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM chunks WHERE article_id = ?", id).Scan(&s.Chunks); err != nil {
+		return Summary{}, nil, fmt.Errorf("corpus: stored %s: %w", id, err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end", v.vector,
 		c.scope, c.published
 		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq WHERE c.article_id = ? ORDER BY c.idx`, id)
@@ -1143,7 +1148,7 @@ func (l *Library) Stored(ctx context.Context, id string) (Summary, []StoredChunk
 	}
 	defer rows.Close()
 	var chunks []StoredChunk
-	if err := scanStored(rows, func(c StoredChunk) error { chunks = append(chunks, c); return nil }); err != nil {
+	if err := scanStored(rows, s.Chunks, func(c StoredChunk) error { chunks = append(chunks, c); return nil }); err != nil {
 		return Summary{}, nil, err
 	}
 	s.Chunks = len(chunks)
