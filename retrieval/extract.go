@@ -246,7 +246,7 @@ func analyzeQuestion(text string) parsedQuestion {
 	for _, w := range wordTokens(text) {
 		lw := strings.ToLower(w)
 		q.words[lw] = true
-		if extractStopwords[lw] || isQuestionWord(lw) {
+		if extractStopwords.Has(lw) || isQuestionWord(lw) {
 			prev = ""
 			continue
 		}
@@ -287,7 +287,7 @@ func analyzeSentence(raw string) *scoredSentence {
 	s.words = wordTokens(raw)
 	for _, w := range s.words {
 		lw := strings.ToLower(w)
-		if extractStopwords[lw] {
+		if extractStopwords.Has(lw) {
 			s.seq = append(s.seq, "")
 			continue
 		}
@@ -355,7 +355,7 @@ func newNames(q parsedQuestion, s *scoredSentence) int {
 	best, run := 0, 0
 	for i, w := range s.words {
 		lw := strings.ToLower(w)
-		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords[lw] &&
+		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords.Has(lw) &&
 			!monthNames[lw] && !weekdayNames[lw]
 		if ok && i == 0 && commonInitial[lw] {
 			ok = false
@@ -437,7 +437,7 @@ func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
 		}
 		w := s.words[j]
 		lw := strings.ToLower(w)
-		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords[lw] &&
+		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords.Has(lw) &&
 			!monthNames[lw] && !weekdayNames[lw] {
 			return true
 		}
@@ -461,7 +461,7 @@ func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
 			continue
 		}
 		for _, w := range wordTokens(rest[:j]) {
-			if !q.words[strings.ToLower(w)] && !extractStopwords[strings.ToLower(w)] {
+			if !q.words[strings.ToLower(w)] && !extractStopwords.Has(strings.ToLower(w)) {
 				return true
 			}
 		}

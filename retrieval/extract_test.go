@@ -347,7 +347,7 @@ func xtTerms(s string) []string {
 	var out []string
 	for _, w := range wordTokens(s) {
 		lw := strings.ToLower(w)
-		if extractStopwords[lw] || isQuestionWord(lw) {
+		if extractStopwords.Has(lw) || isQuestionWord(lw) {
 			continue
 		}
 		out = append(out, lang.Stem(lw))

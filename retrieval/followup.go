@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"context"
+	"github.com/attache-bot/attache/corpus/lang"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -193,7 +194,7 @@ func contentWords(text string) []string {
 	for _, w := range words(text) {
 		w = strings.Trim(w, "-'")
 		lw := strings.ToLower(w)
-		if lw == "" || followUpStopWords[lw] || pronouns[lw] {
+		if lw == "" || followUpStopWords.Has(lw) || pronouns[lw] {
 			continue
 		}
 		if utf8.RuneCountInString(w) < 3 && !strings.ContainsFunc(w, unicode.IsDigit) {
@@ -212,7 +213,7 @@ func nameWords(text string) []string {
 	for _, f := range strings.Fields(text) {
 		w := strings.Trim(f, "\"'“”‘’()[],;:.!?")
 		r, _ := utf8.DecodeRuneInString(w)
-		isName := w != "" && !start && unicode.IsUpper(r) && !followUpStopWords[strings.ToLower(w)]
+		isName := w != "" && !start && unicode.IsUpper(r) && !followUpStopWords.Has(strings.ToLower(w))
 		if isName || (w != "" && strings.ContainsFunc(w, unicode.IsDigit)) {
 			out = append(out, w)
 		}
@@ -223,16 +224,9 @@ func nameWords(text string) []string {
 
 // followUpStopWords are function words and question words, which say
 // nothing about the topic.
-var followUpStopWords = termSet(`a an the and or but if then else so also too very just only even
-	of to in on at by for from with about into over after before under between through during
-	against among around without within upon than as
-	is are was were be been being am do does did done doing have has had having will would shall
-	should can could may might must need
-	what which who whom whose when where why how whether
-	i me my we us our you your it its not no yes any some all each every other another more most
-	much many few less least own same such
-	say said says tell told know think thing things anything something nothing
-	latest news now today still again ever please`)
+var followUpStopWords = lang.Stop.With(`else even among around without within upon done shall may might must need whether us yes every
+	another much many less least told think thing things anything something nothing latest news
+	today still ever`)
 
 // termSet makes a set of the space-separated words of s.
 func termSet(s string) map[string]bool {

@@ -61,7 +61,7 @@ func gateTerms(question string) []gateTerm {
 		allCaps := utf8.RuneCountInString(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
 		for _, t := range toks {
 			pos++
-			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || extractStopwords[t] || recencyWords[t] ||
+			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || extractStopwords.Has(t) || recencyWords[t] ||
 				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
 				continue
 			}

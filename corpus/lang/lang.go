@@ -113,6 +113,17 @@ func (s WordSet) With(list string) WordSet {
 	return out
 }
 
+// Without returns a new set holding the words of s that are not among the
+// whitespace-separated words of list: a caller that reads a base word
+// itself (the "s" of a possessive, say) takes it out.
+func (s WordSet) Without(list string) WordSet {
+	out := s.With("")
+	for _, w := range strings.Fields(list) {
+		delete(out, w)
+	}
+	return out
+}
+
 // Stop is the base stop list: frequent English function words, question
 // words and request words that say nothing about a topic. Neither the
 // embedder nor BM25 can learn from a single text that "the" is

@@ -70,6 +70,9 @@ func TestWordSet(t *testing.T) {
 	if !more.Has("a") || !more.Has("c") || s.Has("c") {
 		t.Fatalf("With changed the base or lost words: %v %v", s, more)
 	}
+	if less := more.Without("a x"); less.Has("a") || !less.Has("b") || !more.Has("a") {
+		t.Fatalf("Without changed the base or kept words: %v %v", more, less)
+	}
 	if !Stop.Has("the") || Stop.Has("us") || Stop.Has("may") {
 		t.Fatal("base stop list: 'the' must be in it, 'us' (the country) and 'may' (the month) not")
 	}
