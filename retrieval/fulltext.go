@@ -152,6 +152,19 @@ func (ix *vectorIndex) postings(ctx context.Context, which corpus.TextIndex, ter
 	return p, nil
 }
 
+// warm reads the postings of terms in both full-text indexes into the
+// cache (see Engine.gather). The caller holds the engine's lock.
+func (ix *vectorIndex) warm(ctx context.Context, terms []string) error {
+	for _, which := range []corpus.TextIndex{corpus.PassageIndex, corpus.ArticleIndex} {
+		for _, t := range terms {
+			if _, err := ix.postings(ctx, which, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // articlePostings is postings of the article index for the coverage
 // gate's lookups, which have no error path: a failed read counts as a
 // term no article holds (and is logged by the search that fails on the

@@ -14,16 +14,6 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// Metadata keys stored with every chromem-go document (one per chunk). The
-// index keeps its own maps for everything search needs, so these mainly make
-// the collections self-describing and usable with chromem-go's exact-match
-// filters.
-const (
-	metaArticleID = "article_id"
-	metaPublished = "published"
-	metaScope     = "scope"
-)
-
 // unknownDay is the day key of chunks whose article has no publication
 // date. Such articles are always visible (an unknown date is not "after the
 // as-of date") and get no recency boost.
@@ -194,20 +184,15 @@ func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks [
 		Published: s.Published, day: dayOf(s.Published), seq: s.Seq,
 		chunkIDs: make([]string, 0, len(chunks)),
 	}
-	published := ""
-	if !s.Published.IsZero() {
-		published = s.Published.UTC().Format(corpus.DateLayout)
-	}
 	vecs := make([][]float32, len(chunks))
 	for i, c := range chunks {
 		vecs[i] = unitVector(c.Vector)
 		// AddDocument, not AddDocuments: the latter starts a goroutine per
 		// document, pure overhead with precomputed vectors.
-		err := si.col.AddDocument(ctx, chromem.Document{
-			ID:        c.ID,
-			Metadata:  map[string]string{metaArticleID: s.ID, metaPublished: published, metaScope: scope},
-			Embedding: vecs[i],
-		})
+		// No metadata: the index's own maps hold what search filters by,
+		// and a map of three strings per chunk costs about 300 bytes, a
+		// tenth of a 768-dimensional vector, for nothing.
+		err := si.col.AddDocument(ctx, chromem.Document{ID: c.ID, Embedding: vecs[i]})
 		if err != nil {
 			// Undo what was added so that the index never holds half an
 			// article.

@@ -496,13 +496,22 @@ func (c *candidates) merge(o *candidates) {
 // search never returns what was deleted.
 func (e *Engine) gather(ctx context.Context, p searchPlan, r dayRange, qvec []float32) (*candidates, error) {
 	rk := e.cfg.Ranking
+	terms := queryTerms(p.text)
+	// The terms' rows are read from the library while the vectors are
+	// scanned: one is SQLite on a reader connection, the other chromem-go
+	// in memory, and on a machine with a core to spare the text costs
+	// nothing on top.
+	warmed := make(chan error, 1)
+	go func() { warmed <- e.ix.warm(ctx, terms) }()
 	vhits, err := e.ix.query(ctx, qvec, p.scopes, r, rk.VectorCandidates)
+	if werr := <-warmed; err == nil && werr != nil {
+		err = fmt.Errorf("full text: %w", werr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	var thits []passageTextHit
 	var ahits []articleTextHit
-	terms := queryTerms(p.text)
 	if rk.TextWeight > 0 {
 		if thits, err = e.ix.searchPassages(ctx, terms, p.scopes, r, rk.TextCandidates); err != nil {
 			return nil, fmt.Errorf("search: full text: %w", err)
