@@ -483,25 +483,6 @@ func TestFullTextBM25(t *testing.T) {
 	}
 }
 
-func libSameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	m := map[string]int{}
-	for _, x := range a {
-		m[x]++
-	}
-	for _, x := range b {
-		m[x]--
-	}
-	for _, v := range m {
-		if v != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 func TestChunksStreamsVectors(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
