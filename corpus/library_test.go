@@ -861,3 +861,31 @@ func TestCrashConsistency(t *testing.T) {
 		t.Fatalf("only %d articles committed in all rounds", len(committed))
 	}
 }
+
+// TestFullTextEmptyAndChunkTextsInput: a new library has empty full-text
+// statistics, and ChunkTexts takes any ids (none, many, hostile) without
+// error, returning only those that exist.
+func TestFullTextEmptyAndChunkTextsInput(t *testing.T) {
+	ctx := context.Background()
+	lib := libOpen(t, t.TempDir())
+	for _, ix := range []TextIndex{PassageIndex, ArticleIndex} {
+		if st, err := lib.FullText().Stats(ctx, ix); err != nil || st != (TextStats{}) {
+			t.Fatalf("Stats of a new library = %+v, %v", st, err)
+		}
+	}
+	if df, err := lib.FullText().DocFreq(ctx, nil); err != nil || len(df) != 0 {
+		t.Fatalf("DocFreq(nil) = %v, %v", df, err)
+	}
+	libPut(t, lib, libArticle("a1", SharedScope, "Ministers meet over treaty", "2025-03-04", libBodyTreaty))
+	ids := []string{"a1#0", "", "a1#0' OR 1=1 --", "\x00", strings.Repeat("x", 10000)}
+	for i := range 1200 { // more than one query's worth
+		ids = append(ids, fmt.Sprintf("none#%d", i))
+	}
+	texts, err := lib.ChunkTexts(ctx, ids)
+	if err != nil || len(texts) != 1 || texts["a1#0"] == "" {
+		t.Fatalf("ChunkTexts = %d texts, %v", len(texts), err)
+	}
+	if texts, err := lib.ChunkTexts(ctx, nil); err != nil || len(texts) != 0 {
+		t.Fatalf("ChunkTexts(nil) = %v, %v", texts, err)
+	}
+}
