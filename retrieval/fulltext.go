@@ -36,10 +36,9 @@ func bm25IDF(n, N float64) float64 { return math.Log(1 + (N-n+0.5)/(n+0.5)) }
 // another process a moment ago) count for the term's document frequency
 // but are not kept.
 type postings struct {
-	df    int      // rows holding the term
-	seqs  []int64  // kept rows, ascending
-	ids   []string // chunk or article id of each kept row
-	arts  []*articleInfo
+	df    int       // rows holding the term
+	seqs  []int64   // kept rows, ascending
+	ords  []int32   // their slots in the index's rowTable
 	parts []float64 // BM25 without IDF: the saturated term frequency
 }
 
@@ -59,7 +58,7 @@ type termKey struct {
 	term string
 }
 
-// maxCachedRows bounds the cache (about 60 bytes a row).
+// maxCachedRows bounds the cache (20 bytes a row).
 const maxCachedRows = 2_000_000
 
 func (c *termCache) clear() {
@@ -124,20 +123,19 @@ func (ix *vectorIndex) postings(ctx context.Context, which corpus.TextIndex, ter
 	p := &postings{}
 	err = ix.text.Postings(ctx, which, term, func(seq int64, score float64) error {
 		p.df++
-		var id string
-		var art *articleInfo
+		ord := int32(-1)
 		if which == corpus.ArticleIndex {
-			id = ix.articleSeq[seq]
-			art = ix.articles[id]
-		} else if id = ix.chunkSeq[seq]; id != "" {
-			art = ix.articles[ix.chunks[id].ArticleID]
+			if a := ix.articles[ix.articleSeq[seq]]; a != nil {
+				ord = a.ord
+			}
+		} else if c, ok := ix.chunks[ix.chunkSeq[seq]]; ok {
+			ord = c.ord
 		}
-		if art == nil {
+		if ord < 0 {
 			return nil
 		}
 		p.seqs = append(p.seqs, seq)
-		p.ids = append(p.ids, id)
-		p.arts = append(p.arts, art)
+		p.ords = append(p.ords, ord)
 		p.parts = append(p.parts, score)
 		return nil
 	})
@@ -213,15 +211,13 @@ func inScopes(a *articleInfo, scopes []string, r dayRange) bool {
 
 // scored is one row's BM25 score summed over the question's terms.
 type scored struct {
-	seq   int64
 	id    string
-	art   *articleInfo
 	score float64
 }
 
 // bm25 scores the rows of one full-text index that hold any of terms and
 // whose article is in scopes and inside r, and returns the best limit,
-// best first (ties by row, so by age in the library).
+// best first (ties by slot, so mostly by age in the library).
 func (ix *vectorIndex) bm25(ctx context.Context, which corpus.TextIndex, terms []string, scopes []string, r dayRange, limit int) ([]scored, error) {
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
@@ -230,63 +226,45 @@ func (ix *vectorIndex) bm25(ctx context.Context, which corpus.TextIndex, terms [
 	if err != nil || st.Docs == 0 {
 		return nil, err
 	}
+	rows := ix.passageRows.rows
+	if which == corpus.ArticleIndex {
+		rows = ix.articleRows.rows
+	}
 	n := float64(st.Docs)
-	at := make(map[int64]int32)
-	var rows []scored
-	var score []float64
+	// Dense accumulators by slot: far cheaper than a map when common words
+	// match most rows. −1 marks a row seen and hidden.
+	score := make([]float64, len(rows))
+	var touched []int32
 	for _, t := range terms {
 		p, err := ix.postings(ctx, which, t)
 		if err != nil {
 			return nil, err
 		}
-		if len(p.seqs) == 0 {
+		if len(p.ords) == 0 {
 			continue
 		}
 		idf := bm25IDF(float64(p.df), n)
-		for i, a := range p.arts {
-			if !inScopes(a, scopes, r) {
+		for i, o := range p.ords {
+			switch {
+			case score[o] < 0:
 				continue
+			case score[o] == 0:
+				if !inScopes(rows[o].art, scopes, r) {
+					score[o] = -1
+					continue
+				}
+				touched = append(touched, o)
 			}
-			j, ok := at[p.seqs[i]]
-			if !ok {
-				j = int32(len(rows))
-				at[p.seqs[i]] = j
-				rows = append(rows, scored{seq: p.seqs[i], id: p.ids[i], art: a})
-				score = append(score, 0)
-			}
-			score[j] += idf * p.parts[i]
+			score[o] += idf * p.parts[i]
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// topHits breaks ties by position; order the rows by seq first.
-	order := make([]int32, len(rows))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		switch {
-		case rows[a].seq < rows[b].seq:
-			return -1
-		case rows[a].seq > rows[b].seq:
-			return 1
-		}
-		return 0
-	})
-	rank := make([]float64, len(rows))
-	for pos, j := range order {
-		rank[pos] = score[j]
-	}
-	pos := make([]int32, len(rows))
-	for i := range pos {
-		pos[i] = int32(i)
-	}
-	top := topHits(pos, rank, limit)
+	top := topHits(touched, score, limit)
 	out := make([]scored, len(top))
 	for i, h := range top {
-		out[i] = rows[order[h.doc]]
-		out[i].score = h.score
+		out[i] = scored{id: rows[h.doc].id, score: h.score}
 	}
 	return out, nil
 }

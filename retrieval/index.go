@@ -31,6 +31,7 @@ type articleInfo struct {
 	day       int32    // days since 1970-01-01 of Published, or unknownDay
 	chunkIDs  []string // in chunk order
 	seq       int64    // the article's row in the library (its full-text row)
+	ord       int32    // its slot in the index's article rows (rowTable)
 }
 
 // chunkInfo is what the index keeps about a chunk. Vector shares memory
@@ -40,6 +41,7 @@ type chunkInfo struct {
 	ArticleID string
 	Vector    []float32
 	seq       int64 // the chunk's row in the library (its full-text row)
+	ord       int32 // its slot in the index's passage rows (rowTable)
 }
 
 // scopeIndex is one scope's chromem-go collection plus the per-day chunk
@@ -67,6 +69,9 @@ type vectorIndex struct {
 	// back to chunks and articles.
 	chunkSeq   map[int64]string
 	articleSeq map[int64]string
+	// passageRows and articleRows number the chunks and articles densely,
+	// so that BM25 sums scores in arrays rather than maps.
+	passageRows, articleRows rowTable
 
 	lib   *corpus.Library // nil in tests of the vector part alone
 	text  corpus.FullText
@@ -204,10 +209,11 @@ func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks [
 		info.chunkIDs = append(info.chunkIDs, c.ID)
 	}
 	for i, c := range chunks {
-		ix.chunks[c.ID] = chunkInfo{ArticleID: s.ID, Vector: vecs[i], seq: c.Seq}
+		ix.chunks[c.ID] = chunkInfo{ArticleID: s.ID, Vector: vecs[i], seq: c.Seq, ord: ix.passageRows.add(c.ID, info)}
 		ix.chunkSeq[c.Seq] = c.ID
 	}
 	si.days[info.day] += len(chunks)
+	info.ord = ix.articleRows.add(s.ID, info)
 	ix.articles[s.ID] = info
 	ix.articleSeq[s.Seq] = s.ID
 	ix.cache.clear()
@@ -235,14 +241,18 @@ func (ix *vectorIndex) remove(ctx context.Context, id string) error {
 		}
 	}
 	for _, c := range info.chunkIDs {
-		if ci, ok := ix.chunks[c]; ok && ix.chunkSeq[ci.seq] == c {
-			delete(ix.chunkSeq, ci.seq)
+		if ci, ok := ix.chunks[c]; ok {
+			if ix.chunkSeq[ci.seq] == c {
+				delete(ix.chunkSeq, ci.seq)
+			}
+			ix.passageRows.remove(ci.ord)
 		}
 		delete(ix.chunks, c)
 	}
 	if ix.articleSeq[info.seq] == id {
 		delete(ix.articleSeq, info.seq)
 	}
+	ix.articleRows.remove(info.ord)
 	delete(ix.articles, id)
 	ix.cache.clear()
 	return nil
@@ -540,4 +550,37 @@ func (ix *vectorIndex) stored(id string) []corpus.StoredChunk {
 		out = append(out, corpus.StoredChunk{Chunk: corpus.Chunk{ID: cid, ArticleID: id}, Seq: c.seq, Scope: a.Scope, Published: a.Published, Vector: c.Vector})
 	}
 	return out
+}
+
+// rowRef is one slot of a rowTable: a chunk or article id and its article
+// (nil for a free slot).
+type rowRef struct {
+	id  string
+	art *articleInfo
+}
+
+// rowTable numbers rows densely; removed slots are reused, lowest first
+// being unimportant (a slot is only an array index).
+type rowTable struct {
+	rows []rowRef
+	free []int32
+}
+
+func (t *rowTable) add(id string, a *articleInfo) int32 {
+	if n := len(t.free); n > 0 {
+		o := t.free[n-1]
+		t.free = t.free[:n-1]
+		t.rows[o] = rowRef{id: id, art: a}
+		return o
+	}
+	t.rows = append(t.rows, rowRef{id: id, art: a})
+	return int32(len(t.rows) - 1)
+}
+
+func (t *rowTable) remove(o int32) {
+	if o < 0 || int(o) >= len(t.rows) || t.rows[o].art == nil {
+		return
+	}
+	t.rows[o] = rowRef{}
+	t.free = append(t.free, o)
 }
