@@ -262,20 +262,22 @@ func BenchmarkGrowth(b *testing.B) {
 	if root == "" {
 		b.Skip("set ATTACHE_GROWTH_DIR (see growth_bench_test.go)")
 	}
+	// Questions of the libraries' own words (the same for every size) and
+	// a few of words no library has.
 	questions := []string{
 		"What did the minister say about the border treaty?",
 		"Who won the vote in parliament?",
 		"Why were the talks on grain exports suspended?",
+	}
+	g := newGrowthText(99)
+	for range 30 {
+		questions = append(questions, "What happened to "+strings.TrimSuffix(g.sentence(4), ".")+"?")
 	}
 	for _, dims := range growthDims() {
 		for _, n := range growthSizes(b) {
 			dir := growthLibrary(b, root, dims, n)
 			b.Run(fmt.Sprintf("%s/chunks=%d", dims, n), func(b *testing.B) {
 				ctx := context.Background()
-				g := newGrowthText(99)
-				for range 30 {
-					questions = append(questions, "What happened to "+strings.TrimSuffix(g.sentence(4), ".")+"?")
-				}
 				var open time.Duration
 				var rss float64
 				var lats []time.Duration
