@@ -150,7 +150,7 @@ const (
 	gateFuzzyMinLen = 6
 )
 
-// weigh fills each term's corpus statistics from the article text index:
+// weigh fills each term's corpus statistics from the article full-text index:
 // its document frequency (a near spelling's, for an absent word long
 // enough to be misspelt), its IDF, and whether it is a key term. The
 // caller holds the engine's lock.
