@@ -243,7 +243,7 @@ func analyzeQuestion(text string) parsedQuestion {
 		bigrams: make(map[[2]string]bool),
 	}
 	prev := ""
-	for _, w := range wordTokens(text) {
+	for _, w := range lang.Words(text) {
 		lw := strings.ToLower(w)
 		q.words[lw] = true
 		if extractStopwords.Has(lw) || isQuestionWord(lw) {
@@ -284,7 +284,7 @@ type scoredSentence struct {
 
 func analyzeSentence(raw string) *scoredSentence {
 	s := &scoredSentence{raw: raw, terms: make(map[string]bool)}
-	s.words = wordTokens(raw)
+	s.words = lang.Words(raw)
 	for _, w := range s.words {
 		lw := strings.ToLower(w)
 		if extractStopwords.Has(lw) {
@@ -460,7 +460,7 @@ func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
 		if j <= 0 || j > 60 {
 			continue
 		}
-		for _, w := range wordTokens(rest[:j]) {
+		for _, w := range lang.Words(rest[:j]) {
 			if !q.words[strings.ToLower(w)] && !extractStopwords.Has(strings.ToLower(w)) {
 				return true
 			}
@@ -725,7 +725,7 @@ func cleanTitle(t string) string {
 	if u, ok := strings.CutSuffix(t, "..."); ok {
 		t = strings.TrimSpace(u) + " …"
 	}
-	if len(wordTokens(t)) < 4 {
+	if len(lang.Words(t)) < 4 {
 		return ""
 	}
 	return cleanSentence(t)
@@ -761,15 +761,6 @@ func isBidiControl(r rune) bool {
 	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
 
-// isCJKRune reports characters of scripts written without spaces between
-// words.
-func isCJKRune(r rune) bool {
-	if r < 0x0E00 { // below Thai: Latin, Greek, Cyrillic, Arabic, …
-		return false
-	}
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai)
-}
-
 func termJaccard(a, b map[string]bool) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
@@ -781,49 +772,6 @@ func termJaccard(a, b map[string]bool) float64 {
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
-}
-
-// wordTokens splits s into words of letters and digits; a word may carry inner
-// apostrophes, dots, commas and hyphens between alphanumerics ("U.S.",
-// "2.9", "1,000", "Covid-19", "O'Neill"). Each CJK or Thai character is a
-// word of its own.
-func wordTokens(s string) []string {
-	var out []string
-	start := -1
-	isAlnum := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
-	for i, r := range s {
-		if isCJKRune(r) {
-			// Each character is a token: these scripts put no spaces
-			// between words, and single characters still overlap.
-			if start >= 0 {
-				out = append(out, strings.TrimRight(s[start:i], ".,'’-"))
-				start = -1
-			}
-			out = append(out, string(r))
-			continue
-		}
-		if isAlnum(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && strings.ContainsRune(".,'’-", r) {
-			// Joiner only when followed by an alphanumeric.
-			nr, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
-			if isAlnum(nr) && !(r == ',' && !unicode.IsDigit(nr)) && !(r == '.' && unicode.IsSpace(nr)) {
-				continue
-			}
-		}
-		if start >= 0 {
-			out = append(out, strings.TrimRight(s[start:i], ".,'’-"))
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, strings.TrimRight(s[start:], ".,'’-"))
-	}
-	return out
 }
 
 func startsUpperCase(w string) bool {

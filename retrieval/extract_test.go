@@ -345,7 +345,7 @@ type xtIndex struct {
 
 func xtTerms(s string) []string {
 	var out []string
-	for _, w := range wordTokens(s) {
+	for _, w := range lang.Words(s) {
 		lw := strings.ToLower(w)
 		if extractStopwords.Has(lw) || isQuestionWord(lw) {
 			continue

@@ -76,7 +76,7 @@ const copiedAnswerWords = 6
 // finds that answer's sources again, whatever was asked.
 func copiesAnswer(query string, history []Turn) bool {
 	runs := func(text string) map[string]bool {
-		ws := words(strings.ToLower(stripCitations(text)))
+		ws := followUpWords(strings.ToLower(stripCitations(text)))
 		m := map[string]bool{}
 		for i := 0; i+copiedAnswerWords <= len(ws); i++ {
 			m[strings.Join(ws[i:i+copiedAnswerWords], " ")] = true
@@ -135,7 +135,7 @@ func rewriteFollowUp(question string, history []Turn) string {
 		return question
 	}
 	have := map[string]bool{}
-	for _, w := range words(question) {
+	for _, w := range followUpWords(question) {
 		have[strings.ToLower(w)] = true
 	}
 	var terms []string
@@ -171,7 +171,7 @@ func needsContext(question string) bool {
 	if len(nameWords(question)) > 0 {
 		return false
 	}
-	for _, w := range words(question) {
+	for _, w := range followUpWords(question) {
 		if pronouns[strings.ToLower(w)] {
 			return true
 		}
@@ -179,19 +179,15 @@ func needsContext(question string) bool {
 	return false
 }
 
-// words splits text into words (letters, digits, inner apostrophes and
-// hyphens).
-func words(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\''
-	})
-}
+// followUpWords splits text into words (letters, digits, inner apostrophes
+// and hyphens).
+func followUpWords(text string) []string { return lang.Fields(text, "-'") }
 
 // contentWords returns the words of text that carry meaning: not stop words
 // or question words, at least three letters or containing a digit.
 func contentWords(text string) []string {
 	var out []string
-	for _, w := range words(text) {
+	for _, w := range followUpWords(text) {
 		w = strings.Trim(w, "-'")
 		lw := strings.ToLower(w)
 		if lw == "" || followUpStopWords.Has(lw) || pronouns[lw] {

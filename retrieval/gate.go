@@ -121,7 +121,7 @@ var gateFillerWords = makeWordSet(`happen happened happening happens go going go
 // Myanmar).
 func hasSpacelessScript(t string) bool {
 	for _, r := range t {
-		if isCJKRune(r) || unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
+		if lang.IsSpaceless(r) || unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
 			return true
 		}
 	}

@@ -3,7 +3,6 @@ package retrieval
 import (
 	"github.com/attache-bot/attache/corpus/lang"
 	"strings"
-	"unicode"
 )
 
 // AnswerType is the kind of answer a question asks for, as guessed from its
@@ -227,11 +226,7 @@ func questionClause(s string) string {
 }
 
 // lowerQuestionWords splits s into lower-case words of letters and digits.
-func lowerQuestionWords(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
-	})
-}
+func lowerQuestionWords(s string) []string { return lang.Fields(strings.ToLower(s), "-") }
 
 // singularNoun strips a plural ending from simple English nouns.
 func singularNoun(w string) string {
