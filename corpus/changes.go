@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/attache-bot/attache/vector"
 )
 
 // ChangeFeed is the library's change log as a process that keeps its own
@@ -383,63 +381,6 @@ func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) 
 		return nil, fmt.Errorf("corpus: article hashes: %w", err)
 	}
 	return out, nil
-}
-
-// StoredArticle is one article as the library holds it: the article, its
-// content hash, and its chunks with one vector each (Vectors[i] belongs to
-// Chunks[i]).
-type StoredArticle struct {
-	Article
-	Hash    string
-	Chunks  []Chunk
-	Vectors [][]float32
-}
-
-// Stored reads one article with its chunks and vectors from one snapshot,
-// so that a concurrent update is seen whole or not at all. ErrNotFound when
-// the article is absent.
-func (l *Library) Stored(ctx context.Context, id string) (StoredArticle, error) {
-	tx, err := l.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return StoredArticle{}, fmt.Errorf("corpus: read %s: %w", id, err)
-	}
-	defer tx.Rollback()
-	var s StoredArticle
-	var published string
-	err = tx.QueryRowContext(ctx, `SELECT id, scope, url, title, source, published, language, body, hash
-		FROM articles WHERE id = ?`, id).Scan(&s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published,
-		&s.Language, &s.Body, &s.Hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return StoredArticle{}, fmt.Errorf("corpus: read %s: %w", id, ErrNotFound)
-	}
-	if err != nil {
-		return StoredArticle{}, fmt.Errorf("corpus: read %s: %w", id, err)
-	}
-	s.Published = parseDate(published)
-	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.article_id, c.idx, c.start, c."end", c.text, v.vector
-		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq WHERE c.article_id = ? ORDER BY c.idx`, id)
-	if err != nil {
-		return StoredArticle{}, fmt.Errorf("corpus: read %s: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c Chunk
-		var blob []byte
-		if err := rows.Scan(&c.ID, &c.ArticleID, &c.Index, &c.Start, &c.End, &c.Text, &blob); err != nil {
-			return StoredArticle{}, fmt.Errorf("corpus: read %s: %w", id, err)
-		}
-		if len(blob) == 0 || len(blob)%4 != 0 {
-			return StoredArticle{}, fmt.Errorf("corpus: read %s: chunk %s has no readable vector (%d bytes)", id, c.ID, len(blob))
-		}
-		var v vector.Vector
-		v.Decode(blob)
-		s.Chunks = append(s.Chunks, c)
-		s.Vectors = append(s.Vectors, v)
-	}
-	if err := rows.Err(); err != nil {
-		return StoredArticle{}, fmt.Errorf("corpus: read %s: %w", id, err)
-	}
-	return s, nil
 }
 
 // The SQLite library is the first change feed.

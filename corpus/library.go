@@ -7,15 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/vector"
 	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -60,6 +59,7 @@ func (s PutStatus) String() string {
 
 // Summary is an article without its body, as listed.
 type Summary struct {
+	Seq       int64 // the row number keying the article's full-text row (ArticleIndex)
 	ID        string
 	Scope     string
 	URL       string
@@ -69,57 +69,15 @@ type Summary struct {
 	Chunks    int
 }
 
-// StoredChunk is a chunk with what the vector index needs about it.
+// StoredChunk is a chunk with what the vector index needs about it. Its
+// Text is left empty by Chunks and Stored: search reads the few texts an
+// answer needs with ChunkTexts.
 type StoredChunk struct {
 	Chunk
+	Seq       int64 // the row number keying the chunk's full-text row (PassageIndex)
 	Scope     string
 	Published time.Time
 	Vector    []float32
-}
-
-// TextQuery is a full-text (FTS5, BM25) search.
-//
-// Date bounds and articles with no known publication date: such an article
-// passes the To bound (nothing shows it is from after the as-of date, and
-// hiding it would make it unreachable for every question, since every
-// question has an as-of date) but never passes a From bound (a window such
-// as "this week" asks for articles known to be recent, which an undated
-// article cannot claim to be).
-type TextQuery struct {
-	Text   string    // free text (a user's question); the library makes it a safe FTS5 expression
-	Scopes []string  // articles in any of these scopes; empty = all
-	From   time.Time // inclusive lower bound on Published; zero = none
-	To     time.Time // inclusive upper bound on Published; zero = none
-	Limit  int       // max hits; <= 0 means DefaultTextLimit, capped at MaxTextLimit
-
-	// TitleWeight is the BM25 weight of the article title relative to the
-	// text (chunk text for SearchText, body for SearchArticles); zero means
-	// DefaultTitleWeight.
-	TitleWeight float64
-}
-
-// Limits and defaults of full-text queries.
-const (
-	DefaultTextLimit   = 20
-	MaxTextLimit       = 10000
-	DefaultTitleWeight = 2.0
-	// MaxQueryTerms caps the number of distinct words taken from a question:
-	// a 10,000-character paste must not become a 2,000-term OR that scans the
-	// whole index.
-	MaxQueryTerms = 32
-)
-
-// TextHit is one full-text match.
-type TextHit struct {
-	ChunkID   string
-	ArticleID string
-	Score     float64 // higher is better (negated bm25)
-}
-
-// ArticleHit is one whole-article full-text match.
-type ArticleHit struct {
-	ArticleID string
-	Score     float64 // higher is better (negated bm25 over title and body)
 }
 
 // DBFile is the name of the database inside a data directory.
@@ -128,21 +86,27 @@ const DBFile = "attache.db"
 // schemaVersion is the version of the schema below; Open refuses files
 // written with a newer one.
 //
-// History: 2 stores a guild's records' own ids as id@GUILD (ScopedID);
-// opening a version 1 library renames them (migrateScopedIDs).
-const schemaVersion = 2
+// History (each step is one entry of migrations): 2 stores a guild's
+// records' own ids as id@GUILD (ScopedID); 3 replaces the porter-stemmed
+// full-text tables with ones holding the analysed terms of package lang.
+const schemaVersion = 3
 
 // schema creates the tables. Notes:
 //   - articles and chunks have an INTEGER PRIMARY KEY (seq) so that rowids
 //     are stable (VACUUM may renumber implicit rowids) and can key the
 //     full-text tables; the text id is UNIQUE and is what the API uses.
-//   - The full-text tables are contentless with contentless_delete=1: the
-//     text already lives in chunks/articles, and rows can still be deleted.
-//     Triggers keep them in step inside the writing transaction, including
-//     the chunk rows removed by ON DELETE CASCADE, so no code path can leave
-//     a stale full-text row behind.
-//   - chunks_fts carries the article title next to the chunk text so that
-//     BM25 can weigh a title match.
+//   - The full-text tables (chunk_terms per passage, article_terms per
+//     article, both keyed by seq) hold the analysed terms of package lang
+//     joined by spaces (lang.AppendIndexText): Put writes them in the
+//     article's transaction, and their tokenizer only splits on spaces, so
+//     FTS5 does no analysis of its own and BM25 counts exactly the terms
+//     search asks for. The article title's terms are written titleRepeat
+//     times in both, so that BM25 weighs a headline match. They are
+//     contentless with contentless_delete=1 (the text already lives in
+//     chunks) and triggers delete their rows with the chunk and article
+//     rows, including those removed by ON DELETE CASCADE, so no code path
+//     can leave a stale full-text row behind.
+//   - article_terms_vocab gives the document frequency of a term.
 //   - chunks repeats its article's scope and date (both fixed for the life
 //     of a chunk: an article never changes scope, and an update replaces
 //     its chunks) so that a full-text search filters on the chunk row it
@@ -187,28 +151,16 @@ CREATE TABLE IF NOT EXISTS chunk_vectors (
 	seq    INTEGER PRIMARY KEY REFERENCES chunks(seq) ON DELETE CASCADE,
 	vector BLOB NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-	title, text, content='', contentless_delete=1,
-	tokenize='porter unicode61 remove_diacritics 2');
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-	title, body, content='', contentless_delete=1,
-	tokenize='porter unicode61 remove_diacritics 2');
-CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
-	INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(
+	terms, content='', contentless_delete=1, tokenize="ascii tokenchars '.,'");
+CREATE VIRTUAL TABLE IF NOT EXISTS article_terms USING fts5(
+	terms, content='', contentless_delete=1, tokenize="ascii tokenchars '.,'");
+CREATE VIRTUAL TABLE IF NOT EXISTS article_terms_vocab USING fts5vocab(article_terms, 'row');
+CREATE TRIGGER IF NOT EXISTS article_terms_ad AFTER DELETE ON articles BEGIN
+	DELETE FROM article_terms WHERE rowid = old.seq;
 END;
-CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
-	DELETE FROM articles_fts WHERE rowid = old.seq;
-END;
-CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, body ON articles BEGIN
-	DELETE FROM articles_fts WHERE rowid = old.seq;
-	INSERT INTO articles_fts(rowid, title, body) VALUES (new.seq, new.title, new.body);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ai AFTER INSERT ON chunks BEGIN
-	INSERT INTO chunks_fts(rowid, title, text)
-	VALUES (new.seq, (SELECT title FROM articles WHERE id = new.article_id), new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
-	DELETE FROM chunks_fts WHERE rowid = old.seq;
+CREATE TRIGGER IF NOT EXISTS chunk_terms_ad AFTER DELETE ON chunks BEGIN
+	DELETE FROM chunk_terms WHERE rowid = old.seq;
 END;
 `
 
@@ -362,9 +314,44 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("cannot switch the database to WAL mode (got %q)", mode)
 	}
-	tx, err := l.w.BeginTx(ctx, nil)
+	version, err := l.createSchema(ctx)
 	if err != nil {
 		return err
+	}
+	for _, m := range migrations {
+		if m.to <= version {
+			continue
+		}
+		if err := l.migrate(ctx, m); err != nil {
+			return fmt.Errorf("upgrading the library to schema %d (%s): %w", m.to, m.what, err)
+		}
+	}
+	return nil
+}
+
+// migration is one step of the schema history: run brings a library of
+// schema to-1 to schema to.
+type migration struct {
+	to   int
+	what string
+	run  func(ctx context.Context, tx *sql.Tx) error
+}
+
+// migrations upgrade a library written by an earlier release in place, in
+// order, each step in its own transaction: a step that fails leaves the
+// library at the version before it, and the next Open retries it.
+var migrations = []migration{
+	{2, "guild record ids", migrateScopedIDs},
+	{3, "analysed full-text terms", migrateTerms},
+}
+
+// createSchema creates what is missing of the current schema, in one
+// transaction, and returns the library's schema version (schemaVersion
+// for a new library, recorded at once).
+func (l *Library) createSchema(ctx context.Context) (int, error) {
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
 	}
 	defer tx.Rollback()
 	var have string
@@ -380,30 +367,185 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	case err == nil:
 		v, convErr := strconv.Atoi(have)
 		if convErr != nil || v > schemaVersion {
-			return fmt.Errorf("the library was written by a newer version of attache (schema %q, this build knows %d)", have, schemaVersion)
+			return 0, fmt.Errorf("the library was written by a newer version of attache (schema %q, this build knows %d)", have, schemaVersion)
 		}
 		version = v
 	case errors.Is(err, sql.ErrNoRows):
 	default:
-		return err
+		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, schema+feedbackSchema+suggestSchema); err != nil {
-		return err
+		return 0, err
 	}
 	if err := createChanges(ctx, tx); err != nil {
+		return 0, err
+	}
+	if err := setVersion(ctx, tx, version); err != nil {
+		return 0, err
+	}
+	return version, tx.Commit()
+}
+
+// migrate runs one migration step and records its version, in one
+// transaction.
+func (l *Library) migrate(ctx context.Context, m migration) error {
+	tx, err := l.w.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	if version < 2 {
-		if err := migrateScopedIDs(ctx, tx); err != nil {
-			return fmt.Errorf("upgrading the library to schema 2: %w", err)
-		}
+	defer tx.Rollback()
+	if err := m.run(ctx, tx); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx,
-		"INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-		strconv.Itoa(schemaVersion)); err != nil {
+	if err := setVersion(ctx, tx, m.to); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+func setVersion(ctx context.Context, tx *sql.Tx, v int) error {
+	_, err := tx.ExecContext(ctx,
+		"INSERT INTO meta(key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		strconv.Itoa(v))
+	return err
+}
+
+// migrateTerms drops schema 2's porter-stemmed full-text tables and their
+// triggers and fills the analysed-term tables from the stored chunks.
+func migrateTerms(ctx context.Context, tx *sql.Tx) error {
+	for _, stmt := range []string{
+		"DROP TRIGGER IF EXISTS articles_ai", "DROP TRIGGER IF EXISTS articles_ad",
+		"DROP TRIGGER IF EXISTS articles_au", "DROP TRIGGER IF EXISTS chunks_ai",
+		"DROP TRIGGER IF EXISTS chunks_ad",
+		"DROP TABLE IF EXISTS chunks_fts", "DROP TABLE IF EXISTS articles_fts",
+		// A step interrupted before its commit wrote nothing; these only
+		// matter should the tables hold rows of an unknown origin.
+		"INSERT INTO chunk_terms(chunk_terms) VALUES ('delete-all')",
+		"INSERT INTO article_terms(article_terms) VALUES ('delete-all')",
+	} {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT a.seq, a.title, c.seq, c.text
+		FROM articles a JOIN chunks c ON c.article_id = a.id ORDER BY a.seq, c.idx`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		art, chunk  int64
+		title, text string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.art, &r.title, &r.chunk, &r.text); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	w, err := newTermWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	for i := 0; i < len(all); {
+		j := i
+		var texts []string
+		for ; j < len(all) && all[j].art == all[i].art; j++ {
+			texts = append(texts, all[j].text)
+		}
+		seqs := make([]int64, 0, j-i)
+		for _, r := range all[i:j] {
+			seqs = append(seqs, r.chunk)
+		}
+		if err := w.write(ctx, all[i].art, all[i].title, seqs, texts); err != nil {
+			return err
+		}
+		i = j
+	}
+	// Articles without chunks still get their (title) row, as Put gives them.
+	arts, err := tx.QueryContext(ctx, `SELECT seq, title FROM articles a
+		WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id = a.id)`)
+	if err != nil {
+		return err
+	}
+	type bare struct {
+		seq   int64
+		title string
+	}
+	var bares []bare
+	for arts.Next() {
+		var b bare
+		if err := arts.Scan(&b.seq, &b.title); err != nil {
+			arts.Close()
+			return err
+		}
+		bares = append(bares, b)
+	}
+	arts.Close()
+	if err := arts.Err(); err != nil {
+		return err
+	}
+	for _, b := range bares {
+		if err := w.write(ctx, b.seq, b.title, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// titleRepeat is how many times an article title's terms are written into
+// each of its full-text rows: a question's key words in a headline are
+// strong evidence.
+const titleRepeat = 2
+
+// termWriter writes the full-text rows of articles inside a transaction.
+type termWriter struct {
+	chunk, article *sql.Stmt
+	buf, title     []byte
+}
+
+func newTermWriter(ctx context.Context, tx *sql.Tx) (*termWriter, error) {
+	c, err := tx.PrepareContext(ctx, "INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)")
+	if err != nil {
+		return nil, err
+	}
+	a, err := tx.PrepareContext(ctx, "INSERT INTO article_terms(rowid, terms) VALUES (?, ?)")
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &termWriter{chunk: c, article: a}, nil
+}
+
+func (w *termWriter) close() {
+	w.chunk.Close()
+	w.article.Close()
+}
+
+// write stores the rows of article seq with the given title: one per chunk
+// (chunkSeqs[i] holding texts[i]: the title's terms and the chunk's) and
+// one for the article (the title's terms and all its chunks').
+func (w *termWriter) write(ctx context.Context, seq int64, title string, chunkSeqs []int64, texts []string) error {
+	w.title = lang.AppendIndexText(w.title[:0], title, titleRepeat)
+	art := append([]byte(nil), w.title...)
+	for i, text := range texts {
+		w.buf = append(w.buf[:0], w.title...)
+		n := len(w.buf)
+		w.buf = lang.AppendIndexText(w.buf, text, 1)
+		art = append(art, w.buf[n:]...)
+		if _, err := w.chunk.ExecContext(ctx, chunkSeqs[i], string(w.buf)); err != nil {
+			return err
+		}
+	}
+	_, err := w.article.ExecContext(ctx, seq, string(art))
+	return err
 }
 
 // migrateScopedIDs renames the guild articles that a version 1 library
@@ -683,23 +825,33 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 		return Unchanged, nil
 	}
 	published := formatDate(a.Published)
+	var artSeq int64
 	if exists {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM chunks WHERE article_id = ?", a.ID); err != nil {
 			return 0, err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, source = ?, published = ?,
-			language = ?, body = ?, hash = ? WHERE id = ?`,
-			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, a.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `UPDATE articles SET url = ?, title = ?, source = ?, published = ?,
+			language = ?, body = ?, hash = ? WHERE id = ? RETURNING seq`,
+			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, a.ID).Scan(&artSeq); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM article_terms WHERE rowid = ?", artSeq); err != nil {
 			return 0, err
 		}
 	} else {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO articles(id, scope, url, title, source, published,
+		res, err := tx.ExecContext(ctx, `INSERT INTO articles(id, scope, url, title, source, published,
 			language, body, hash, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Scope, a.URL, a.Title, a.Source, published, a.Language, a.Body, hash,
-			now.UTC().Format(time.RFC3339Nano)); err != nil {
+			now.UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return 0, err
+		}
+		if artSeq, err = res.LastInsertId(); err != nil {
 			return 0, err
 		}
 	}
+	seqs := make([]int64, len(chunks))
+	texts := make([]string, len(chunks))
 	if len(chunks) > 0 {
 		cstmt, err := tx.PrepareContext(ctx, `INSERT INTO chunks(id, article_id, idx, start, "end", text, scope, published)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -721,10 +873,19 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			if err != nil {
 				return 0, err
 			}
+			seqs[i], texts[i] = seq, c.Text
 			if _, err := vstmt.ExecContext(ctx, seq, vector.Vector(vectors[i]).Encode()); err != nil {
 				return 0, err
 			}
 		}
+	}
+	w, err := newTermWriter(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer w.close()
+	if err := w.write(ctx, artSeq, a.Title, seqs, texts); err != nil {
+		return 0, err
 	}
 	if exists {
 		return Updated, nil
@@ -845,7 +1006,7 @@ func (l *Library) List(ctx context.Context, scopes ...string) ([]Summary, error)
 }
 
 func (l *Library) list(ctx context.Context, where string, args []any) ([]Summary, error) {
-	rows, err := l.r.QueryContext(ctx, `SELECT a.id, a.scope, a.url, a.title, a.source, a.published,
+	rows, err := l.r.QueryContext(ctx, `SELECT a.seq, a.id, a.scope, a.url, a.title, a.source, a.published,
 		(SELECT count(*) FROM chunks c WHERE c.article_id = a.id)
 		FROM articles a `+where+` ORDER BY a.published DESC, a.added_at DESC, a.id`, args...)
 	if err != nil {
@@ -856,7 +1017,7 @@ func (l *Library) list(ctx context.Context, where string, args []any) ([]Summary
 	for rows.Next() {
 		var s Summary
 		var published string
-		if err := rows.Scan(&s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks); err != nil {
+		if err := rows.Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks); err != nil {
 			return nil, err
 		}
 		s.Published = parseDate(published)
@@ -888,19 +1049,25 @@ func (l *Library) ChunkCount(ctx context.Context) (int, error) {
 // track, while a removed article still frees its memory eventually.
 const vectorSlab = 256
 
-// Chunks calls fn for every stored chunk with its vector (for building the
-// in-memory vector index at start-up), in storage order, from one
-// consistent snapshot read by a single query. fn may keep the StoredChunk
+// Chunks calls fn for every stored chunk with its vector but without its
+// text (for building the in-memory vector index at start-up), in storage
+// order, from one consistent snapshot read by a single query. fn may keep the StoredChunk
 // and its Vector; it may use the library (writes wait for no reader). An
 // error from fn stops the iteration and is returned.
 func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error {
-	rows, err := l.r.QueryContext(ctx, `SELECT c.id, c.article_id, c.idx, c.start, c."end", c.text, v.vector,
+	rows, err := l.r.QueryContext(ctx, `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end", v.vector,
 		c.scope, c.published
 		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq ORDER BY c.seq`)
 	if err != nil {
 		return fmt.Errorf("corpus: chunks: %w", err)
 	}
 	defer rows.Close()
+	return scanStored(rows, vectorSlab, fn)
+}
+
+// scanStored decodes the rows of a stored-chunk query (Chunks, Stored)
+// and calls fn for each; slab vectors share one allocation.
+func scanStored(rows *sql.Rows, slabSize int, fn func(StoredChunk) error) error {
 	var (
 		slab      []float32
 		blob      sql.RawBytes
@@ -914,7 +1081,7 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error 
 	)
 	for rows.Next() {
 		var sc StoredChunk
-		if err := rows.Scan(&sc.ID, &articleID, &sc.Index, &sc.Start, &sc.End, &sc.Text, &blob, &scope, &published); err != nil {
+		if err := rows.Scan(&sc.Seq, &sc.ID, &articleID, &sc.Index, &sc.Start, &sc.End, &blob, &scope, &published); err != nil {
 			return fmt.Errorf("corpus: chunks: %w", err)
 		}
 		if string(articleID) != lastArt { // consecutive chunks share one id string
@@ -932,9 +1099,12 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error 
 			lastTime = parseDate(lastPub)
 		}
 		sc.Published = lastTime
+		if len(blob) == 0 || len(blob)%4 != 0 {
+			return fmt.Errorf("corpus: chunk %s has no readable vector (%d bytes)", sc.ID, len(blob))
+		}
 		if n := len(blob) / 4; n > 0 {
 			if len(slab) < n {
-				slab = make([]float32, n*vectorSlab)
+				slab = make([]float32, n*max(slabSize, 1))
 			}
 			v := vector.Vector(slab[:0:n])
 			v.Decode(blob)
@@ -949,6 +1119,89 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error 
 		return fmt.Errorf("corpus: chunks: %w", err)
 	}
 	return nil
+}
+
+// StoredArticle is what the in-memory index holds of one stored article:
+// its summary, its content hash, and its chunks with their vectors (no
+// text).
+type StoredArticle struct {
+	Summary
+	Hash   string
+	Chunks []StoredChunk
+}
+
+// Stored reads one article's summary, hash and chunks with their vectors
+// (no text) from one snapshot, so that a concurrent update is seen whole
+// or not at all. ErrNotFound when the article is absent.
+func (l *Library) Stored(ctx context.Context, id string) (StoredArticle, error) {
+	tx, err := l.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	var s StoredArticle
+	var published string
+	err = tx.QueryRowContext(ctx, `SELECT seq, id, scope, url, title, source, published, hash FROM articles WHERE id = ?`, id).
+		Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, err)
+	}
+	s.Published = parseDate(published)
+	// The chunks' vectors share one allocation of exactly their size: a
+	// slab sized for start-up would pin far more memory per article.
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM chunks WHERE article_id = ?", id).Scan(&s.Summary.Chunks); err != nil {
+		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end", v.vector,
+		c.scope, c.published
+		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq WHERE c.article_id = ? ORDER BY c.idx`, id)
+	if err != nil {
+		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, err)
+	}
+	defer rows.Close()
+	if err := scanStored(rows, s.Summary.Chunks, func(c StoredChunk) error { s.Chunks = append(s.Chunks, c); return nil }); err != nil {
+		return StoredArticle{}, err
+	}
+	s.Summary.Chunks = len(s.Chunks)
+	return s, nil
+}
+
+// maxTextIDs bounds the ids of one ChunkTexts query (SQLite's limit on
+// bound parameters is far above it).
+const maxTextIDs = 500
+
+// ChunkTexts returns the text of each of the chunks ids that exists, by
+// id: search reads from the library only the passages an answer needs.
+func (l *Library) ChunkTexts(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), maxTextIDs)]
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := l.r.QueryContext(ctx, "SELECT id, text FROM chunks WHERE id IN ("+placeholders(len(batch))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("corpus: chunk texts: %w", err)
+		}
+		for rows.Next() {
+			var id, text string
+			if err := rows.Scan(&id, &text); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("corpus: chunk texts: %w", err)
+			}
+			out[id] = text
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("corpus: chunk texts: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // ArticleChunks returns the chunks of one article in order; ErrNotFound
@@ -981,209 +1234,6 @@ func (l *Library) ArticleChunks(ctx context.Context, id string) ([]Chunk, error)
 	return out, nil
 }
 
-// SearchText runs a BM25 full-text search over chunks (their text and their
-// article's title). The question is never parsed as FTS5 syntax: see
-// MatchExpression. A question with no searchable word returns no hits and
-// no error.
-func (l *Library) SearchText(ctx context.Context, q TextQuery) ([]TextHit, error) {
-	expr := MatchExpression(q.Text)
-	if expr == "" {
-		return nil, nil
-	}
-	where, args := filterSQL(q, expr, "c")
-	// The full-text match runs first (the subquery), then each match costs
-	// one rowid lookup into the small chunks row for the filters.
-	rows, err := l.r.QueryContext(ctx, `SELECT c.id, c.article_id, f.r
-		FROM (SELECT rowid, bm25(chunks_fts, ?, 1.0) AS r FROM chunks_fts WHERE chunks_fts MATCH ?) f
-		JOIN chunks c ON c.seq = f.rowid
-		WHERE 1`+where+` ORDER BY f.r LIMIT ?`,
-		append(append([]any{titleWeight(q)}, args...), limit(q))...)
-	if err != nil {
-		return nil, fmt.Errorf("corpus: search: %w", err)
-	}
-	defer rows.Close()
-	var out []TextHit
-	for rows.Next() {
-		var h TextHit
-		var r float64
-		if err := rows.Scan(&h.ChunkID, &h.ArticleID, &r); err != nil {
-			return nil, fmt.Errorf("corpus: search: %w", err)
-		}
-		h.Score = -r
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("corpus: search: %w", err)
-	}
-	return out, nil
-}
-
-// SearchArticles runs a BM25 full-text search over whole articles (title and
-// body), with the same query handling and filters as SearchText.
-func (l *Library) SearchArticles(ctx context.Context, q TextQuery) ([]ArticleHit, error) {
-	expr := MatchExpression(q.Text)
-	if expr == "" {
-		return nil, nil
-	}
-	where, args := filterSQL(q, expr, "a")
-	rows, err := l.r.QueryContext(ctx, `SELECT a.id, f.r
-		FROM (SELECT rowid, bm25(articles_fts, ?, 1.0) AS r FROM articles_fts WHERE articles_fts MATCH ?) f
-		JOIN articles a ON a.seq = f.rowid
-		WHERE 1`+where+` ORDER BY f.r LIMIT ?`,
-		append(append([]any{titleWeight(q)}, args...), limit(q))...)
-	if err != nil {
-		return nil, fmt.Errorf("corpus: search articles: %w", err)
-	}
-	defer rows.Close()
-	var out []ArticleHit
-	for rows.Next() {
-		var h ArticleHit
-		var r float64
-		if err := rows.Scan(&h.ArticleID, &r); err != nil {
-			return nil, fmt.Errorf("corpus: search articles: %w", err)
-		}
-		h.Score = -r
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("corpus: search articles: %w", err)
-	}
-	return out, nil
-}
-
-func titleWeight(q TextQuery) float64 {
-	if q.TitleWeight > 0 && !math.IsInf(q.TitleWeight, 0) {
-		return q.TitleWeight
-	}
-	return DefaultTitleWeight
-}
-
-func limit(q TextQuery) int {
-	switch {
-	case q.Limit <= 0:
-		return DefaultTextLimit
-	case q.Limit > MaxTextLimit:
-		return MaxTextLimit
-	}
-	return q.Limit
-}
-
-// filterSQL returns the scope and date conditions on table alias t (which
-// has scope and published columns), starting with " AND", and their
-// arguments, the MATCH expression first.
-func filterSQL(q TextQuery, expr, t string) (string, []any) {
-	var b strings.Builder
-	args := []any{expr}
-	if len(q.Scopes) > 0 {
-		b.WriteString(" AND " + t + ".scope IN (" + placeholders(len(q.Scopes)) + ")")
-		for _, s := range q.Scopes {
-			args = append(args, s)
-		}
-	}
-	if !q.From.IsZero() {
-		b.WriteString(" AND " + t + ".published <> '' AND " + t + ".published >= ?")
-		args = append(args, formatDate(q.From))
-	}
-	if !q.To.IsZero() {
-		b.WriteString(" AND (" + t + ".published = '' OR " + t + ".published <= ?)")
-		args = append(args, formatDate(q.To))
-	}
-	return b.String(), args
-}
-
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
-// stopWords are English function words left out of full-text queries: they
-// match most chunks, so OR-ing them in costs time and adds nothing to BM25.
-// "us" (the country), "may" (the month) and "new" are deliberately absent.
-var stopWords = map[string]bool{
-	"a": true, "an": true, "the": true, "of": true, "in": true, "on": true, "at": true,
-	"to": true, "for": true, "from": true, "by": true, "with": true, "about": true,
-	"as": true, "into": true, "is": true, "are": true, "was": true, "were": true,
-	"be": true, "been": true, "being": true, "am": true, "do": true, "does": true,
-	"did": true, "has": true, "have": true, "had": true, "what": true, "which": true,
-	"who": true, "whom": true, "whose": true, "when": true, "where": true, "why": true,
-	"how": true, "that": true, "this": true, "these": true, "those": true, "it": true,
-	"its": true, "and": true, "or": true, "but": true, "if": true, "than": true,
-	"then": true, "there": true, "their": true, "they": true, "them": true, "he": true,
-	"she": true, "his": true, "her": true, "we": true, "you": true, "i": true,
-	"me": true, "my": true, "our": true, "your": true, "would": true, "could": true,
-	"should": true, "shall": true, "can": true, "will": true, "so": true, "any": true,
-	"some": true, "s": true, "t": true, "tell": true, "please": true,
-}
-
-// maxTermBytes drops "words" longer than any real word (pasted base64, a URL
-// without separators); they cannot match and only cost parsing.
-const maxTermBytes = 120
-
-// MatchExpression turns free text into a safe FTS5 MATCH expression: the
-// text is cut into words (runs of letters, digits and combining marks; all
-// FTS5 syntax such as quotes, NEAR, *, -, ^, column filters and parentheses
-// is treated as separators or as plain words), lower-cased, de-duplicated,
-// common English function words dropped (unless nothing else is left),
-// capped at MaxQueryTerms, each quoted, and OR-ed. It returns "" when the
-// text has no word at all.
-func MatchExpression(text string) string {
-	var terms, stops []string
-	seen := map[string]bool{}
-	for _, w := range words(text) {
-		if len(w) > maxTermBytes || seen[w] {
-			continue
-		}
-		seen[w] = true
-		if stopWords[w] {
-			stops = append(stops, w)
-			continue
-		}
-		if len(terms) < MaxQueryTerms {
-			terms = append(terms, w)
-		}
-	}
-	if len(terms) == 0 {
-		terms = stops
-		if len(terms) > MaxQueryTerms {
-			terms = terms[:MaxQueryTerms]
-		}
-	}
-	if len(terms) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for i, t := range terms {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		// Words hold no '"' (only letters, digits, marks), so quoting is
-		// enough to make each a literal string for FTS5.
-		b.WriteByte('"')
-		b.WriteString(t)
-		b.WriteByte('"')
-	}
-	return b.String()
-}
-
-// words splits text into lower-case words: maximal runs of letters, digits
-// and marks. Invalid UTF-8 separates words.
-func words(text string) []string {
-	var out []string
-	start := -1
-	for i := 0; i <= len(text); {
-		var r rune
-		n := 1
-		if i < len(text) {
-			r, n = utf8.DecodeRuneInString(text[i:])
-		}
-		if i < len(text) && isWordRune(r) && r != utf8.RuneError {
-			if start < 0 {
-				start = i
-			}
-		} else if start >= 0 {
-			out = append(out, strings.ToLower(text[start:i]))
-			start = -1
-		}
-		i += n
-	}
-	return out
 }

@@ -12,10 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/attache-bot/attache/corpus/lang"
 )
 
 var libEmbedder = EmbedderInfo{Name: "test-v1", Dim: 4}
@@ -78,11 +81,15 @@ func libPut(t *testing.T, lib *Library, a Article) PutStatus {
 func libFTSRows(t *testing.T, lib *Library, term string) (chunkRows, articleRows int) {
 	t.Helper()
 	ctx := context.Background()
-	q := `"` + term + `"`
-	if err := lib.r.QueryRowContext(ctx, "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", q).Scan(&chunkRows); err != nil {
+	terms := lang.Terms(term, nil)
+	if len(terms) != 1 {
+		t.Fatalf("%q has index terms %q, want one", term, terms)
+	}
+	q := `"` + terms[0] + `"`
+	if err := lib.r.QueryRowContext(ctx, "SELECT count(*) FROM chunk_terms WHERE chunk_terms MATCH ?", q).Scan(&chunkRows); err != nil {
 		t.Fatal(err)
 	}
-	if err := lib.r.QueryRowContext(ctx, "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", q).Scan(&articleRows); err != nil {
+	if err := lib.r.QueryRowContext(ctx, "SELECT count(*) FROM article_terms WHERE article_terms MATCH ?", q).Scan(&articleRows); err != nil {
 		t.Fatal(err)
 	}
 	return chunkRows, articleRows
@@ -168,9 +175,8 @@ func TestPutGetListRemove(t *testing.T) {
 	if cr, ar := libFTSRows(t, lib, "verification"); cr != 0 || ar != 0 {
 		t.Fatalf("fts rows after remove = %d, %d; want 0", cr, ar)
 	}
-	hits, err := lib.SearchText(ctx, TextQuery{Text: "treaty verification Geneva"})
-	if err != nil || len(hits) != 0 {
-		t.Fatalf("search after remove = %v, %v", hits, err)
+	if got := libArticlesWith(t, lib, PassageIndex, "geneva"); len(got) != 0 {
+		t.Fatalf("passages with geneva after remove: %v", got)
 	}
 	if err := lib.Remove(ctx, SharedScope, "a1"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second Remove = %v", err)
@@ -200,13 +206,11 @@ func TestPutUnchangedAndUpdated(t *testing.T) {
 	if cr, ar := libFTSRows(t, lib, "geneva"); cr != 0 || ar != 0 {
 		t.Fatalf("old fts rows after update = %d, %d", cr, ar)
 	}
-	hits, err := lib.SearchText(ctx, TextQuery{Text: "Oslo accord"})
-	if err != nil || len(hits) != 1 || hits[0].ArticleID != "a1" {
-		t.Fatalf("search new text = %+v, %v", hits, err)
+	if got := libArticlesWith(t, lib, PassageIndex, "accord"); !reflect.DeepEqual(got, []string{"a1"}) {
+		t.Fatalf("passages with the new text: %v", got)
 	}
-	hits, err = lib.SearchText(ctx, TextQuery{Text: "Geneva verification"})
-	if err != nil || len(hits) != 0 {
-		t.Fatalf("search old text = %+v, %v", hits, err)
+	if got := libArticlesWith(t, lib, ArticleIndex, "verification"); len(got) != 0 {
+		t.Fatalf("articles with the old text: %v", got)
 	}
 	var n int
 	if err := lib.r.QueryRow("SELECT count(*) FROM chunks").Scan(&n); err != nil || n != len(chunks) {
@@ -324,154 +328,161 @@ func TestEmbedderMismatchUnrecordedVectors(t *testing.T) {
 	}
 }
 
-func TestSearchTextHostileInput(t *testing.T) {
+// libArticlesWith returns the ids of the articles with a row of ix holding
+// word's index term (a passage row names its chunk's article).
+func libArticlesWith(t *testing.T, lib *Library, ix TextIndex, word string) []string {
+	t.Helper()
+	ctx := context.Background()
+	terms := lang.Terms(word, nil)
+	if len(terms) != 1 {
+		t.Fatalf("%q has index terms %q, want one", word, terms)
+	}
+	term := terms[0]
+	names := map[int64]string{}
+	if ix == ArticleIndex {
+		list, err := lib.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range list {
+			names[s.Seq] = s.ID
+		}
+	} else if err := lib.Chunks(ctx, func(c StoredChunk) error { names[c.Seq] = c.ArticleID; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	err := lib.FullText().Postings(ctx, ix, term, func(seq int64, score float64) error {
+		id, ok := names[seq]
+		if !ok {
+			t.Errorf("full-text row %d of %q belongs to no stored row", seq, term)
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFullTextHostileTerms(t *testing.T) {
 	ctx := context.Background()
 	lib := libOpen(t, t.TempDir())
 	libPut(t, lib, libArticle("a1", "", "Ministers meet over treaty", "2025-03-04", libBodyTreaty))
-	long := strings.Repeat("treaty NEAR(a b) \"quoted\" -minus * col:on ^caret (paren) AND OR NOT ", 150)
-	if len(long) < 10000 {
-		t.Fatal("long question too short")
-	}
-	inputs := []string{
-		"", "   ", "?!.,;:", `"`, `""`, `"unbalanced`, "NEAR", "NEAR(treaty, geneva)", "*", "treaty*",
-		"-treaty", "title:treaty", "text:geneva", "{title}: treaty", "^treaty", "AND", "OR NOT",
-		"treaty AND", "(((", "a OR", "\x00treaty\x00", "\xff\xfe", "treaty'; DROP TABLE articles; --",
-		strings.Repeat("x", 5000), long,
-	}
-	for _, in := range inputs {
-		if _, err := lib.SearchText(ctx, TextQuery{Text: in}); err != nil {
-			t.Errorf("SearchText(%.40q) = %v", in, err)
+	ft := lib.FullText()
+	for _, in := range []string{
+		"", " ", `"`, `treaty"`, "treaty geneva", "NEAR(treaty)", "treaty*", "-treaty", "title:treaty",
+		"^treaty", "(", "\x00treaty", "treaty'; DROP TABLE articles; --", strings.Repeat("x", 5000),
+	} {
+		err := ft.Postings(ctx, PassageIndex, in, func(int64, float64) error { return nil })
+		if !errors.Is(err, ErrBadTerm) {
+			t.Errorf("Postings(%.20q) = %v, want ErrBadTerm", in, err)
 		}
-		if _, err := lib.SearchArticles(ctx, TextQuery{Text: in}); err != nil {
-			t.Errorf("SearchArticles(%.40q) = %v", in, err)
+		if _, err := ft.DocFreq(ctx, []string{"treaty", in}); !errors.Is(err, ErrBadTerm) {
+			t.Errorf("DocFreq(%.20q) = %v, want ErrBadTerm", in, err)
 		}
 	}
-	// Syntax characters are separators, the words still count.
-	hits, err := lib.SearchText(ctx, TextQuery{Text: `"Geneva" NEAR(verification) title:treaty*`})
-	if err != nil || len(hits) == 0 {
-		t.Fatalf("words inside syntax not searched: %v %v", hits, err)
+	// FTS5 keywords and other scripts are plain terms.
+	for _, in := range []string{"and", "or", "not", "near", "москва", "2.9", "1,000"} {
+		if err := ft.Postings(ctx, ArticleIndex, in, func(int64, float64) error { return nil }); err != nil {
+			t.Errorf("Postings(%q) = %v", in, err)
+		}
 	}
 	if n, err := lib.Count(ctx); err != nil || n != 1 {
-		t.Fatalf("articles after hostile queries = %d %v", n, err)
+		t.Fatalf("articles after hostile terms = %d %v", n, err)
 	}
 }
 
-func TestMatchExpression(t *testing.T) {
-	cases := map[string]string{
-		"":                            "",
-		"?!":                          "",
-		"What did the U.S. say?":      `"u" OR "say"`,
-		`Iran's "guarantees" NEAR(x)`: `"iran" OR "guarantees" OR "near" OR "x"`,
-		"the of":                      `"the" OR "of"`,
-		"Café naïve CAFÉ":             `"café" OR "naïve"`,
-		"Москва и Киев":               `"москва" OR "и" OR "киев"`,
-	}
-	for in, want := range cases {
-		if got := MatchExpression(in); got != want {
-			t.Errorf("MatchExpression(%q) = %q, want %q", in, got, want)
-		}
-	}
-	many := make([]string, 100)
-	for i := range many {
-		many[i] = fmt.Sprintf("w%d", i)
-	}
-	if got := strings.Count(MatchExpression(strings.Join(many, " ")), " OR "); got != MaxQueryTerms-1 {
-		t.Errorf("terms not capped: %d ORs", got)
-	}
-}
-
-func TestSearchScopesDatesRanking(t *testing.T) {
+// TestFullTextBM25 checks the statistics, document frequencies and scores
+// the full-text index reports against BM25 computed by hand over the
+// analysed terms.
+func TestFullTextBM25(t *testing.T) {
 	ctx := context.Background()
 	lib := libOpen(t, t.TempDir())
-	libPut(t, lib, libArticle("old", SharedScope, "Grain corridor reopens", "2024-01-10", "The grain corridor reopened after talks. Ships left the port."))
-	libPut(t, lib, libArticle("new", SharedScope, "Grain exports rise", "2024-06-20", "Grain exports rose in June. The corridor stayed open."))
-	libPut(t, lib, libArticle("g1", "guild-1", "Guild grain note", "2024-06-21", "A grain note only guild one can see."))
-	libPut(t, lib, libArticle("g2", "guild-2", "Other guild grain", "2024-06-21", "A grain note only guild two can see."))
-	libPut(t, lib, libArticle("undated", SharedScope, "Grain history", "", "A history of the grain trade."))
-	libPut(t, lib, libArticle("other", SharedScope, "Unrelated", "2024-06-20", "Football results from the weekend."))
-
-	articleIDs := func(q TextQuery) []string {
-		t.Helper()
-		hits, err := lib.SearchText(ctx, q)
-		if err != nil {
+	arts := []Article{
+		libArticle("old", SharedScope, "Grain corridor reopens", "2024-01-10", "The grain corridor reopened after talks. Ships left the port."),
+		libArticle("new", SharedScope, "Grain exports rise", "2024-06-20", "Grain exports rose in June. The corridor stayed open."),
+		libArticle("other", "guild-1", "Unrelated", "2024-06-20", "Football results from the weekend. Café owners watched."),
+	}
+	docs := map[string][]string{} // article id -> its article row's terms
+	for _, a := range arts {
+		libPut(t, lib, a)
+		a.Normalize()
+		var b []byte
+		b = lang.AppendIndexText(b, a.Title, titleRepeat)
+		for _, c := range Split(a, SplitOptions{}) {
+			b = lang.AppendIndexText(b, c.Text, 1)
+		}
+		docs[a.ID] = strings.Fields(string(b))
+	}
+	total := 0
+	for _, d := range docs {
+		total += len(d)
+	}
+	ft := lib.FullText()
+	st, err := ft.Stats(ctx, ArticleIndex)
+	if err != nil || st.Docs != 3 || math.Abs(st.AvgLen-float64(total)/3) > 1e-9 {
+		t.Fatalf("Stats = %+v, %v; want 3 docs of %v terms", st, err, float64(total)/3)
+	}
+	df, err := ft.DocFreq(ctx, []string{"grain", "corridor", "caf\u00e9", "absent"})
+	if err != nil || df["grain"] != 2 || df["corridor"] != 2 || df["absent"] != 0 {
+		t.Fatalf("DocFreq = %v, %v", df, err)
+	}
+	list, err := lib.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int64]string{}
+	for _, s := range list {
+		ids[s.Seq] = s.ID
+	}
+	for _, term := range []string{"grain", "corridor", "reopen", "football"} {
+		n := 0
+		for _, d := range docs {
+			if slices.Contains(d, term) {
+				n++
+			}
+		}
+		idf := math.Max(math.Log((3-float64(n)+0.5)/(float64(n)+0.5)), 1e-6)
+		got := map[string]float64{}
+		if err := ft.Postings(ctx, ArticleIndex, term, func(seq int64, score float64) error {
+			got[ids[seq]] = score
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
-		seen := map[string]bool{}
-		var ids []string
-		for i, h := range hits {
-			if i > 0 && h.Score > hits[i-1].Score {
-				t.Fatalf("hits not ordered by score: %+v", hits)
+		if len(got) != n {
+			t.Fatalf("%q: %d rows, want %d", term, len(got), n)
+		}
+		for id, score := range got {
+			tf := 0.0
+			for _, w := range docs[id] {
+				if w == term {
+					tf++
+				}
 			}
-			if !strings.HasPrefix(h.ChunkID, h.ArticleID+"#") {
-				t.Fatalf("chunk id %q not of article %q", h.ChunkID, h.ArticleID)
-			}
-			if !seen[h.ArticleID] {
-				seen[h.ArticleID] = true
-				ids = append(ids, h.ArticleID)
+			want := idf * tf * 2.2 / (tf + 1.2*(0.25+0.75*float64(len(docs[id]))/st.AvgLen))
+			if math.Abs(score-want) > 1e-9*math.Max(1, want) {
+				t.Errorf("%q in %s: score %v, want %v", term, id, score, want)
 			}
 		}
-		ahits, err := lib.SearchArticles(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var aids []string
-		for _, h := range ahits {
-			aids = append(aids, h.ArticleID)
-		}
-		if !libSameSet(ids, aids) {
-			t.Fatalf("SearchText articles %v != SearchArticles %v for %+v", ids, aids, q)
-		}
-		return ids
 	}
-	if got := articleIDs(TextQuery{Text: "grain", Scopes: []string{SharedScope, "guild-1"}}); !libSameSet(got, []string{"old", "new", "g1", "undated"}) {
-		t.Errorf("scopes shared+guild-1: %v", got)
+	// Stemmed and folded by lang, not by FTS5: "reopens" and "reopened"
+	// meet on "reopen"; "café" stays "café".
+	if got := libArticlesWith(t, lib, ArticleIndex, "reopening"); !reflect.DeepEqual(got, []string{"old"}) {
+		t.Errorf("reopening: %v", got)
 	}
-	if got := articleIDs(TextQuery{Text: "grain", Scopes: []string{"guild-2"}}); !libSameSet(got, []string{"g2"}) {
-		t.Errorf("scope guild-2: %v", got)
+	if got := libArticlesWith(t, lib, PassageIndex, "CAFÉ"); !reflect.DeepEqual(got, []string{"other"}) {
+		t.Errorf("CAFÉ: %v", got)
 	}
-	if got := articleIDs(TextQuery{Text: "grain", Scopes: []string{SharedScope}, From: ymd("2024-06-01")}); !libSameSet(got, []string{"new"}) {
-		t.Errorf("from June (undated excluded): %v", got)
+	if got := libArticlesWith(t, lib, PassageIndex, "cafe"); len(got) != 0 {
+		t.Errorf("cafe matched café: %v", got)
 	}
-	if got := articleIDs(TextQuery{Text: "grain", Scopes: []string{SharedScope}, To: ymd("2024-06-19")}); !libSameSet(got, []string{"old", "undated"}) {
-		t.Errorf("to 19 June (undated included): %v", got)
-	}
-	if got := articleIDs(TextQuery{Text: "grain", From: ymd("2024-06-20"), To: ymd("2024-06-20")}); !libSameSet(got, []string{"new"}) {
-		t.Errorf("one day, inclusive bounds: %v", got)
-	}
-	if got := articleIDs(TextQuery{Text: "grain", Limit: 2}); len(got) > 2 {
-		t.Errorf("limit 2: %v", got)
-	}
-	// The title counts: "corridor" is in both bodies but only one title.
-	hits, err := lib.SearchArticles(ctx, TextQuery{Text: "corridor", TitleWeight: 10})
-	if err != nil || len(hits) != 2 || hits[0].ArticleID != "old" || hits[0].Score <= hits[1].Score || hits[1].Score <= 0 {
-		t.Errorf("title-weighted ranking: %+v %v", hits, err)
-	}
-	// Stemming and diacritics: "reopening" finds "reopened", "grâin" finds "grain".
-	if got := articleIDs(TextQuery{Text: "reopening", Scopes: []string{SharedScope}}); !libSameSet(got, []string{"old"}) {
-		t.Errorf("porter stemming: %v", got)
-	}
-	if got := articleIDs(TextQuery{Text: "FOOTBÂLL"}); !libSameSet(got, []string{"other"}) {
-		t.Errorf("case and diacritics folding: %v", got)
-	}
-}
-
-func libSameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	m := map[string]int{}
-	for _, x := range a {
-		m[x]++
-	}
-	for _, x := range b {
-		m[x]--
-	}
-	for _, v := range m {
-		if v != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func TestChunksStreamsVectors(t *testing.T) {
@@ -501,11 +512,39 @@ func TestChunksStreamsVectors(t *testing.T) {
 		t.Fatalf("ChunkCount = %d %v, want %d", n, err, len(want))
 	}
 	got := map[string]StoredChunk{}
-	if err := lib.Chunks(ctx, func(c StoredChunk) error { got[c.ID] = c; return nil }); err != nil {
+	var ids []string
+	if err := lib.Chunks(ctx, func(c StoredChunk) error {
+		if c.Text != "" || c.Seq <= 0 {
+			t.Errorf("chunk %s: text %q, seq %d: Chunks reads no text and every seq", c.ID, c.Text, c.Seq)
+		}
+		c.Text, c.Seq = want[c.ID].Text, 0
+		got[c.ID] = c
+		ids = append(ids, c.ID)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Chunks = %+v\nwant %+v", got, want)
+	}
+	// The text is read on demand, for the chunks asked for; unknown ids
+	// are absent.
+	texts, err := lib.ChunkTexts(ctx, append(ids, "nope#0", ""))
+	if err != nil || len(texts) != len(want) {
+		t.Fatalf("ChunkTexts = %v, %v", texts, err)
+	}
+	for id, c := range want {
+		if texts[id] != c.Text {
+			t.Errorf("ChunkTexts[%s] = %q, want %q", id, texts[id], c.Text)
+		}
+	}
+	// Stored reads one article as the index holds it.
+	sa, err := lib.Stored(ctx, "a1")
+	if err != nil || sa.ID != "a1" || sa.Seq <= 0 || len(sa.Chunks) != sa.Summary.Chunks || sa.Chunks[0].ID != "a1#0" || !reflect.DeepEqual(sa.Chunks[0].Vector, want["a1#0"].Vector) {
+		t.Fatalf("Stored = %+v %v", sa, err)
+	}
+	if _, err := lib.Stored(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Stored(nope) = %v", err)
 	}
 	for id, c := range got { // DeepEqual treats -0 and +0 as equal; the bits must survive
 		for i, x := range c.Vector {
@@ -639,7 +678,7 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- err
 					return
 				}
-				if _, err := l.SearchText(ctx, TextQuery{Text: "grain"}); err != nil {
+				if err := l.FullText().Postings(ctx, PassageIndex, "grain", func(int64, float64) error { return nil }); err != nil {
 					errs <- err
 					return
 				}
@@ -685,7 +724,7 @@ func TestRollbackLeavesNothing(t *testing.T) {
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	for _, table := range []string{"articles", "chunks", "articles_fts", "chunks_fts"} {
+	for _, table := range []string{"articles", "chunks", "article_terms", "chunk_terms"} {
 		var n int
 		if err := lib.r.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -813,8 +852,8 @@ func TestCrashConsistency(t *testing.T) {
 		}
 		for _, q := range []string{
 			"SELECT count(*) FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq WHERE v.seq IS NULL OR length(v.vector) <> 16",
-			"SELECT (SELECT count(*) FROM chunks) - (SELECT count(*) FROM chunks_fts)",
-			"SELECT (SELECT count(*) FROM articles) - (SELECT count(*) FROM articles_fts)",
+			"SELECT (SELECT count(*) FROM chunks) - (SELECT count(*) FROM chunk_terms)",
+			"SELECT (SELECT count(*) FROM articles) - (SELECT count(*) FROM article_terms)",
 		} {
 			var n int
 			if err := lib.r.QueryRow(q).Scan(&n); err != nil || n != 0 {
@@ -850,5 +889,33 @@ func TestDamagedByResultCode(t *testing.T) {
 	}
 	if damaged(errors.New("database disk image is malformed")) {
 		t.Error("a plain error with SQLite's wording counted as damage")
+	}
+}
+
+// TestFullTextEmptyAndChunkTextsInput: a new library has empty full-text
+// statistics, and ChunkTexts takes any ids (none, many, hostile) without
+// error, returning only those that exist.
+func TestFullTextEmptyAndChunkTextsInput(t *testing.T) {
+	ctx := context.Background()
+	lib := libOpen(t, t.TempDir())
+	for _, ix := range []TextIndex{PassageIndex, ArticleIndex} {
+		if st, err := lib.FullText().Stats(ctx, ix); err != nil || st != (TextStats{}) {
+			t.Fatalf("Stats of a new library = %+v, %v", st, err)
+		}
+	}
+	if df, err := lib.FullText().DocFreq(ctx, nil); err != nil || len(df) != 0 {
+		t.Fatalf("DocFreq(nil) = %v, %v", df, err)
+	}
+	libPut(t, lib, libArticle("a1", SharedScope, "Ministers meet over treaty", "2025-03-04", libBodyTreaty))
+	ids := []string{"a1#0", "", "a1#0' OR 1=1 --", "\x00", strings.Repeat("x", 10000)}
+	for i := range 1200 { // more than one query's worth
+		ids = append(ids, fmt.Sprintf("none#%d", i))
+	}
+	texts, err := lib.ChunkTexts(ctx, ids)
+	if err != nil || len(texts) != 1 || texts["a1#0"] == "" {
+		t.Fatalf("ChunkTexts = %d texts, %v", len(texts), err)
+	}
+	if texts, err := lib.ChunkTexts(ctx, nil); err != nil || len(texts) != 0 {
+		t.Fatalf("ChunkTexts(nil) = %v, %v", texts, err)
 	}
 }

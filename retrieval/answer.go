@@ -176,7 +176,16 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	if res.digest {
 		ex = Digest(passages, DefaultExtractChars)
 	} else {
-		ex = Extract(res.query, e.withNeighbours(passages), DefaultExtractChars)
+		wide, err := e.withNeighbours(ctx, passages)
+		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return Answer{}, cerr
+			}
+			// The matched passages alone still answer.
+			e.cfg.Logger.Warn("could not read neighbouring passages", "error", err)
+			wide = passages
+		}
+		ex = Extract(res.query, wide, DefaultExtractChars)
 	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
@@ -319,47 +328,62 @@ const neighbourChunks = 1
 
 // withNeighbours returns copies of passages whose Text is the passage's
 // chunk joined with up to neighbourChunks chunks before and after it in the
-// same article and with the article's lede (its first chunk), read from the
-// index's in-memory copy (no library access on the answer path). A news
+// same article and with the article's lede (its first chunk), the texts
+// read from the library in one query. A news
 // story's lede usually states who, what, where and when, which the passage
 // that best matches the question's words often leaves out. A passage the
 // index no longer knows (removed a moment ago) is kept as it is.
-func (e *Engine) withNeighbours(passages []Passage) []Passage {
+func (e *Engine) withNeighbours(ctx context.Context, passages []Passage) ([]Passage, error) {
 	out := slices.Clone(passages)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
+	spans := make([][]string, len(out))
+	var ids []string
 	for i, p := range out {
-		if text, ok := neighbourText(e.ix, p.ArticleID, p.ChunkID, neighbourChunks); ok {
+		spans[i] = neighbourIDs(e.ix, p.ArticleID, p.ChunkID, neighbourChunks)
+		ids = append(ids, spans[i]...)
+	}
+	texts, err := e.ix.texts(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if text, ok := joinTexts(spans[i], texts); ok {
 			out[i].Text = text
 		}
 	}
-	return out
+	return out, nil
 }
 
-// neighbourText joins the text of chunk chunkID of article articleID with
-// up to n chunks on each side and with the article's first chunk, in
-// article order, separated by a space (the chunks are spans of the body, so
-// the join reads as the body does up to whitespace and the gap after the
-// lede). It reports false when the index knows neither. The caller holds
-// the engine's lock.
-func neighbourText(ix *vectorIndex, articleID, chunkID string, n int) (string, bool) {
+// neighbourIDs returns the ids of chunk chunkID of article articleID with
+// up to n chunks on each side and the article's first chunk, in article
+// order (nil when the index knows neither). The caller holds the engine's
+// lock.
+func neighbourIDs(ix *vectorIndex, articleID, chunkID string, n int) []string {
 	a := ix.articles[articleID]
 	if a == nil {
-		return "", false
+		return nil
 	}
 	at := slices.Index(a.chunkIDs, chunkID)
 	if at < 0 {
-		return "", false
+		return nil
 	}
 	lo, hi := max(at-n, 0), min(at+n+1, len(a.chunkIDs))
-	ids := a.chunkIDs[lo:hi]
+	ids := slices.Clone(a.chunkIDs[lo:hi])
 	if lo > 0 {
 		ids = append([]string{a.chunkIDs[0]}, ids...)
 	}
+	return ids
+}
+
+// joinTexts joins the texts of ids, separated by a space (the chunks are
+// spans of the body, so the join reads as the body does up to whitespace
+// and the gap after the lede). It reports false when none has text.
+func joinTexts(ids []string, texts map[string]string) (string, bool) {
 	parts := make([]string, 0, len(ids))
 	for _, cid := range ids {
-		if c, ok := ix.chunks[cid]; ok && strings.TrimSpace(c.Text) != "" {
-			parts = append(parts, strings.TrimSpace(c.Text))
+		if t := strings.TrimSpace(texts[cid]); t != "" {
+			parts = append(parts, t)
 		}
 	}
 	if len(parts) == 0 {

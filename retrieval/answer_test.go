@@ -750,11 +750,9 @@ func TestAnswerReadsTheLede(t *testing.T) {
 func TestNeighbourText(t *testing.T) {
 	ix := &vectorIndex{
 		articles: map[string]*articleInfo{"a": {chunkIDs: []string{"a#0", "a#1", "a#2", "a#3"}}, "empty": {}},
-		chunks: map[string]chunkInfo{
-			"a#0": {ArticleID: "a", Text: "Zero."}, "a#1": {ArticleID: "a", Text: " One. "},
-			"a#2": {ArticleID: "a", Text: "Two."}, "a#3": {ArticleID: "a", Text: "Three."},
-		},
+		chunks:   map[string]chunkInfo{"a#0": {ArticleID: "a"}, "a#1": {ArticleID: "a"}, "a#2": {ArticleID: "a"}, "a#3": {ArticleID: "a"}},
 	}
+	texts := map[string]string{"a#0": "Zero.", "a#1": " One. ", "a#2": "Two.", "a#3": "Three."}
 	for _, c := range []struct {
 		article, chunk string
 		n              int
@@ -771,7 +769,7 @@ func TestNeighbourText(t *testing.T) {
 		{"gone", "gone#0", 1, "", false}, // removed article
 		{"empty", "empty#0", 1, "", false},
 	} {
-		got, ok := neighbourText(ix, c.article, c.chunk, c.n)
+		got, ok := joinTexts(neighbourIDs(ix, c.article, c.chunk, c.n), texts)
 		if got != c.want || ok != c.ok {
 			t.Errorf("%s ±%d: got %q %v, want %q %v", c.chunk, c.n, got, ok, c.want, c.ok)
 		}

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/vector"
 )
 
@@ -37,7 +35,7 @@ const (
 	maxGramSize = 5
 	// maxWordBytes caps the words that get n-grams: long tokens are usually
 	// URLs, hashes or glued-together clutter whose n-grams only add noise.
-	maxWordBytes = 40
+	maxWordBytes = lang.MaxTermBytes
 )
 
 // Per-kind hash seeds so that the word "war" and the 3-gram "war" land on
@@ -103,7 +101,7 @@ type hashFeaturizer struct {
 // vector computes the unit vector of text.
 func (f *hashFeaturizer) vector(text string) []float32 {
 	v := make([]float32, LocalEmbedderDim)
-	f.words = embedTokenize(text, f.words[:0])
+	f.words = lang.Tokenize(text, f.words[:0])
 	if f.tf == nil {
 		f.tf = make(map[string]int)
 		f.pairs = make(map[[2]string]int)
@@ -112,7 +110,7 @@ func (f *hashFeaturizer) vector(text string) []float32 {
 	clear(f.pairs)
 	prev := ""
 	for _, w := range f.words {
-		if isEmbedStopWord(w) {
+		if lang.Stop.Has(w) {
 			// A stop word breaks a phrase: "minister of defence" yields no
 			// pair across "of", which would only add noise.
 			prev = ""
@@ -126,12 +124,12 @@ func (f *hashFeaturizer) vector(text string) []float32 {
 	}
 	for w, n := range f.tf {
 		tw := sublinearTF(n)
-		addHashedFeature(v, hashString(seedWord, stem(w)), weightWord*tw)
+		addHashedFeature(v, hashString(seedWord, lang.Stem(w)), weightWord*tw)
 		f.addGrams(v, w, weightGram*tw)
 	}
 	for p, n := range f.pairs {
-		h := hashString(seedPair, stem(p[0]))
-		h = hashString(h^seedPair, stem(p[1]))
+		h := hashString(seedPair, lang.Stem(p[0]))
+		h = hashString(h^seedPair, lang.Stem(p[1]))
 		addHashedFeature(v, h, weightPair*sublinearTF(n))
 	}
 	if !vector.Vector(v).Normalize() {
@@ -210,49 +208,6 @@ func hashMix(h uint64) uint64 {
 	return h
 }
 
-// embedTokenize appends the lower-cased words of text to dst. A word is a run of
-// letters, digits and combining marks; an apostrophe inside a word ends it
-// and a trailing possessive "'s" is dropped ("Iran's" → "iran"). Digits
-// separated by '.' or ',' stay one token ("2.9", "1,000") because numbers
-// are answers to news questions.
-func embedTokenize(text string, dst []string) []string {
-	var b strings.Builder
-	flush := func() {
-		if b.Len() > 0 {
-			dst = append(dst, b.String())
-			b.Reset()
-		}
-	}
-	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r):
-			b.WriteRune(unicode.ToLower(r))
-		case (r == '.' || r == ',') && b.Len() > 0 && embedIsDigitAt(text, i-1) && embedIsDigitAt(text, i+1):
-			b.WriteRune(r)
-		case r == '\'' || r == '’':
-			flush()
-			// Skip a possessive "s" right after the apostrophe.
-			rest := text[i+size:]
-			if len(rest) > 0 && (rest[0] == 's' || rest[0] == 'S') && (len(rest) == 1 || !embedIsWordStart(rest[1:])) {
-				size++
-			}
-		default:
-			flush()
-		}
-		i += size
-	}
-	flush()
-	return dst
-}
-
-func embedIsDigitAt(s string, i int) bool { return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9' }
-
-func embedIsWordStart(s string) bool {
-	r, _ := utf8.DecodeRuneInString(s)
-	return unicode.IsLetter(r) || unicode.IsDigit(r)
-}
-
 func isNumericToken(w string) bool {
 	for i := 0; i < len(w); i++ {
 		c := w[i]
@@ -261,28 +216,4 @@ func isNumericToken(w string) bool {
 		}
 	}
 	return true
-}
-
-// embedStopWords are frequent English function words (and question words) that
-// say nothing about a topic. Without corpus statistics the embedder cannot
-// learn that "the" is uninformative, so it is told.
-var embedStopWords = func() map[string]struct{} {
-	list := `a about above after again against all also am an and any are as at be because been
-before being below between both but by can could did do does doing down during each few for from
-further had has have having he her here hers herself him himself his how i if in into is it its
-itself just me more most my myself no nor not now of off on once only or other our ours ourselves
-out over own same she should so some such than that the their theirs them themselves then there
-these they this those through to too under until up very was we were what when where which while
-who whom whose why will with would you your yours yourself yourselves s t according said says
-say whats which's please tell explain describe detail details summarize summarise know thanks`
-	m := make(map[string]struct{})
-	for _, w := range strings.Fields(list) {
-		m[w] = struct{}{}
-	}
-	return m
-}()
-
-func isEmbedStopWord(w string) bool {
-	_, ok := embedStopWords[w]
-	return ok
 }

@@ -102,14 +102,6 @@ func TestLocalEmbedderCancelled(t *testing.T) {
 	}
 }
 
-func TestEmbedTokenize(t *testing.T) {
-	got := embedTokenize("Iran's FM said 2.9 million, 1,000 people; rock'n'roll O'Neil’s end.", nil)
-	want := []string{"iran", "fm", "said", "2.9", "million", "1,000", "people", "rock", "n", "roll", "o", "neil", "end"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %q\nwant %q", got, want)
-	}
-}
-
 func BenchmarkLocalEmbed(b *testing.B) {
 	text := strings.Repeat("The foreign ministers of Norland and Vesteria met in Oslo on Tuesday to discuss fishing quotas. ", 10)
 	e := NewLocalEmbedder()

@@ -14,11 +14,12 @@ import (
 
 // Engine searches and answers over a corpus library. It owns the in-memory
 // vector index and keeps it in step with the library: every Add and Remove
-// writes the library first and then the index, under one lock that searches
-// share, so a search sees an article either completely or not at all, and a
-// removed or updated article's old passages are gone from the very next
-// search. What other processes write to the library reaches the index
-// while Follow runs. Safe for concurrent use.
+// writes the library first and then the index (index, remove: the only
+// ways the index changes), under one lock that searches share, so a search
+// sees an article either completely or not at all, and a removed or
+// updated article's old passages are gone from the very next search. What
+// other processes write to the library reaches the index while Follow
+// runs. Safe for concurrent use.
 type Engine struct {
 	lib *corpus.Library
 	cfg Config
@@ -59,7 +60,7 @@ func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) 
 		// re-index.
 		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
 	}
-	e := &Engine{lib: lib, cfg: cfg, emb: emb, ix: newVectorIndex(emb.Dim())}
+	e := &Engine{lib: lib, cfg: cfg, emb: emb, ix: newVectorIndex(emb.Dim(), lib)}
 	start := time.Now()
 	// The feed's head and the hashes are read before the index is
 	// filled: whatever is written meanwhile comes after that head, and
@@ -82,40 +83,60 @@ func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) 
 	return e, nil
 }
 
-// fill loads every article summary and every stored chunk vector into the
-// index.
+// fill loads every article summary and every stored chunk vector (no
+// text: that stays in the library) into the index, one article at a time
+// through the index's putStored, as index does for a single article.
 func (e *Engine) fill(ctx context.Context) error {
 	sums, err := e.lib.List(ctx)
 	if err != nil {
 		return fmt.Errorf("retrieval: list articles: %w", err)
 	}
+	byID := make(map[string]corpus.Summary, len(sums))
 	for _, s := range sums {
-		e.ix.addArticle(s.ID, &articleInfo{
-			Scope: s.Scope, Title: s.Title, Source: s.Source, URL: s.URL,
-			Published: s.Published, day: dayOf(s.Published), textDoc: -1,
-		})
+		byID[s.ID] = s
 	}
-	// Reading and decoding the stored chunks (SQLite) and indexing them
-	// (chromem-go, BM25 terms) take about as long as each other, so they
-	// run as a two-stage pipeline: this goroutine reads, another indexes,
-	// in order. At 100k chunks this nearly halves start-up.
+	// Reading and decoding the stored vectors (SQLite) and indexing them
+	// (chromem-go) take about as long as each other, so they run as a
+	// two-stage pipeline: this goroutine reads, another indexes, in order.
 	const batchSize = 256
 	batches := make(chan []corpus.StoredChunk, 4)
 	indexed := make(chan error, 1)
 	var failed atomic.Bool
 	go func() {
 		var err error
+		var run []corpus.StoredChunk // the chunks of one article
+		flush := func() {
+			if len(run) == 0 || err != nil {
+				return
+			}
+			s, ok := byID[run[0].ArticleID]
+			if !ok {
+				// Stored after the listing (another process): its own
+				// scope and date, so that nothing stored is unsearchable.
+				s = corpus.Summary{ID: run[0].ArticleID, Scope: run[0].Scope, Published: run[0].Published}
+			}
+			if a := e.ix.articles[s.ID]; a != nil {
+				// Delivered apart: keep the chunks already indexed.
+				run = append(e.ix.stored(s.ID), run...)
+			}
+			err = e.ix.putStored(ctx, s, run)
+			run = nil
+		}
 		for b := range batches {
 			for _, c := range b {
 				if err != nil {
 					break
 				}
-				err = e.ix.addStoredChunk(ctx, c)
+				if len(run) > 0 && run[0].ArticleID != c.ArticleID {
+					flush()
+				}
+				run = append(run, c)
 			}
 			if err != nil {
 				failed.Store(true) // keep draining so the reader never blocks
 			}
 		}
+		flush()
 		indexed <- err
 	}()
 	batch := make([]corpus.StoredChunk, 0, batchSize)
@@ -144,7 +165,69 @@ func (e *Engine) fill(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("retrieval: load stored vectors: %w", err)
 	}
-	e.ix.flushPending()
+	// Articles without chunks are listed too (they cannot be found, but
+	// the index knows them as the library does).
+	for _, s := range sums {
+		if e.ix.articles[s.ID] == nil {
+			if err := e.ix.putStored(ctx, s, nil); err != nil {
+				return fmt.Errorf("retrieval: index stored vectors: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// index reads article id from the library and puts it into the in-memory
+// index, replacing what the index held of it; an article the library no
+// longer has is removed. With remove, it is the one way the index follows
+// the library: after this process's own writes and, through a change
+// feed, another process's.
+func (e *Engine) index(ctx context.Context, id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.indexLocked(ctx, id)
+}
+
+// indexLocked is index for a caller holding the write lock.
+func (e *Engine) indexLocked(ctx context.Context, id string) error {
+	s, err := e.lib.Stored(ctx, id)
+	if errors.Is(err, corpus.ErrNotFound) {
+		return e.removeLocked(ctx, id)
+	}
+	if err != nil {
+		return fmt.Errorf("index article %s: %w", id, err)
+	}
+	return e.putLocked(ctx, s)
+}
+
+// remove drops article id from the in-memory index (not from the
+// library); an unknown id is a no-op.
+func (e *Engine) remove(ctx context.Context, id string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.removeLocked(ctx, id)
+}
+
+// putLocked puts one stored article into the index, replacing any earlier
+// version, and records its hash. The caller holds the write lock.
+func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
+	if err := e.ix.putStored(ctx, s.Summary, s.Chunks); err != nil {
+		// putStored drops the old version first: the index may hold
+		// neither, and the next change or reload must not take it as in
+		// step.
+		delete(e.hashes, s.ID)
+		return err
+	}
+	e.hashes[s.ID] = s.Hash
+	return nil
+}
+
+// removeLocked is remove for a caller holding the write lock.
+func (e *Engine) removeLocked(ctx context.Context, id string) error {
+	if err := e.ix.remove(ctx, id); err != nil {
+		return err
+	}
+	delete(e.hashes, id)
 	return nil
 }
 
@@ -235,13 +318,14 @@ func (e *Engine) write(ctx context.Context, p prepared) (corpus.PutStatus, error
 	if st == corpus.Unchanged {
 		return st, nil
 	}
-	if err := e.ix.put(ctx, p.article, p.chunks, p.vectors); err != nil {
+	// The article is stored: index it even if the caller gives up now, or
+	// the index would miss what the library holds.
+	if err := e.indexLocked(context.WithoutCancel(ctx), p.article.ID); err != nil {
 		// The library has the article but the index does not: searches
 		// would miss it until the next start. Say so loudly.
 		e.cfg.Logger.Error("article stored but not indexed; restart to rebuild the index", "id", p.article.ID, "err", err)
 		return st, err
 	}
-	e.hashes[p.article.ID] = corpus.Hash(p.article)
 	return st, nil
 }
 
@@ -347,11 +431,10 @@ func (e *Engine) Remove(ctx context.Context, scope, id string) error {
 	if err := e.lib.Remove(ctx, scope, id); err != nil {
 		return err
 	}
-	if err := e.ix.remove(ctx, id); err != nil {
+	if err := e.removeLocked(ctx, id); err != nil {
 		e.cfg.Logger.Error("article removed from the library but not from the index; restart to rebuild the index", "id", id, "err", err)
 		return err
 	}
-	delete(e.hashes, id)
 	return nil
 }
 

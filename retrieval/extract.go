@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"regexp"
 	"sort"
@@ -237,14 +238,14 @@ func analyzeQuestion(text string) parsedQuestion {
 		bigrams: make(map[[2]string]bool),
 	}
 	prev := ""
-	for _, w := range wordTokens(text) {
+	for _, w := range lang.Words(text) {
 		lw := strings.ToLower(w)
 		q.words[lw] = true
-		if extractStopwords[lw] || isQuestionWord(lw) {
+		if extractStopwords.Has(lw) || isQuestionWord(lw) {
 			prev = ""
 			continue
 		}
-		st := stem(lw)
+		st := lang.Stem(lw)
 		q.terms[st] = true
 		if startsUpperCase(w) {
 			q.capital[st] = true
@@ -278,14 +279,14 @@ type scoredSentence struct {
 
 func analyzeSentence(raw string) *scoredSentence {
 	s := &scoredSentence{raw: raw, terms: make(map[string]bool)}
-	s.words = wordTokens(raw)
+	s.words = lang.Words(raw)
 	for _, w := range s.words {
 		lw := strings.ToLower(w)
-		if extractStopwords[lw] {
+		if extractStopwords.Has(lw) {
 			s.seq = append(s.seq, "")
 			continue
 		}
-		st := stem(lw)
+		st := lang.Stem(lw)
 		s.terms[st] = true
 		s.seq = append(s.seq, st)
 	}
@@ -349,7 +350,7 @@ func newNames(q parsedQuestion, s *scoredSentence) int {
 	best, run := 0, 0
 	for i, w := range s.words {
 		lw := strings.ToLower(w)
-		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
+		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords.Has(lw) &&
 			!monthNames[lw] && !weekdayNames[lw]
 		if ok && i == 0 && commonInitial[lw] {
 			ok = false
@@ -431,7 +432,7 @@ func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
 		}
 		w := s.words[j]
 		lw := strings.ToLower(w)
-		if startsUpperCase(w) && !q.words[lw] && !q.terms[stem(lw)] && !extractStopwords[lw] &&
+		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords.Has(lw) &&
 			!monthNames[lw] && !weekdayNames[lw] {
 			return true
 		}
@@ -454,8 +455,8 @@ func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
 		if j <= 0 || j > 60 {
 			continue
 		}
-		for _, w := range wordTokens(rest[:j]) {
-			if !q.words[strings.ToLower(w)] && !extractStopwords[strings.ToLower(w)] {
+		for _, w := range lang.Words(rest[:j]) {
+			if !q.words[strings.ToLower(w)] && !extractStopwords.Has(strings.ToLower(w)) {
 				return true
 			}
 		}
@@ -719,7 +720,7 @@ func cleanTitle(t string) string {
 	if u, ok := strings.CutSuffix(t, "..."); ok {
 		t = strings.TrimSpace(u) + " …"
 	}
-	if len(wordTokens(t)) < 4 {
+	if len(lang.Words(t)) < 4 {
 		return ""
 	}
 	return cleanSentence(t)
@@ -750,15 +751,6 @@ func isBidiControl(r rune) bool {
 	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
 }
 
-// isCJKRune reports characters of scripts written without spaces between
-// words.
-func isCJKRune(r rune) bool {
-	if r < 0x0E00 { // below Thai: Latin, Greek, Cyrillic, Arabic, …
-		return false
-	}
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Thai)
-}
-
 func termJaccard(a, b map[string]bool) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
@@ -770,49 +762,6 @@ func termJaccard(a, b map[string]bool) float64 {
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
-}
-
-// wordTokens splits s into words of letters and digits; a word may carry inner
-// apostrophes, dots, commas and hyphens between alphanumerics ("U.S.",
-// "2.9", "1,000", "Covid-19", "O'Neill"). Each CJK or Thai character is a
-// word of its own.
-func wordTokens(s string) []string {
-	var out []string
-	start := -1
-	isAlnum := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
-	for i, r := range s {
-		if isCJKRune(r) {
-			// Each character is a token: these scripts put no spaces
-			// between words, and single characters still overlap.
-			if start >= 0 {
-				out = append(out, strings.TrimRight(s[start:i], ".,'’-"))
-				start = -1
-			}
-			out = append(out, string(r))
-			continue
-		}
-		if isAlnum(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && strings.ContainsRune(".,'’-", r) {
-			// Joiner only when followed by an alphanumeric.
-			nr, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
-			if isAlnum(nr) && !(r == ',' && !unicode.IsDigit(nr)) && !(r == '.' && unicode.IsSpace(nr)) {
-				continue
-			}
-		}
-		if start >= 0 {
-			out = append(out, strings.TrimRight(s[start:i], ".,'’-"))
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, strings.TrimRight(s[start:], ".,'’-"))
-	}
-	return out
 }
 
 func startsUpperCase(w string) bool {

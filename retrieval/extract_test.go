@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/attache-bot/attache/corpus/lang"
 	"io"
 	"log/slog"
 	"math"
@@ -344,12 +345,12 @@ type xtIndex struct {
 
 func xtTerms(s string) []string {
 	var out []string
-	for _, w := range wordTokens(s) {
+	for _, w := range lang.Words(s) {
 		lw := strings.ToLower(w)
-		if extractStopwords[lw] || isQuestionWord(lw) {
+		if extractStopwords.Has(lw) || isQuestionWord(lw) {
 			continue
 		}
-		out = append(out, stem(lw))
+		out = append(out, lang.Stem(lw))
 	}
 	return out
 }

@@ -252,7 +252,7 @@ func (e *Engine) syncArticle(ctx context.Context, lib followedLibrary, id string
 	s, err := lib.Stored(ctx, id)
 	if errors.Is(err, corpus.ErrNotFound) {
 		_, had := e.hashes[id]
-		if err := e.dropArticle(ctx, id); err != nil {
+		if err := e.removeLocked(ctx, id); err != nil {
 			return false, false, err
 		}
 		return had, had, nil
@@ -263,31 +263,8 @@ func (e *Engine) syncArticle(ctx context.Context, lib followedLibrary, id string
 	if h, ok := e.hashes[id]; ok && h == s.Hash && !force {
 		return false, false, nil
 	}
-	if err := e.indexStored(ctx, s); err != nil {
+	if err := e.putLocked(ctx, s); err != nil {
 		return false, false, err
 	}
 	return true, false, nil
-}
-
-// indexStored puts one stored article into the index, replacing any
-// earlier version. The caller holds e.mu.
-func (e *Engine) indexStored(ctx context.Context, s corpus.StoredArticle) error {
-	if err := e.ix.put(ctx, s.Article, s.Chunks, s.Vectors); err != nil {
-		// put drops the old version first: the index may hold neither,
-		// and the next change or reload must not take it as in step.
-		delete(e.hashes, s.ID)
-		return err
-	}
-	e.hashes[s.ID] = s.Hash
-	return nil
-}
-
-// dropArticle removes one article from the index (a no-op for one it does
-// not hold). The caller holds e.mu.
-func (e *Engine) dropArticle(ctx context.Context, id string) error {
-	if err := e.ix.remove(ctx, id); err != nil {
-		return err
-	}
-	delete(e.hashes, id)
-	return nil
 }

@@ -416,7 +416,7 @@ func TestFollowFellBehindDuringStartUp(t *testing.T) {
 	}
 	e.mu.Lock()
 	h1 := e.hashes["aba"]
-	if err := e.indexStored(ctx, stored); err != nil {
+	if err := e.putLocked(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
 	e.hashes["aba"] = h1

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/retrieval/llm"
 )
 
@@ -75,7 +76,7 @@ const copiedAnswerWords = 6
 // finds that answer's sources again, whatever was asked.
 func copiesAnswer(query string, history []Turn) bool {
 	runs := func(text string) map[string]bool {
-		ws := words(strings.ToLower(stripCitations(text)))
+		ws := followUpWords(strings.ToLower(stripCitations(text)))
 		m := map[string]bool{}
 		for i := 0; i+copiedAnswerWords <= len(ws); i++ {
 			m[strings.Join(ws[i:i+copiedAnswerWords], " ")] = true
@@ -134,7 +135,7 @@ func rewriteFollowUp(question string, history []Turn) string {
 		return question
 	}
 	have := map[string]bool{}
-	for _, w := range words(question) {
+	for _, w := range followUpWords(question) {
 		have[strings.ToLower(w)] = true
 	}
 	var terms []string
@@ -170,7 +171,7 @@ func needsContext(question string) bool {
 	if len(nameWords(question)) > 0 {
 		return false
 	}
-	for _, w := range words(question) {
+	for _, w := range followUpWords(question) {
 		if pronouns[strings.ToLower(w)] {
 			return true
 		}
@@ -178,22 +179,18 @@ func needsContext(question string) bool {
 	return false
 }
 
-// words splits text into words (letters, digits, inner apostrophes and
-// hyphens).
-func words(text string) []string {
-	return strings.FieldsFunc(text, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '\''
-	})
-}
+// followUpWords splits text into words (letters, digits, inner apostrophes
+// and hyphens).
+func followUpWords(text string) []string { return lang.Fields(text, "-'") }
 
 // contentWords returns the words of text that carry meaning: not stop words
 // or question words, at least three letters or containing a digit.
 func contentWords(text string) []string {
 	var out []string
-	for _, w := range words(text) {
+	for _, w := range followUpWords(text) {
 		w = strings.Trim(w, "-'")
 		lw := strings.ToLower(w)
-		if lw == "" || followUpStopWords[lw] || pronouns[lw] {
+		if lw == "" || followUpStopWords.Has(lw) || pronouns[lw] {
 			continue
 		}
 		if utf8.RuneCountInString(w) < 3 && !strings.ContainsFunc(w, unicode.IsDigit) {
@@ -212,7 +209,7 @@ func nameWords(text string) []string {
 	for _, f := range strings.Fields(text) {
 		w := strings.Trim(f, "\"'“”‘’()[],;:.!?")
 		r, _ := utf8.DecodeRuneInString(w)
-		isName := w != "" && !start && unicode.IsUpper(r) && !followUpStopWords[strings.ToLower(w)]
+		isName := w != "" && !start && unicode.IsUpper(r) && !followUpStopWords.Has(strings.ToLower(w))
 		if isName || (w != "" && strings.ContainsFunc(w, unicode.IsDigit)) {
 			out = append(out, w)
 		}
@@ -223,16 +220,9 @@ func nameWords(text string) []string {
 
 // followUpStopWords are function words and question words, which say
 // nothing about the topic.
-var followUpStopWords = termSet(`a an the and or but if then else so also too very just only even
-	of to in on at by for from with about into over after before under between through during
-	against among around without within upon than as
-	is are was were be been being am do does did done doing have has had having will would shall
-	should can could may might must need
-	what which who whom whose when where why how whether
-	i me my we us our you your it its not no yes any some all each every other another more most
-	much many few less least own same such
-	say said says tell told know think thing things anything something nothing
-	latest news now today still again ever please`)
+var followUpStopWords = lang.Stop.With(`else even among around without within upon done shall may might must need whether us yes every
+	another much many less least told think thing things anything something nothing latest news
+	today still ever`)
 
 // termSet makes a set of the space-separated words of s.
 func termSet(s string) map[string]bool {

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"regexp"
 	"slices"
@@ -55,18 +56,18 @@ func gateTerms(question string) []gateTerm {
 	pos := 0
 	sentenceStart := true
 	for _, field := range strings.Fields(clipQuery(question)) {
-		toks := embedTokenize(field, nil)
+		toks := lang.Tokenize(field, nil)
 		letters := strings.TrimLeftFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		first, _ := utf8.DecodeRuneInString(letters)
 		capital := unicode.IsUpper(first)
 		allCaps := utf8.RuneCountInString(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
 		for _, t := range toks {
 			pos++
-			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || isEmbedStopWord(t) || extractStopwords[t] || recencyWords[t] ||
+			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || extractStopwords.Has(t) || recencyWords[t] ||
 				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
 				continue
 			}
-			st := stem(t)
+			st := lang.Stem(t)
 			if seen[st] {
 				continue
 			}
@@ -122,7 +123,7 @@ var gateFillerWords = makeWordSet(`happen happened happening happens go going go
 // Myanmar).
 func hasSpacelessScript(t string) bool {
 	for _, r := range t {
-		if isCJKRune(r) || unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
+		if lang.IsSpaceless(r) || unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar) {
 			return true
 		}
 	}
@@ -151,18 +152,18 @@ const (
 	gateFuzzyMinLen = 6
 )
 
-// weigh fills each term's corpus statistics from the article text index:
+// weigh fills each term's corpus statistics from the article full-text index:
 // its document frequency (a near spelling's, for an absent word long
 // enough to be misspelt), its IDF, and whether it is a key term. The
 // caller holds the engine's lock.
 func (ix *vectorIndex) weigh(terms []gateTerm) {
-	n := float64(max(ix.articleText.live, minIDFArticles))
+	n := float64(max(len(ix.articles), minIDFArticles))
 	maxIDF := math.Log(1 + (n+0.5)/0.5)
-	rare := max(1, int(gateRareShare*float64(ix.articleText.live)))
+	rare := max(1, int(gateRareShare*float64(len(ix.articles))))
 	for i := range terms {
 		t := &terms[i]
 		t.lookup = t.stem
-		t.df = len(ix.articleText.postings[t.stem])
+		t.df = ix.df(t.stem)
 		if t.df == 0 && t.upper && utf8.RuneCountInString(t.stem) >= gateFuzzyMinLen {
 			if v, df := ix.nearestTerm(t.stem); df > 0 {
 				t.lookup, t.df = v, df
@@ -185,7 +186,7 @@ func (ix *vectorIndex) weigh(terms []gateTerm) {
 			// unless the question is typed all in lower case and so may
 			// write names that way.
 			t.key = t.cased
-			t.soft = ix.articleText.live < minIDFArticles && !t.lowerTyped
+			t.soft = len(ix.articles) < minIDFArticles && !t.lowerTyped
 		case t.name:
 			t.key = true
 		default:
@@ -206,13 +207,13 @@ func (ix *vectorIndex) correctSpelling(text string) string {
 	fields := strings.Fields(text)
 	changed := false
 	for i, f := range fields {
-		toks := embedTokenize(f, nil)
+		toks := lang.Tokenize(f, nil)
 		r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }))
 		if len(toks) != 1 || !unicode.IsUpper(r) || utf8.RuneCountInString(toks[0]) < gateFuzzyMinLen {
 			continue
 		}
-		st := stem(toks[0])
-		if len(ix.articleText.postings[st]) > 0 {
+		st := lang.Stem(toks[0])
+		if ix.df(st) > 0 {
 			continue
 		}
 		if v, df := ix.nearestTerm(st); df > 0 {
@@ -235,7 +236,7 @@ func (ix *vectorIndex) correctSpelling(text string) string {
 func (ix *vectorIndex) nearestTerm(stem string) (string, int) {
 	best, bestDF := "", 0
 	for _, v := range typoVariants(stem) {
-		if df := len(ix.articleText.postings[v]); df > bestDF || df == bestDF && df > 0 && v < best {
+		if df := ix.df(v); df > bestDF || df == bestDF && df > 0 && v < best {
 			best, bestDF = v, df
 		}
 	}
@@ -283,17 +284,6 @@ func typoVariants(w string) []string {
 }
 
 func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }
-
-// articleHas reports whether the article with id contains index term t.
-// The caller holds the engine's lock.
-func (ix *vectorIndex) articleHas(id, t string) bool {
-	a := ix.articles[id]
-	if a == nil {
-		return false
-	}
-	_, ok := slices.BinarySearch(a.terms, hashString(seedWord, t))
-	return ok
-}
 
 // verdict is the coverage gate's decision about one question.
 type verdict struct {
@@ -371,7 +361,9 @@ func (e *Engine) gate(question string, t topic, asOf time.Time, passages []Passa
 // titleTerms returns the index terms of a headline.
 func titleTerms(title string) map[string]int {
 	terms := map[string]int{}
-	textTerms(title, 1, terms, nil)
+	for _, t := range lang.Terms(title, nil) {
+		terms[t]++
+	}
 	return terms
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"slices"
 	"strings"
@@ -14,23 +15,14 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// Metadata keys stored with every chromem-go document (one per chunk). The
-// index keeps its own maps for everything search needs, so these mainly make
-// the collections self-describing and usable with chromem-go's exact-match
-// filters.
-const (
-	metaArticleID = "article_id"
-	metaPublished = "published"
-	metaScope     = "scope"
-)
-
 // unknownDay is the day key of chunks whose article has no publication
 // date. Such articles are always visible (an unknown date is not "after the
 // as-of date") and get no recency boost.
 const unknownDay = math.MinInt32
 
-// articleInfo is what the index keeps about an article to build passages
-// without touching the library on the search path.
+// articleInfo is what the index keeps about an article to rank and filter
+// without touching the library on the search path. Its text stays in the
+// library (ChunkTexts) and its terms in the library's full-text index.
 type articleInfo struct {
 	Scope     string
 	Title     string
@@ -39,8 +31,8 @@ type articleInfo struct {
 	Published time.Time
 	day       int32    // days since 1970-01-01 of Published, or unknownDay
 	chunkIDs  []string // in chunk order
-	textDoc   int32    // ordinal in the article text index, -1 = none
-	terms     []uint64 // sorted hashes of the article's index terms (coverage)
+	seq       int64    // the article's row in the library (its full-text row)
+	ord       int32    // its slot in the index's article rows (rowTable)
 }
 
 // chunkInfo is what the index keeps about a chunk. Vector shares memory
@@ -48,9 +40,9 @@ type articleInfo struct {
 // uses it to score every passage of a candidate article exactly.
 type chunkInfo struct {
 	ArticleID string
-	Text      string
 	Vector    []float32
-	textDoc   int32 // ordinal in the passage text index
+	seq       int64 // the chunk's row in the library (its full-text row)
+	ord       int32 // its slot in the index's passage rows (rowTable)
 }
 
 // scopeIndex is one scope's chromem-go collection plus the per-day chunk
@@ -61,10 +53,12 @@ type scopeIndex struct {
 }
 
 // vectorIndex is the in-memory index: one chromem-go collection per scope
-// for the vectors, plus BM25 text indexes over passages and whole articles
-// (see textIndex), filled from the library's stored chunks and vectors and
-// kept in step with it. It is not safe for concurrent use by itself: the Engine serialises writes and
-// lets reads share its lock (chromem-go's Delete races with AddDocument, see
+// for the vectors and what search needs to know about every article and
+// chunk, filled from the library's stored vectors and kept in step with
+// it (putStored, remove). BM25 is the library's full-text index, read
+// through a cache of term postings that every write clears. It is not
+// safe for concurrent use by itself: the Engine serialises writes and lets
+// reads share its lock (chromem-go's Delete races with AddDocument, see
 // libraries.md §0.7).
 type vectorIndex struct {
 	dim      int
@@ -72,21 +66,17 @@ type vectorIndex struct {
 	scopes   map[string]*scopeIndex
 	articles map[string]*articleInfo
 	chunks   map[string]chunkInfo
+	// bySeq maps the library's row numbers, which key the full-text rows,
+	// back to chunks and articles.
+	chunkSeq   map[int64]string
+	articleSeq map[int64]string
+	// passageRows and articleRows number the chunks and articles densely,
+	// so that BM25 sums scores in arrays rather than maps.
+	passageRows, articleRows rowTable
 
-	// BM25 over passages (title + passage text) and over whole articles
-	// (title + all passages); the slices map text-index ordinals back.
-	passageText *textIndex
-	articleText *textIndex
-	passageOf   []string       // passage ordinal → chunk id
-	articleOf   []string       // article ordinal → article id
-	passageArt  []*articleInfo // passage ordinal → its article (visibility checks without map lookups)
-	articleArt  []*articleInfo // article ordinal → the article
-	// pending accumulates the terms of the article whose stored chunks
-	// are being loaded (start-up fill delivers an article's chunks
-	// together).
-	pendingID    string
-	pendingTerms map[string]int
-	scratch      []string
+	lib   *corpus.Library // nil in tests of the vector part alone
+	text  corpus.FullText
+	cache termCache
 }
 
 // errNoEmbedding is what the collections' embedding function returns: every
@@ -97,61 +87,21 @@ var errNoEmbedding = errors.New("vector index: documents and queries must come w
 
 func refuseEmbedding(context.Context, string) ([]float32, error) { return nil, errNoEmbedding }
 
-func newVectorIndex(dim int) *vectorIndex {
-	return &vectorIndex{
-		dim:      dim,
-		db:       chromem.NewDB(),
-		scopes:   make(map[string]*scopeIndex),
-		articles: make(map[string]*articleInfo),
-		chunks:   make(map[string]chunkInfo),
-
-		passageText:  newTextIndex(),
-		articleText:  newTextIndex(),
-		pendingTerms: make(map[string]int),
+func newVectorIndex(dim int, lib *corpus.Library) *vectorIndex {
+	ix := &vectorIndex{
+		dim:        dim,
+		db:         chromem.NewDB(),
+		scopes:     make(map[string]*scopeIndex),
+		articles:   make(map[string]*articleInfo),
+		chunks:     make(map[string]chunkInfo),
+		chunkSeq:   make(map[int64]string),
+		articleSeq: make(map[int64]string),
+		lib:        lib,
 	}
-}
-
-// indexPassage adds a passage of article info to the passage text index,
-// adds its terms (without the title) to artTerms, and returns its ordinal.
-func (ix *vectorIndex) indexPassage(chunkID string, info *articleInfo, text string, artTerms map[string]int) int32 {
-	title := info.Title
-	tf := make(map[string]int)
-	ix.scratch = textTerms(title, titleRepeat, tf, ix.scratch)
-	body := make(map[string]int)
-	ix.scratch = textTerms(text, 1, body, ix.scratch)
-	for t, n := range body {
-		tf[t] += n
-		artTerms[t] += n
+	if lib != nil {
+		ix.text = lib.FullText()
 	}
-	doc := ix.passageText.add(tf)
-	ix.passageOf = setAt(ix.passageOf, doc, chunkID)
-	ix.passageArt = setAt(ix.passageArt, doc, info)
-	return doc
-}
-
-// setAt stores v at s[i], growing s as needed, and returns s: the text
-// indexes hand out document numbers that the per-document slices follow.
-func setAt[T any](s []T, i int32, v T) []T {
-	if n := int(i) + 1; n > len(s) {
-		s = append(s, make([]T, n-len(s))...)
-	}
-	s[i] = v
-	return s
-}
-
-// indexArticle adds an article (title + the passage terms gathered in
-// terms) to the article text index.
-func (ix *vectorIndex) indexArticle(id string, info *articleInfo, terms map[string]int) {
-	ix.scratch = textTerms(info.Title, titleRepeat, terms, ix.scratch)
-	doc := ix.articleText.add(terms)
-	ix.articleOf = setAt(ix.articleOf, doc, id)
-	ix.articleArt = setAt(ix.articleArt, doc, info)
-	info.textDoc = doc
-	info.terms = make([]uint64, 0, len(terms))
-	for t := range terms {
-		info.terms = append(info.terms, hashString(seedWord, t))
-	}
-	slices.Sort(info.terms)
+	return ix
 }
 
 // minIDFArticles is the smallest corpus size idfShare assumes. In a
@@ -166,12 +116,12 @@ const minIDFArticles = 1000
 // idfShare is the share of the IDF mass of terms for which has holds.
 // A term no article contains weighs as much as the rarest possible term.
 func (ix *vectorIndex) idfShare(terms []string, has func(string) bool) float64 {
-	n := float64(max(ix.articleText.live, minIDFArticles))
+	n := float64(max(len(ix.articles), minIDFArticles))
 	maxIDF := math.Log(1 + (n+0.5)/0.5)
 	total, found := 0.0, 0.0
 	for _, t := range terms {
 		idf := maxIDF
-		if df := float64(len(ix.articleText.postings[t])); df > 0 {
+		if df := float64(ix.df(t)); df > 0 {
 			idf = math.Log(1 + (n-df+0.5)/(df+0.5))
 		}
 		total += idf
@@ -188,10 +138,7 @@ func (ix *vectorIndex) idfShare(terms []string, has func(string) bool) float64 {
 // coverage returns the share of the IDF mass of terms that article info
 // contains (0 when terms is empty).
 func (ix *vectorIndex) coverage(info *articleInfo, terms []string) float64 {
-	return ix.idfShare(terms, func(t string) bool {
-		_, ok := slices.BinarySearch(info.terms, hashString(seedWord, t))
-		return ok
-	})
+	return ix.idfShare(terms, func(t string) bool { return ix.has(info, t) })
 }
 
 // dayOf returns the day number of t, or unknownDay for the zero time.
@@ -216,66 +163,61 @@ func (ix *vectorIndex) scope(name string) (*scopeIndex, error) {
 	return s, nil
 }
 
-// put adds or replaces an article and its chunks. vectors[i] belongs to
-// chunks[i]. An earlier version of the article (also in another scope) is
-// removed first, so that no stale chunk survives an update.
-func (ix *vectorIndex) put(ctx context.Context, a corpus.Article, chunks []corpus.Chunk, vectors [][]float32) error {
-	if len(chunks) != len(vectors) {
-		return fmt.Errorf("vector index: %d chunks but %d vectors", len(chunks), len(vectors))
-	}
-	for i, v := range vectors {
-		if len(v) != ix.dim {
-			return fmt.Errorf("vector index: chunk %s has a %d-dimensional vector, want %d", chunks[i].ID, len(v), ix.dim)
+// putStored adds or replaces article s with its stored chunks (vectors,
+// no text): the one way an article enters the index, at start-up (fill)
+// and after every write (Engine.index). An earlier version of the article
+// is removed first, so that no stale chunk survives an update; on failure
+// the index holds neither version.
+func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks []corpus.StoredChunk) error {
+	for _, c := range chunks {
+		if len(c.Vector) != ix.dim {
+			return fmt.Errorf("vector index: chunk %s has a %d-dimensional vector, want %d", c.ID, len(c.Vector), ix.dim)
 		}
 	}
-	if err := ix.remove(ctx, a.ID); err != nil {
+	if err := ix.remove(ctx, s.ID); err != nil {
 		return err
 	}
-	s, err := ix.scope(a.Scope)
+	scope := s.Scope
+	if scope == "" {
+		scope = corpus.SharedScope
+	}
+	si, err := ix.scope(scope)
 	if err != nil {
 		return err
 	}
 	info := &articleInfo{
-		Scope: a.Scope, Title: a.Title, Source: a.Source, URL: a.URL,
-		Published: a.Published, day: dayOf(a.Published), textDoc: -1,
+		Scope: scope, Title: s.Title, Source: s.Source, URL: s.URL,
+		Published: s.Published, day: dayOf(s.Published), seq: s.Seq,
+		chunkIDs: make([]string, 0, len(chunks)),
 	}
-	published := ""
-	if !a.Published.IsZero() {
-		published = a.Published.UTC().Format(corpus.DateLayout)
-	}
-	docs := make([]chromem.Document, len(chunks))
+	vecs := make([][]float32, len(chunks))
 	for i, c := range chunks {
-		docs[i] = chromem.Document{
-			ID:        c.ID,
-			Metadata:  map[string]string{metaArticleID: a.ID, metaPublished: published, metaScope: a.Scope},
-			Embedding: unitVector(vectors[i]),
-		}
-	}
-	for i, d := range docs {
+		vecs[i] = unitVector(c.Vector)
 		// AddDocument, not AddDocuments: the latter starts a goroutine per
 		// document, pure overhead with precomputed vectors.
-		if err := s.col.AddDocument(ctx, d); err != nil {
+		// No metadata: the index's own maps hold what search filters by,
+		// and a map of three strings per chunk costs about 300 bytes, a
+		// tenth of a 768-dimensional vector, for nothing.
+		err := si.col.AddDocument(ctx, chromem.Document{ID: c.ID, Embedding: vecs[i]})
+		if err != nil {
 			// Undo what was added so that the index never holds half an
 			// article.
-			ids := make([]string, i)
-			for j := range i {
-				ids[j] = docs[j].ID
-			}
 			if i > 0 {
-				_ = s.col.Delete(context.WithoutCancel(ctx), nil, nil, ids...)
+				_ = si.col.Delete(context.WithoutCancel(ctx), nil, nil, info.chunkIDs...)
 			}
-			return fmt.Errorf("vector index: add article %s: %w", a.ID, err)
+			return fmt.Errorf("vector index: add article %s: %w", s.ID, err)
 		}
-	}
-	artTerms := make(map[string]int)
-	for i, c := range chunks {
 		info.chunkIDs = append(info.chunkIDs, c.ID)
-		ix.chunks[c.ID] = chunkInfo{ArticleID: a.ID, Text: c.Text, Vector: docs[i].Embedding,
-			textDoc: ix.indexPassage(c.ID, info, c.Text, artTerms)}
 	}
-	ix.indexArticle(a.ID, info, artTerms)
-	s.days[info.day] += len(chunks)
-	ix.articles[a.ID] = info
+	for i, c := range chunks {
+		ix.chunks[c.ID] = chunkInfo{ArticleID: s.ID, Vector: vecs[i], seq: c.Seq, ord: ix.passageRows.add(c.ID, info)}
+		ix.chunkSeq[c.Seq] = c.ID
+	}
+	si.days[info.day] += len(chunks)
+	info.ord = ix.articleRows.add(s.ID, info)
+	ix.articles[s.ID] = info
+	ix.articleSeq[s.Seq] = s.ID
+	ix.cache.clear()
 	return nil
 }
 
@@ -301,19 +243,33 @@ func (ix *vectorIndex) remove(ctx context.Context, id string) error {
 	}
 	for _, c := range info.chunkIDs {
 		if ci, ok := ix.chunks[c]; ok {
-			ix.passageText.remove(ci.textDoc)
-			ix.passageOf[ci.textDoc] = ""
-			ix.passageArt[ci.textDoc] = nil
+			if ix.chunkSeq[ci.seq] == c {
+				delete(ix.chunkSeq, ci.seq)
+			}
+			ix.passageRows.remove(ci.ord)
 		}
 		delete(ix.chunks, c)
 	}
-	if info.textDoc >= 0 {
-		ix.articleText.remove(info.textDoc)
-		ix.articleOf[info.textDoc] = ""
-		ix.articleArt[info.textDoc] = nil
+	if ix.articleSeq[info.seq] == id {
+		delete(ix.articleSeq, info.seq)
 	}
+	ix.articleRows.remove(info.ord)
 	delete(ix.articles, id)
+	ix.cache.clear()
 	return nil
+}
+
+// texts returns the text of the chunks ids from the library, by id; a
+// chunk removed meanwhile is absent.
+func (ix *vectorIndex) texts(ctx context.Context, ids []string) (map[string]string, error) {
+	if ix.lib == nil || len(ids) == 0 {
+		return map[string]string{}, nil
+	}
+	t, err := ix.lib.ChunkTexts(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read passages: %w", err)
+	}
+	return t, nil
 }
 
 // dayRange is an inclusive range of day numbers; unknown-date chunks are
@@ -467,82 +423,6 @@ func (ix *vectorIndex) scan(q []float32, scope string, r dayRange, want int) []v
 	return out
 }
 
-// addArticle records an article's metadata before its stored chunks are
-// loaded (start-up fill).
-func (ix *vectorIndex) addArticle(id string, info *articleInfo) {
-	ix.articles[id] = info
-}
-
-// addStoredChunk adds one stored chunk with its vector (start-up fill). Its
-// article should have been recorded with addArticle; if the library
-// returned a chunk without a listed article, the chunk's own scope and date
-// are used so that nothing stored is silently unsearchable.
-func (ix *vectorIndex) addStoredChunk(ctx context.Context, c corpus.StoredChunk) error {
-	if len(c.Vector) != ix.dim {
-		return fmt.Errorf("chunk %s has a %d-dimensional vector, want %d", c.ID, len(c.Vector), ix.dim)
-	}
-	info := ix.articles[c.ArticleID]
-	if info == nil {
-		info = &articleInfo{Scope: c.Scope, Published: c.Published, day: dayOf(c.Published), textDoc: -1}
-		ix.articles[c.ArticleID] = info
-	}
-	if c.ArticleID != ix.pendingID {
-		ix.flushPending()
-		ix.pendingID = c.ArticleID
-	}
-	s, err := ix.scope(info.Scope)
-	if err != nil {
-		return err
-	}
-	published := ""
-	if info.day != unknownDay {
-		published = info.Published.UTC().Format(corpus.DateLayout)
-	}
-	vec := unitVector(c.Vector)
-	err = s.col.AddDocument(ctx, chromem.Document{
-		ID:        c.ID,
-		Metadata:  map[string]string{metaArticleID: c.ArticleID, metaPublished: published, metaScope: info.Scope},
-		Embedding: vec,
-	})
-	if err != nil {
-		return fmt.Errorf("index chunk %s: %w", c.ID, err)
-	}
-	if old, dup := ix.chunks[c.ID]; dup {
-		ix.passageText.remove(old.textDoc)
-	} else {
-		info.chunkIDs = append(info.chunkIDs, c.ID)
-		s.days[info.day]++
-	}
-	ix.chunks[c.ID] = chunkInfo{ArticleID: c.ArticleID, Text: c.Text, Vector: vec,
-		textDoc: ix.indexPassage(c.ID, info, c.Text, ix.pendingTerms)}
-	return nil
-}
-
-// flushPending indexes the article whose stored chunks were just loaded.
-// Should the library ever deliver an article's chunks apart, the article
-// is re-indexed from all its passages.
-func (ix *vectorIndex) flushPending() {
-	id := ix.pendingID
-	ix.pendingID = ""
-	info := ix.articles[id]
-	if id == "" || info == nil {
-		clear(ix.pendingTerms)
-		return
-	}
-	terms := ix.pendingTerms
-	if info.textDoc >= 0 {
-		ix.articleText.remove(info.textDoc)
-		ix.articleOf[info.textDoc] = ""
-		ix.articleArt[info.textDoc] = nil
-		terms = make(map[string]int)
-		for _, cid := range info.chunkIDs {
-			ix.scratch = textTerms(ix.chunks[cid].Text, 1, terms, ix.scratch)
-		}
-	}
-	ix.indexArticle(id, info, terms)
-	ix.pendingTerms = make(map[string]int)
-}
-
 // unitVector returns v if it already has unit length, else a normalised
 // copy. Embedders promise unit vectors, but a stored vector from an
 // OpenAI-compatible server may be off by rounding; chromem-go normalises
@@ -555,184 +435,14 @@ func unitVector(v []float32) []float32 {
 // dot is the dot product of two vectors of equal length.
 func dot(a, b []float32) float64 { return vector.Vector(a).Dot(b) }
 
-// Default BM25 parameters (the usual values; FTS5 uses the same).
-const (
-	defaultBM25K1 = 1.2
-	defaultBM25B  = 0.75
-	// titleRepeat counts title words this many times in every passage and
-	// article: a question's key words in a headline are strong evidence.
-	titleRepeat = 2
-	// maxQueryTerms caps the distinct words taken from a question, so that
-	// a pasted essay does not turn into thousands of posting-list scans.
-	maxQueryTerms = 32
-)
+// maxQueryTerms caps the distinct words taken from a question, so that a
+// pasted essay does not turn into thousands of posting-list reads.
+const maxQueryTerms = 32
 
-// posting is one document (passage or article, by ordinal) containing a
-// term, with the term's frequency.
-type posting struct {
-	doc int32
-	tf  uint16
-}
-
-// textIndex is an in-memory BM25 index over documents identified by small
-// ordinals. Removal leaves tombstones that queries skip; postings are
-// compacted once tombstones outnumber a quarter of the live documents.
-//
-// Why in memory and not the library's FTS5 index: FTS5 answers an OR query
-// over passages by scoring every matching row and joining each with its
-// article for the scope and date filters; on the 2,708-article evaluation
-// corpus that took 30–130 ms per question, against a 30 ms budget for the
-// whole answer. The in-memory index scores the same BM25 in about a
-// millisecond, and is kept in step under the same lock as the vectors.
-type textIndex struct {
-	postings map[string][]posting
-	length   []int32 // document length in terms; -1 = removed
-	live     int     // documents not removed
-	tombs    []int32 // removed ordinals whose postings are not yet compacted
-	totalLen int64   // sum of live lengths
-	free     []int32 // compacted ordinals, reused by add
-}
-
-func newTextIndex() *textIndex {
-	return &textIndex{postings: make(map[string][]posting)}
-}
-
-// textTerms returns the index terms of text with their frequencies: the
-// embedder's tokens, stop words dropped, stemmed.
-func textTerms(text string, repeat int, into map[string]int, scratch []string) []string {
-	scratch = embedTokenize(text, scratch[:0])
-	for _, w := range scratch {
-		if isEmbedStopWord(w) || len(w) > maxWordBytes {
-			continue
-		}
-		into[stem(w)] += repeat
-	}
-	return scratch
-}
-
-// add indexes a document with the given term frequencies and returns its
-// ordinal.
-func (t *textIndex) add(tf map[string]int) int32 {
-	var doc int32
-	if n := len(t.free); n > 0 {
-		doc = t.free[n-1]
-		t.free = t.free[:n-1]
-	} else {
-		doc = int32(len(t.length))
-		t.length = append(t.length, 0)
-	}
-	n := 0
-	for term, f := range tf {
-		t.postings[term] = append(t.postings[term], posting{doc: doc, tf: uint16(min(f, math.MaxUint16))})
-		n += f
-	}
-	t.length[doc] = int32(n)
-	t.live++
-	t.totalLen += int64(n)
-	return doc
-}
-
-// remove tombstones a document.
-func (t *textIndex) remove(doc int32) {
-	if doc < 0 || int(doc) >= len(t.length) || t.length[doc] < 0 {
-		return
-	}
-	t.totalLen -= int64(t.length[doc])
-	t.length[doc] = -1
-	t.live--
-	t.tombs = append(t.tombs, doc)
-	if len(t.tombs) > 64 && len(t.tombs)*4 > t.live {
-		t.compact()
-	}
-}
-
-// compact drops the postings of removed documents and frees their
-// ordinals for reuse.
-func (t *textIndex) compact() {
-	for term, ps := range t.postings {
-		out := ps[:0]
-		for _, p := range ps {
-			if t.length[p.doc] >= 0 {
-				out = append(out, p)
-			}
-		}
-		if len(out) == 0 {
-			delete(t.postings, term)
-		} else {
-			t.postings[term] = out
-		}
-	}
-	// Freed ordinals stay marked removed (length −1) until add reuses
-	// them, so removing one again is still a no-op.
-	t.free = append(t.free, t.tombs...)
-	t.tombs = t.tombs[:0]
-	// Reuse low ordinals first: keeps the dense score arrays of queries
-	// small after many removals.
-	slices.Sort(t.free)
-	slices.Reverse(t.free)
-}
-
-// textHit is one document matched by a BM25 query.
+// textHit is one document (by position in a caller's list) and its score.
 type textHit struct {
 	doc   int32
 	score float64
-}
-
-// search scores every live document for which visible(doc) holds and that
-// contains a query term, and returns the best limit, best first.
-//
-// k1 and b are the BM25 parameters (term-frequency saturation and length
-// normalisation).
-func (t *textIndex) search(terms []string, visible func(doc int32) bool, limit int, k1, b float64) []textHit {
-	if t.live == 0 || len(terms) == 0 || limit <= 0 {
-		return nil
-	}
-	if k1 <= 0 {
-		k1 = defaultBM25K1
-	}
-	if b <= 0 || b > 1 {
-		b = defaultBM25B
-	}
-	n := float64(t.live)
-	avg := float64(t.totalLen) / n
-	if avg <= 0 {
-		avg = 1
-	}
-	// Dense accumulators indexed by ordinal: far cheaper than a map when
-	// common words match most documents.
-	scores := make([]float64, len(t.length))
-	var touched []int32
-	for _, term := range terms {
-		ps := t.postings[term]
-		if len(ps) == 0 {
-			continue
-		}
-		// df counts tombstones too until compaction: a slight,
-		// bounded underestimate of rarity, not worth a second pass.
-		df := float64(len(ps))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		if idf <= 0 {
-			continue
-		}
-		for _, p := range ps {
-			l := t.length[p.doc]
-			if l < 0 {
-				continue
-			}
-			if scores[p.doc] == 0 {
-				if !visible(p.doc) {
-					scores[p.doc] = -1 // seen and hidden
-					continue
-				}
-				touched = append(touched, p.doc)
-			} else if scores[p.doc] < 0 {
-				continue
-			}
-			tf := float64(p.tf)
-			scores[p.doc] += idf * tf * (k1 + 1) / (tf + k1*(1-b+b*float64(l)/avg))
-		}
-	}
-	return topHits(touched, scores, limit)
 }
 
 // topHits returns the limit best of the touched documents, best first
@@ -790,11 +500,7 @@ func topHits(touched []int32, scores []float64, limit int) []textHit {
 func queryTerms(text string) []string {
 	var out []string
 	seen := make(map[string]bool)
-	for _, w := range embedTokenize(text, nil) {
-		if isEmbedStopWord(w) || len(w) > maxWordBytes {
-			continue
-		}
-		s := stem(w)
+	for _, s := range lang.Terms(text, nil) {
 		if seen[s] {
 			continue
 		}
@@ -807,45 +513,50 @@ func queryTerms(text string) []string {
 	return out
 }
 
-// passageTextHit is a passage found by BM25.
-type passageTextHit struct {
-	ChunkID   string
-	ArticleID string
-	Score     float64
-}
-
-// articleTextHit is an article found by BM25.
-type articleTextHit struct {
-	ArticleID string
-	Score     float64
-}
-
-// inScopes reports whether an article is in one of scopes and inside r.
-func inScopes(a *articleInfo, scopes []string, r dayRange) bool {
-	return a != nil && slices.Contains(scopes, a.Scope) && r.contains(a.day)
-}
-
-// searchPassages runs BM25 over the passages of scopes inside r.
-func (ix *vectorIndex) searchPassages(terms []string, scopes []string, r dayRange, limit int, rk Ranking) []passageTextHit {
-	hits := ix.passageText.search(terms, func(doc int32) bool {
-		return inScopes(ix.passageArt[doc], scopes, r)
-	}, limit, rk.BM25K1, rk.BM25B)
-	out := make([]passageTextHit, 0, len(hits))
-	for _, h := range hits {
-		id := ix.passageOf[h.doc]
-		out = append(out, passageTextHit{ChunkID: id, ArticleID: ix.chunks[id].ArticleID, Score: h.score})
+// stored returns what the index holds of article id's chunks, in the form
+// the library delivers them (ids, rows and vectors).
+func (ix *vectorIndex) stored(id string) []corpus.StoredChunk {
+	a := ix.articles[id]
+	if a == nil {
+		return nil
+	}
+	out := make([]corpus.StoredChunk, 0, len(a.chunkIDs))
+	for _, cid := range a.chunkIDs {
+		c := ix.chunks[cid]
+		out = append(out, corpus.StoredChunk{Chunk: corpus.Chunk{ID: cid, ArticleID: id}, Seq: c.seq, Scope: a.Scope, Published: a.Published, Vector: c.Vector})
 	}
 	return out
 }
 
-// searchArticles runs BM25 over the whole articles of scopes inside r.
-func (ix *vectorIndex) searchArticles(terms []string, scopes []string, r dayRange, limit int, rk Ranking) []articleTextHit {
-	hits := ix.articleText.search(terms, func(doc int32) bool {
-		return inScopes(ix.articleArt[doc], scopes, r)
-	}, limit, rk.BM25K1, rk.BM25B)
-	out := make([]articleTextHit, 0, len(hits))
-	for _, h := range hits {
-		out = append(out, articleTextHit{ArticleID: ix.articleOf[h.doc], Score: h.score})
+// rowRef is one slot of a rowTable: a chunk or article id and its article
+// (nil for a free slot).
+type rowRef struct {
+	id  string
+	art *articleInfo
+}
+
+// rowTable numbers rows densely; removed slots are reused, lowest first
+// being unimportant (a slot is only an array index).
+type rowTable struct {
+	rows []rowRef
+	free []int32
+}
+
+func (t *rowTable) add(id string, a *articleInfo) int32 {
+	if n := len(t.free); n > 0 {
+		o := t.free[n-1]
+		t.free = t.free[:n-1]
+		t.rows[o] = rowRef{id: id, art: a}
+		return o
 	}
-	return out
+	t.rows = append(t.rows, rowRef{id: id, art: a})
+	return int32(len(t.rows) - 1)
+}
+
+func (t *rowTable) remove(o int32) {
+	if o < 0 || int(o) >= len(t.rows) || t.rows[o].art == nil {
+		return
+	}
+	t.rows[o] = rowRef{}
+	t.free = append(t.free, o)
 }

@@ -1,8 +1,8 @@
 package retrieval
 
 import (
+	"github.com/attache-bot/attache/corpus/lang"
 	"strings"
-	"unicode"
 )
 
 // AnswerType is the kind of answer a question asks for, as guessed from its
@@ -170,7 +170,7 @@ func typeAt(words []string, i int) AnswerType {
 		case nameVerbs[n] || entityNouns[n]:
 			return AnswerEntity
 		}
-		if auxVerbs[n] || (extractStopwords[n] && seen > 1) {
+		if auxVerbs[n] || (extractStopwords.Has(n) && seen > 1) {
 			break
 		}
 	}
@@ -226,11 +226,7 @@ func questionClause(s string) string {
 }
 
 // lowerQuestionWords splits s into lower-case words of letters and digits.
-func lowerQuestionWords(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-'
-	})
-}
+func lowerQuestionWords(s string) []string { return lang.Fields(strings.ToLower(s), "-") }
 
 // singularNoun strips a plural ending from simple English nouns.
 func singularNoun(w string) string {
@@ -253,21 +249,15 @@ func makeWordSet(s string) map[string]bool {
 
 // extractStopwords are English function words and words too common in news to tell
 // sentences apart. They count neither as question terms nor as names.
-var extractStopwords = makeWordSet(`a about above after again against all also am an and any are aren't as at
-	be because been before being below between both but by can can't cannot could couldn't did didn't
-	do does doesn't doing don't down during each few for from further had hadn't has hasn't have
-	haven't having he he'd he'll he's her here here's hers herself him himself his how how's i i'd
-	i'll i'm i've if in into is isn't it it's its itself let's me more most mustn't my myself no nor
-	not of off on once only or other ought our ours ourselves out over own same shan't she she'd
-	she'll she's should shouldn't so some such than that that's the their theirs them themselves then
-	there there's these they they'd they'll they're they've this those through to too under until up
-	very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's which
-	while who who's whom why why's with won't would wouldn't you you'd you'll you're you've your yours
-	yourself yourselves said says say according just now new one ones will may might must per via yet
-	still even ever many much according recently recent week weeks this year last first
-	according told tell get got make made since like also amid us u.s its it’s here's
-	being become became according across along among another around away back called come
-	including mr mrs ms dr`)
+// The base list's "s" and "t" are left out: the question-type reader sees
+// the "s" of "world's" as a word of its own.
+var extractStopwords = lang.Stop.With(`aren't can't cannot couldn't didn't doesn't don't hadn't hasn't haven't he'd he'll he's here's
+	how's i'd i'll i'm i've isn't it's let's mustn't ought shan't she'd she'll she's shouldn't
+	that's there's they'd they'll they're they've wasn't we'd we'll we're we've weren't what's
+	when's where's who's why's won't wouldn't you'd you'll you're you've new one ones may might
+	must per via yet still even ever many much recently recent week weeks year last first told get
+	got make made since like amid us u.s it’s become became across along among another around away
+	back called come including mr mrs ms dr`).Without("s t")
 
 // monthNames and weekdayNames mark dates.
 var (

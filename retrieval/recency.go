@@ -96,7 +96,7 @@ func (e *Engine) aboutness(id string, abs float64, t topic) int {
 // other candidates by score, and by the rest of r's when that makes fewer
 // than k; ok is false when nothing in r is about the topic. The caller holds the engine's read lock.
 func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []float32, t topic, k int) ([]articleScore, bool, error) {
-	if t.cover(func(term string) bool { return len(e.ix.articleText.postings[term]) > 0 }) < latestBodyCover {
+	if t.cover(func(term string) bool { return e.ix.df(term) > 0 }) < latestBodyCover {
 		// Terms no article contains outweigh the rest: nothing can be about
 		// the topic, so no period needs searching.
 		return nil, false, nil

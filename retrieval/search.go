@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
 )
 
@@ -56,13 +56,6 @@ type Ranking struct {
 	// days before the as-of date and τ = RecencyHalfLifeDays.
 	RecencyBoost        float64
 	RecencyHalfLifeDays float64
-	// BM25K1 and BM25B are the BM25 parameters of the in-memory text
-	// index; 0 = the usual 1.2 and 0.75.
-	BM25K1, BM25B float64
-	// LibraryFullText uses the library's FTS5 index for BM25 instead of
-	// the engine's in-memory one (same scores up to tokenisation; much
-	// slower on large corpora, see textIndex).
-	LibraryFullText bool
 	// WindowSlackDays widens every date window named in a question by this
 	// many days on each side (never past the as-of date): reports trail
 	// events by a day or two, and a quiz's "this week" reaches into the
@@ -115,8 +108,6 @@ func DefaultRanking() Ranking {
 		CalendarWindowBoost: 1,
 		RerankDepth:         5,
 		RerankWeight:        0.8,
-		BM25K1:              defaultBM25K1,
-		BM25B:               defaultBM25B,
 	}
 }
 
@@ -213,7 +204,9 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 			res.emptyPeriod = plan.period
 			arts = e.newestArticles(plan.scopes, dayRange{from: plan.visible.from, to: plan.window.from - 1}, k)
 		}
-		res.passages = e.passages(arts)
+		if res.passages, err = e.passages(ctx, arts); err != nil {
+			return searchResult{}, err
+		}
 		return res, nil
 	}
 	if plan.latest && !plan.hasWindow {
@@ -223,7 +216,9 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 			return searchResult{}, err
 		}
 		if ok {
-			res.passages = e.passages(topArticlesKeepOrder(arts, k))
+			if res.passages, err = e.passages(ctx, topArticlesKeepOrder(arts, k)); err != nil {
+				return searchResult{}, err
+			}
 			return res, nil
 		}
 	}
@@ -252,7 +247,9 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		if latest, ok, err := e.latest(ctx, plan, plan.visible, qvec, tp, k); err != nil {
 			return searchResult{}, err
 		} else if ok && e.aboutness(latest[0].ArticleID, latest[0].Absolute, tp) == 2 {
-			res.passages = e.passages(topArticlesKeepOrder(latest, k))
+			if res.passages, err = e.passages(ctx, topArticlesKeepOrder(latest, k)); err != nil {
+				return searchResult{}, err
+			}
 			return res, nil
 		}
 		if cands, err = e.gather(ctx, plan, plan.visible, qvec); err != nil {
@@ -266,9 +263,13 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	}
 	if rk.RerankDepth > 0 && rk.RerankWeight != 0 {
 		arts = topArticles(arts, max(k, rk.RerankDepth))
-		rerank(e.ix, plan.text, arts[:min(len(arts), rk.RerankDepth)], rk.RerankWeight)
+		if err := rerank(ctx, e.ix, plan.text, arts[:min(len(arts), rk.RerankDepth)], rk.RerankWeight); err != nil {
+			return searchResult{}, fmt.Errorf("search: %w", err)
+		}
 	}
-	res.passages = e.passages(topArticles(arts, k))
+	if res.passages, err = e.passages(ctx, topArticles(arts, k)); err != nil {
+		return searchResult{}, err
+	}
 	return res, nil
 }
 
@@ -297,19 +298,27 @@ func topArticlesKeepOrder(arts []articleScore, k int) []articleScore {
 // rerank multiplies the score of each of arts by 1 + weight × its best
 // passage's answer match relative to the best among arts
 // (Ranking.RerankWeight). The caller re-sorts.
-func rerank(ix *vectorIndex, question string, arts []articleScore, weight float64) {
+func rerank(ctx context.Context, ix *vectorIndex, question string, arts []articleScore, weight float64) error {
 	if len(arts) < 2 {
-		return
+		return nil
 	}
 	q := analyzeQuestion(question)
 	if len(q.terms) == 0 {
-		return
+		return nil
+	}
+	ids := make([]string, len(arts))
+	for i, a := range arts {
+		ids[i] = a.ChunkID
+	}
+	texts, err := ix.texts(ctx, ids)
+	if err != nil {
+		return err
 	}
 	sents := make([][]*scoredSentence, len(arts))
 	df := make(map[string]int, len(q.terms))
 	n := 0
 	for i, a := range arts {
-		c, ok := ix.chunks[a.ChunkID]
+		text, ok := texts[a.ChunkID]
 		info := ix.articles[a.ArticleID]
 		if !ok || info == nil {
 			continue
@@ -321,8 +330,8 @@ func rerank(ix *vectorIndex, question string, arts []articleScore, weight float6
 		// merely repeats the question's words beat the report it is
 		// about.)
 		raws := []string{cleanTitle(info.Title)}
-		for _, sp := range splitSentences(c.Text) {
-			raws = append(raws, c.Text[sp.start:sp.end])
+		for _, sp := range splitSentences(text) {
+			raws = append(raws, text[sp.start:sp.end])
 		}
 		for j, raw := range raws {
 			if raw == "" {
@@ -349,7 +358,7 @@ func rerank(ix *vectorIndex, question string, arts []articleScore, weight float6
 		idf[t], total = w, total+w
 	}
 	if total == 0 {
-		return
+		return nil
 	}
 	match := make([]float64, len(arts))
 	bestMatch := 0.0
@@ -371,11 +380,12 @@ func rerank(ix *vectorIndex, question string, arts []articleScore, weight float6
 		bestMatch = max(bestMatch, match[i])
 	}
 	if bestMatch <= 0 {
-		return
+		return nil
 	}
 	for i := range arts {
 		arts[i].Score *= 1 + weight*match[i]/bestMatch
 	}
+	return nil
 }
 
 // anyOnTopic reports whether any candidate article would pass the coverage
@@ -486,30 +496,36 @@ func (c *candidates) merge(o *candidates) {
 // search never returns what was deleted.
 func (e *Engine) gather(ctx context.Context, p searchPlan, r dayRange, qvec []float32) (*candidates, error) {
 	rk := e.cfg.Ranking
+	terms := queryTerms(p.text)
+	// The terms' rows are read from the library while the vectors are
+	// scanned: one is SQLite on a reader connection, the other chromem-go
+	// in memory, and on a machine with a core to spare the text costs
+	// nothing on top.
+	warmed := make(chan error, 1)
+	go func() { warmed <- e.ix.warm(ctx, terms) }()
 	vhits, err := e.ix.query(ctx, qvec, p.scopes, r, rk.VectorCandidates)
+	if werr := <-warmed; err == nil && werr != nil {
+		err = fmt.Errorf("full text: %w", werr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	var thits []passageTextHit
 	var ahits []articleTextHit
-	if rk.LibraryFullText {
-		thits, ahits, err = e.libraryText(ctx, p, r)
-		if err != nil {
-			return nil, err
+	if rk.TextWeight > 0 {
+		if thits, err = e.ix.searchPassages(ctx, terms, p.scopes, r, rk.TextCandidates); err != nil {
+			return nil, fmt.Errorf("search: full text: %w", err)
 		}
-	} else {
-		terms := queryTerms(p.text)
-		if rk.TextWeight > 0 {
-			thits = e.ix.searchPassages(terms, p.scopes, r, rk.TextCandidates, rk)
-		}
-		if rk.ArticleTextWeight > 0 {
-			ahits = e.ix.searchArticles(terms, p.scopes, r, rk.ArticleCandidates, rk)
+	}
+	if rk.ArticleTextWeight > 0 {
+		if ahits, err = e.ix.searchArticles(ctx, terms, p.scopes, r, rk.ArticleCandidates); err != nil {
+			return nil, fmt.Errorf("search: full text: %w", err)
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	c := &candidates{terms: queryTerms(p.text), chunkText: make(map[string]float64), artText: make(map[string]float64)}
+	c := &candidates{terms: terms, chunkText: make(map[string]float64), artText: make(map[string]float64)}
 	visible := func(articleID string) bool {
 		a := e.ix.articles[articleID]
 		return a != nil && r.contains(a.day)
@@ -533,39 +549,6 @@ func (e *Engine) gather(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 		c.artText[h.ArticleID] = max(c.artText[h.ArticleID], h.Score)
 	}
 	return c, nil
-}
-
-// libraryText runs the library's FTS5 BM25 searches instead of the
-// in-memory text index (Ranking.LibraryFullText).
-func (e *Engine) libraryText(ctx context.Context, p searchPlan, r dayRange) ([]passageTextHit, []articleTextHit, error) {
-	rk := e.cfg.Ranking
-	tq := corpus.TextQuery{Text: p.text, Scopes: p.scopes, Limit: rk.TextCandidates}
-	if r.from != allDays.from {
-		tq.From = dayTime(r.from)
-	}
-	tq.To = dayTime(r.to)
-	var thits []passageTextHit
-	var ahits []articleTextHit
-	if rk.TextWeight > 0 {
-		hs, err := e.lib.SearchText(ctx, tq)
-		if err != nil {
-			return nil, nil, fmt.Errorf("search: full text: %w", err)
-		}
-		for _, h := range hs {
-			thits = append(thits, passageTextHit{ChunkID: h.ChunkID, ArticleID: h.ArticleID, Score: h.Score})
-		}
-	}
-	if rk.ArticleTextWeight > 0 {
-		tq.Limit = rk.ArticleCandidates
-		hs, err := e.lib.SearchArticles(ctx, tq)
-		if err != nil {
-			return nil, nil, fmt.Errorf("search: full text: %w", err)
-		}
-		for _, h := range hs {
-			ahits = append(ahits, articleTextHit{ArticleID: h.ArticleID, Score: h.Score})
-		}
-	}
-	return thits, ahits, nil
 }
 
 // dayTime is the UTC midnight of day number d.
@@ -706,22 +689,30 @@ func topArticles(arts []articleScore, k int) []articleScore {
 }
 
 // passages turns ranked articles into passages from the index's copy of
-// article metadata and chunk text.
-func (e *Engine) passages(arts []articleScore) []Passage {
+// article metadata and the chunk text read from the library.
+func (e *Engine) passages(ctx context.Context, arts []articleScore) ([]Passage, error) {
+	ids := make([]string, len(arts))
+	for i, s := range arts {
+		ids[i] = s.ChunkID
+	}
+	texts, err := e.ix.texts(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
 	out := make([]Passage, 0, len(arts))
 	for _, s := range arts {
 		a := e.ix.articles[s.ArticleID]
-		c, ok := e.ix.chunks[s.ChunkID]
+		text, ok := texts[s.ChunkID]
 		if a == nil || !ok {
 			continue
 		}
 		out = append(out, Passage{
 			ChunkID: s.ChunkID, ArticleID: s.ArticleID,
 			Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published,
-			Text: c.Text, Score: s.Absolute,
+			Text: text, Score: s.Absolute,
 		})
 	}
-	return out
+	return out, nil
 }
 
 // clipQuery cuts text to at most MaxQueryBytes at a word boundary, without
@@ -730,10 +721,7 @@ func clipQuery(text string) string {
 	if len(text) <= MaxQueryBytes {
 		return text
 	}
-	cut := MaxQueryBytes
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
-		cut--
-	}
+	cut := clip.Index(text, MaxQueryBytes)
 	if sp := strings.LastIndexFunc(text[:cut], unicode.IsSpace); sp > MaxQueryBytes/2 {
 		cut = sp
 	}

@@ -331,7 +331,9 @@ func TestRerankEdgeCases(t *testing.T) {
 		{"who won the Teslin vote?", []articleScore{{ArticleID: "a", ChunkID: "gone#0", Score: 1}, {ArticleID: "b", ChunkID: "gone#1", Score: 2}}},
 	} {
 		want := slices.Clone(c.arts)
-		rerank(ix, c.q, c.arts, 1)
+		if err := rerank(context.Background(), ix, c.q, c.arts, 1); err != nil {
+			t.Fatal(err)
+		}
 		if !slices.Equal(c.arts, want) {
 			t.Errorf("%q: scores changed: %v", c.q, c.arts)
 		}
@@ -372,7 +374,7 @@ func TestSearchRareTermAndParaphrase(t *testing.T) {
 	if len(ps) == 0 || (ps[0].ArticleID != "fish-accord" && ps[0].ArticleID != "may-speech") {
 		t.Fatalf("misspelling: got %v", ids(ps))
 	}
-	if terms := queryTerms("Lindkvist"); len(e.ix.searchPassages(terms, []string{corpus.SharedScope}, allDays, 10, e.cfg.Ranking)) != 0 {
+	if hits, err := e.ix.searchPassages(context.Background(), queryTerms("Lindkvist"), []string{corpus.SharedScope}, allDays, 10); err != nil || len(hits) != 0 {
 		t.Fatal("fixture broken: the misspelling matches as a word")
 	}
 }

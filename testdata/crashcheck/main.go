@@ -17,8 +17,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/attache-bot/attache/corpus"
 )
@@ -100,19 +98,32 @@ func check(ctx context.Context, dir, path string) (report, error) {
 		listed[s.ID] = s
 	}
 	byArticle := map[string][]corpus.StoredChunk{}
+	chunkOf := map[int64]string{} // chunk seq -> article id
+	var ids []string
 	err = lib.Chunks(ctx, func(c corpus.StoredChunk) error {
 		byArticle[c.ArticleID] = append(byArticle[c.ArticleID], c)
+		chunkOf[c.Seq] = c.ArticleID
+		ids = append(ids, c.ID)
 		return nil
 	})
 	if err != nil {
 		return rep, err
 	}
-	for id := range byArticle {
+	texts, err := lib.ChunkTexts(ctx, ids)
+	if err != nil {
+		return rep, err
+	}
+	for id, cs := range byArticle {
 		if _, ok := listed[id]; !ok {
 			problem("chunks of article %s are stored, but the article is not listed", id)
 		}
+		for i := range cs {
+			cs[i].Text = texts[cs[i].ID]
+		}
 	}
+	articleOf := map[int64]string{}
 	for id, s := range listed {
+		articleOf[s.Seq] = id
 		w, ok := want[id]
 		if !ok {
 			continue // the sample corpus
@@ -126,32 +137,41 @@ func check(ctx context.Context, dir, path string) (report, error) {
 		checkChunks(problem, s, w.Body, byArticle[id])
 	}
 
-	ids := make([]string, 0, len(want))
-	for id := range want {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for len(ids) > 0 {
-		batch := ids[:min(corpus.MaxQueryTerms, len(ids))]
-		ids = ids[len(batch):]
-		var tokens []string
-		for _, id := range batch {
-			tokens = append(tokens, want[id].Token)
-		}
-		hits, err := lib.SearchText(ctx, corpus.TextQuery{Text: strings.Join(tokens, " "), Limit: 4 * len(batch)})
+	// Full text: one row per chunk and per article, and each article's
+	// unique token in its own rows and no others.
+	ft := lib.FullText()
+	for _, ix := range []struct {
+		name string
+		ix   corpus.TextIndex
+		rows int
+		of   map[int64]string
+	}{{"passage", corpus.PassageIndex, len(chunkOf), chunkOf}, {"article", corpus.ArticleIndex, len(listed), articleOf}} {
+		st, err := ft.Stats(ctx, ix.ix)
 		if err != nil {
 			return rep, err
 		}
-		found := map[string]bool{}
-		for _, h := range hits {
-			found[h.ArticleID] = true
-			if _, ok := listed[h.ArticleID]; !ok {
-				problem("full-text search finds article %s, which is not listed", h.ArticleID)
-			}
+		if st.Docs != int64(ix.rows) {
+			problem("the %s index has %d rows for %d stored rows", ix.name, st.Docs, ix.rows)
 		}
-		for _, id := range batch {
-			if _, ok := listed[id]; ok && !found[id] {
-				problem("article %s: its full-text rows are missing (no hit for %s)", id, want[id].Token)
+		for id, w := range want {
+			_, stored := listed[id]
+			found := false
+			err := ft.Postings(ctx, ix.ix, w.Token, func(seq int64, _ float64) error {
+				switch owner, ok := ix.of[seq]; {
+				case !ok:
+					problem("the %s index has a row %d for %s, which is not stored", ix.name, seq, w.Token)
+				case owner != id:
+					problem("the %s index finds %s in article %s", ix.name, w.Token, owner)
+				default:
+					found = true
+				}
+				return nil
+			})
+			if err != nil {
+				return rep, err
+			}
+			if stored && !found {
+				problem("article %s: its %s full-text rows are missing (no row for %s)", id, ix.name, w.Token)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package retrieval
+package lang
 
 import "testing"
 
@@ -23,8 +23,8 @@ func TestStem(t *testing.T) {
 		// Numbers, other scripts, upper case and empty input pass through.
 		{"1990s", "1990"}, {"f-35s", "f-35"}, {"2.9", "2.9"}, {"москва", "москва"}, {"東京", "東京"}, {"NATO", "NATO"}, {"", ""},
 	} {
-		if got := stem(tc.in); got != tc.want {
-			t.Errorf("stem(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Stem(tc.in); got != tc.want {
+			t.Errorf("Stem(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

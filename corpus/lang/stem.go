@@ -1,9 +1,9 @@
-package retrieval
+package lang
 
 import "strings"
 
-// stem is the light English stemmer shared by the extractive scorer, the
-// local embedder and the in-memory text index, so that all three fold a
+// Stem is the light English stemmer shared by the extractive scorer, the
+// local embedder and the full-text index, so that all three fold a
 // question's words and an article's inflections the same way. In the spirit
 // of Porter's first step it folds a possessive ("Iran's"), plurals
 // ("sanctions", "countries", "taxes"), "-ed" and "-ing" ("demanded",
@@ -15,7 +15,7 @@ import "strings"
 // any word that does not end in a lower-case Latin letter (other scripts,
 // numbers, upper-case input): the rules are about English suffixes only. A
 // plural of a number folds too ("1990s" → "1990", "f-35s" → "f-35").
-func stem(w string) string {
+func Stem(w string) string {
 	w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
 	if _, ok := stemExceptions[w]; ok {
 		return w
