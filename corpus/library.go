@@ -367,7 +367,7 @@ func (l *Library) init(ctx context.Context, isNew bool) error {
 	default:
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, schema+feedbackSchema+suggestSchema); err != nil {
+	if _, err := tx.ExecContext(ctx, schema+feedbackSchema+suggestSchema+feedSchema); err != nil {
 		return err
 	}
 	if version < 2 {

@@ -36,6 +36,7 @@ type Server struct {
 	docs     map[string]Doc
 	versions map[string]int
 	handlers map[string]http.Handler
+	hits     map[string]int
 
 	// Requests counts every request, Conditional those that carried
 	// If-None-Match or If-Modified-Since, NotModified the 304 answers.
@@ -44,7 +45,7 @@ type Server struct {
 
 // New starts a server, closed when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{docs: map[string]Doc{}, versions: map[string]int{}, handlers: map[string]http.Handler{}}
+	s := &Server{docs: map[string]Doc{}, versions: map[string]int{}, handlers: map[string]http.Handler{}, hits: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -65,7 +66,14 @@ func (s *Server) Handle(path string, h http.Handler) {
 	s.handlers[path] = h
 }
 
-// URL returns the absolute URL of path.
+// Hits returns how many requests path has had.
+func (s *Server) Hits(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
+// URLOf returns the absolute URL of path.
 func (s *Server) URLOf(path string) string { return s.URL + path }
 
 // lastModified is a fixed date per version, so If-Modified-Since works.
@@ -80,6 +88,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.Conditional.Add(1)
 	}
 	s.mu.Lock()
+	s.hits[r.URL.Path]++
 	h, custom := s.handlers[r.URL.Path]
 	d, ok := s.docs[r.URL.Path]
 	v := s.versions[r.URL.Path]
