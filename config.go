@@ -27,9 +27,11 @@ type config struct {
 
 	DataDir          string
 	MaxArticleBytes  int
-	RateLimit        int  // questions per user per minute
-	MaxConcurrent    int  // answers in progress at once
-	AllowPrivateURLs bool // URL ingest may reach loopback/private addresses
+	RateLimit        int           // questions per user per minute
+	MaxConcurrent    int           // answers in progress at once
+	AllowPrivateURLs bool          // URL ingest may reach loopback/private addresses
+	MaxFeeds         int           // feeds per scope
+	FeedInterval     time.Duration // how often serve polls each feed
 
 	LLMBaseURL    string // empty: extractive answers
 	LLMAPIKey     string // secret
@@ -62,6 +64,8 @@ const (
 	defaultEmbedModel      = "text-embedding-3-small"
 	defaultEmbedBatchSize  = 128
 	defaultEmbedParallel   = 4
+	defaultMaxFeeds        = 50
+	defaultFeedInterval    = 15 * time.Minute
 
 	// maxEnvValueBytes bounds every value we accept; anything longer is a
 	// mistake (a pasted file) rather than a setting.
@@ -251,6 +255,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.RateLimit = r.integer("ATTACHE_RATE_LIMIT", defaultRateLimit, 1, 10000)
 	c.MaxConcurrent = r.integer("ATTACHE_MAX_CONCURRENT", defaultMaxConcurrent, 1, 1024)
 	c.AllowPrivateURLs = r.boolean("ATTACHE_ALLOW_PRIVATE_URLS", false)
+	c.MaxFeeds = r.integer("ATTACHE_MAX_FEEDS", defaultMaxFeeds, 1, 10000)
+	c.FeedInterval = r.duration("ATTACHE_FEED_INTERVAL", defaultFeedInterval, 7*24*time.Hour)
+	if c.FeedInterval < time.Minute {
+		// Polling faster than once a minute only burdens the feed servers.
+		r.fail("ATTACHE_FEED_INTERVAL", "must be at least 1m")
+		c.FeedInterval = defaultFeedInterval
+	}
 
 	c.LLMBaseURL = r.baseURL("LLM_BASE_URL", "", false)
 	c.LLMAPIKey = r.secret("LLM_API_KEY")

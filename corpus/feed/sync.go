@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -52,6 +53,8 @@ type Syncer struct {
 	// Backoff is the wait after the n-th consecutive failure (none when
 	// nil: the caller's schedule decides).
 	Backoff func(failures int) time.Duration
+	// Logger, when set, gets one debug line per item stored or skipped.
+	Logger *slog.Logger
 }
 
 // minSummaryWords is the shortest summary that stands in for a page that
@@ -120,6 +123,9 @@ func (s *Syncer) Poll(ctx context.Context, f corpus.Feed) Report {
 		if err != nil {
 			return fail(err, 0)
 		}
+		if s.Logger != nil {
+			s.Logger.Debug("feed item", "feed", f.ID, "guid", it.GUID, "status", st.String())
+		}
 		switch st {
 		case added:
 			rep.Added++
@@ -149,6 +155,10 @@ const (
 	updated
 	rejected
 )
+
+func (o outcome) String() string {
+	return [...]string{"unchanged", "added", "updated", "rejected"}[o]
+}
 
 // signature digests what an item says.
 func signature(it Item) string {
