@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/feed/feedtest"
 )
@@ -295,4 +296,71 @@ func checkFeedLibrary(t *testing.T, dir string) int {
 		t.Errorf("%d chunks but %d vectors", chunks, vectors)
 	}
 	return len(list)
+}
+
+// TestServePollsFeeds: a running serve polls the feeds on its own, and
+// the new articles answer questions at once; SIGTERM stops it, polls
+// included, within 10 s.
+func TestServePollsFeeds(t *testing.T) {
+	t.Parallel()
+	c, srv := feedCLI(t)
+	f := discordtest.New(t, discordtest.Options{})
+	c.env["DISCORD_TOKEN"] = discordtest.DefaultToken
+	c.env["DISCORD_API_BASE"] = f.APIBase()
+	c.env["DISCORD_GUILD_ID"] = discordtest.DefaultGuildID
+	lede := "The Zorbanian ferry service to Kelp Island resumed on Tuesday after a winter of repairs, the port authority said."
+	e := storyEntry(srv, 1, 200)
+	e.Content = "<p>" + lede + "</p>" + e.Content
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Island Wire", srv.URL, e, storyEntry(srv, 2, 200))})
+	c.mustRun(0, "feed", "add", "-guild", discordtest.DefaultGuildID, srv.URLOf("/rss"))
+
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	defer cancel()
+	cmd := c.command(ctx, "serve")
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "feed polled") }, 30*time.Second)
+	if log := stderr.String(); !strings.Contains(log, "added=2") {
+		t.Fatalf("serve's first poll did not add the 2 items:\n%s", log)
+	}
+	it := f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: "When did the Zorbanian ferry service to Kelp Island resume?"})
+	f.WaitUntil(t, func() bool {
+		m, ok := f.Original(it.Token)
+		return ok && !m.Loading() && m.Content != ""
+	}, 30*time.Second)
+	if m, _ := f.Original(it.Token); !strings.Contains(m.Content, "Tuesday") || !strings.Contains(m.Content, "[1]") {
+		t.Errorf("the feed's article does not answer:\n%s", m.Content)
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		if waitErr != nil {
+			t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", waitErr, stderr.String())
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("serve took %s to exit after SIGTERM", d)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not exit within 15 s of SIGTERM\nstderr:\n%s", stderr.String())
+	}
 }

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 
 	"github.com/attache-bot/attache/bot"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 // runServe runs the Discord bot until SIGINT or SIGTERM, then shuts it down
@@ -35,6 +39,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	defer closeEngine()
 	logger := newLogger(cfg, env.io.err, true)
+	defer startFeedPolls(ctx, env, engine, logger)()
 
 	b, err := bot.New(bot.Config{
 		Token:         cfg.DiscordToken,
@@ -52,4 +57,28 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return redactedf(cfg, "discord bot: %w", err)
 	}
 	return nil
+}
+
+// startFeedPolls polls the library's feeds on their schedule
+// (ATTACHE_FEED_INTERVAL) until serve stops, and returns the function that
+// stops the polls and waits for the ones in flight (an interrupted poll is
+// repeated in full next time).
+func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, logger *slog.Logger) func() {
+	client, pages := feedClient(env)
+	s := &feed.Scheduler{
+		Syncer:   &feed.Syncer{Library: engine.Library(), Client: client, Pages: pages, Add: engine.Add},
+		Interval: env.cfg.FeedInterval,
+		Logger:   logger,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
