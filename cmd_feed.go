@@ -83,24 +83,13 @@ func runFeedAdd(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer closeLib()
-	// Refuse a full scope before fetching anything.
-	if have, err := lib.Feeds(ctx, scope); err != nil {
-		return err
-	} else if len(have) >= env.cfg.MaxFeeds {
-		return fmt.Errorf("feed add: %s already has %d feeds, the limit (ATTACHE_MAX_FEEDS) is %d; remove one first",
-			scopeName(scope), len(have), env.cfg.MaxFeeds)
-	}
 	client, _ := feedClient(env)
-	res, err := client.Poll(ctx, raw, feed.State{})
-	if err != nil {
-		return fmt.Errorf("feed add: %s", oneLine(redact.Text(err.Error())))
-	}
-	f, err := lib.AddFeed(ctx, corpus.Feed{Scope: scope, URL: raw, Title: res.Title}, env.cfg.MaxFeeds)
+	f, res, err := feed.Subscribe(ctx, lib, client, scope, raw, env.cfg.MaxFeeds)
 	switch {
 	case errors.Is(err, corpus.ErrFeedExists):
 		return fmt.Errorf("feed add: %s already subscribes to %s", scopeName(scope), cell(redact.Text(raw), 200))
 	case errors.Is(err, corpus.ErrTooManyFeeds):
-		return fmt.Errorf("feed add: %s has %d feeds already, the limit (ATTACHE_MAX_FEEDS)", scopeName(scope), env.cfg.MaxFeeds)
+		return fmt.Errorf("feed add: %s already has %d feeds, the limit (ATTACHE_MAX_FEEDS); remove one first", scopeName(scope), env.cfg.MaxFeeds)
 	case err != nil:
 		return fmt.Errorf("feed add: %s", oneLine(redact.Text(err.Error())))
 	}

@@ -48,6 +48,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ModeratorRole: cfg.ModeratorRole,
 		RatePerMinute: cfg.RateLimit,
 		MaxConcurrent: cfg.MaxConcurrent,
+		MaxFeeds:      cfg.MaxFeeds,
 		Logger:        logger,
 	}, engine, corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs}))
 	if err != nil {

@@ -43,6 +43,7 @@ type Config struct {
 	MaxConcurrent int          // answers in progress at once; 4 when 0
 	Logger        *slog.Logger // nil discards logs
 	HTTPClient    *http.Client // transport and timeout for Discord's REST API; optional
+	MaxFeeds      int          // feeds a server may follow; corpus.DefaultMaxFeeds when 0
 }
 
 // deps are what the bot works with. New fills them from the engine, its
@@ -53,6 +54,7 @@ type deps struct {
 	catalog  Catalog
 	store    AnswerStore
 	fetcher  Fetcher
+	feeds    Feeds // nil: /feed says feeds are not available
 }
 
 // Bot is the Discord bot. Create it with New and run it with Run.

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -22,5 +23,6 @@ func New(cfg Config, engine *retrieval.Engine, fetcher *corpus.Fetcher) (*Bot, e
 		return nil, errors.New("bot needs an engine and a fetcher")
 	}
 	lib := engine.Library()
-	return newBot(cfg, deps{answerer: engine, articles: engine, catalog: lib, store: lib, fetcher: fetcher})
+	feeds := feedStore{lib: lib, client: feed.NewClient(fetcher, feed.Options{}), max: cfg.MaxFeeds}
+	return newBot(cfg, deps{answerer: engine, articles: engine, catalog: lib, store: lib, fetcher: fetcher, feeds: feeds})
 }
