@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -106,7 +107,8 @@ CREATE TABLE IF NOT EXISTS feed_bands (
 	band       TEXT NOT NULL,
 	article_id TEXT NOT NULL,
 	PRIMARY KEY (scope, band, article_id)
-) WITHOUT ROWID;`
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS feed_bands_article ON feed_bands(scope, article_id);`
 
 // feedTime is how feed times are stored: fixed-width UTC text, so that
 // text order is time order.
@@ -293,22 +295,37 @@ func (l *Library) BandCandidates(ctx context.Context, scope string, bands []stri
 	for _, b := range bands {
 		args = append(args, b)
 	}
-	args = append(args, maxBandCandidates)
+	// Counted here rather than with GROUP BY: grouping by article_id lets
+	// SQLite prefer scanning the scope's whole article index in order over
+	// the exact band lookups.
 	rows, err := l.r.QueryContext(ctx, `SELECT article_id FROM feed_bands WHERE scope = ? AND band IN (`+placeholders(len(bands))+`)
-		GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT ?`, args...)
+		LIMIT 5000`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: band candidates: %w", err)
 	}
 	defer rows.Close()
-	var out []string
+	shared := map[string]int{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
+		shared[id]++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(shared))
+	for id := range shared {
 		out = append(out, id)
 	}
-	return out, rows.Err()
+	sort.Slice(out, func(i, j int) bool {
+		if shared[out[i]] != shared[out[j]] {
+			return shared[out[i]] > shared[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out[:min(len(out), maxBandCandidates)], nil
 }
 
 // SaveFeedItem records an item (replacing what was recorded under its
