@@ -336,7 +336,12 @@ func TestServePollsFeeds(t *testing.T) {
 			<-exited
 		}
 	})
-	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "feed polled") }, 30*time.Second)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve's stderr:\n%s", stderr.String())
+		}
+	})
+	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "feed poll") }, 60*time.Second)
 	if log := stderr.String(); !strings.Contains(log, "added=2") {
 		t.Fatalf("serve's first poll did not add the 2 items:\n%s", log)
 	}
