@@ -224,3 +224,33 @@ func TestSyncFailuresAndRemoval(t *testing.T) {
 		t.Errorf("%d articles after the removal, want the 2 recorded (and at most the one in flight)", n)
 	}
 }
+
+// TestSyncRefusesPrivatePages: an item whose link leads to a private
+// address is not fetched (the feed itself is on a public address here),
+// and a poll of a feed carrying hostile items still stores the good ones.
+func TestSyncRefusesPrivatePages(t *testing.T) {
+	fx := newFixture(t)
+	private := feedtest.New(t)
+	private.Set("/secret", feedtest.Doc{ContentType: "text/html", Body: feedtest.Page("Secret", "Intranet", now, feedtest.Story(9, 200))})
+	// Pages through a strict fetcher: only the feed server's own address
+	// stands for the public internet.
+	fx.sync.Pages = corpus.NewFetcher(corpus.FetchOptions{Timeout: 2 * time.Second})
+	good := feedtest.Entry{GUID: "good", Link: "/good", Title: "Good", Content: paras(feedtest.Story(5, 200))}
+	fx.srv.Set("/f", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("F", fx.srv.URL,
+		good,
+		feedtest.Entry{GUID: "meta", Link: "http://169.254.169.254/latest/meta-data/", Title: "Metadata", Summary: "short"},
+		feedtest.Entry{GUID: "lan", Link: private.URLOf("/secret"), Title: "Intranet", Summary: "short"},
+		feedtest.Entry{GUID: "js", Link: "javascript:alert(1)", Title: "Script", Summary: "<script>alert(1)</script>"},
+	)})
+	f := fx.subscribe(t, corpus.SharedScope, "/f")
+	r := fx.poll(t, f.ID)
+	if r.Status != feed.StatusOK || r.Added != 1 || r.Rejected != 2 {
+		t.Errorf("poll: %+v, want the good item added and the two private pages rejected", r)
+	}
+	if n := private.Requests.Load(); n != 0 {
+		t.Errorf("the private server got %d requests", n)
+	}
+	if n := fx.count(t); n != 1 {
+		t.Errorf("%d articles, want 1", n)
+	}
+}
