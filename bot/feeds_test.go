@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/attache-bot/attache/bot/discordtest"
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/feed"
@@ -124,4 +127,60 @@ func TestFeedSlashCommands(t *testing.T) {
 		t.Errorf("after remove: %+v", left)
 	}
 	checkNoPings(t, e.rec.all())
+}
+
+// TestE2EFeeds: /feed through the fake Discord, and a followed feed's
+// articles answering that server's questions after a poll.
+func TestE2EFeeds(t *testing.T) {
+	t.Parallel()
+	srv := feedtest.New(t)
+	e := startE2E(t, e2eOptions{tune: func(b *Bot) {
+		b.feeds = feedStore{lib: b.catalog.(*corpus.Library), client: feed.NewClient(corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second}), feed.Options{}), max: 5}
+	}})
+	lede := "<p>The Marrow Bay lighthouse was relit on Sunday after forty years of darkness, the harbour board said.</p>"
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Bay Courier", srv.URL,
+		feedtest.Entry{GUID: "l1", Link: "/lighthouse", Title: "Marrow Bay lighthouse relit", Content: lede + "<p>" + strings.ReplaceAll(feedtest.Story(77, 200), "\n\n", "</p><p>") + "</p>",
+			Published: testNow.Add(-24 * time.Hour)})})
+	as := func(perms int64, spec discordtest.InteractionSpec) discordtest.Interaction {
+		spec.Permissions = perms
+		return e.f.Interaction(spec)
+	}
+	sub := func(name string, opts ...discordtest.Option) []discordtest.Option {
+		return []discordtest.Option{{Name: name, Type: 1, Options: opts}}
+	}
+	addSpec := discordtest.InteractionSpec{Name: cmdFeed, Options: sub(subAdd, discordtest.Option{Name: optURL, Value: srv.URLOf("/rss")})}
+
+	e.final(t, as(0, addSpec), hasAll(msgNotModerator))
+	if n := srv.Requests.Load(); n != 0 {
+		t.Errorf("a member's /feed add fetched the feed (%d requests)", n)
+	}
+	e.final(t, as(modPerms, addSpec), hasAll("Following **Bay Courier**", "1 items now"))
+	e.final(t, as(modPerms, discordtest.InteractionSpec{Name: cmdFeed, Options: sub(subList)}), hasAll("Bay Courier", "not polled yet"))
+
+	feeds, _ := e.lib.Feeds(context.Background(), discordtest.DefaultGuildID)
+	if len(feeds) != 1 {
+		t.Fatalf("feeds of the guild: %+v", feeds)
+	}
+	syncer := &feed.Syncer{Library: e.lib, Client: feed.NewClient(corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true}), feed.Options{}), Add: e.engine.Add}
+	if r := syncer.Poll(context.Background(), feeds[0]); r.Added != 1 {
+		t.Fatalf("poll: %+v", r)
+	}
+	ask := e.f.SendSlashCommand(cmdAsk, discordtest.Option{Name: optQuestion, Value: "When was the Marrow Bay lighthouse relit?"})
+	e.final(t, ask, hasAll("Sunday", "[1]"))
+	other := e.f.Interaction(discordtest.InteractionSpec{Name: cmdAsk, GuildID: e2eGuild2, ChannelID: e2eChannel2,
+		Options: []discordtest.Option{{Name: optQuestion, Value: "When was the Marrow Bay lighthouse relit?"}}})
+	if got := e.final(t, other, func(s string) bool { return s != "" }); strings.Contains(got, "Sunday") {
+		t.Errorf("another server was answered from this server's feed:\n%s", got)
+	}
+
+	auto := as(modPerms, discordtest.InteractionSpec{Type: 4, Name: cmdFeed, Options: sub(subRemove, discordtest.Option{Name: optID, Value: "bay", Focused: true})})
+	choices, _ := e.response(t, auto).Field("data.choices").([]any)
+	if len(choices) != 1 || choices[0].(map[string]any)["value"] != feeds[0].ID {
+		t.Fatalf("autocomplete choices = %v", choices)
+	}
+	e.final(t, as(modPerms, discordtest.InteractionSpec{Name: cmdFeed, Options: sub(subRemove, discordtest.Option{Name: optID, Value: feeds[0].ID})}), hasAll("Stopped following"))
+	if left, _ := e.lib.Feeds(context.Background(), discordtest.DefaultGuildID); len(left) != 0 {
+		t.Errorf("feeds after /feed remove: %+v", left)
+	}
+	checkNobodyPinged(t, e.f)
 }
