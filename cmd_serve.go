@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 
 	"github.com/attache-bot/attache/bot"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 // runServe runs the Discord bot until SIGINT or SIGTERM, then shuts it down
@@ -39,7 +43,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// this process's index within a second; stopped before the library
 	// closes.
 	defer followLibrary(ctx, engine, logger)()
+	defer startFeedPolls(ctx, env, engine, lib, logger)()
 
+	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs})
+	feeds, _ := feedClient(env)
 	b, err := bot.New(logger, bot.Config{
 		Token:         cfg.DiscordToken,
 		APIBase:       cfg.DiscordAPIBase,
@@ -52,7 +59,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Articles: engine,
 		Catalog:  lib,
 		Answers:  lib,
-		Fetcher:  corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs}),
+		Fetcher:  fetcher,
+		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)
@@ -61,4 +69,28 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return redactedf(cfg, "discord bot: %w", err)
 	}
 	return nil
+}
+
+// startFeedPolls polls the library's feeds on their schedule
+// (ATTACHE_FEED_INTERVAL) until serve stops, and returns the function that
+// stops the polls and waits for the ones in flight (an interrupted poll is
+// repeated in full next time).
+func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, lib *corpus.Library, logger *slog.Logger) func() {
+	client, pages := feedClient(env)
+	s := &feed.Scheduler{
+		Syncer:   &feed.Syncer{Library: lib, Client: client, Pages: pages, Add: ingestOne(engine)},
+		Interval: env.cfg.FeedInterval,
+		Logger:   logger,
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Run(ctx)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }

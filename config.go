@@ -30,9 +30,11 @@ type config struct {
 
 	DataDir          string
 	MaxArticleBytes  int
-	RateLimit        int  // questions per user per minute
-	MaxConcurrent    int  // answers in progress at once
-	AllowPrivateURLs bool // URL ingest may reach loopback/private addresses
+	RateLimit        int           // questions per user per minute
+	MaxConcurrent    int           // answers in progress at once
+	AllowPrivateURLs bool          // URL ingest may reach loopback/private addresses
+	MaxFeeds         int           // feeds per scope
+	FeedInterval     time.Duration // how often serve polls each feed
 
 	LLMBaseURL    string // empty: extractive answers
 	LLMAPIKey     string // secret
@@ -250,6 +252,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.RateLimit = r.integer("ATTACHE_RATE_LIMIT", 0, 1, 10000)
 	c.MaxConcurrent = r.integer("ATTACHE_MAX_CONCURRENT", 0, 1, 1024)
 	c.AllowPrivateURLs = r.boolean("ATTACHE_ALLOW_PRIVATE_URLS", false)
+	c.MaxFeeds = r.integer("ATTACHE_MAX_FEEDS", 0, 1, 10000)
+	c.FeedInterval = r.duration("ATTACHE_FEED_INTERVAL", 0, 7*24*time.Hour)
+	if c.FeedInterval != 0 && c.FeedInterval < time.Minute {
+		// Polling faster than once a minute only burdens the feed servers.
+		r.fail("ATTACHE_FEED_INTERVAL", "must be at least 1m")
+		c.FeedInterval = 0
+	}
 
 	c.LLMBaseURL = r.baseURL("LLM_BASE_URL", "", false)
 	c.LLMAPIKey = r.secret("LLM_API_KEY")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/attache-bot/attache/bot"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed"
 	"github.com/attache-bot/attache/retrieval/llm"
 )
 
@@ -48,6 +49,8 @@ func TestLoadConfigValues(t *testing.T) {
 		"ATTACHE_RATE_LIMIT":         "10",
 		"ATTACHE_MAX_CONCURRENT":     "8",
 		"ATTACHE_ALLOW_PRIVATE_URLS": "yes",
+		"ATTACHE_MAX_FEEDS":          "5",
+		"ATTACHE_FEED_INTERVAL":      "1h",
 		"LLM_BASE_URL":               "http://localhost:11434/v1/",
 		"OPENAI_API_KEY":             "sk-fallback",
 		"LLM_MODEL":                  "llama3.1",
@@ -75,6 +78,8 @@ func TestLoadConfigValues(t *testing.T) {
 		RateLimit:        10,
 		MaxConcurrent:    8,
 		AllowPrivateURLs: true,
+		MaxFeeds:         5,
+		FeedInterval:     time.Hour,
 		LLMBaseURL:       "http://localhost:11434/v1",
 		LLMAPIKey:        "sk-fallback",
 		LLMModel:         "llama3.1",
@@ -149,6 +154,10 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"rate zero", "ATTACHE_RATE_LIMIT", "0", nil, "ATTACHE_RATE_LIMIT"},
 		{"concurrency huge", "ATTACHE_MAX_CONCURRENT", "100000", nil, "ATTACHE_MAX_CONCURRENT"},
 		{"bool", "ATTACHE_ALLOW_PRIVATE_URLS", "maybe", nil, "ATTACHE_ALLOW_PRIVATE_URLS"},
+		{"feeds zero", "ATTACHE_MAX_FEEDS", "0", nil, "ATTACHE_MAX_FEEDS"},
+		{"feeds text", "ATTACHE_MAX_FEEDS", "fifty", nil, "ATTACHE_MAX_FEEDS"},
+		{"feed interval too short", "ATTACHE_FEED_INTERVAL", "10s", nil, "ATTACHE_FEED_INTERVAL"},
+		{"feed interval words", "ATTACHE_FEED_INTERVAL", "hourly", nil, "ATTACHE_FEED_INTERVAL"},
 		{"llm url scheme", "LLM_BASE_URL", "javascript:alert(1)", nil, "LLM_BASE_URL"},
 		{"llm url no host", "LLM_BASE_URL", "http://:8080", nil, "LLM_BASE_URL"},
 		{"timeout words", "LLM_TIMEOUT", "a minute", nil, "LLM_TIMEOUT"},
@@ -413,6 +422,10 @@ func effective(c config) config {
 	set(&c.MaxArticleBytes, corpus.DefaultMaxBodyBytes)
 	set(&c.RateLimit, bot.DefaultRatePerMinute)
 	set(&c.MaxConcurrent, bot.DefaultMaxConcurrent)
+	set(&c.MaxFeeds, corpus.DefaultMaxFeeds)
+	if c.FeedInterval == 0 {
+		c.FeedInterval = feed.DefaultInterval
+	}
 	if c.LLMModel == "" {
 		c.LLMModel = llm.DefaultModel
 	}

@@ -66,6 +66,7 @@ var commands = []command{
 	{"list", "[-guild ID] [-json]", "list the articles in the corpus, newest first"},
 	{"remove", "[-guild ID] ID...", "remove articles with their chunks, vectors and index entries"},
 	{"eval", "-corpus F -questions F [-k 10] [-json] [-details FILE]", "measure retrieval and answers on a throw-away corpus"},
+	{"feed", "add|list|remove|poll [-guild ID] [-json] [URL|ID...]", "subscribe to RSS, Atom and JSON feeds, list, remove or poll them"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
 	{"help", "[command]", "describe the commands, or one command with its flags"},
 	{"version", "", "print the version and the revision it was built from"},
@@ -85,6 +86,8 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runRemove
 	case "eval":
 		return runEval
+	case "feed":
+		return runFeed
 	case "serve":
 		return runServe
 	}

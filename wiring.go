@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed"
 	"github.com/attache-bot/attache/redact"
 	"github.com/attache-bot/attache/retrieval"
 	"github.com/attache-bot/attache/retrieval/llm"
@@ -365,4 +366,16 @@ func versionOf(bi *debug.BuildInfo) string {
 		return v
 	}
 	return v + " (" + strings.Join(details, ", ") + ")"
+}
+
+// ingestOne is the feeds' way in: one article through the engine's Ingest,
+// the path the command line and the bot take too.
+func ingestOne(engine *retrieval.Engine) feed.Adder {
+	return func(ctx context.Context, a corpus.Article) (corpus.Article, corpus.PutStatus, error) {
+		var o retrieval.Outcome
+		if _, err := engine.Ingest(ctx, a.Scope, []corpus.Article{a}, func(_ int, got retrieval.Outcome) { o = got }); err != nil {
+			return o.Article, o.Status, err
+		}
+		return o.Article, o.Status, o.Err
+	}
 }

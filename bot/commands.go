@@ -123,5 +123,6 @@ func commands() []*discordgo.ApplicationCommand {
 				},
 			},
 		},
+		feedCommand(),
 	}
 }

@@ -206,9 +206,12 @@ func TestE2ERegistration(t *testing.T) {
 		m := c.(map[string]any)
 		byName[m["name"].(string)] = m
 	}
-	ask, article := byName["ask"], byName["article"]
-	if ask == nil || article == nil || len(byName) != 2 {
-		t.Fatalf("registered %v, want ask and article", byName)
+	ask, article, feed := byName["ask"], byName["article"], byName["feed"]
+	if ask == nil || article == nil || feed == nil || len(byName) != 3 {
+		t.Fatalf("registered %v, want ask, article and feed", byName)
+	}
+	if ctx, _ := feed["contexts"].([]any); feed["default_member_permissions"] != "8192" || len(ctx) != 1 || ctx[0] != 0.0 {
+		t.Errorf("feed permissions %v and contexts %v, want \"8192\" and [0]", feed["default_member_permissions"], feed["contexts"])
 	}
 	q := ask["options"].([]any)[0].(map[string]any)
 	if q["name"] != "question" || q["required"] != true || q["max_length"] != 1000.0 || q["type"] != 3.0 {

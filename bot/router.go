@@ -225,11 +225,16 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleAsk(ctx, it, data)
 		case cmdArticle:
 			return b.handleArticle(ctx, it, data)
+		case cmdFeed:
+			return b.handleFeed(ctx, it, data)
 		}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		data := it.i.ApplicationCommandData()
-		if data.Name == cmdArticle {
+		switch data.Name {
+		case cmdArticle:
 			return b.handleAutocomplete(ctx, it, data)
+		case cmdFeed:
+			return b.handleFeedAutocomplete(ctx, it, data)
 		}
 	case discordgo.InteractionMessageComponent:
 		id := it.i.MessageComponentData().CustomID

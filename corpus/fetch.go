@@ -182,52 +182,162 @@ func (f *Fetcher) Download(ctx context.Context, rawURL string, maxBytes int64) (
 	return data, ctype, err
 }
 
-// get performs the request and reads at most limit bytes of the body.
-func (f *Fetcher) get(ctx context.Context, u *url.URL, limit int64, htmlOnly bool) (data []byte, ctype string, final *url.URL, err error) {
+// Response is what Get received: the status and the validators a later
+// conditional request sends back, and the body of a 2xx answer.
+type Response struct {
+	// URL is the final URL, after redirects.
+	URL string
+	// Status is the HTTP status code; Get returns every status, not only
+	// 2xx, so that the caller can tell 304, 429 and 5xx apart.
+	Status int
+	// ContentType is the Content-Type header, else the type sniffed from
+	// the body ("" when there is no body).
+	ContentType string
+	// ETag and LastModified are the response's validators, for
+	// If-None-Match and If-Modified-Since on the next request.
+	ETag, LastModified string
+	// RetryAfter is the delay a 429 or 503 asks for (Retry-After in
+	// seconds or as an HTTP date); 0 when there is none.
+	RetryAfter time.Duration
+	// Body is the whole body of a 2xx answer (never truncated: a larger
+	// one is an error), nil for any other status.
+	Body []byte
+}
+
+// Get sends a GET for rawURL with header's fields added (conditional GET:
+// If-None-Match, If-Modified-Since), under the same address checks,
+// redirect limit and timeout as Fetch, and returns the response whatever its
+// status. Only a 2xx body is read, and one over maxBytes
+// (FetchOptions.MaxBytes when maxBytes <= 0) is an error wrapping
+// ErrTooLarge. Errors are those of the exchange itself: a refused address, a
+// bad URL, too many redirects, a timeout, a connection failure.
+func (f *Fetcher) Get(ctx context.Context, rawURL string, header http.Header, maxBytes int64) (Response, error) {
+	u, err := parseFetchURL(rawURL)
+	if err != nil {
+		return Response{}, err
+	}
+	if maxBytes <= 0 {
+		maxBytes = f.opts.MaxBytes
+	}
+	return f.do(ctx, u, header, maxBytes, nil)
+}
+
+// do performs one request and reads at most limit bytes of a 2xx body.
+// check, when set, may refuse a 2xx response from its headers, before its
+// body is downloaded.
+func (f *Fetcher) do(ctx context.Context, u *url.URL, header http.Header, limit int64, check func(*http.Response, string) error) (Response, error) {
 	if err := f.checkTarget(u); err != nil {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w", redact.URL(u), err)
+		return Response{}, fmt.Errorf("fetch %s: %w", redact.URL(u), err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: %v", redact.URL(u), ErrBadURL, err)
+		return Response{}, fmt.Errorf("fetch %s: %w: %v", redact.URL(u), ErrBadURL, err)
 	}
-	req.Header.Set("User-Agent", UserAgent)
-	if htmlOnly {
-		req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1")
-	}
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return nil, "", nil, f.describe(ctx, u, err)
-	}
-	defer resp.Body.Close()
-	final = resp.Request.URL
-	where := redact.URL(final)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: %s", where, ErrHTTPStatus, clip.Mark(oneLine(resp.Status), 80))
-	}
-	ctype = resp.Header.Get("Content-Type")
-	if htmlOnly && ctype != "" && !isHTMLType(ctype) {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: the content type is %q (only HTML pages can be added by URL)", where, ErrNotHTML, clip.Mark(ctype, 80))
-	}
-	if resp.ContentLength > limit {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: the response is %d bytes, over the limit of %s", where, ErrTooLarge, resp.ContentLength, byteSize(limit))
-	}
-	data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, "", nil, f.describe(ctx, final, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, "", nil, fmt.Errorf("fetch %s: %w: the response is over the limit of %s", where, ErrTooLarge, byteSize(limit))
-	}
-	if ctype == "" {
-		ctype = http.DetectContentType(data)
-		if htmlOnly && !isHTMLType(ctype) {
-			return nil, "", nil, fmt.Errorf("fetch %s: %w: the server sent no content type and the body looks like %q", where, ErrNotHTML, ctype)
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
 		}
 	}
-	return data, ctype, final, nil
+	req.Header.Set("User-Agent", UserAgent)
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return Response{}, f.describe(ctx, u, err)
+	}
+	defer resp.Body.Close()
+	final := resp.Request.URL
+	where := redact.URL(final)
+	out := Response{
+		URL:          final.String(),
+		Status:       resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         clip.Bytes(oneLine(resp.Header.Get("ETag")), 512),
+		LastModified: clip.Bytes(oneLine(resp.Header.Get("Last-Modified")), 128),
+		RetryAfter:   retryAfter(resp.Header.Get("Retry-After"), time.Now()),
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return out, nil
+	}
+	if check != nil {
+		if err := check(resp, where); err != nil {
+			return Response{}, err
+		}
+	}
+	if resp.ContentLength > limit {
+		return Response{}, fmt.Errorf("fetch %s: %w: the response is %d bytes, over the limit of %s", where, ErrTooLarge, resp.ContentLength, byteSize(limit))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return Response{}, f.describe(ctx, final, err)
+	}
+	if int64(len(data)) > limit {
+		return Response{}, fmt.Errorf("fetch %s: %w: the response is over the limit of %s", where, ErrTooLarge, byteSize(limit))
+	}
+	if out.ContentType == "" && len(data) > 0 {
+		out.ContentType = http.DetectContentType(data)
+	}
+	out.Body = data
+	return out, nil
+}
+
+// maxRetryAfter caps a Retry-After: a server asking for a week is treated
+// as asking for a day, so that a feed is never silenced for good by one
+// answer.
+const maxRetryAfter = 24 * time.Hour
+
+// retryAfter parses a Retry-After value (seconds, or an HTTP date relative
+// to now); 0 when absent or unreadable.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), maxRetryAfter)
+}
+
+// get performs the request and reads at most limit bytes of the body.
+func (f *Fetcher) get(ctx context.Context, u *url.URL, limit int64, htmlOnly bool) (data []byte, ctype string, final *url.URL, err error) {
+	var header http.Header
+	var check func(*http.Response, string) error
+	if htmlOnly {
+		header = http.Header{"Accept": {"text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"}}
+		check = func(resp *http.Response, where string) error {
+			if ct := resp.Header.Get("Content-Type"); ct != "" && !isHTMLType(ct) {
+				return fmt.Errorf("fetch %s: %w: the content type is %q (only HTML pages can be added by URL)", where, ErrNotHTML, clip.Mark(ct, 80))
+			}
+			return nil
+		}
+	}
+	resp, err := f.do(ctx, u, header, limit, check)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	final, _ = url.Parse(resp.URL)
+	where := redact.URL(final)
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, "", nil, fmt.Errorf("fetch %s: %w: %s", where, ErrHTTPStatus, clip.Mark(oneLine(strconv.Itoa(resp.Status)+" "+http.StatusText(resp.Status)), 80))
+	}
+	ctype = resp.ContentType
+	if ctype == "" {
+		ctype = http.DetectContentType(resp.Body)
+	}
+	if htmlOnly && !isHTMLType(ctype) {
+		return nil, "", nil, fmt.Errorf("fetch %s: %w: the server sent no content type and the body looks like %q", where, ErrNotHTML, ctype)
+	}
+	return resp.Body, ctype, final, nil
 }
 
 // describe turns a client error into one clear line that keeps the

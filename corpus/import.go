@@ -743,6 +743,11 @@ func htmlArticle(data []byte, contentType string, pageURL *url.URL, strict bool)
 		return Article{}, fmt.Errorf("cannot parse HTML: %w", err)
 	}
 	meta := pageMeta(doc)
+	news := readNewsPage(doc)
+	if meta.published == "" {
+		meta.published = news.date()
+	}
+	removeFurniture(doc)
 	p := readability.NewParser()
 	p.MaxElemsToParse = maxHTMLElements
 	ra, err := p.ParseAndMutate(doc, pageURL)
@@ -773,6 +778,9 @@ func htmlArticle(data []byte, contentType string, pageURL *url.URL, strict bool)
 		a.URL = meta.canonical
 	}
 	a.Title, a.Source = splitSiteSuffix(a.Title, a.Source, a.URL)
+	if a.Source == "" {
+		a.Source = news.outlet(a.Title, a.URL)
+	}
 	if a.Source == "" && a.URL != "" {
 		if u, err := url.Parse(a.URL); err == nil {
 			a.Source = strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")

@@ -1,0 +1,159 @@
+package feed
+
+import (
+	"context"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+)
+
+// Defaults of Scheduler.
+const (
+	DefaultInterval = 15 * time.Minute
+	// DefaultParallel is how many feeds are polled at once: a few, so
+	// that a hundred feeds due together neither hammer the machine nor
+	// wait for each other's slow servers one by one.
+	DefaultParallel = 3
+	// maxBackoff caps the wait after consecutive failures.
+	maxBackoff = 6 * time.Hour
+)
+
+// Scheduler polls every feed of the library on a schedule: each feed
+// Interval after its last poll, plus a jitter of up to a tenth of the
+// interval that is fixed per feed (so feeds added together spread out and
+// stay spread), later after failures (the interval doubled per consecutive
+// failure, at most 6 hours) and never before a server's Retry-After. At
+// most Parallel polls run at once. Run returns when its context ends, after
+// the polls in flight have stopped.
+type Scheduler struct {
+	Syncer   *Syncer
+	Interval time.Duration
+	Parallel int
+	// Now is the clock and Wake the moments to look for due feeds (a
+	// ticker of a minute, at most the interval, when nil): tests drive
+	// both.
+	Now  func() time.Time
+	Wake <-chan time.Time
+	// OnPoll, when set, is called after each poll (from its goroutine).
+	OnPoll func(Report)
+	Logger *slog.Logger
+}
+
+// Backoff is the wait after the n-th consecutive failure of a feed polled
+// every interval: the interval doubled n-1 times, at most 6 hours.
+func Backoff(interval time.Duration, n int) time.Duration {
+	d := interval
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, max(maxBackoff, interval))
+}
+
+// jitter is feed id's fixed share of a tenth of the interval.
+func jitter(id string, interval time.Duration) time.Duration {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	span := int64(interval / 10)
+	if span <= 0 {
+		return 0
+	}
+	return time.Duration(h.Sum64() % uint64(span))
+}
+
+// Due reports whether f should be polled at now.
+func (s *Scheduler) Due(f corpus.Feed, now time.Time) bool {
+	if now.Before(f.RetryAt) {
+		return false
+	}
+	if f.LastPolled.IsZero() {
+		return true
+	}
+	return !now.Before(f.LastPolled.Add(s.interval() + jitter(f.ID, s.interval())))
+}
+
+func (s *Scheduler) interval() time.Duration {
+	if s.Interval > 0 {
+		return s.Interval
+	}
+	return DefaultInterval
+}
+
+func (s *Scheduler) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Run polls due feeds until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	parallel := s.Parallel
+	if parallel <= 0 {
+		parallel = DefaultParallel
+	}
+	wake := s.Wake
+	if wake == nil {
+		t := time.NewTicker(min(time.Minute, s.interval()))
+		defer t.Stop()
+		wake = t.C
+	}
+	syncer := *s.Syncer
+	syncer.Now = s.now
+	syncer.Backoff = func(n int) time.Duration { return Backoff(s.interval(), n) }
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, parallel)
+	var mu sync.Mutex
+	inFlight := map[string]bool{}
+	for {
+		feeds, err := syncer.Library.Feeds(ctx, "")
+		if err != nil && ctx.Err() == nil && s.Logger != nil {
+			s.Logger.Warn("listing feeds to poll", "err", err)
+		}
+		now := s.now()
+		for _, f := range feeds {
+			mu.Lock()
+			busy := inFlight[f.ID]
+			mu.Unlock()
+			if busy || !s.Due(f, now) {
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			mu.Lock()
+			inFlight[f.ID] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func(f corpus.Feed) {
+				defer wg.Done()
+				defer func() { <-slots }()
+				rep := syncer.Poll(ctx, f)
+				mu.Lock()
+				delete(inFlight, f.ID)
+				mu.Unlock()
+				if s.Logger != nil {
+					if rep.Err != nil {
+						s.Logger.Warn("feed poll failed", "feed", f.ID, "err", rep.Err, "retry_at", rep.RetryAt)
+					} else {
+						s.Logger.Info("feed polled", "feed", f.ID, "status", rep.Status, "added", rep.Added, "updated", rep.Updated)
+					}
+				}
+				if s.OnPoll != nil {
+					s.OnPoll(rep)
+				}
+			}(f)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+	}
+}
