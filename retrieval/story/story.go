@@ -45,6 +45,11 @@ type Options struct {
 	MinCosine float64       // vector similarity a join needs; default 0.35
 	MinShared float64       // weight of shared names a join needs; default 6.5 (a full name, a place and a figure, say)
 	WireText  float64       // fingerprint similarity that makes a re-publication; default 0.5
+	// MinOverlap is the share of their names two articles must have in
+	// common (shared weight over the geometric mean of their total
+	// weights); default 0.25. It keeps a round-up of the day's news, which
+	// shares a few names with every story, from joining them all together.
+	MinOverlap float64
 }
 
 func (o Options) withDefaults() Options {
@@ -56,6 +61,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MinShared <= 0 {
 		o.MinShared = 6.5
+	}
+	if o.MinOverlap <= 0 {
+		o.MinOverlap = 0.25
 	}
 	if o.WireText <= 0 {
 		o.WireText = 0.5
@@ -90,6 +98,7 @@ func Assign(a Article, cands []Member, o Options) Decision {
 	o = o.withDefaults()
 	names := nameSet(a.Names)
 	spread := storiesPerName(a, names, cands, o)
+	total := totalWeight(a.Names)
 	best := Decision{Reason: NewStory}
 	bestScore := math.Inf(-1)
 	bestID := ""
@@ -102,11 +111,14 @@ func Assign(a Article, cands []Member, o Options) Decision {
 		wire := a.Fingerprint.Similarity(c.Fingerprint)
 		cos := cosine(a.Vector, c.Vector)
 		shared := sharedWeight(names, spread, c.Names)
+		// The overlap compares like with like: undiscounted shared weight
+		// against the undiscounted totals.
+		overlap := sharedWeight(names, nil, c.Names) / math.Sqrt(total*totalWeight(c.Names))
 		switch {
 		case wire >= o.WireText:
 			d = Decision{Story: c.Story, Reason: SameWire, With: c.ID, Shared: shared, Cosine: cos}
 			score = 100 + wire
-		case closeInTime(a.Published, c.Published, o.Window) && cos >= o.MinCosine && shared >= o.MinShared:
+		case closeInTime(a.Published, c.Published, o.Window) && cos >= o.MinCosine && shared >= o.MinShared && overlap >= o.MinOverlap:
 			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cos}
 			score = shared + 10*cos
 		default:
@@ -207,6 +219,15 @@ func storiesPerName(a Article, names map[string]bool, cands []Member, o Options)
 		out[n] = len(s)
 	}
 	return out
+}
+
+// totalWeight is the summed weight of distinct names.
+func totalWeight(names []string) float64 {
+	var w float64
+	for n := range nameSet(names) {
+		w += nameWeight(n)
+	}
+	return w
 }
 
 // sharedWeight sums the weights of the names of b that are also in a, each
