@@ -29,7 +29,7 @@ func TestEvalCorpusStories(t *testing.T) {
 	}
 	type rec struct {
 		ID, Title, Source, Body string
-		Published             string
+		Published               string
 	}
 	f, err := os.Open(path)
 	if err != nil {
