@@ -86,7 +86,10 @@ func Find(passages []Passage) []Disagreement {
 				if anyAgree(a, b) {
 					continue
 				}
-				x, y := closest(a, b)
+				x, y, ok := closest(fact, a, b)
+				if !ok {
+					continue
+				}
 				out = append(out, Disagreement{Fact: fact, A: x.Claim, B: y.Claim})
 			}
 		}
@@ -109,27 +112,74 @@ func Find(passages []Passage) []Disagreement {
 // claim is a Claim with what grouping needs.
 type claim struct {
 	Claim
-	fact   string
-	outlet string
-	hedged bool // "at least", "about", "more than"...
+	fact    string
+	outlet  string
+	context map[string]bool // see contextWords; only for loose facts
+	hedged  bool            // "at least", "about", "more than"...
 }
 
 // closest returns the claims of a and b whose figures are nearest (by
 // ratio, the first in text order on ties): when an outlet gives a fact two
 // figures (today's toll and last year's), the one nearest the other
-// outlet's is the likelier rival.
-func closest(a, b []claim) (claim, claim) {
-	bx, by := a[0], b[0]
-	best := math.Inf(1)
+// outlet's is the likelier rival. For a loose fact (a count of some thing,
+// money or a percentage of nothing named) the two sentences must also
+// share words beyond the fact's own: "20 miles east of Columbus" and "15
+// miles outside Kyiv" are two distances, not one disputed.
+func closest(fact string, a, b []claim) (claim, claim, bool) {
+	need := contextNeeded(fact)
+	var bx, by claim
+	best, found := math.Inf(1), false
 	for _, x := range a {
 		for _, y := range b {
+			if sharedContext(x, y) < need {
+				continue
+			}
 			d := math.Abs(math.Log((math.Abs(x.Value) + 1) / (math.Abs(y.Value) + 1)))
 			if d < best {
-				best, bx, by = d, x, y
+				best, bx, by, found = d, x, y, true
 			}
 		}
 	}
-	return bx, by
+	return bx, by, found
+}
+
+// contextNeeded is how many words the sentences of two claims of fact
+// must share besides it.
+func contextNeeded(fact string) int {
+	switch {
+	case (strings.HasPrefix(fact, "money") || fact == "percent") && !strings.Contains(fact, ": "):
+		return 3 // money or a percentage of nothing named
+	case strings.HasPrefix(fact, "count: "):
+		return 1
+	}
+	return 0
+}
+
+func sharedContext(x, y claim) int {
+	n := 0
+	for w := range x.context {
+		if y.context[w] {
+			n++
+		}
+	}
+	return n
+}
+
+// contextWords are the content words of a sentence (singular, lower
+// case), without the words that name the fact itself.
+func contextWords(toks []token, fact string) map[string]bool {
+	m := make(map[string]bool)
+	_, key, _ := strings.Cut(fact, ": ")
+	for _, t := range toks {
+		w := t.word
+		if len(w) < 3 || stopWords[w] || hedges[w] || strings.ContainsFunc(w, unicode.IsDigit) {
+			continue
+		}
+		if w = singular(w); w != key {
+			m[w] = true
+		}
+	}
+	return m
 }
 
 func anyAgree(a, b []claim) bool {
@@ -180,12 +230,16 @@ func appendClaims(out []claim, p Passage) []claim {
 			if fact == "" {
 				continue
 			}
-			out = append(out, claim{
+			c := claim{
 				Claim:  Claim{Figure: f.text, Value: f.value, Source: p.Source, ArticleID: p.ArticleID, Sentence: sent},
 				fact:   fact,
 				outlet: outlet,
 				hedged: hedgedAt(toks, i),
-			})
+			}
+			if contextNeeded(fact) > 0 {
+				c.context = contextWords(toks, fact)
+			}
+			out = append(out, c)
 			if len(out) >= maxClaims {
 				return out
 			}
@@ -216,6 +270,7 @@ type figure struct {
 	text     string
 	value    float64
 	money    bool
+	currency string // "$", "£", "€" or the currency word; "" when not money
 	percent  bool
 	pair     bool // "218-212": a vote or a score
 	scaleEnd int  // index of the last token the figure covers
@@ -256,7 +311,7 @@ func figureAt(toks []token, i int) (figure, bool) {
 	s := w
 	for _, c := range []string{"$", "£", "€"} {
 		if strings.HasPrefix(s, c) {
-			f.money = true
+			f.money, f.currency = true, c
 			s = s[len(c):]
 		}
 	}
@@ -272,8 +327,8 @@ func figureAt(toks []token, i int) (figure, bool) {
 		return f, true
 	}
 	v, ok := parseNumber(s)
-	if !ok {
-		return f, false
+	if !ok || strings.HasPrefix(toks[i].raw, "#") {
+		return f, false // "#2" is a rank
 	}
 	text := strings.TrimFunc(toks[i].raw, func(r rune) bool {
 		return !unicode.IsDigit(r) && r != '$' && r != '%' && r != '£' && r != '€'
@@ -371,7 +426,7 @@ var factClasses = []struct {
 }
 
 // moneyNouns name what an amount of money is: "a $26 million settlement".
-var moneyNouns = strings.Fields("settlement deal fine damages cost costs budget aid price bill package loan grant contract bonus salary penalty award bail fund funding revenue profit loss losses donation")
+var moneyNouns = strings.Fields("settlement deal fine damages cost costs budget aid price bill package loan grant contract bonus salary penalty award bail bond ransom reward fund funding revenue profit loss losses donation")
 
 // percentNouns name what a percentage measures.
 var percentNouns = strings.Fields("turnout inflation unemployment support growth contained approval rate vote votes")
@@ -393,12 +448,21 @@ func factOf(toks []token, i int, f figure) string {
 		}
 		return ""
 	}
+	if !f.money && f.scaleEnd+1 < len(toks) && isCurrencyWord(toks[f.scaleEnd+1].word) {
+		f.money, f.currency = true, singular(toks[f.scaleEnd+1].word)
+	}
 	switch {
-	case f.money || (f.scaleEnd+1 < len(toks) && isCurrencyWord(toks[f.scaleEnd+1].word)):
-		if n := window(moneyNouns); n != "" {
-			return "money: " + singular(n)
+	case f.money:
+		// Amounts in different currencies are never compared: £275,000
+		// and $350,000 may well be one price.
+		money := "money"
+		if f.currency != "$" && f.currency != "dollar" {
+			money += " (" + f.currency + ")"
 		}
-		return "money"
+		if n := window(moneyNouns); n != "" {
+			return money + ": " + singular(n)
+		}
+		return money
 	case f.percent:
 		if n := window(percentNouns); n != "" {
 			return "percent: " + singular(n)

@@ -35,6 +35,8 @@ func TestFindAgreementIsNotDisagreement(t *testing.T) {
 		"vote pair":      {"The Senate passed the bill 52-48.", "Senators voted 52-48 to pass it."},
 		"distractors":    {"The 45-year-old suspect was held on March 5 at 3 p.m. in 2019.", "The 46-year-old was held on March 6 at 4 p.m. in 2020."},
 		"not countable":  {"Dozens were hurt.", "Hundreds were hurt."},
+		"rank":           {"Cancer is the #2 cause of death.", "Heart disease kills 700,000 people a year."},
+		"currencies":     {"The car will cost £275,000.", "The car will cost $350,000."},
 		"ages":           {"He died at the age of 67 on Friday.", "The attack killed one man, aged 70."},
 		"parts of a sum": {"The city will pay a $26 million settlement.", "The city agreed to pay $26 million; the state adds $10 million, a total $36 million."},
 	} {
