@@ -76,7 +76,7 @@ func TestEvalCorpusStories(t *testing.T) {
 		}
 		d := story.Assign(a, cands, story.Options{})
 		stories[r.ID] = d.Story
-		done = append(done, story.Member{Article: a, Story: d.Story})
+		done = append(done, story.Member{Article: a, Story: d.Story, RoundUp: d.Reason == story.RoundUp})
 	}
 	groups := make(map[string][]string)
 	for id, s := range stories {

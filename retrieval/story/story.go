@@ -30,6 +30,10 @@ type Article struct {
 type Member struct {
 	Article
 	Story string
+	// RoundUp records that the article was assigned as a round-up
+	// (Decision.Reason RoundUp): later reports never join it on names, or
+	// every story it sums up would join one another through it.
+	RoundUp bool
 }
 
 // Candidates gives the earlier articles an article might join: typically
@@ -76,10 +80,15 @@ type Reason string
 
 // The reasons of a Decision.
 const (
-	NewStory Reason = "new"  // no candidate was close enough
-	SameWire Reason = "wire" // the candidate carries the same wire text
-	SameNews Reason = "news" // shared names, close in time and in vector space
+	NewStory Reason = "new"     // no candidate was close enough
+	SameWire Reason = "wire"    // the candidate carries the same wire text
+	SameNews Reason = "news"    // shared names, close in time and in vector space
+	RoundUp  Reason = "roundup" // it matches several stories: a summary of them, on its own
 )
+
+// roundUpStories is how many separate stories an article must match to be
+// taken for a round-up of them. Two may be one event not yet merged.
+const roundUpStories = 3
 
 // Decision is the story an article belongs to.
 type Decision struct {
@@ -102,6 +111,7 @@ func Assign(a Article, cands []Member, o Options) Decision {
 	best := Decision{Reason: NewStory}
 	bestScore := math.Inf(-1)
 	bestID := ""
+	matched := make(map[string]bool) // stories a joins on shared names
 	for _, c := range cands {
 		if c.ID == a.ID || c.Story == "" {
 			continue
@@ -118,9 +128,10 @@ func Assign(a Article, cands []Member, o Options) Decision {
 		case wire >= o.WireText:
 			d = Decision{Story: c.Story, Reason: SameWire, With: c.ID, Shared: shared, Cosine: cos}
 			score = 100 + wire
-		case closeInTime(a.Published, c.Published, o.Window) && cos >= o.MinCosine && shared >= o.MinShared && overlap >= o.MinOverlap:
+		case !c.RoundUp && closeInTime(a.Published, c.Published, o.Window) && cos >= o.MinCosine && shared >= o.MinShared && overlap >= o.MinOverlap:
 			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cos}
 			score = shared + 10*cos
+			matched[c.Story] = true
 		default:
 			continue
 		}
@@ -128,7 +139,13 @@ func Assign(a Article, cands []Member, o Options) Decision {
 			best, bestScore, bestID = d, score, c.ID
 		}
 	}
-	if best.Reason == NewStory {
+	if best.Reason == SameNews && len(matched) >= roundUpStories {
+		// An article that matches several separate stories on their names
+		// is a round-up of them ("five things to know today"), not a
+		// report of any one; joining it would tie them together.
+		best = Decision{Reason: RoundUp}
+	}
+	if best.Reason == NewStory || best.Reason == RoundUp {
 		best.Story = NewID(a)
 	}
 	return best

@@ -30,7 +30,7 @@ func TestAssignJoinsSameEvent(t *testing.T) {
 	a := art("a", 0, quakeA, vQuake)
 	b := art("b", 1, quakeB, vQuake2)
 	sa := NewID(a)
-	d := Assign(b, []Member{{a, sa}}, Options{})
+	d := Assign(b, []Member{{Article: a, Story: sa}}, Options{})
 	if d.Story != sa || d.Reason != SameNews || d.With != "a" {
 		t.Fatalf("got %+v, want to join %s", d, sa)
 	}
@@ -48,7 +48,7 @@ func TestAssignKeepsApartWhatDiffers(t *testing.T) {
 		"same vector only": art("b", 1, "rescuers dug through rubble after the quake, officials said.", vQuake),
 	}
 	for name, b := range cases {
-		if d := Assign(b, []Member{{a, NewID(a)}}, Options{}); d.Reason != NewStory || d.Story != NewID(b) {
+		if d := Assign(b, []Member{{Article: a, Story: NewID(a)}}, Options{}); d.Reason != NewStory || d.Story != NewID(b) {
 			t.Errorf("%s: got %+v, want a new story", name, d)
 		}
 	}
@@ -58,7 +58,7 @@ func TestAssignWireTextAlwaysJoins(t *testing.T) {
 	a := art("a", 0, quakeA+" "+storm, vQuake)
 	// The same text under a new intro, weeks later and with no vector.
 	b := Article{ID: "b", Published: day0.AddDate(0, 1, 0), Fingerprint: NewFingerprint("(Reuters) Update. " + quakeA + " " + storm)}
-	d := Assign(b, []Member{{a, "st-x"}}, Options{})
+	d := Assign(b, []Member{{Article: a, Story: "st-x"}}, Options{})
 	if d.Story != "st-x" || d.Reason != SameWire {
 		t.Fatalf("got %+v, want the wire copy to join st-x", d)
 	}
@@ -68,7 +68,7 @@ func TestAssignIsDeterministic(t *testing.T) {
 	a1 := art("a1", 0, quakeA, vQuake)
 	a2 := art("a2", 0, quakeA, vQuake)
 	b := art("b", 1, quakeB, vQuake2)
-	cands := []Member{{a1, "st-1"}, {a2, "st-2"}, {art("s", 0, storm, vStorm), "st-3"}}
+	cands := []Member{{Article: a1, Story: "st-1"}, {Article: a2, Story: "st-2"}, {Article: art("s", 0, storm, vStorm), Story: "st-3"}}
 	want := Assign(b, cands, Options{})
 	for i := 0; i < 6; i++ {
 		slices.Reverse(cands)
@@ -88,7 +88,7 @@ func TestRemovingAMemberLeavesTheStory(t *testing.T) {
 	a := art("a", 0, quakeA, vQuake)
 	b := art("b", 1, quakeB, vQuake2)
 	s := NewID(a)
-	mb := Member{b, Assign(b, []Member{{a, s}}, Options{}).Story}
+	mb := Member{Article: b, Story: Assign(b, []Member{{Article: a, Story: s}}, Options{}).Story}
 	// The founder is removed: b keeps its stored story, and a later report
 	// joins it through b.
 	c := art("c", 2, "Spokesman Rachid Benali said the toll from the 6.8 quake near Al Haouz rose to 2,012.", vQuake)
@@ -111,10 +111,10 @@ func TestCandidateNamesCommonToTheBeatWeighLess(t *testing.T) {
 	var cands []Member
 	for i := range 3 {
 		o := art(fmt.Sprint("o", i), 0, fmt.Sprintf("Case %d in city %d. ", 100+i, i)+common, vQuake)
-		cands = append(cands, Member{o, fmt.Sprint("st-o", i)})
+		cands = append(cands, Member{Article: o, Story: fmt.Sprint("st-o", i)})
 	}
-	alone := Assign(b, []Member{{a, "st-a"}}, Options{})
-	crowd := Assign(b, append(cands, Member{a, "st-a"}), Options{})
+	alone := Assign(b, []Member{{Article: a, Story: "st-a"}}, Options{})
+	crowd := Assign(b, append(cands, Member{Article: a, Story: "st-a"}), Options{})
 	if alone.Story != "st-a" {
 		t.Fatalf("alone: %+v; the test needs the common names to join on their own", alone)
 	}
@@ -125,7 +125,7 @@ func TestCandidateNamesCommonToTheBeatWeighLess(t *testing.T) {
 
 func TestAssignFrom(t *testing.T) {
 	a := art("a", 0, quakeA, vQuake)
-	src := candidatesFunc(func(Article) ([]Member, error) { return []Member{{a, "st-a"}}, nil })
+	src := candidatesFunc(func(Article) ([]Member, error) { return []Member{{Article: a, Story: "st-a"}}, nil })
 	d, err := AssignFrom(src, art("b", 1, quakeB, vQuake2), Options{})
 	if err != nil || d.Story != "st-a" {
 		t.Fatalf("got %+v, %v", d, err)
@@ -142,7 +142,7 @@ func (f candidatesFunc) Candidates(a Article) ([]Member, error) { return f(a) }
 
 func TestAssignIgnoresItselfAndUnassigned(t *testing.T) {
 	a := art("a", 0, quakeA, vQuake)
-	if d := Assign(a, []Member{{a, "st-old"}, {art("b", 0, quakeB, vQuake2), ""}}, Options{}); d.Reason != NewStory {
+	if d := Assign(a, []Member{{Article: a, Story: "st-old"}, {Article: art("b", 0, quakeB, vQuake2)}}, Options{}); d.Reason != NewStory {
 		t.Fatalf("got %+v", d)
 	}
 }
@@ -198,5 +198,33 @@ func TestFingerprint(t *testing.T) {
 	}
 	if s := a.Similarity(nil); s != 0 {
 		t.Errorf("against nil: %.2f", s)
+	}
+}
+
+func TestRoundUpStartsItsOwnStoryAndIsNotJoined(t *testing.T) {
+	bodies := []string{
+		"Judge Ana Ruiz sentenced Tomas Vell to 14 years in Denver on Monday.",
+		"Floods in Port Calder killed 312 people, mayor Ines Okoro said.",
+		"Senator Dale Brisk won 5,120 votes in the Marlow primary.",
+	}
+	var cands []Member
+	roundup := ""
+	for i, b := range bodies {
+		cands = append(cands, Member{Article: art(fmt.Sprint("e", i), 0, b, vQuake), Story: fmt.Sprint("st-e", i)})
+		roundup += b + " "
+	}
+	r := art("r", 1, roundup, vQuake)
+	d := Assign(r, cands, Options{MinOverlap: 0.01})
+	if d.Reason != RoundUp || d.Story != NewID(r) {
+		t.Fatalf("round-up: got %+v, want a story of its own", d)
+	}
+	// A later report of the first event joins the event, not the round-up.
+	later := art("l", 2, bodies[0]+" Lawyers for Tomas Vell said they would appeal.", vQuake)
+	got := Assign(later, []Member{{Article: r, Story: d.Story, RoundUp: true}}, Options{MinOverlap: 0.01})
+	if got.Story == d.Story {
+		t.Errorf("a report joined the round-up: %+v", got)
+	}
+	if plain := Assign(later, []Member{{Article: r, Story: d.Story}}, Options{MinOverlap: 0.01}); plain.Story != d.Story {
+		t.Fatalf("without the round-up mark the report would not join either (%+v): the test proves nothing", plain)
 	}
 }
