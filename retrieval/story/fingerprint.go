@@ -8,7 +8,9 @@ import (
 
 // fingerprintSize is the number of min-hashes in a Fingerprint: the error
 // of its similarity estimate is about 1/sqrt(fingerprintSize), 0.09.
-const fingerprintSize = 128
+const fingerprintSize = 1 << fingerprintBits
+
+const fingerprintBits = 7
 
 // shingleWords is the length of the word runs compared: five words in a
 // row rarely repeat between two independently written reports, but do
@@ -29,6 +31,9 @@ func NewFingerprint(text string) Fingerprint {
 	if len(words) < shingleWords {
 		return nil
 	}
+	// One-permutation MinHash: each five-word run is hashed once and
+	// kept if it is the smallest seen in its bin (the hash's top bits).
+	// This costs one hash per run instead of one per run and bin.
 	fp := make(Fingerprint, fingerprintSize)
 	for i := range fp {
 		fp[i] = ^uint32(0)
@@ -40,14 +45,10 @@ func NewFingerprint(text string) Fingerprint {
 			h.Write([]byte(w))
 			h.Write([]byte{' '})
 		}
-		x := h.Sum64()
-		// One hash, fingerprintSize cheap permutations of it (multiply by an
-		// odd constant, xor-shift): the usual MinHash trick.
-		for k := range fp {
-			v := uint32(mix(x + uint64(k)*0x9e3779b97f4a7c15))
-			if v < fp[k] {
-				fp[k] = v
-			}
+		x := mix(h.Sum64())
+		bin := x >> (64 - fingerprintBits)
+		if v := uint32(x); v < fp[bin] {
+			fp[bin] = v
 		}
 	}
 	return fp
@@ -63,16 +64,24 @@ func mix(x uint64) uint64 {
 }
 
 // Similarity estimates the share of five-word runs the two texts have in
-// common (Jaccard similarity); 0 when either fingerprint is empty.
+// common (Jaccard similarity) over the bins either text fills; 0 when
+// either fingerprint is empty.
 func (f Fingerprint) Similarity(g Fingerprint) float64 {
 	if len(f) == 0 || len(f) != len(g) {
 		return 0
 	}
-	same := 0
+	same, used := 0, 0
 	for i := range f {
+		if f[i] == ^uint32(0) && g[i] == ^uint32(0) {
+			continue // a bin neither text's runs fell in
+		}
+		used++
 		if f[i] == g[i] {
 			same++
 		}
 	}
-	return float64(same) / float64(len(f))
+	if used == 0 {
+		return 0
+	}
+	return float64(same) / float64(used)
 }

@@ -21,7 +21,7 @@ import (
 type Article struct {
 	ID          string
 	Published   time.Time // zero when unknown: such an article joins only by wire text
-	Names       []string  // specific names, places and figures (see Names)
+	Names       []string  // specific names, places and figures, without duplicates (see Names)
 	Vector      []float32 // unit vector of the article's text
 	Fingerprint Fingerprint
 }
@@ -106,34 +106,48 @@ type Decision struct {
 func Assign(a Article, cands []Member, o Options) Decision {
 	o = o.withDefaults()
 	names := nameSet(a.Names)
-	spread := storiesPerName(a, names, cands, o)
+	// Which candidates are near in time and vectors: only they can join on
+	// names, and only they judge which names are the beat's.
+	near := make([]bool, len(cands))
+	cosines := make([]float64, len(cands))
+	for i, c := range cands {
+		if c.Story == "" || c.ID == a.ID || !closeInTime(a.Published, c.Published, o.Window) {
+			continue
+		}
+		cosines[i] = cosine(a.Vector, c.Vector)
+		near[i] = cosines[i] >= o.MinCosine
+	}
+	spread := storiesPerName(names, cands, near)
 	total := totalWeight(a.Names)
 	best := Decision{Reason: NewStory}
 	bestScore := math.Inf(-1)
 	bestID := ""
 	matched := make(map[string]bool) // stories a joins on shared names
-	for _, c := range cands {
+	for i, c := range cands {
 		if c.ID == a.ID || c.Story == "" {
 			continue
 		}
 		var d Decision
 		var score float64
-		wire := a.Fingerprint.Similarity(c.Fingerprint)
-		cos := cosine(a.Vector, c.Vector)
-		shared := sharedWeight(names, spread, c.Names)
-		// The overlap compares like with like: undiscounted shared weight
-		// against the undiscounted totals.
-		overlap := sharedWeight(names, nil, c.Names) / math.Sqrt(total*totalWeight(c.Names))
-		switch {
-		case wire >= o.WireText:
-			d = Decision{Story: c.Story, Reason: SameWire, With: c.ID, Shared: shared, Cosine: cos}
+		if wire := a.Fingerprint.Similarity(c.Fingerprint); wire >= o.WireText {
+			d = Decision{Story: c.Story, Reason: SameWire, With: c.ID, Cosine: cosines[i]}
 			score = 100 + wire
-		case !c.RoundUp && closeInTime(a.Published, c.Published, o.Window) && cos >= o.MinCosine && shared >= o.MinShared && overlap >= o.MinOverlap:
-			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cos}
-			score = shared + 10*cos
+		} else {
+			if !near[i] || c.RoundUp {
+				continue
+			}
+			shared := sharedWeight(names, spread, c.Names)
+			if shared < o.MinShared {
+				continue
+			}
+			// The overlap compares like with like: undiscounted shared
+			// weight against the undiscounted totals.
+			if overlap := sharedWeight(names, nil, c.Names) / math.Sqrt(total*totalWeight(c.Names)); overlap < o.MinOverlap {
+				continue
+			}
+			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cosines[i]}
+			score = shared + 10*cosines[i]
 			matched[c.Story] = true
-		default:
-			continue
 		}
 		if score > bestScore || (score == bestScore && c.ID < bestID) {
 			best, bestScore, bestID = d, score, c.ID
@@ -211,14 +225,14 @@ func nameSet(names []string) map[string]bool {
 }
 
 // storiesPerName counts, for each of the article's names, the distinct
-// stories that carry it among the candidates close to a in time and vector
-// space. A name carried by several such stories is the beat's ("White
+// stories that carry it among the candidates near it (near[i]: close in
+// time and vector space). A name carried by several such stories is the beat's ("White
 // House", "Red Cross"), not the event's: the nearby candidates are the best
 // judges of what is common on this beat.
-func storiesPerName(a Article, names map[string]bool, cands []Member, o Options) map[string]int {
+func storiesPerName(names map[string]bool, cands []Member, near []bool) map[string]int {
 	seen := make(map[string]map[string]bool)
-	for _, c := range cands {
-		if c.Story == "" || !closeInTime(a.Published, c.Published, o.Window) || cosine(a.Vector, c.Vector) < o.MinCosine {
+	for i, c := range cands {
+		if !near[i] {
 			continue
 		}
 		for _, n := range c.Names {
@@ -238,10 +252,11 @@ func storiesPerName(a Article, names map[string]bool, cands []Member, o Options)
 	return out
 }
 
-// totalWeight is the summed weight of distinct names.
+// totalWeight is the summed weight of names (which Names gives without
+// duplicates).
 func totalWeight(names []string) float64 {
 	var w float64
-	for n := range nameSet(names) {
+	for _, n := range names {
 		w += nameWeight(n)
 	}
 	return w
@@ -252,11 +267,9 @@ func totalWeight(names []string) float64 {
 // it: a name on two stories may still be this event's (a place with two
 // events, or a story not yet merged), on ten it is the beat's.
 func sharedWeight(a map[string]bool, spread map[string]int, b []string) float64 {
-	seen := make(map[string]bool, len(b))
 	var w float64
 	for _, n := range b {
-		if a[n] && !seen[n] {
-			seen[n] = true
+		if a[n] {
 			w += nameWeight(n) / math.Sqrt(float64(max(1, spread[n])))
 		}
 	}
