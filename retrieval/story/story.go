@@ -145,9 +145,14 @@ func Assign(a Article, cands []Member, o Options) Decision {
 			if overlap := sharedWeight(names, nil, c.Names) / math.Sqrt(total*totalWeight(c.Names)); overlap < o.MinOverlap {
 				continue
 			}
+			// A match counts towards a round-up even where the names come
+			// too late in either article to join on.
+			matched[c.Story] = true
+			if lateStart(a.Names, c.Names) || lateStart(c.Names, a.Names) {
+				continue
+			}
 			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cosines[i]}
 			score = shared + 10*cosines[i]
-			matched[c.Story] = true
 		}
 		if score > bestScore || (score == bestScore && c.ID < bestID) {
 			best, bestScore, bestID = d, score, c.ID
@@ -250,6 +255,27 @@ func storiesPerName(names map[string]bool, cands []Member, near []bool) map[stri
 		out[n] = len(s)
 	}
 	return out
+}
+
+// lateShare is how far into an article's names (which Names lists in
+// text order) the first one it shares with another may come: reports of
+// one event name it in their title or lead, while a round-up names the
+// event it shares with a report only further down, after other stories.
+const lateShare = 0.3
+
+// lateStart reports whether the first name of x that y shares comes
+// after lateShare of x's names.
+func lateStart(x, y []string) bool {
+	if len(x) == 0 {
+		return false
+	}
+	ys := nameSet(y)
+	for i, n := range x {
+		if ys[n] && nameWeight(n) >= 1 {
+			return float64(i) > lateShare*float64(len(x))
+		}
+	}
+	return false
 }
 
 // totalWeight is the summed weight of names (which Names gives without

@@ -106,11 +106,11 @@ func TestCandidateNamesCommonToTheBeatWeighLess(t *testing.T) {
 	// Three other stories near in time and vectors also name the White
 	// House and the Supreme Court: sharing them says little.
 	common := "The White House and the Supreme Court, said Karine Jean-Pierre."
-	a := art("a", 0, "Judge Ana Ruiz ruled in Denver. "+common, vQuake)
-	b := art("b", 1, "Lawyers argued in Boston before Judge Tom Hale. "+common, vQuake2)
+	a := art("a", 0, common+" Judge Ana Ruiz ruled in Denver.", vQuake)
+	b := art("b", 1, common+" Lawyers argued in Boston before Judge Tom Hale.", vQuake2)
 	var cands []Member
 	for i := range 3 {
-		o := art(fmt.Sprint("o", i), 0, fmt.Sprintf("Case %d in city %d. ", 100+i, i)+common, vQuake)
+		o := art(fmt.Sprint("o", i), 0, common+fmt.Sprintf(" Case %d in city %d.", 100+i, i), vQuake)
 		cands = append(cands, Member{Article: o, Story: fmt.Sprint("st-o", i)})
 	}
 	alone := Assign(b, []Member{{Article: a, Story: "st-a"}}, Options{})
@@ -226,5 +226,21 @@ func TestRoundUpStartsItsOwnStoryAndIsNotJoined(t *testing.T) {
 	}
 	if plain := Assign(later, []Member{{Article: r, Story: d.Story}}, Options{MinOverlap: 0.01}); plain.Story != d.Story {
 		t.Fatalf("without the round-up mark the report would not join either (%+v): the test proves nothing", plain)
+	}
+}
+
+func TestNamesSharedOnlyLateDoNotJoin(t *testing.T) {
+	report := art("a", 0, quakeA, vQuake)
+	// Two other stories first, then the quake in a sentence: a round-up
+	// that matches one story only.
+	roundup := art("r", 1, "Senator Dale Brisk won 5,120 votes in the Marlow primary. Judge Ana Ruiz sentenced Tomas Vell to 14 years in Denver. "+
+		"Floods hit Port Calder, mayor Ines Okoro said, and the Harlow Bridge closed for 240 days. "+quakeA, vQuake)
+	if d := Assign(roundup, []Member{{Article: report, Story: "st-a"}}, Options{MinOverlap: 0.01}); d.Story == "st-a" {
+		t.Errorf("an article naming the story only after others joined it: %+v", d)
+	}
+	// The same sentence first, other news after: a report that goes on.
+	lead := art("l", 1, quakeA+" Senator Dale Brisk won 5,120 votes in the Marlow primary. Judge Ana Ruiz sentenced Tomas Vell to 14 years in Denver.", vQuake)
+	if d := Assign(lead, []Member{{Article: report, Story: "st-a"}}, Options{MinOverlap: 0.01}); d.Story != "st-a" {
+		t.Errorf("a report leading with the story did not join it: %+v", d)
 	}
 }
