@@ -1,0 +1,140 @@
+package story_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attache-bot/attache/corpus/gazetteer"
+	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/story"
+)
+
+// TestEvalCorpusStories assigns the stories of a real corpus (a JSON-lines
+// file named by ATTACHE_STORY_CORPUS, read where it lies) and, given
+// ATTACHE_STORY_LABELS (lines "same|apart <id> <id> [reason]", checked by
+// hand by reading the articles), scores the decisions against the labels.
+// ATTACHE_STORY_DUMP names a file to write the multi-article stories to,
+// for labelling. Without ATTACHE_STORY_CORPUS there is nothing to measure.
+func TestEvalCorpusStories(t *testing.T) {
+	path := os.Getenv("ATTACHE_STORY_CORPUS")
+	if path == "" {
+		t.Skip("set ATTACHE_STORY_CORPUS to a corpus.jsonl to measure stories on it")
+	}
+	type rec struct {
+		ID, Title, Source, Body string
+		Published               string
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []rec
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var r rec
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, r)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Published < recs[j].Published })
+	emb := retrieval.NewLocalEmbedder()
+	g := gazetteer.Default()
+	var done []story.Member
+	stories := make(map[string]string)
+	byID := make(map[string]rec)
+	start := time.Now()
+	for _, r := range recs {
+		byID[r.ID] = r
+		pub, _ := time.Parse("2006-01-02", r.Published)
+		v, err := emb.EmbedQuery(context.Background(), r.Title+"\n\n"+r.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ents []string
+		for _, m := range g.Recognize(r.Title, r.Body) {
+			ents = append(ents, story.Entity(string(m.Kind), m.ID))
+		}
+		a := story.Article{ID: r.ID, Published: pub, Names: story.Names(r.Title, r.Body, ents...), Vector: v, Fingerprint: story.NewFingerprint(r.Body)}
+		// The candidates an index would give: earlier articles within the
+		// window (all of them: an upper bound on what nearest-k returns).
+		var cands []story.Member
+		for i := len(done) - 1; i >= 0 && a.Published.Sub(done[i].Published) <= 30*24*time.Hour; i-- {
+			cands = append(cands, done[i])
+		}
+		d := story.Assign(a, cands, story.Options{})
+		stories[r.ID] = d.Story
+		done = append(done, story.Member{Article: a, Story: d.Story, RoundUp: d.Reason == story.RoundUp})
+	}
+	groups := make(map[string][]string)
+	for id, s := range stories {
+		groups[s] = append(groups[s], id)
+	}
+	multi := 0
+	var dump strings.Builder
+	for s, ids := range groups {
+		if len(ids) < 2 {
+			continue
+		}
+		multi++
+		sort.Strings(ids)
+		fmt.Fprintf(&dump, "== %s (%d)\n", s, len(ids))
+		for _, id := range ids {
+			r := byID[id]
+			fmt.Fprintf(&dump, "%s\t%s\t%s\t%s\n", id, r.Published, r.Source, r.Title)
+		}
+	}
+	t.Logf("%d articles, %d stories, %d with more than one article, %s", len(recs), len(groups), multi, time.Since(start).Round(time.Millisecond))
+	if p := os.Getenv("ATTACHE_STORY_DUMP"); p != "" {
+		if err := os.WriteFile(p, []byte(dump.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := os.Getenv("ATTACHE_STORY_LABELS"); p != "" {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var same, sameOK, apart, apartOK int
+		for _, line := range strings.Split(string(data), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 3 || strings.HasPrefix(line, "#") {
+				continue
+			}
+			a, b := stories[f[1]], stories[f[2]]
+			if a == "" || b == "" {
+				t.Errorf("label %q names an unknown article", line)
+				continue
+			}
+			switch f[0] {
+			case "same":
+				same++
+				if a == b {
+					sameOK++
+				} else {
+					t.Logf("missed: %s", line)
+				}
+			case "apart":
+				apart++
+				if a != b {
+					apartOK++
+				} else {
+					t.Logf("wrongly merged: %s", line)
+				}
+			}
+		}
+		t.Logf("labels: same-story pairs merged %d/%d, different-story pairs kept apart %d/%d", sameOK, same, apartOK, apart)
+	}
+}
