@@ -128,7 +128,6 @@ type EvalReport struct {
 	Articles int          `json:"-"` // articles ingested
 	Rejected []string     `json:"-"` // corpus records rejected, with reasons
 	Results  []EvalResult `json:"-"` // per question, in input order
-	Ranking  Ranking      `json:"-"` // the ranking weights used
 }
 
 // GoldLinkEval is the retrieval score over gold_link questions only.
@@ -253,7 +252,7 @@ func Evaluate(ctx context.Context, opts EvalOptions) (EvalReport, error) {
 		return EvalReport{}, fmt.Errorf("eval: %w", err)
 	}
 
-	rep := EvalReport{K: k, Ranking: e.cfg.Ranking}
+	rep := EvalReport{K: k}
 	start := time.Now()
 	imp, err := corpus.ImportFile(opts.CorpusPath, corpus.ImportOptions{Scope: corpus.SharedScope, MaxBodyBytes: opts.Config.MaxBodyBytes})
 	if err != nil {
@@ -295,7 +294,7 @@ func evaluateEngine(ctx context.Context, e *Engine, opts EvalOptions) (EvalRepor
 	if len(opts.Questions) == 0 {
 		return EvalReport{}, errors.New("eval: no questions")
 	}
-	rep := EvalReport{K: opts.K, Ranking: e.cfg.Ranking}
+	rep := EvalReport{K: opts.K}
 	if rep.K <= 0 {
 		rep.K = 10
 	}

@@ -43,13 +43,8 @@ func TestEvalDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{}
-	if v := os.Getenv("ATTACHE_EVAL_GRACE"); v == "1" {
-		cfg.Ranking = DefaultRanking()
-		cfg.Ranking.AsOfGraceDays = 1
-	}
 	rep, err := Evaluate(context.Background(), EvalOptions{
-		CorpusPath: corpusPath, Questions: qs, K: 10, Config: cfg,
+		CorpusPath: corpusPath, Questions: qs, K: 10,
 		Answer: evalAnswerer(), TempDir: t.TempDir(),
 	})
 	if err != nil {
@@ -305,17 +300,17 @@ func TestEvalTune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	variants := map[string]func(*Ranking){"default": func(*Ranking) {}}
+	variants := map[string]func(*ranking){"default": func(*ranking) {}}
 	// A variant may combine several with "+", e.g. "cov1+b05".
 	for _, name := range strings.Split(os.Getenv("ATTACHE_EVAL_VARIANTS"), ",") {
-		var fs []func(*Ranking)
+		var fs []func(*ranking)
 		for _, part := range strings.Split(name, "+") {
 			if f, ok := tuneVariants[part]; ok {
 				fs = append(fs, f)
 			}
 		}
 		if len(fs) > 0 && name != "" {
-			variants[name] = func(r *Ranking) {
+			variants[name] = func(r *ranking) {
 				for _, f := range fs {
 					f(r)
 				}
@@ -323,9 +318,9 @@ func TestEvalTune(t *testing.T) {
 		}
 	}
 	for name, f := range variants {
-		rk := DefaultRanking()
+		rk := defaultRanking()
 		f(&rk)
-		e.cfg.Ranking = rk
+		e.rank = rk
 		start := time.Now()
 		rep, err := evaluateEngine(ctx, e, EvalOptions{Questions: qs, K: 10, RetrievalOnly: os.Getenv("ATTACHE_EVAL_ANSWERS") != "1"})
 		if err != nil {
@@ -374,36 +369,36 @@ func TestEvalTune(t *testing.T) {
 
 // tuneVariants are the ranking variants TestEvalTune can compare (names
 // listed in ATTACHE_EVAL_VARIANTS).
-var tuneVariants = map[string]func(*Ranking){
-	"grace1":    func(r *Ranking) { r.AsOfGraceDays = 1 },
-	"novec":     func(r *Ranking) { r.VectorWeight = 0 },
-	"nochunkbm": func(r *Ranking) { r.TextWeight = 0 },
-	"noartbm":   func(r *Ranking) { r.ArticleTextWeight = 0 },
-	"norecency": func(r *Ranking) { r.RecencyBoost = 0 },
-	"recency2":  func(r *Ranking) { r.RecencyBoost = 2 },
-	"tau7":      func(r *Ranking) { r.RecencyHalfLifeDays = 7 },
-	"tau30":     func(r *Ranking) { r.RecencyHalfLifeDays = 30 },
-	"nosecond":  func(r *Ranking) { r.SecondChunkWeight = 0 },
-	"slack0":    func(r *Ranking) { r.WindowSlackDays = 0 },
-	"slack1":    func(r *Ranking) { r.WindowSlackDays = 1 },
-	"slack3":    func(r *Ranking) { r.WindowSlackDays = 3 },
-	"nowindow":  func(r *Ranking) { r.WindowSlackDays = -1000 },
-	"vec03":     func(r *Ranking) { r.VectorWeight = 0.3 },
-	"vec08":     func(r *Ranking) { r.VectorWeight = 0.8 },
-	"slack5":    func(r *Ranking) { r.WindowSlackDays = 5 },
-	"slack7":    func(r *Ranking) { r.WindowSlackDays = 7 },
-	"art05":     func(r *Ranking) { r.ArticleTextWeight = 0.5 },
-	"cov0":      func(r *Ranking) { r.CoverRankWeight = 0 },
-	"rb1":       func(r *Ranking) { r.RecencyBoost = 1 },
-	"cov05":     func(r *Ranking) { r.CoverRankWeight = 0.5 },
-	"cov1":      func(r *Ranking) { r.CoverRankWeight = 1 },
-	"cov2":      func(r *Ranking) { r.CoverRankWeight = 2 },
-	"second04":  func(r *Ranking) { r.SecondChunkWeight = 0.4 },
-	"vc120":     func(r *Ranking) { r.VectorCandidates = 120 },
-	"rb15":      func(r *Ranking) { r.RecencyBoost = 1.5 },
-	"tau10":     func(r *Ranking) { r.RecencyHalfLifeDays = 10 },
-	"tau20":     func(r *Ranking) { r.RecencyHalfLifeDays = 20 },
-	"art2":      func(r *Ranking) { r.ArticleTextWeight = 2 },
+var tuneVariants = map[string]func(*ranking){
+	"grace1":    func(r *ranking) { r.AsOfGraceDays = 1 },
+	"novec":     func(r *ranking) { r.VectorWeight = 0 },
+	"nochunkbm": func(r *ranking) { r.TextWeight = 0 },
+	"noartbm":   func(r *ranking) { r.ArticleTextWeight = 0 },
+	"norecency": func(r *ranking) { r.RecencyBoost = 0 },
+	"recency2":  func(r *ranking) { r.RecencyBoost = 2 },
+	"tau7":      func(r *ranking) { r.RecencyHalfLifeDays = 7 },
+	"tau30":     func(r *ranking) { r.RecencyHalfLifeDays = 30 },
+	"nosecond":  func(r *ranking) { r.SecondChunkWeight = 0 },
+	"slack0":    func(r *ranking) { r.WindowSlackDays = 0 },
+	"slack1":    func(r *ranking) { r.WindowSlackDays = 1 },
+	"slack3":    func(r *ranking) { r.WindowSlackDays = 3 },
+	"nowindow":  func(r *ranking) { r.WindowSlackDays = -1000 },
+	"vec03":     func(r *ranking) { r.VectorWeight = 0.3 },
+	"vec08":     func(r *ranking) { r.VectorWeight = 0.8 },
+	"slack5":    func(r *ranking) { r.WindowSlackDays = 5 },
+	"slack7":    func(r *ranking) { r.WindowSlackDays = 7 },
+	"art05":     func(r *ranking) { r.ArticleTextWeight = 0.5 },
+	"cov0":      func(r *ranking) { r.CoverRankWeight = 0 },
+	"rb1":       func(r *ranking) { r.RecencyBoost = 1 },
+	"cov05":     func(r *ranking) { r.CoverRankWeight = 0.5 },
+	"cov1":      func(r *ranking) { r.CoverRankWeight = 1 },
+	"cov2":      func(r *ranking) { r.CoverRankWeight = 2 },
+	"second04":  func(r *ranking) { r.SecondChunkWeight = 0.4 },
+	"vc120":     func(r *ranking) { r.VectorCandidates = 120 },
+	"rb15":      func(r *ranking) { r.RecencyBoost = 1.5 },
+	"tau10":     func(r *ranking) { r.RecencyHalfLifeDays = 10 },
+	"tau20":     func(r *ranking) { r.RecencyHalfLifeDays = 20 },
+	"art2":      func(r *ranking) { r.ArticleTextWeight = 2 },
 }
 
 // TestEvalCalibrate prints the distribution of the best passage's score for

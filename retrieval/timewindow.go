@@ -21,7 +21,7 @@ type TimeWindow struct {
 	// news was reported. A calendar date or month ("on 12 May", "in March
 	// 2024") often names when something happened instead, which a report
 	// published much later may still be about; the search treats the two
-	// differently (see Ranking.CalendarWindowBoost).
+	// differently (see ranking.CalendarWindowBoost).
 	Relative bool
 }
 
