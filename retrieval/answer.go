@@ -16,6 +16,7 @@ import (
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/retrieval/llm"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // ErrEmptyQuestion is returned by Answer for an empty or whitespace-only
@@ -74,8 +75,8 @@ var errBadRewrite = errors.New("the rewritten query was empty or malformed")
 // very long one is searched by its start. When ctx ends, Answer stops at
 // once (the model call included) and returns ctx's error.
 func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) (Answer, error) {
-	question := strings.TrimSpace(req.Question)
-	if question == "" {
+	q := strings.TrimSpace(req.Question)
+	if q == "" {
 		return Answer{}, ErrEmptyQuestion
 	}
 	asOf := req.AsOf
@@ -83,17 +84,17 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		asOf = e.cfg.Now()
 	}
 	asOf = asOf.UTC()
-	ans := Answer{Question: question, AsOf: time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)}
-	if !hasWord(question) {
+	ans := Answer{Question: q, AsOf: time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)}
+	if !hasWord(q) {
 		return notCovered(ans), nil
 	}
-	question = clipQuery(question)
+	q = clipQuery(q)
 
-	if readIntent(question).NotNews {
+	if question.ReadIntent(q).NotNews {
 		return notNews(ans), nil
 	}
 
-	query := clipQuery(e.standaloneQuery(ctx, question, req.History))
+	query := clipQuery(e.standaloneQuery(ctx, q, req.History))
 	if err := ctx.Err(); err != nil {
 		return Answer{}, err
 	}
@@ -129,7 +130,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			stream = &deltaFilter{n: len(passages), out: onDelta}
 			onDelta = stream.write
 		}
-		gen, err := e.generate(ctx, model, question, req.History, ans.AsOf, passages, onDelta)
+		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, passages, onDelta)
 		switch {
 		case err == nil:
 			finish(&ans, gen.Text, passages, dropInvented)
@@ -411,7 +412,7 @@ func finish(ans *Answer, text string, passages []Passage, policy citePolicy) {
 // datedNote says how recent the answer's sources are: that the period the
 // question named held nothing (emptyPeriodNote) when it did not, else how
 // old the newest source is (newestNote).
-func datedNote(ans Answer, empty TimeWindow) string {
+func datedNote(ans Answer, empty question.TimeWindow) string {
 	if empty.From.IsZero() {
 		return newestNote(ans)
 	}
@@ -427,7 +428,7 @@ func datedNote(ans Answer, empty TimeWindow) string {
 // about it, and how new the coverage answered from is: "Nothing from 3 Jun
 // to 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023,
 // 3 months earlier."
-func emptyPeriodNote(w TimeWindow, ans Answer) string {
+func emptyPeriodNote(w question.TimeWindow, ans Answer) string {
 	newest := newestPublished(ans.Sources)
 	from, to := w.From.UTC(), w.To.UTC()
 	period := "on " + to.Format(answerDateLayout)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // evalDir is where the shared evaluation set lives, relative to this
@@ -334,7 +335,7 @@ func TestEvalTune(t *testing.T) {
 			var b strings.Builder
 			for i, r := range rep.Results {
 				asOf, _ := time.Parse(corpus.DateLayout, qs[i].QuestionDate)
-				w, _ := ParseTimeWindow(qs[i].Question, asOf)
+				w, _ := question.ParseTimeWindow(qs[i].Question, asOf)
 				fmt.Fprintf(&b, "%s\t%d\t%s\t%q\t%s\n", qs[i].ID, r.Rank, qs[i].EvidenceType, w.Phrase, qs[i].Question)
 			}
 			if err := os.WriteFile(filepath.Join(dump, name+".tsv"), []byte(b.String()), 0o600); err != nil {
@@ -347,7 +348,7 @@ func TestEvalTune(t *testing.T) {
 					continue
 				}
 				asOf, _ := time.Parse(corpus.DateLayout, qs[i].QuestionDate)
-				w, ok := ParseTimeWindow(qs[i].Question, asOf)
+				w, ok := question.ParseTimeWindow(qs[i].Question, asOf)
 				var ev []string
 				for _, id := range qs[i].EvidenceIDs {
 					if a := e.ix.articles[id]; a != nil {

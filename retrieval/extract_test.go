@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/attache-bot/attache/corpus/lang"
 	"io"
 	"log/slog"
 	"math"
@@ -20,6 +19,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/question"
 
 	"github.com/attache-bot/attache/corpus"
 )
@@ -79,7 +81,7 @@ func TestExtractDevTuning(t *testing.T) {
 		sample = f
 	}
 	var elapsed time.Duration
-	byType := map[AnswerType][2]int{}
+	byType := map[question.Type][2]int{}
 	for _, q := range qs {
 		passages := ix.passages(q, 5, perArticle, chunkBytes, window)
 		all := ""
@@ -110,7 +112,7 @@ func TestExtractDevTuning(t *testing.T) {
 		if utf8.RuneCountInString(ex.Text) > DefaultExtractChars || len(ex.Quotes) > maxExtractSentences {
 			overCap++
 		}
-		typ := questionType(q.Question)
+		typ := question.TypeOf(q.Question)
 		c := byType[typ]
 		c[1]++
 		if xtHasAnswer(ex.Text, q.Answers) {
@@ -136,7 +138,7 @@ func TestExtractDevTuning(t *testing.T) {
 		float64(hit)/n, float64(citeOK)/math.Max(1, float64(hit)), float64(naive)/n, float64(oracle)/n)
 	t.Logf("misses with the answer in the first passage's title: %d; answers quoting a headline: %d", titleOnly, headlines)
 	t.Logf("empty %d  over cap %d  mean extract %.0f µs", empty, overCap, float64(elapsed.Microseconds())/n)
-	var types []AnswerType
+	var types []question.Type
 	for k := range byType {
 		types = append(types, k)
 	}
@@ -242,7 +244,7 @@ func TestExtractDevPipeline(t *testing.T) {
 		defer f.Close()
 		for i, r := range rep.Results {
 			if !r.Hit {
-				fmt.Fprintf(f, "Q: %s [%s]\nA: %v\nrank %d\nGOT: %s\nINPASSAGES: %v\n\n", qs[i].Question, questionType(qs[i].Question), qs[i].Answers, r.Rank, r.Answer, xtHasAnswer(seen[qs[i].Question], qs[i].Answers))
+				fmt.Fprintf(f, "Q: %s [%s]\nA: %v\nrank %d\nGOT: %s\nINPASSAGES: %v\n\n", qs[i].Question, question.TypeOf(qs[i].Question), qs[i].Answers, r.Rank, r.Answer, xtHasAnswer(seen[qs[i].Question], qs[i].Answers))
 			}
 		}
 	}
@@ -347,7 +349,7 @@ func xtTerms(s string) []string {
 	var out []string
 	for _, w := range lang.Words(s) {
 		lw := strings.ToLower(w)
-		if extractStopwords.Has(lw) || isQuestionWord(lw) {
+		if question.Stopwords.Has(lw) || isQuestionWord(lw) {
 			continue
 		}
 		out = append(out, lang.Stem(lw))
@@ -636,58 +638,6 @@ func TestCleanSentence(t *testing.T) {
 func passage(title, text string) Passage {
 	return Passage{ArticleID: strings.ToLower(strings.ReplaceAll(title, " ", "-")), Title: title,
 		Source: "Example Wire", Published: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Text: text}
-}
-
-func TestQuestionType(t *testing.T) {
-	cases := []struct {
-		q    string
-		want AnswerType
-	}{
-		{"Who leads the delegation to Geneva?", AnswerPerson},
-		{"Whom did the minister meet in Oslo?", AnswerPerson},
-		{"Which world leader called the talks a failure?", AnswerPerson},
-		{"Which 23-time champion will retire this year?", AnswerPerson},
-		{"Where will the summit be held?", AnswerPlace},
-		{"Which country recalled its ambassador this week?", AnswerPlace},
-		{"What country hosts the talks?", AnswerPlace},
-		{"Which countries signed the accord?", AnswerPlace},
-		{"Which companies left the market?", AnswerEntity},
-		{"In which national park did the fire start?", AnswerPlace},
-		{"What is the world's happiest country?", AnswerPlace},
-		{"When was the treaty first signed?", AnswerDate},
-		{"What year did the embargo begin?", AnswerDate},
-		{"How many delegates walked out?", AnswerNumber},
-		{"How much did the telescope cost?", AnswerNumber},
-		{"How old is the new envoy?", AnswerNumber},
-		{"What percentage of voters backed the deal?", AnswerNumber},
-		{"Which company won the contract?", AnswerEntity},
-		{"Which is the most popular breed?", AnswerEntity},
-		{"What is the new variant called?", AnswerEntity},
-		{"Why did the talks collapse?", AnswerAny},
-		{"How did the markets react?", AnswerAny},
-		{"What did the rebels demand?", AnswerAny},
-		{"The ceasefire held for a week.", AnswerAny},
-		// Fill-in-the-blank questions are typed by their last words.
-		{"The volcano erupted for the first time since:", AnswerDate},
-		{"The minimum age for the contest has been raised to:", AnswerNumber},
-		{"The record was previously held by:", AnswerPerson},
-		{"The streaming service relaunched as a service called:", AnswerEntity},
-		{"The tallest cat measures:", AnswerNumber},
-		{"", AnswerAny},
-		{"?!...", AnswerAny},
-		// The clause with the question mark decides, not the preamble.
-		{"A record reptile was caught in the state. Which animal was it?", AnswerEntity},
-		{"The U.S. Senate met on Tuesday. Where did the vote take place?", AnswerPlace},
-		// A relative "when" does not make a date question.
-		{"Fans cheered when the trailer came out for which film?", AnswerEntity},
-		{"Кто возглавляет делегацию?", AnswerAny},
-		{"The court heard two challenges to which of the president's programs?", AnswerEntity},
-	}
-	for _, c := range cases {
-		if got := questionType(c.q); got != c.want {
-			t.Errorf("questionType(%q) = %v, want %v", c.q, got, c.want)
-		}
-	}
 }
 
 // assertPicks checks that the answer includes the sentence with want, and
@@ -1137,7 +1087,7 @@ func TestExtractGolden(t *testing.T) {
 		}
 		ex := Extract(c.Question, ps, 0)
 		checkExtraction(t, ex, ps, 0)
-		fmt.Fprintf(&out, "== %s [%s]\n%s\n%s\ncited %v\n\n", c.Name, questionType(c.Question), c.Question, ex.Text, ex.Cited)
+		fmt.Fprintf(&out, "== %s [%s]\n%s\n%s\ncited %v\n\n", c.Name, question.TypeOf(c.Question), c.Question, ex.Text, ex.Cited)
 	}
 	golden := filepath.Join("testdata", "extract_cases.golden")
 	if *updateExtractGolden {

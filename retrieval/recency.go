@@ -206,28 +206,3 @@ func (e *Engine) newestFirst(arts []articleScore, tiers map[string]int, want int
 	rest = topArticles(rest, len(rest))
 	return append(top, rest...)
 }
-
-// withoutRecencyWords removes the words that ask for recency ("latest",
-// "news", "right now"; recencyCues) from text, so that they are not
-// matched as topic words. Words are cut out by their byte ranges in text
-// itself, so any script and any case folding is safe. text is returned
-// unchanged when nothing else would be left.
-func withoutRecencyWords(text string) string {
-	ws := wordSpans(text)
-	cue := recencyCues(ws)
-	var b strings.Builder
-	last, kept := 0, false
-	for i, w := range ws {
-		if !cue[i] {
-			kept = true
-			continue
-		}
-		b.WriteString(text[last:w.start])
-		last = w.end
-	}
-	if !kept {
-		return text
-	}
-	b.WriteString(text[last:])
-	return strings.Join(strings.Fields(b.String()), " ")
-}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // ErrEmptyQuery is returned by Search for a question with no text.
@@ -65,7 +66,7 @@ type ranking struct {
 	// CalendarWindowBoost and RelativeWindowBoost say how a date window
 	// named in a question applies, for a calendar date or month ("on 12
 	// May", "in March 2024") and for a period counted back from the as-of
-	// date ("this week", "yesterday") respectively (TimeWindow.Relative).
+	// date ("this week", "yesterday") respectively (question.TimeWindow.Relative).
 	// 0 is a filter: only articles published in the window are searched
 	// (everything visible when nothing relevant was published in it). A
 	// positive value is a preference: every visible article is searched
@@ -159,7 +160,7 @@ type searchResult struct {
 	// held nothing clearly about the question, so that passages may come
 	// from before it; zero otherwise. The answer says so when none of the
 	// sources it cites is from the period (datedNote).
-	emptyPeriod TimeWindow
+	emptyPeriod question.TimeWindow
 }
 
 // search is Search, also reporting an empty period.
@@ -419,8 +420,8 @@ type searchPlan struct {
 	visible   dayRange // everything on or before the as-of date
 	window    dayRange // visible ∩ the question's period (= visible without one)
 	hasWindow bool
-	period    TimeWindow // the period the question names, when hasWindow
-	latest    bool       // the question asks for the newest coverage (Intent.Latest)
+	period    question.TimeWindow // the period the question names, when hasWindow
+	latest    bool                // the question asks for the newest coverage (Intent.Latest)
 	// boost > 0 makes the window a preference rather than a filter: the
 	// score multiplier is 1 + boost (ranking.CalendarWindowBoost).
 	boost float64
@@ -432,14 +433,14 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 	if scope != corpus.SharedScope {
 		p.scopes = []string{scope, corpus.SharedScope}
 	}
-	last := dayOf(dayStart(asOf)) + int32(e.rank.AsOfGraceDays)
+	last := dayOf(question.DayStart(asOf)) + int32(e.rank.AsOfGraceDays)
 	p.visible = dayRange{from: allDays.from, to: last}
 	p.window = p.visible
-	if readIntent(text).Latest {
+	if question.ReadIntent(text).Latest {
 		p.latest = true
-		p.text = withoutRecencyWords(text)
+		p.text = question.WithoutRecencyWords(text)
 	}
-	if w, ok := ParseTimeWindow(text, asOf); ok {
+	if w, ok := question.ParseTimeWindow(text, asOf); ok {
 		slack := int32(e.rank.WindowSlackDays)
 		r := dayRange{from: dayOf(w.From) - slack, to: min(dayOf(w.To)+slack, last)}
 		if r.from <= r.to {
@@ -645,7 +646,7 @@ func recencyFactor(published, asOf int32, rk ranking) float64 {
 
 // applyRecency multiplies each article's score by its recency factor.
 func applyRecency(arts []articleScore, ix *vectorIndex, asOf time.Time, rk ranking) {
-	today := dayOf(dayStart(asOf))
+	today := dayOf(question.DayStart(asOf))
 	for i := range arts {
 		day := int32(unknownDay)
 		if a := ix.articles[arts[i].ArticleID]; a != nil {
