@@ -2,12 +2,9 @@ package retrieval
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -15,9 +12,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus/lang"
@@ -152,104 +149,6 @@ func TestExtractDevTuning(t *testing.T) {
 	}
 }
 
-// TestExtractDevPipeline measures the extractive answers of the whole
-// pipeline (Evaluate: ingest into a throw-away library, Search, Answer) on
-// the development split. Skipped unless ATTACHE_EVAL=1; it takes a minute:
-//
-//	ATTACHE_EVAL=1 go test -run TestExtractDevPipeline -v -timeout 20m ./retrieval/
-//
-// ATTACHE_EVAL_DUMP names a file for the misses.
-func TestExtractDevPipeline(t *testing.T) {
-	if os.Getenv("ATTACHE_EVAL") != "1" {
-		t.Skip("set ATTACHE_EVAL=1 to measure on the development split")
-	}
-	dir := os.Getenv("ATTACHE_EVAL_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "eval")
-	}
-	xtSetWeights(t)
-	qs, err := LoadQuestions(filepath.Join(dir, "questions-dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	seen := map[string]string{}    // question → text of its passages
-	widened := map[string]string{} // question → extraction from passages with their neighbours
-	rep, err := Evaluate(context.Background(), EvalOptions{
-		CorpusPath: filepath.Join(dir, "corpus.jsonl"),
-		Questions:  qs,
-		K:          10,
-		Config:     Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		Answer: func(ctx context.Context, e *Engine, req Request) (Answer, error) {
-			// The passages Answer will see, to tell extraction misses from
-			// passages that lack the answer.
-			ps, _ := e.Search(ctx, Query{Text: req.Question, Scope: req.Scope, AsOf: req.AsOf})
-			var b strings.Builder
-			var wide []Passage // each passage with its neighbouring chunks
-			for _, p := range ps {
-				if !e.Relevant(p) {
-					continue
-				}
-				b.WriteString(p.Text + "\n")
-				chunks, err := e.lib.ArticleChunks(ctx, p.ArticleID)
-				if err != nil {
-					return Answer{}, err
-				}
-				for i, c := range chunks {
-					if c.ID == p.ChunkID {
-						var parts []string
-						for _, n := range chunks[max(0, i-1):min(len(chunks), i+2)] {
-							parts = append(parts, n.Text)
-						}
-						p.Text = strings.Join(parts, "\n")
-						break
-					}
-				}
-				wide = append(wide, p)
-			}
-			ex := Extract(req.Question, wide, 0)
-			mu.Lock()
-			seen[req.Question] = b.String()
-			widened[req.Question] = ex.Text
-			mu.Unlock()
-			return e.Answer(ctx, req, nil)
-		},
-		TempDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("questions %d  recall@1 %.3f  recall@5 %.3f  mrr@10 %.3f", rep.Questions, rep.RecallAt1, rep.RecallAt5, rep.MRRAt10)
-	t.Logf("answer_hit %.3f  citation_precision %.3f  mode %s  query p50 %.1f ms  p95 %.1f ms",
-		rep.AnswerHit, rep.CitationPrecision, rep.Mode, rep.QueryMsP50, rep.QueryMsP95)
-	inPassages := 0
-	for _, q := range qs {
-		if xtHasAnswer(seen[q.Question], q.Answers) {
-			inPassages++
-		}
-	}
-	t.Logf("answer anywhere in the passages %.3f", float64(inPassages)/float64(len(qs)))
-	wideHit := 0
-	for _, q := range qs {
-		if xtHasAnswer(widened[q.Question], q.Answers) {
-			wideHit++
-		}
-	}
-	t.Logf("answer_hit if each passage brought its neighbouring chunks: %.3f", float64(wideHit)/float64(len(qs)))
-	if p := os.Getenv("ATTACHE_EVAL_DUMP"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		for i, r := range rep.Results {
-			if !r.Hit {
-				fmt.Fprintf(f, "Q: %s [%s]\nA: %v\nrank %d\nGOT: %s\nINPASSAGES: %v\n\n", qs[i].Question, question.TypeOf(qs[i].Question), qs[i].Answers, r.Rank, r.Answer, xtHasAnswer(seen[qs[i].Question], qs[i].Answers))
-			}
-		}
-	}
-}
-
 func xtEnvInt(name string, def int) int {
 	var v int
 	if _, err := fmt.Sscan(os.Getenv(name), &v); err == nil && v > 0 {
@@ -330,11 +229,43 @@ func xtReadJSONL(t *testing.T, path string, fn func([]byte)) {
 	}
 }
 
-// xtHasAnswer is the evaluation's match (scoreAnswer's): a gold answer as
-// a whole word, ignoring case.
+// xtHasAnswer is the evaluation's match (package evaluate's scoreAnswer):
+// a gold answer as a whole word, ignoring case. It is written out again
+// here because a test of this package cannot import evaluate, which
+// imports retrieval; TestXtContainsWholeWord checks it on the cases of
+// evaluate's TestContainsWholeWord.
 func xtHasAnswer(text string, answers []string) bool {
-	return slices.ContainsFunc(answers, func(a string) bool { return containsWholeWord(text, a) })
+	return slices.ContainsFunc(answers, func(a string) bool { return xtContainsWholeWord(text, a) })
 }
+
+func xtContainsWholeWord(text, needle string) bool {
+	needle = strings.TrimSpace(needle)
+	if needle == "" {
+		return false
+	}
+	t, n := strings.ToLower(text), strings.ToLower(needle)
+	first, _ := utf8.DecodeRuneInString(n)
+	last, _ := utf8.DecodeLastRuneInString(n)
+	for off := 0; off <= len(t)-len(n); {
+		i := strings.Index(t[off:], n)
+		if i < 0 {
+			return false
+		}
+		i += off
+		before, _ := utf8.DecodeLastRuneInString(t[:i])
+		after, _ := utf8.DecodeRuneInString(t[i+len(n):])
+		okBefore := i == 0 || !xtWordRune(first) || !xtWordRune(before)
+		okAfter := i+len(n) == len(t) || !xtWordRune(last) || !xtWordRune(after)
+		if okBefore && okAfter {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(t[i:])
+		off = i + size
+	}
+	return false
+}
+
+func xtWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // xtIndex is a plain BM25 index over whole articles.
 type xtIndex struct {
@@ -1101,5 +1032,29 @@ func TestExtractGolden(t *testing.T) {
 	}
 	if out.String() != string(want) {
 		t.Errorf("answers differ from %s (rerun with -update-extract-golden if intended):\n%s", golden, out.String())
+	}
+}
+
+func TestXtContainsWholeWord(t *testing.T) {
+	for _, c := range []struct {
+		text, needle string
+		want         bool
+	}{
+		{"The answer is Colombia.", "colombia", true},
+		{"Colombian leaders", "Colombia", false},
+		{"raised to 17 years", "17", true},
+		{"raised to 170", "17", false},
+		{"a “Squid Game” season", "“Squid Game”", true},
+		{"a Squid Game season", "Squid Game", true},
+		{"Bed Bath & Beyond cut AC", "Bed Bath & Beyond", true},
+		{"", "x", false},
+		{"x", "  ", false},
+		{"İstanbul talks", "talks", true},
+		{"prefix-Ford-suffix", "Ford", true},
+		{"Fordham", "Ford", false},
+	} {
+		if got := xtContainsWholeWord(c.text, c.needle); got != c.want {
+			t.Errorf("xtContainsWholeWord(%q, %q) = %v", c.text, c.needle, got)
+		}
 	}
 }
