@@ -7,7 +7,8 @@
 // against the numbered sources.
 //
 // Its subpackages each hold one subject: question reads what a question
-// asks from its text alone (answer type, date window, intent), llm is the
+// asks from its text alone (answer type, date window, intent), answer
+// checks an answer's citations (also while it streams), llm is the
 // language-model client, and evaluate measures retrieval and answers over
 // this package's public API. The search weights are not configuration: the
 // tests that tune them build with the tune tag.

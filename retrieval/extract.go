@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
 
 	"github.com/attache-bot/attache/clip"
@@ -740,11 +741,7 @@ func cleanSentence(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	return citationRE.ReplaceAllStringFunc(s, func(m string) string {
-		_, size := utf8.DecodeRuneInString(m)
-		_, last := utf8.DecodeLastRuneInString(m)
-		return "(" + m[size:len(m)-last] + ")"
-	})
+	return answer.Defuse(s)
 }
 
 // isBidiControl reports the explicit embedding, override and isolate

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
 
 	"github.com/attache-bot/attache/corpus"
@@ -522,11 +523,11 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 	if fmt.Sprint(cited) != fmt.Sprint(ex.Cited) {
 		t.Fatalf("Cited = %v, markers give %v", ex.Cited, cited)
 	}
-	if got := len(citationRE.FindAllString(ex.Text, -1)); got != len(ex.Quotes) {
+	if got := answer.CountCitations(ex.Text); got != len(ex.Quotes) {
 		t.Fatalf("%d bracketed numbers for %d quotes: %q", got, len(ex.Quotes), ex.Text)
 	}
 	// The answerer's citation check reads exactly these citations.
-	_, order := checkCitations(ex.Text, len(passages))
+	_, order := answer.Check(ex.Text, len(passages))
 	var want []int
 	for _, c := range ex.Cited {
 		want = append(want, c+1)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -456,7 +457,7 @@ func futureYear(q string, asOf time.Time) string {
 		return ""
 	}
 	for _, y := range question.Years(q) {
-		if atoiBounded(y) > asOf.Year() {
+		if n, _ := strconv.Atoi(y); n > asOf.Year() {
 			return y
 		}
 	}
