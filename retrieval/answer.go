@@ -65,7 +65,7 @@ var errBadRewrite = errors.New("the rewritten query was empty or malformed")
 //     citation is held back until its bracket closes). If generation then
 //     fails, the returned extractive answer replaces what was streamed;
 //     A generated sentence whose every citation was invented is dropped
-//     (checkCitationsAs, answer.DropInvented); if no cited sentence is left, the
+//     (answer.CheckAs with answer.DropInvented); if no cited sentence is left, the
 //     answer is the extractive one with NoteInventedCitations;
 //   - without one, or when generation fails or is cut off, quotes the best
 //     sentences (Extract), with NoteLLMUnavailable in the latter case.

@@ -533,7 +533,7 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 		want = append(want, c+1)
 	}
 	if fmt.Sprint(order) != fmt.Sprint(want) {
-		t.Fatalf("checkCitations reads %v, Extract cited %v: %q", order, want, ex.Text)
+		t.Fatalf("answer.Check reads %v, Extract cited %v: %q", order, want, ex.Text)
 	}
 	// Each quote is a whole sentence of its passage's text (whitespace
 	// collapsed, bracketed numbers defused), never cut short.

@@ -99,5 +99,5 @@ func (f *Stream) emit(text string, final bool) {
 	f.sent = body
 }
 
-// end sends the rest of the final text, if it extends what was sent.
+// End sends the rest of the final text, if it extends what was sent.
 func (f *Stream) End(final string) { f.emit(final, true) }
