@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/attache-bot/attache/corpus/lang"
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/vector"
