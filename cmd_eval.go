@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/evaluate"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -40,7 +41,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		return usagef("eval: -k must be from 1 to 100")
 	}
 	cfg := env.cfg
-	questions, err := retrieval.LoadQuestions(*questionsPath)
+	questions, err := evaluate.LoadQuestions(*questionsPath)
 	if err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := retrieval.EvalOptions{
+	opts := evaluate.Options{
 		CorpusPath: *corpusPath,
 		Questions:  questions,
 		K:          *k,
@@ -74,7 +75,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		opts.IngestProgress = progressFunc(env.io.err, "ingesting")
 		opts.QuestionProgress = progressFunc(env.io.err, "asking")
 	}
-	rep, err := retrieval.Evaluate(ctx, opts)
+	rep, err := evaluate.Run(ctx, opts)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("eval %w", errInterrupted)
@@ -95,7 +96,7 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 // recall_at_k and mrr_at_k are always there. The fields below shadow the
 // report's fields of the same JSON name.
 type evalJSON struct {
-	retrieval.EvalReport
+	evaluate.Report
 	RecallAt5  *float64                 `json:"recall_at_5,omitempty"`
 	RecallAt10 *float64                 `json:"recall_at_10,omitempty"`
 	MRRAt10    *float64                 `json:"mrr_at_10,omitempty"`
@@ -111,7 +112,7 @@ type evalScoreJSON struct {
 	MRRAt10   *float64 `json:"mrr_at_10,omitempty"`
 }
 
-func newEvalJSON(rep retrieval.EvalReport) evalJSON {
+func newEvalJSON(rep evaluate.Report) evalJSON {
 	within := func(cut int, v float64) *float64 {
 		if rep.K < cut {
 			return nil
@@ -122,7 +123,7 @@ func newEvalJSON(rep retrieval.EvalReport) evalJSON {
 		return evalScoreJSON{Questions: q, RecallAt1: r1, RecallAt5: within(5, r5), MRRAt10: within(10, mrr)}
 	}
 	out := evalJSON{
-		EvalReport: rep,
+		Report:     rep,
 		RecallAt5:  within(5, rep.RecallAt5),
 		RecallAt10: within(10, rep.RecallAt10),
 		MRRAt10:    within(10, rep.MRRAt10),
@@ -158,7 +159,7 @@ func progressFunc(w io.Writer, desc string) func(done, total int) {
 	}
 }
 
-func writeEvalText(env *environment, rep retrieval.EvalReport) error {
+func writeEvalText(env *environment, rep evaluate.Report) error {
 	tw := tabwriter.NewWriter(env.io.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "questions\t%d\t(k = %d, %s answers)\n", rep.Questions, rep.K, rep.Mode)
 	fmt.Fprintf(tw, "articles\t%d\t(%d rejected, ingested in %.1f s)\n", rep.Articles, len(rep.Rejected), rep.IngestSeconds)

@@ -15,7 +15,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/clip"
+	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/llm"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // ErrEmptyQuestion is returned by Answer for an empty or whitespace-only
@@ -63,7 +65,7 @@ var errBadRewrite = errors.New("the rewritten query was empty or malformed")
 //     citation is held back until its bracket closes). If generation then
 //     fails, the returned extractive answer replaces what was streamed;
 //     A generated sentence whose every citation was invented is dropped
-//     (checkCitationsAs, dropInvented); if no cited sentence is left, the
+//     (answer.CheckAs with answer.DropInvented); if no cited sentence is left, the
 //     answer is the extractive one with NoteInventedCitations;
 //   - without one, or when generation fails or is cut off, quotes the best
 //     sentences (Extract), with NoteLLMUnavailable in the latter case.
@@ -74,8 +76,8 @@ var errBadRewrite = errors.New("the rewritten query was empty or malformed")
 // very long one is searched by its start. When ctx ends, Answer stops at
 // once (the model call included) and returns ctx's error.
 func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) (Answer, error) {
-	question := strings.TrimSpace(req.Question)
-	if question == "" {
+	q := strings.TrimSpace(req.Question)
+	if q == "" {
 		return Answer{}, ErrEmptyQuestion
 	}
 	asOf := req.AsOf
@@ -83,17 +85,17 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		asOf = e.cfg.Now()
 	}
 	asOf = asOf.UTC()
-	ans := Answer{Question: question, AsOf: time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)}
-	if !hasWord(question) {
+	ans := Answer{Question: q, AsOf: time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)}
+	if !hasWord(q) {
 		return notCovered(ans), nil
 	}
-	question = clipQuery(question)
+	q = clipQuery(q)
 
-	if readIntent(question).NotNews {
+	if question.ReadIntent(q).NotNews {
 		return notNews(ans), nil
 	}
 
-	query := clipQuery(e.standaloneQuery(ctx, question, req.History))
+	query := clipQuery(e.standaloneQuery(ctx, q, req.History))
 	if err := ctx.Err(); err != nil {
 		return Answer{}, err
 	}
@@ -124,16 +126,16 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		notes = append(notes, notMentioned(v.missing)+".")
 	}
 	if model := e.cfg.LLM; model != nil {
-		var stream *deltaFilter
+		var stream *answer.Stream
 		if onDelta != nil {
-			stream = &deltaFilter{n: len(passages), out: onDelta}
-			onDelta = stream.write
+			stream = answer.NewStream(len(passages), onDelta)
+			onDelta = stream.Write
 		}
-		gen, err := e.generate(ctx, model, question, req.History, ans.AsOf, passages, onDelta)
+		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, passages, onDelta)
 		switch {
 		case err == nil:
-			finish(&ans, gen.Text, passages, dropInvented)
-			if len(ans.Sources) == 0 && citationRE.MatchString(gen.Text) {
+			finish(&ans, gen.Text, passages, answer.DropInvented)
+			if len(ans.Sources) == 0 && answer.HasCitation(gen.Text) {
 				// Every citation named a source we never gave: what is left
 				// is unchecked prose around claims we removed.
 				e.cfg.Logger.Warn("generated answer cited only sources it was not given; answering with quoted sentences")
@@ -146,7 +148,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 				notes = append(notes, NoteTruncated)
 			}
 			if stream != nil {
-				stream.end(ans.Text)
+				stream.End(ans.Text)
 			}
 			if len(ans.Sources) == 0 {
 				ans.Uncited = true
@@ -193,7 +195,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		return ans, nil
 	}
 	ans.Mode = ModeExtractive
-	finish(&ans, ex.Text, passages, keepSentences)
+	finish(&ans, ex.Text, passages, answer.KeepSentences)
 	if len(ans.Sources) == 0 {
 		// Extract always cites; this guards the invariant all the same.
 		ans = notCovered(ans)
@@ -215,7 +217,7 @@ func (e *Engine) generate(ctx context.Context, model *llm.Client, question strin
 	if err != nil {
 		return gen, err
 	}
-	if k := thinkEnd(gen.Text); k < 0 {
+	if k := answer.ThinkEnd(gen.Text); k < 0 {
 		gen.Text = "" // all thinking, no answer
 	} else {
 		gen.Text = gen.Text[k:]
@@ -229,98 +231,6 @@ func (e *Engine) generate(ctx context.Context, model *llm.Client, question strin
 	}
 	return gen, nil
 }
-
-// deltaFilter passes a streamed answer on with its citations checked as
-// checkCitationsAs (dropInvented) would check the whole text: what it has
-// emitted is always a prefix of the final text. It holds back a possible
-// citation until its bracket closes (or is clearly not a citation),
-// trailing whitespace until more text follows (a removed citation takes
-// the space before it), and each sentence until settledPrefix has decided
-// it: a sentence shows once it cites a real source, or once it has ended
-// without an invented citation. A sentence whose only citations were
-// invented is dropped from the final text, so it must never have been
-// shown; the price is that an uncited sentence appears when the next one
-// begins rather than word by word.
-type deltaFilter struct {
-	n       int             // sources in the prompt
-	out     func(string)    // the caller's onDelta
-	raw     strings.Builder // everything the model sent
-	sent    string          // what out has been given, in total
-	started bool            // any leading thinking block is over
-	start   int             // where the answer starts in raw
-}
-
-// maxPendingCitation is how far back an unclosed bracket still holds text
-// back: citation groups are short.
-const maxPendingCitation = 64
-
-func (f *deltaFilter) write(delta string) {
-	f.raw.WriteString(delta)
-	all := f.raw.String()
-	if !f.started {
-		// Nothing shows while a leading thinking block is open.
-		k := thinkEnd(all)
-		if k < 0 {
-			return
-		}
-		f.start, f.started = k, true
-	}
-	// Re-check the whole decided prefix: a group may renumber or vanish,
-	// and a sentence be dropped.
-	raw := all[f.start:]
-	cut := len(raw)
-	if i := strings.LastIndexAny(raw, "[［【"); i >= 0 && len(raw)-i <= maxPendingCitation &&
-		!strings.ContainsAny(raw[i:], "]］】") {
-		cut = i
-	}
-	cut = settledPrefix(raw[:cut], f.n)
-	checked, _ := checkCitationsAs(raw[:cut], f.n, dropInvented)
-	f.emit(checked, false)
-}
-
-// thinkEnd returns where the answer starts in raw: after a leading
-// <think>…</think> block, which some local reasoning models (served by
-// Ollama or vLLM without a reasoning parser) put in the content; 0 without
-// one; -1 while such a block is (or may yet be) open.
-func thinkEnd(raw string) int {
-	const open, closing = "<think>", "</think>"
-	t := strings.TrimLeft(raw, " \t\r\n")
-	if !strings.HasPrefix(t, open) {
-		if strings.HasPrefix(open, t) && len(t) < len(open) {
-			return -1
-		}
-		return 0
-	}
-	i := strings.Index(t, closing)
-	if i < 0 {
-		return -1
-	}
-	return len(raw) - len(t) + i + len(closing)
-}
-
-// emit sends whatever of text (trimmed, as the final text is) extends
-// what was sent before. Should a re-check ever change text already sent
-// (it cannot for well-formed citations), it sends nothing more and leaves
-// the final Answer to set things right.
-func (f *deltaFilter) emit(text string, final bool) {
-	body := strings.TrimSpace(text)
-	if !final {
-		// An opening bracket left over in the checked text may yet close
-		// into a group ("[" + removed groups + "1]"): hold it back too.
-		if i := strings.LastIndexAny(body, "[［【"); i >= 0 && len(body)-i <= maxPendingCitation &&
-			!strings.ContainsAny(body[i:], "]］】") {
-			body = strings.TrimSpace(body[:i])
-		}
-	}
-	if len(body) <= len(f.sent) || !strings.HasPrefix(body, f.sent) {
-		return
-	}
-	f.out(body[len(f.sent):])
-	f.sent = body
-}
-
-// end sends the rest of the final text, if it extends what was sent.
-func (f *deltaFilter) end(final string) { f.emit(final, true) }
 
 // neighbourChunks is how many chunks on each side of a passage's chunk
 // Extract reads along with it.
@@ -395,8 +305,8 @@ func joinTexts(ids []string, texts map[string]string) (string, bool) {
 // finish checks text's citations against passages (see checkCitationsAs
 // for policy) and fills ans.Text and ans.Sources: exactly the cited passages,
 // renumbered by first use.
-func finish(ans *Answer, text string, passages []Passage, policy citePolicy) {
-	text, order := checkCitationsAs(text, len(passages), policy)
+func finish(ans *Answer, text string, passages []Passage, policy answer.Policy) {
+	text, order := answer.CheckAs(text, len(passages), policy)
 	ans.Text = strings.TrimSpace(text)
 	ans.Sources = make([]Source, 0, len(order))
 	for i, n := range order {
@@ -411,7 +321,7 @@ func finish(ans *Answer, text string, passages []Passage, policy citePolicy) {
 // datedNote says how recent the answer's sources are: that the period the
 // question named held nothing (emptyPeriodNote) when it did not, else how
 // old the newest source is (newestNote).
-func datedNote(ans Answer, empty TimeWindow) string {
+func datedNote(ans Answer, empty question.TimeWindow) string {
 	if empty.From.IsZero() {
 		return newestNote(ans)
 	}
@@ -427,7 +337,7 @@ func datedNote(ans Answer, empty TimeWindow) string {
 // about it, and how new the coverage answered from is: "Nothing from 3 Jun
 // to 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023,
 // 3 months earlier."
-func emptyPeriodNote(w TimeWindow, ans Answer) string {
+func emptyPeriodNote(w question.TimeWindow, ans Answer) string {
 	newest := newestPublished(ans.Sources)
 	from, to := w.From.UTC(), w.To.UTC()
 	period := "on " + to.Format(answerDateLayout)
@@ -634,7 +544,7 @@ func promptHistory(history []Turn) []promptTurn {
 
 // stripCitations removes every [n] citation (with the space before it).
 func stripCitations(s string) string {
-	out, _ := checkCitations(s, 0)
+	out, _ := answer.Check(s, 0)
 	return out
 }
 

@@ -58,10 +58,6 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives operational logs; nil = slog.Default().
 	Logger *slog.Logger
-
-	// Ranking holds the search weights; the zero value means the tuned
-	// defaults (DefaultRanking).
-	Ranking Ranking
 }
 
 // withDefaults returns cfg with every zero field replaced by its default.
@@ -86,9 +82,6 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
-	}
-	if cfg.Ranking == (Ranking{}) {
-		cfg.Ranking = DefaultRanking()
 	}
 	return cfg
 }

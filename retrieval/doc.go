@@ -1,10 +1,18 @@
 // Package retrieval is how attache finds and answers: embedders (a built-in
 // offline one and any OpenAI-compatible API), the in-memory chromem-go vector
-// index kept in step with the corpus library, hybrid search (vectors + BM25,
-// fused, filtered by date and scope, with a recency prior), and answerers
-// (extractive, or a language model through package llm) whose [n] citations are checked
+// index and the persisted full-text index kept in step with the corpus
+// library, hybrid search (vectors + BM25, fused, filtered by date and scope,
+// with a recency prior and a coverage gate), and answerers (extractive, or a
+// language model through package llm) whose [n] citations are checked
 // against the numbered sources.
 //
+// Its subpackages each hold one subject: question reads what a question
+// asks from its text alone (answer type, date window, intent), answer
+// checks an answer's citations (also while it streams), llm is the
+// language-model client, and evaluate measures retrieval and answers over
+// this package's public API. The search weights are not configuration: the
+// tests that tune them build with the tune tag.
+//
 // retrieval is the only package that imports chromem-go; its subpackage llm
-// is the only one that imports go-openai.
+// is the only one that imports go-openai. None of them imports bot.
 package retrieval

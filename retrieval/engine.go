@@ -24,6 +24,9 @@ type Engine struct {
 	lib *corpus.Library
 	cfg Config
 	emb Embedder
+	// rank holds the search weights: the tuned defaults, changed only by
+	// the tests that compare variants.
+	rank ranking
 
 	// mu serialises writes (library + index) and is held shared by
 	// searches. Embedding happens outside it, so a slow embedder never
@@ -60,7 +63,7 @@ func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) 
 		// re-index.
 		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
 	}
-	e := &Engine{lib: lib, cfg: cfg, emb: emb, ix: newVectorIndex(emb.Dim(), lib)}
+	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: newVectorIndex(emb.Dim(), lib)}
 	start := time.Now()
 	// The feed's head and the hashes are read before the index is
 	// filled: whatever is written meanwhile comes after that head, and

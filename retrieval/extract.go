@@ -1,7 +1,6 @@
 package retrieval
 
 import (
-	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"regexp"
 	"sort"
@@ -9,6 +8,10 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/answer"
+	"github.com/attache-bot/attache/retrieval/question"
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
@@ -67,7 +70,7 @@ type Quote struct {
 // candidates), by whether they contain a token of the kind the question
 // asks for that the question does not already name (a new name for "who", a
 // number for "how many", a date for "when", a place for "where" — see
-// questionType), by their neighbours' overlap (a headline that restates the
+// question.TypeOf), by their neighbours' overlap (a headline that restates the
 // question still lends weight to the sentence after it), by the rank of
 // their passage, and against softer signs of clutter (fragments, run-on
 // lines, title case). Sentences scoring under a share of the best are left
@@ -221,7 +224,7 @@ var extractWeights = struct {
 
 // parsedQuestion is the analysed question.
 type parsedQuestion struct {
-	typ     AnswerType
+	typ     question.Type
 	terms   map[string]bool // stemmed content words
 	capital map[string]bool // content words written with a capital
 	words   map[string]bool // every lower-case word, stopwords included
@@ -231,7 +234,7 @@ type parsedQuestion struct {
 func analyzeQuestion(text string) parsedQuestion {
 	text = clip.Bytes(text, maxQuestionBytes)
 	q := parsedQuestion{
-		typ:     questionType(text),
+		typ:     question.TypeOf(text),
 		terms:   make(map[string]bool),
 		capital: make(map[string]bool),
 		words:   make(map[string]bool),
@@ -241,7 +244,7 @@ func analyzeQuestion(text string) parsedQuestion {
 	for _, w := range lang.Words(text) {
 		lw := strings.ToLower(w)
 		q.words[lw] = true
-		if extractStopwords.Has(lw) || isQuestionWord(lw) {
+		if question.Stopwords.Has(lw) || isQuestionWord(lw) {
 			prev = ""
 			continue
 		}
@@ -282,7 +285,7 @@ func analyzeSentence(raw string) *scoredSentence {
 	s.words = lang.Words(raw)
 	for _, w := range s.words {
 		lw := strings.ToLower(w)
-		if extractStopwords.Has(lw) {
+		if question.Stopwords.Has(lw) {
 			s.seq = append(s.seq, "")
 			continue
 		}
@@ -310,32 +313,32 @@ func sharedBigrams(q map[[2]string]bool, seq []string) int {
 // does not already contain, a smaller share for weaker evidence, else 0.
 func answerTypeMatch(q parsedQuestion, s *scoredSentence) float64 {
 	switch q.typ {
-	case AnswerNumber:
+	case question.Number:
 		if hasNewNumber(q, s, false) {
 			return 1
 		}
-	case AnswerDate:
+	case question.Date:
 		if hasNewDate(q, s) {
 			return 1
 		}
 		if hasNewNumber(q, s, true) {
 			return 0.3
 		}
-	case AnswerPlace:
+	case question.Place:
 		if hasNewPlace(q, s) {
 			return 1
 		}
 		if newNames(q, s) > 0 {
 			return 0.4
 		}
-	case AnswerPerson:
+	case question.Person:
 		if newNames(q, s) > 1 {
 			return 1
 		}
 		if newNames(q, s) > 0 {
 			return 0.5
 		}
-	case AnswerEntity:
+	case question.Entity:
 		if newNames(q, s) > 0 || hasNewQuoted(q, s) {
 			return 0.7
 		}
@@ -350,7 +353,7 @@ func newNames(q parsedQuestion, s *scoredSentence) int {
 	best, run := 0, 0
 	for i, w := range s.words {
 		lw := strings.ToLower(w)
-		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords.Has(lw) &&
+		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !question.Stopwords.Has(lw) &&
 			!monthNames[lw] && !weekdayNames[lw]
 		if ok && i == 0 && commonInitial[lw] {
 			ok = false
@@ -432,7 +435,7 @@ func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
 		}
 		w := s.words[j]
 		lw := strings.ToLower(w)
-		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !extractStopwords.Has(lw) &&
+		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !question.Stopwords.Has(lw) &&
 			!monthNames[lw] && !weekdayNames[lw] {
 			return true
 		}
@@ -456,7 +459,7 @@ func hasNewQuoted(q parsedQuestion, s *scoredSentence) bool {
 			continue
 		}
 		for _, w := range lang.Words(rest[:j]) {
-			if !q.words[strings.ToLower(w)] && !extractStopwords.Has(strings.ToLower(w)) {
+			if !q.words[strings.ToLower(w)] && !question.Stopwords.Has(strings.ToLower(w)) {
 				return true
 			}
 		}
@@ -738,11 +741,7 @@ func cleanSentence(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	return citationRE.ReplaceAllStringFunc(s, func(m string) string {
-		_, size := utf8.DecodeRuneInString(m)
-		_, last := utf8.DecodeLastRuneInString(m)
-		return "(" + m[size:len(m)-last] + ")"
-	})
+	return answer.Defuse(s)
 }
 
 // isBidiControl reports the explicit embedding, override and isolate

@@ -2,13 +2,9 @@ package retrieval
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/attache-bot/attache/corpus/lang"
-	"io"
-	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,10 +12,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/answer"
+	"github.com/attache-bot/attache/retrieval/question"
 
 	"github.com/attache-bot/attache/corpus"
 )
@@ -79,7 +79,7 @@ func TestExtractDevTuning(t *testing.T) {
 		sample = f
 	}
 	var elapsed time.Duration
-	byType := map[AnswerType][2]int{}
+	byType := map[question.Type][2]int{}
 	for _, q := range qs {
 		passages := ix.passages(q, 5, perArticle, chunkBytes, window)
 		all := ""
@@ -110,7 +110,7 @@ func TestExtractDevTuning(t *testing.T) {
 		if utf8.RuneCountInString(ex.Text) > DefaultExtractChars || len(ex.Quotes) > maxExtractSentences {
 			overCap++
 		}
-		typ := questionType(q.Question)
+		typ := question.TypeOf(q.Question)
 		c := byType[typ]
 		c[1]++
 		if xtHasAnswer(ex.Text, q.Answers) {
@@ -136,7 +136,7 @@ func TestExtractDevTuning(t *testing.T) {
 		float64(hit)/n, float64(citeOK)/math.Max(1, float64(hit)), float64(naive)/n, float64(oracle)/n)
 	t.Logf("misses with the answer in the first passage's title: %d; answers quoting a headline: %d", titleOnly, headlines)
 	t.Logf("empty %d  over cap %d  mean extract %.0f µs", empty, overCap, float64(elapsed.Microseconds())/n)
-	var types []AnswerType
+	var types []question.Type
 	for k := range byType {
 		types = append(types, k)
 	}
@@ -147,104 +147,6 @@ func TestExtractDevTuning(t *testing.T) {
 	}
 	if overCap > 0 {
 		t.Errorf("%d answers over maxExtractSentences sentences or %d characters", overCap, DefaultExtractChars)
-	}
-}
-
-// TestExtractDevPipeline measures the extractive answers of the whole
-// pipeline (Evaluate: ingest into a throw-away library, Search, Answer) on
-// the development split. Skipped unless ATTACHE_EVAL=1; it takes a minute:
-//
-//	ATTACHE_EVAL=1 go test -run TestExtractDevPipeline -v -timeout 20m ./retrieval/
-//
-// ATTACHE_EVAL_DUMP names a file for the misses.
-func TestExtractDevPipeline(t *testing.T) {
-	if os.Getenv("ATTACHE_EVAL") != "1" {
-		t.Skip("set ATTACHE_EVAL=1 to measure on the development split")
-	}
-	dir := os.Getenv("ATTACHE_EVAL_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "eval")
-	}
-	xtSetWeights(t)
-	qs, err := LoadQuestions(filepath.Join(dir, "questions-dev.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	seen := map[string]string{}    // question → text of its passages
-	widened := map[string]string{} // question → extraction from passages with their neighbours
-	rep, err := Evaluate(context.Background(), EvalOptions{
-		CorpusPath: filepath.Join(dir, "corpus.jsonl"),
-		Questions:  qs,
-		K:          10,
-		Config:     Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		Answer: func(ctx context.Context, e *Engine, req Request) (Answer, error) {
-			// The passages Answer will see, to tell extraction misses from
-			// passages that lack the answer.
-			ps, _ := e.Search(ctx, Query{Text: req.Question, Scope: req.Scope, AsOf: req.AsOf})
-			var b strings.Builder
-			var wide []Passage // each passage with its neighbouring chunks
-			for _, p := range ps {
-				if !e.Relevant(p) {
-					continue
-				}
-				b.WriteString(p.Text + "\n")
-				chunks, err := e.lib.ArticleChunks(ctx, p.ArticleID)
-				if err != nil {
-					return Answer{}, err
-				}
-				for i, c := range chunks {
-					if c.ID == p.ChunkID {
-						var parts []string
-						for _, n := range chunks[max(0, i-1):min(len(chunks), i+2)] {
-							parts = append(parts, n.Text)
-						}
-						p.Text = strings.Join(parts, "\n")
-						break
-					}
-				}
-				wide = append(wide, p)
-			}
-			ex := Extract(req.Question, wide, 0)
-			mu.Lock()
-			seen[req.Question] = b.String()
-			widened[req.Question] = ex.Text
-			mu.Unlock()
-			return e.Answer(ctx, req, nil)
-		},
-		TempDir: t.TempDir(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("questions %d  recall@1 %.3f  recall@5 %.3f  mrr@10 %.3f", rep.Questions, rep.RecallAt1, rep.RecallAt5, rep.MRRAt10)
-	t.Logf("answer_hit %.3f  citation_precision %.3f  mode %s  query p50 %.1f ms  p95 %.1f ms",
-		rep.AnswerHit, rep.CitationPrecision, rep.Mode, rep.QueryMsP50, rep.QueryMsP95)
-	inPassages := 0
-	for _, q := range qs {
-		if xtHasAnswer(seen[q.Question], q.Answers) {
-			inPassages++
-		}
-	}
-	t.Logf("answer anywhere in the passages %.3f", float64(inPassages)/float64(len(qs)))
-	wideHit := 0
-	for _, q := range qs {
-		if xtHasAnswer(widened[q.Question], q.Answers) {
-			wideHit++
-		}
-	}
-	t.Logf("answer_hit if each passage brought its neighbouring chunks: %.3f", float64(wideHit)/float64(len(qs)))
-	if p := os.Getenv("ATTACHE_EVAL_DUMP"); p != "" {
-		f, err := os.Create(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		for i, r := range rep.Results {
-			if !r.Hit {
-				fmt.Fprintf(f, "Q: %s [%s]\nA: %v\nrank %d\nGOT: %s\nINPASSAGES: %v\n\n", qs[i].Question, questionType(qs[i].Question), qs[i].Answers, r.Rank, r.Answer, xtHasAnswer(seen[qs[i].Question], qs[i].Answers))
-			}
-		}
 	}
 }
 
@@ -328,11 +230,43 @@ func xtReadJSONL(t *testing.T, path string, fn func([]byte)) {
 	}
 }
 
-// xtHasAnswer is the evaluation's match (scoreAnswer's): a gold answer as
-// a whole word, ignoring case.
+// xtHasAnswer is the evaluation's match (package evaluate's scoreAnswer):
+// a gold answer as a whole word, ignoring case. It is written out again
+// here because a test of this package cannot import evaluate, which
+// imports retrieval; TestXtContainsWholeWord checks it on the cases of
+// evaluate's TestContainsWholeWord.
 func xtHasAnswer(text string, answers []string) bool {
-	return slices.ContainsFunc(answers, func(a string) bool { return containsWholeWord(text, a) })
+	return slices.ContainsFunc(answers, func(a string) bool { return xtContainsWholeWord(text, a) })
 }
+
+func xtContainsWholeWord(text, needle string) bool {
+	needle = strings.TrimSpace(needle)
+	if needle == "" {
+		return false
+	}
+	t, n := strings.ToLower(text), strings.ToLower(needle)
+	first, _ := utf8.DecodeRuneInString(n)
+	last, _ := utf8.DecodeLastRuneInString(n)
+	for off := 0; off <= len(t)-len(n); {
+		i := strings.Index(t[off:], n)
+		if i < 0 {
+			return false
+		}
+		i += off
+		before, _ := utf8.DecodeLastRuneInString(t[:i])
+		after, _ := utf8.DecodeRuneInString(t[i+len(n):])
+		okBefore := i == 0 || !xtWordRune(first) || !xtWordRune(before)
+		okAfter := i+len(n) == len(t) || !xtWordRune(last) || !xtWordRune(after)
+		if okBefore && okAfter {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(t[i:])
+		off = i + size
+	}
+	return false
+}
+
+func xtWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // xtIndex is a plain BM25 index over whole articles.
 type xtIndex struct {
@@ -347,7 +281,7 @@ func xtTerms(s string) []string {
 	var out []string
 	for _, w := range lang.Words(s) {
 		lw := strings.ToLower(w)
-		if extractStopwords.Has(lw) || isQuestionWord(lw) {
+		if question.Stopwords.Has(lw) || isQuestionWord(lw) {
 			continue
 		}
 		out = append(out, lang.Stem(lw))
@@ -589,17 +523,17 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 	if fmt.Sprint(cited) != fmt.Sprint(ex.Cited) {
 		t.Fatalf("Cited = %v, markers give %v", ex.Cited, cited)
 	}
-	if got := len(citationRE.FindAllString(ex.Text, -1)); got != len(ex.Quotes) {
+	if got := answer.CountCitations(ex.Text); got != len(ex.Quotes) {
 		t.Fatalf("%d bracketed numbers for %d quotes: %q", got, len(ex.Quotes), ex.Text)
 	}
 	// The answerer's citation check reads exactly these citations.
-	_, order := checkCitations(ex.Text, len(passages))
+	_, order := answer.Check(ex.Text, len(passages))
 	var want []int
 	for _, c := range ex.Cited {
 		want = append(want, c+1)
 	}
 	if fmt.Sprint(order) != fmt.Sprint(want) {
-		t.Fatalf("checkCitations reads %v, Extract cited %v: %q", order, want, ex.Text)
+		t.Fatalf("answer.Check reads %v, Extract cited %v: %q", order, want, ex.Text)
 	}
 	// Each quote is a whole sentence of its passage's text (whitespace
 	// collapsed, bracketed numbers defused), never cut short.
@@ -636,58 +570,6 @@ func TestCleanSentence(t *testing.T) {
 func passage(title, text string) Passage {
 	return Passage{ArticleID: strings.ToLower(strings.ReplaceAll(title, " ", "-")), Title: title,
 		Source: "Example Wire", Published: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Text: text}
-}
-
-func TestQuestionType(t *testing.T) {
-	cases := []struct {
-		q    string
-		want AnswerType
-	}{
-		{"Who leads the delegation to Geneva?", AnswerPerson},
-		{"Whom did the minister meet in Oslo?", AnswerPerson},
-		{"Which world leader called the talks a failure?", AnswerPerson},
-		{"Which 23-time champion will retire this year?", AnswerPerson},
-		{"Where will the summit be held?", AnswerPlace},
-		{"Which country recalled its ambassador this week?", AnswerPlace},
-		{"What country hosts the talks?", AnswerPlace},
-		{"Which countries signed the accord?", AnswerPlace},
-		{"Which companies left the market?", AnswerEntity},
-		{"In which national park did the fire start?", AnswerPlace},
-		{"What is the world's happiest country?", AnswerPlace},
-		{"When was the treaty first signed?", AnswerDate},
-		{"What year did the embargo begin?", AnswerDate},
-		{"How many delegates walked out?", AnswerNumber},
-		{"How much did the telescope cost?", AnswerNumber},
-		{"How old is the new envoy?", AnswerNumber},
-		{"What percentage of voters backed the deal?", AnswerNumber},
-		{"Which company won the contract?", AnswerEntity},
-		{"Which is the most popular breed?", AnswerEntity},
-		{"What is the new variant called?", AnswerEntity},
-		{"Why did the talks collapse?", AnswerAny},
-		{"How did the markets react?", AnswerAny},
-		{"What did the rebels demand?", AnswerAny},
-		{"The ceasefire held for a week.", AnswerAny},
-		// Fill-in-the-blank questions are typed by their last words.
-		{"The volcano erupted for the first time since:", AnswerDate},
-		{"The minimum age for the contest has been raised to:", AnswerNumber},
-		{"The record was previously held by:", AnswerPerson},
-		{"The streaming service relaunched as a service called:", AnswerEntity},
-		{"The tallest cat measures:", AnswerNumber},
-		{"", AnswerAny},
-		{"?!...", AnswerAny},
-		// The clause with the question mark decides, not the preamble.
-		{"A record reptile was caught in the state. Which animal was it?", AnswerEntity},
-		{"The U.S. Senate met on Tuesday. Where did the vote take place?", AnswerPlace},
-		// A relative "when" does not make a date question.
-		{"Fans cheered when the trailer came out for which film?", AnswerEntity},
-		{"Кто возглавляет делегацию?", AnswerAny},
-		{"The court heard two challenges to which of the president's programs?", AnswerEntity},
-	}
-	for _, c := range cases {
-		if got := questionType(c.q); got != c.want {
-			t.Errorf("questionType(%q) = %v, want %v", c.q, got, c.want)
-		}
-	}
 }
 
 // assertPicks checks that the answer includes the sentence with want, and
@@ -1137,7 +1019,7 @@ func TestExtractGolden(t *testing.T) {
 		}
 		ex := Extract(c.Question, ps, 0)
 		checkExtraction(t, ex, ps, 0)
-		fmt.Fprintf(&out, "== %s [%s]\n%s\n%s\ncited %v\n\n", c.Name, questionType(c.Question), c.Question, ex.Text, ex.Cited)
+		fmt.Fprintf(&out, "== %s [%s]\n%s\n%s\ncited %v\n\n", c.Name, question.TypeOf(c.Question), c.Question, ex.Text, ex.Cited)
 	}
 	golden := filepath.Join("testdata", "extract_cases.golden")
 	if *updateExtractGolden {
@@ -1151,5 +1033,29 @@ func TestExtractGolden(t *testing.T) {
 	}
 	if out.String() != string(want) {
 		t.Errorf("answers differ from %s (rerun with -update-extract-golden if intended):\n%s", golden, out.String())
+	}
+}
+
+func TestXtContainsWholeWord(t *testing.T) {
+	for _, c := range []struct {
+		text, needle string
+		want         bool
+	}{
+		{"The answer is Colombia.", "colombia", true},
+		{"Colombian leaders", "Colombia", false},
+		{"raised to 17 years", "17", true},
+		{"raised to 170", "17", false},
+		{"a “Squid Game” season", "“Squid Game”", true},
+		{"a Squid Game season", "Squid Game", true},
+		{"Bed Bath & Beyond cut AC", "Bed Bath & Beyond", true},
+		{"", "x", false},
+		{"x", "  ", false},
+		{"İstanbul talks", "talks", true},
+		{"prefix-Ford-suffix", "Ford", true},
+		{"Fordham", "Ford", false},
+	} {
+		if got := xtContainsWholeWord(c.text, c.needle); got != c.want {
+			t.Errorf("xtContainsWholeWord(%q, %q) = %v", c.text, c.needle, got)
+		}
 	}
 }

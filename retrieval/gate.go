@@ -1,16 +1,18 @@
 package retrieval
 
 import (
-	"github.com/attache-bot/attache/corpus/lang"
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/clip"
+	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // The coverage gate decides, before any answer is written, whether the
@@ -49,13 +51,13 @@ type gateTerm struct {
 // words or recency words, each with how it was written. Scripts without
 // spaces between words (CJK, Thai) give no terms: their runs are not words,
 // so the gate leaves such questions to the relevance threshold.
-func gateTerms(question string) []gateTerm {
+func gateTerms(q string) []gateTerm {
 	var out []gateTerm
-	lowerTyped := strings.IndexFunc(question, unicode.IsUpper) < 0
+	lowerTyped := strings.IndexFunc(q, unicode.IsUpper) < 0
 	seen := map[string]bool{}
 	pos := 0
 	sentenceStart := true
-	for _, field := range strings.Fields(clipQuery(question)) {
+	for _, field := range strings.Fields(clipQuery(q)) {
 		toks := lang.Tokenize(field, nil)
 		letters := strings.TrimLeftFunc(field, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		first, _ := utf8.DecodeRuneInString(letters)
@@ -63,7 +65,7 @@ func gateTerms(question string) []gateTerm {
 		allCaps := utf8.RuneCountInString(letters) > 1 && strings.ToUpper(letters) == letters && strings.ToLower(letters) != letters
 		for _, t := range toks {
 			pos++
-			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || extractStopwords.Has(t) || recencyWords[t] ||
+			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || question.Stopwords.Has(t) || question.IsRecencyWord(t) ||
 				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
 				continue
 			}
@@ -312,12 +314,12 @@ type verdict struct {
 // the key terms' weight (keyCover; gateEvergreenCover for a timeless
 // fact). Without key terms (a question of common words only), the
 // relevance threshold alone decides.
-func (e *Engine) gate(question string, t topic, asOf time.Time, passages []Passage) verdict {
-	in := readIntent(question)
+func (e *Engine) gate(q string, t topic, asOf time.Time, passages []Passage) verdict {
+	in := question.ReadIntent(q)
 	if in.NotNews {
 		return verdict{notNews: true}
 	}
-	if y := futureYear(question, asOf); y != "" {
+	if y := futureYear(q, asOf); y != "" {
 		return verdict{future: y}
 	}
 	terms := slices.Clone(t.terms) // weighed by search; the flags may change below
@@ -450,12 +452,12 @@ var outcomeRe = regexp.MustCompile(`(?i)\b(?:won|win|wins|winner|winners|result|
 // "" otherwise. No article can have reported that yet, whatever it says of
 // plans for that year; a question about the plans themselves ("Who will
 // host the 2030 World Cup?") names no outcome and passes.
-func futureYear(question string, asOf time.Time) string {
-	if !outcomeRe.MatchString(question) {
+func futureYear(q string, asOf time.Time) string {
+	if !outcomeRe.MatchString(q) {
 		return ""
 	}
-	for _, y := range yearRe.FindAllString(question, -1) {
-		if atoiBounded(y) > asOf.Year() {
+	for _, y := range question.Years(q) {
+		if n, _ := strconv.Atoi(y); n > asOf.Year() {
 			return y
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // latestSpans are the periods, in days back from the end of the searched
 // range, in which a latest question looks for on-topic articles, narrowest
 // first; 0 is the whole range. Narrow periods first because each period's
-// candidates are limited (Ranking.VectorCandidates, TextCandidates): over
+// candidates are limited (ranking.VectorCandidates, TextCandidates): over
 // years of coverage of a big topic, the newest article is not among the
 // best matches of the whole range.
 var latestSpans = []int32{7, 30, 90, 365, 0}
@@ -114,7 +114,7 @@ func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 		if err != nil {
 			return nil, false, err
 		}
-		arts := fuseArticles(e.ix, cands, qvec, e.cfg.Ranking)
+		arts := fuseArticles(e.ix, cands, qvec, e.rank)
 		best := 0
 		tiers := make(map[string]int, len(arts))
 		for _, a := range arts {
@@ -167,12 +167,12 @@ func (e *Engine) rest(ctx context.Context, p searchPlan, r dayRange, qvec []floa
 		seen[a.ArticleID] = true
 	}
 	var out []articleScore
-	for _, a := range fuseArticles(e.ix, cands, qvec, e.cfg.Ranking) {
+	for _, a := range fuseArticles(e.ix, cands, qvec, e.rank) {
 		if !seen[a.ArticleID] {
 			out = append(out, a)
 		}
 	}
-	applyRecency(out, e.ix, dayTime(r.to), e.cfg.Ranking)
+	applyRecency(out, e.ix, dayTime(r.to), e.rank)
 	return topArticles(out, len(out)), nil
 }
 
@@ -205,29 +205,4 @@ func (e *Engine) newestFirst(arts []articleScore, tiers map[string]int, want int
 	})
 	rest = topArticles(rest, len(rest))
 	return append(top, rest...)
-}
-
-// withoutRecencyWords removes the words that ask for recency ("latest",
-// "news", "right now"; recencyCues) from text, so that they are not
-// matched as topic words. Words are cut out by their byte ranges in text
-// itself, so any script and any case folding is safe. text is returned
-// unchanged when nothing else would be left.
-func withoutRecencyWords(text string) string {
-	ws := wordSpans(text)
-	cue := recencyCues(ws)
-	var b strings.Builder
-	last, kept := 0, false
-	for i, w := range ws {
-		if !cue[i] {
-			kept = true
-			continue
-		}
-		b.WriteString(text[last:w.start])
-		last = w.end
-	}
-	if !kept {
-		return text
-	}
-	b.WriteString(text[last:])
-	return strings.Join(strings.Fields(b.String()), " ")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // recencyFixtures: coverage of Veloria over a month; the day-old
@@ -89,12 +90,12 @@ func TestEmptyPeriodNote(t *testing.T) {
 		{"2022-12-28", "2023-01-03", "Nothing from 28 Dec 2022 to 3 Jan 2023 is about this; the newest coverage is from 3 Mar 2023 (about 3 months ago)."},
 		{"2023-06-10", "2023-06-10", "Nothing on 10 Jun 2023 is about this; the newest coverage is from 3 Mar 2023 (about 3 months ago)."},
 	} {
-		w := TimeWindow{From: day(c.from), To: day(c.to)}
+		w := question.TimeWindow{From: day(c.from), To: day(c.to)}
 		if got := emptyPeriodNote(w, ans); got != c.want {
 			t.Errorf("emptyPeriodNote(%s..%s) = %q, want %q", c.from, c.to, got, c.want)
 		}
 	}
-	if got := emptyPeriodNote(TimeWindow{From: day("2023-06-10"), To: day("2023-06-10")}, Answer{AsOf: day("2023-06-10")}); got != "Nothing on 10 Jun 2023 is about this." {
+	if got := emptyPeriodNote(question.TimeWindow{From: day("2023-06-10"), To: day("2023-06-10")}, Answer{AsOf: day("2023-06-10")}); got != "Nothing on 10 Jun 2023 is about this." {
 		t.Errorf("without sources: %q", got)
 	}
 }
@@ -141,7 +142,7 @@ func TestAnswerDigest(t *testing.T) {
 // TestDatedNote: the empty-period note is left out when a cited source is
 // from the period after all; otherwise it replaces the newest-source line.
 func TestDatedNote(t *testing.T) {
-	week := TimeWindow{From: day("2023-06-04"), To: day("2023-06-10")}
+	week := question.TimeWindow{From: day("2023-06-04"), To: day("2023-06-10")}
 	old := Answer{AsOf: day("2023-06-10"), Sources: []Source{{Published: day("2023-06-01")}}}
 	if got := datedNote(old, week); !strings.HasPrefix(got, "Nothing from 4 to 10 Jun 2023") {
 		t.Errorf("sources before the period: %q, want the empty-period note", got)
@@ -150,7 +151,7 @@ func TestDatedNote(t *testing.T) {
 	if got := datedNote(inside, week); got != "Newest source: 8 Jun 2023 (2 days ago)." {
 		t.Errorf("a source from the period: %q, want the newest-source line", got)
 	}
-	if got := datedNote(inside, TimeWindow{}); got != "Newest source: 8 Jun 2023 (2 days ago)." {
+	if got := datedNote(inside, question.TimeWindow{}); got != "Newest source: 8 Jun 2023 (2 days ago)." {
 		t.Errorf("no period: %q", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/question"
 )
 
 // ErrEmptyQuery is returned by Search for a question with no text.
@@ -22,9 +23,10 @@ var ErrEmptyQuery = errors.New("empty question")
 // the bound keeps pasted essays from making full-text queries huge.
 const MaxQueryBytes = 2000
 
-// Ranking holds the weights of hybrid search. DefaultRanking gives the tuned
-// values; they are exposed so that evaluations can compare variants.
-type Ranking struct {
+// ranking holds the weights of hybrid search. defaultRanking gives the tuned
+// values; they are not configuration: the tests that compare variants
+// (TestEvalTune) set them on an Engine directly.
+type ranking struct {
 	// VectorCandidates and TextCandidates are how many chunks each
 	// retriever contributes before fusion.
 	VectorCandidates int
@@ -64,7 +66,7 @@ type Ranking struct {
 	// CalendarWindowBoost and RelativeWindowBoost say how a date window
 	// named in a question applies, for a calendar date or month ("on 12
 	// May", "in March 2024") and for a period counted back from the as-of
-	// date ("this week", "yesterday") respectively (TimeWindow.Relative).
+	// date ("this week", "yesterday") respectively (question.TimeWindow.Relative).
 	// 0 is a filter: only articles published in the window are searched
 	// (everything visible when nothing relevant was published in it). A
 	// positive value is a preference: every visible article is searched
@@ -89,10 +91,10 @@ type Ranking struct {
 	AsOfGraceDays int
 }
 
-// DefaultRanking returns the tuned ranking weights (see BENCHMARKS.md for
+// defaultRanking returns the tuned ranking weights (see BENCHMARKS.md for
 // the evaluation behind them).
-func DefaultRanking() Ranking {
-	return Ranking{
+func defaultRanking() ranking {
+	return ranking{
 		VectorCandidates:    60,
 		TextCandidates:      100,
 		VectorWeight:        0.5,
@@ -118,9 +120,9 @@ func DefaultRanking() Ranking {
 // "yesterday"), to that period (unless nothing relevant was published in
 // it); a calendar date or month ("in March 2024", "on 12 May") favours the
 // articles published then without hiding later reports
-// (Ranking.CalendarWindowBoost); weighted by a recency prior relative to
+// (ranking.CalendarWindowBoost); weighted by a recency prior relative to
 // the as-of date; the best few reordered by how well their passage reads
-// as an answer (Ranking.RerankDepth); then one passage per article (its
+// as an answer (ranking.RerankDepth); then one passage per article (its
 // best), at most K, best first.
 //
 // Passages are ordered by the ranking score (fused BM25 and vector
@@ -128,7 +130,7 @@ func DefaultRanking() Ranking {
 // prior and the window and answer factors). Passage.Score is the passage's absolute relevance in [0, 1],
 // comparable across questions: the share of the question's IDF mass (its
 // telling words) that the article contains, blended with the passage's
-// cosine similarity to the question (Ranking.CoverWeight). Because recency
+// cosine similarity to the question (ranking.CoverWeight). Because recency
 // reorders, Score need not decrease down the list. Use Relevant to decide
 // whether a passage is good enough to answer from.
 //
@@ -158,7 +160,7 @@ type searchResult struct {
 	// held nothing clearly about the question, so that passages may come
 	// from before it; zero otherwise. The answer says so when none of the
 	// sources it cites is from the period (datedNote).
-	emptyPeriod TimeWindow
+	emptyPeriod question.TimeWindow
 }
 
 // search is Search, also reporting an empty period.
@@ -222,7 +224,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 			return res, nil
 		}
 	}
-	rk := e.cfg.Ranking
+	rk := e.rank
 	cands, err := e.gather(ctx, plan, plan.window, qvec)
 	if err != nil {
 		return searchResult{}, err
@@ -297,7 +299,7 @@ func topArticlesKeepOrder(arts []articleScore, k int) []articleScore {
 
 // rerank multiplies the score of each of arts by 1 + weight × its best
 // passage's answer match relative to the best among arts
-// (Ranking.RerankWeight). The caller re-sorts.
+// (ranking.RerankWeight). The caller re-sorts.
 func rerank(ctx context.Context, ix *vectorIndex, question string, arts []articleScore, weight float64) error {
 	if len(arts) < 2 {
 		return nil
@@ -418,10 +420,10 @@ type searchPlan struct {
 	visible   dayRange // everything on or before the as-of date
 	window    dayRange // visible ∩ the question's period (= visible without one)
 	hasWindow bool
-	period    TimeWindow // the period the question names, when hasWindow
-	latest    bool       // the question asks for the newest coverage (Intent.Latest)
+	period    question.TimeWindow // the period the question names, when hasWindow
+	latest    bool                // the question asks for the newest coverage (Intent.Latest)
 	// boost > 0 makes the window a preference rather than a filter: the
-	// score multiplier is 1 + boost (Ranking.CalendarWindowBoost).
+	// score multiplier is 1 + boost (ranking.CalendarWindowBoost).
 	boost float64
 }
 
@@ -431,21 +433,21 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 	if scope != corpus.SharedScope {
 		p.scopes = []string{scope, corpus.SharedScope}
 	}
-	last := dayOf(dayStart(asOf)) + int32(e.cfg.Ranking.AsOfGraceDays)
+	last := dayOf(question.DayStart(asOf)) + int32(e.rank.AsOfGraceDays)
 	p.visible = dayRange{from: allDays.from, to: last}
 	p.window = p.visible
-	if readIntent(text).Latest {
+	if question.ReadIntent(text).Latest {
 		p.latest = true
-		p.text = withoutRecencyWords(text)
+		p.text = question.WithoutRecencyWords(text)
 	}
-	if w, ok := ParseTimeWindow(text, asOf); ok {
-		slack := int32(e.cfg.Ranking.WindowSlackDays)
+	if w, ok := question.ParseTimeWindow(text, asOf); ok {
+		slack := int32(e.rank.WindowSlackDays)
 		r := dayRange{from: dayOf(w.From) - slack, to: min(dayOf(w.To)+slack, last)}
 		if r.from <= r.to {
 			p.window, p.hasWindow, p.period = r, true, w
-			p.boost = e.cfg.Ranking.RelativeWindowBoost
+			p.boost = e.rank.RelativeWindowBoost
 			if !w.Relative {
-				p.boost = e.cfg.Ranking.CalendarWindowBoost
+				p.boost = e.rank.CalendarWindowBoost
 			}
 			// The date phrase matched as words would favour articles that
 			// merely say "week" or "March"; the window already applies it.
@@ -495,7 +497,7 @@ func (c *candidates) merge(o *candidates) {
 // are dropped: the index decides visibility, so all retrievers agree and
 // search never returns what was deleted.
 func (e *Engine) gather(ctx context.Context, p searchPlan, r dayRange, qvec []float32) (*candidates, error) {
-	rk := e.cfg.Ranking
+	rk := e.rank
 	terms := queryTerms(p.text)
 	// The terms' rows are read from the library while the vectors are
 	// scanned: one is SQLite on a reader connection, the other chromem-go
@@ -583,7 +585,7 @@ type articleScore struct {
 // 0.898.) Absolute is the measure for the relevance threshold instead: the
 // share of the question's IDF mass the article contains (coverage),
 // blended with the best passage's cosine similarity.
-func fuseArticles(ix *vectorIndex, c *candidates, qvec []float32, rk Ranking) []articleScore {
+func fuseArticles(ix *vectorIndex, c *candidates, qvec []float32, rk ranking) []articleScore {
 	maxText, maxArt := maxValue(c.chunkText), maxValue(c.artText)
 	out := make([]articleScore, 0, len(c.order))
 	for _, id := range c.order {
@@ -634,7 +636,7 @@ func maxValue(m map[string]float64) float64 {
 // published for a question as of day asOf: 1 + boost·e^(−age/τ). Unknown
 // dates get no boost; articles "from the future" (only with a grace
 // period) count as age 0.
-func recencyFactor(published, asOf int32, rk Ranking) float64 {
+func recencyFactor(published, asOf int32, rk ranking) float64 {
 	if published == unknownDay || rk.RecencyBoost == 0 || rk.RecencyHalfLifeDays <= 0 {
 		return 1
 	}
@@ -643,8 +645,8 @@ func recencyFactor(published, asOf int32, rk Ranking) float64 {
 }
 
 // applyRecency multiplies each article's score by its recency factor.
-func applyRecency(arts []articleScore, ix *vectorIndex, asOf time.Time, rk Ranking) {
-	today := dayOf(dayStart(asOf))
+func applyRecency(arts []articleScore, ix *vectorIndex, asOf time.Time, rk ranking) {
+	today := dayOf(question.DayStart(asOf))
 	for i := range arts {
 		day := int32(unknownDay)
 		if a := ix.articles[arts[i].ArticleID]; a != nil {
@@ -656,7 +658,7 @@ func applyRecency(arts []articleScore, ix *vectorIndex, asOf time.Time, rk Ranki
 
 // applyWindowBoost multiplies by 1 + boost the score of each article
 // published in r, a period the question names as a preference
-// (Ranking.CalendarWindowBoost); other articles keep their score, since
+// (ranking.CalendarWindowBoost); other articles keep their score, since
 // the period may be when an event happened and a report of it came later.
 // Recency still counts from the as-of date. (Counting it from the end of r
 // for the articles inside r, so that "in March 2024" asked in 2025 puts a

@@ -104,7 +104,7 @@ func BenchmarkVectorSearch(b *testing.B) {
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			ix, rng := benchIndex(b, n)
 			col := ix.scopes[corpus.SharedScope].col
-			want := DefaultRanking().VectorCandidates
+			want := defaultRanking().VectorCandidates
 			queries := make([][]float32, 16)
 			for i := range queries {
 				queries[i] = randomUnit(rng)
@@ -183,7 +183,7 @@ func BenchmarkSearch(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		e := benchEngine(b, n)
 		col := e.ix.scopes[corpus.SharedScope].col
-		want := e.cfg.Ranking.VectorCandidates
+		want := e.rank.VectorCandidates
 		for _, asOf := range []string{"2026-06-01", "2025-01-01"} {
 			b.Run(fmt.Sprintf("chunks=%d/asof=%s", n, asOf), func(b *testing.B) {
 				ctx := context.Background()

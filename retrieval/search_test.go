@@ -208,8 +208,8 @@ func TestSearchTimeWindows(t *testing.T) {
 	// Slack (reporting lag) is a tuning knob; the windows themselves are
 	// checked exactly with it off, and with calendar windows as filters
 	// (TestSearchCalendarWindowPreference covers the default preference).
-	e.cfg.Ranking.WindowSlackDays = 0
-	e.cfg.Ranking.CalendarWindowBoost = 0
+	e.rank.WindowSlackDays = 0
+	e.rank.CalendarWindowBoost = 0
 	for _, c := range []struct {
 		q    string
 		want []string // exactly these dates, in any order
@@ -257,7 +257,7 @@ func TestSearchTimeWindows(t *testing.T) {
 // while a relative period ("this week") still filters.
 func TestSearchCalendarWindowPreference(t *testing.T) {
 	e, _ := newTestEngine(t, Config{})
-	e.cfg.Ranking.WindowSlackDays = 0
+	e.rank.WindowSlackDays = 0
 	mustAdd(t, e,
 		art("dam-june", corpus.SharedScope, "2025-06-12", "Ostrava dam inspection",
 			"Engineers inspected the Ostrava dam spillway and found cracks."),
@@ -279,12 +279,12 @@ func TestSearchCalendarWindowPreference(t *testing.T) {
 		t.Fatalf("in June: got %v", ids(ps))
 	}
 	// The same month as a filter hides the later report.
-	e.cfg.Ranking.CalendarWindowBoost = 0
+	e.rank.CalendarWindowBoost = 0
 	ps = search(t, e, Query{Text: "What did engineers find at the Ostrava dam spillway in June?", AsOf: asOf, K: 10})
 	if has(ps, "dam-july") || len(ps) != 2 {
 		t.Fatalf("in June as a filter: got %v", ids(ps))
 	}
-	e.cfg.Ranking.CalendarWindowBoost = DefaultRanking().CalendarWindowBoost
+	e.rank.CalendarWindowBoost = defaultRanking().CalendarWindowBoost
 	// A relative period filters by default.
 	ps = search(t, e, Query{Text: "Which repairs began on the Ostrava dam spillway this week?", AsOf: asOf, K: 10})
 	if len(ps) != 1 || ps[0].ArticleID != "dam-july" {
@@ -304,9 +304,9 @@ func TestSearchRerankPrefersAnswer(t *testing.T) {
 			"The Teslin council approved the tram line by 31 votes to 12 on Friday."),
 	)
 	q := Query{Text: "How many council members voted for the Teslin tram line?", AsOf: day("2025-07-28"), K: 2}
-	e.cfg.Ranking.RerankWeight = 0
+	e.rank.RerankWeight = 0
 	before := search(t, e, q)
-	e.cfg.Ranking.RerankWeight = 5
+	e.rank.RerankWeight = 5
 	after := search(t, e, q)
 	if len(after) != 2 || after[0].ArticleID != "vote-count" {
 		t.Fatalf("with rerank: got %v (without: %v)", ids(after), ids(before))
@@ -499,7 +499,7 @@ func TestRelevant(t *testing.T) {
 }
 
 func TestRecencyFactor(t *testing.T) {
-	rk := DefaultRanking()
+	rk := defaultRanking()
 	today := dayOf(testAsOf)
 	if f := recencyFactor(today, today, rk); f != 1+rk.RecencyBoost {
 		t.Errorf("today: %v", f)
@@ -527,7 +527,7 @@ func TestSearchUnknownDate(t *testing.T) {
 	}
 	// A window asks for articles known to be recent; the undated one is not
 	// among them (and the fallback then finds it).
-	e.cfg.Ranking.WindowSlackDays = 0
+	e.rank.WindowSlackDays = 0
 	if ps := search(t, e, Query{Text: "Tervian lighthouse this week"}); !has(ps, "undated") {
 		t.Fatalf("fallback: %v", ids(ps))
 	}

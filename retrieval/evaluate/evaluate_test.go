@@ -1,9 +1,8 @@
-package retrieval
+package evaluate
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 // evalDir is where the shared evaluation set lives, relative to this
@@ -19,14 +19,14 @@ func evalDir() string {
 	if d := os.Getenv("ATTACHE_EVAL_DIR"); d != "" {
 		return d
 	}
-	return filepath.Join("..", "..", "shared", "eval")
+	return filepath.Join("..", "..", "..", "shared", "eval")
 }
 
 // TestEvalDev runs the full evaluation on the dev split. It ingests
 // thousands of articles, so it only runs when asked: ATTACHE_EVAL=1 and the
 // eval files present.
 //
-//	ATTACHE_EVAL=1 go test ./retrieval -run TestEvalDev -v -timeout 20m
+//	ATTACHE_EVAL=1 go test ./retrieval/evaluate -run TestEvalDev -v -timeout 20m
 func TestEvalDev(t *testing.T) {
 	if os.Getenv("ATTACHE_EVAL") != "1" {
 		t.Skip("SKIPPED: the dev evaluation ingests thousands of articles and takes minutes; set ATTACHE_EVAL=1 to run it")
@@ -43,13 +43,8 @@ func TestEvalDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{}
-	if v := os.Getenv("ATTACHE_EVAL_GRACE"); v == "1" {
-		cfg.Ranking = DefaultRanking()
-		cfg.Ranking.AsOfGraceDays = 1
-	}
-	rep, err := Evaluate(context.Background(), EvalOptions{
-		CorpusPath: corpusPath, Questions: qs, K: 10, Config: cfg,
+	rep, err := Run(context.Background(), Options{
+		CorpusPath: corpusPath, Questions: qs, K: 10,
 		Answer: evalAnswerer(), TempDir: t.TempDir(),
 	})
 	if err != nil {
@@ -145,8 +140,8 @@ func TestContainsWholeWord(t *testing.T) {
 }
 
 func TestScoreAnswer(t *testing.T) {
-	q := EvalQuestion{Answers: []string{"Oslo", "1"}, EvidenceIDs: []string{"a2"}}
-	src := []Source{{N: 1, ArticleID: "a1"}, {N: 2, ArticleID: "a2"}}
+	q := Question{Answers: []string{"Oslo", "1"}, EvidenceIDs: []string{"a2"}}
+	src := []retrieval.Source{{N: 1, ArticleID: "a1"}, {N: 2, ArticleID: "a2"}}
 	for _, c := range []struct {
 		text       string
 		hit, cited bool
@@ -157,7 +152,7 @@ func TestScoreAnswer(t *testing.T) {
 		{"Nothing relevant [1].", false, false}, // "[1]" is not the answer "1"
 		{"Oslo.", true, false},
 	} {
-		hit, cited := scoreAnswer(Answer{Text: c.text, Sources: src}, q)
+		hit, cited := scoreAnswer(retrieval.Answer{Text: c.text, Sources: src}, q)
 		if hit != c.hit || cited != c.cited {
 			t.Errorf("%q: hit=%v cited=%v, want %v %v", c.text, hit, cited, c.hit, c.cited)
 		}
@@ -200,24 +195,24 @@ func TestEvaluateSmall(t *testing.T) {
 	if err := os.WriteFile(corpusPath, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	qs := []EvalQuestion{
+	qs := []Question{
 		{ID: "q1", Question: "Where did Norland and Vesteria sign a fishing accord?", Answers: []string{"Oslo"}, EvidenceIDs: []string{"ev-1"}, QuestionDate: "2025-07-28", EvidenceType: "gold_link"},
 		{ID: "q2", Question: "Who was elected speaker of the Quorvian parliament this week?", Answers: []string{"Mira Tandel"}, EvidenceIDs: []string{"ev-2"}, QuestionDate: "2025-07-25"},
 	}
 	answered := 0
-	rep, err := Evaluate(context.Background(), EvalOptions{
+	rep, err := Run(context.Background(), Options{
 		CorpusPath: corpusPath, Questions: qs, K: 10, TempDir: dir,
-		Answer: func(ctx context.Context, e *Engine, req Request) (Answer, error) {
+		Answer: func(ctx context.Context, e *retrieval.Engine, req retrieval.Request) (retrieval.Answer, error) {
 			answered++
-			ps, err := e.Search(ctx, Query{Text: req.Question, Scope: req.Scope, AsOf: req.AsOf, K: 1})
+			ps, err := e.Search(ctx, retrieval.Query{Text: req.Question, Scope: req.Scope, AsOf: req.AsOf, K: 1})
 			if err != nil || len(ps) == 0 {
-				return Answer{Mode: ModeNone}, err
+				return retrieval.Answer{Mode: retrieval.ModeNone}, err
 			}
 			if ps[0].Published.After(req.AsOf) {
 				t.Errorf("answer saw a future article %s", ps[0].ArticleID)
 			}
-			return Answer{Text: ps[0].Text + " [1]", Mode: ModeExtractive,
-				Sources: []Source{{N: 1, ArticleID: ps[0].ArticleID}}}, nil
+			return retrieval.Answer{Text: ps[0].Text + " [1]", Mode: retrieval.ModeExtractive,
+				Sources: []retrieval.Source{{N: 1, ArticleID: ps[0].ArticleID}}}, nil
 		},
 	})
 	if err != nil {
@@ -256,195 +251,4 @@ func TestEvaluateSmall(t *testing.T) {
 	}
 	_ = time.Now
 	_ = corpus.SharedScope
-}
-
-// openEvalLibrary opens the library kept in dir between tuning runs and an
-// engine over it with the default configuration; both close with the test.
-func openEvalLibrary(t *testing.T, dir string) (*corpus.Library, *Engine) {
-	t.Helper()
-	lib, err := corpus.Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lib.Close() })
-	e, err := New(context.Background(), lib, Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lib, e
-}
-
-// TestEvalTune evaluates ranking variants on the dev split against a
-// library kept between runs (ATTACHE_EVAL_LIB, a directory outside the
-// repository; filled on first use), so that each variant costs only the
-// questions, not the ingest.
-//
-//	ATTACHE_EVAL=1 ATTACHE_EVAL_LIB=/tmp/attache-evallib go test ./retrieval -run TestEvalTune -v
-func TestEvalTune(t *testing.T) {
-	libDir := os.Getenv("ATTACHE_EVAL_LIB")
-	if os.Getenv("ATTACHE_EVAL") != "1" || libDir == "" {
-		t.Skip("SKIPPED: ranking tuning runs only with ATTACHE_EVAL=1 and ATTACHE_EVAL_LIB=<scratch dir>")
-	}
-	dir := evalDir()
-	qs, err := LoadQuestions(filepath.Join(dir, "questions-dev.jsonl"))
-	if err != nil {
-		t.Skipf("SKIPPED: %v", err)
-	}
-	ctx := context.Background()
-	lib, e := openEvalLibrary(t, libDir)
-	if n, _ := lib.Count(ctx); n == 0 {
-		imp, err := corpus.ImportFile(filepath.Join(dir, "corpus.jsonl"), corpus.ImportOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		arts := make([]corpus.Article, len(imp.Records))
-		for i, r := range imp.Records {
-			arts[i] = r.Article
-		}
-		if err := e.AddMany(ctx, arts, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	variants := map[string]func(*Ranking){"default": func(*Ranking) {}}
-	// A variant may combine several with "+", e.g. "cov1+b05".
-	for _, name := range strings.Split(os.Getenv("ATTACHE_EVAL_VARIANTS"), ",") {
-		var fs []func(*Ranking)
-		for _, part := range strings.Split(name, "+") {
-			if f, ok := tuneVariants[part]; ok {
-				fs = append(fs, f)
-			}
-		}
-		if len(fs) > 0 && name != "" {
-			variants[name] = func(r *Ranking) {
-				for _, f := range fs {
-					f(r)
-				}
-			}
-		}
-	}
-	for name, f := range variants {
-		rk := DefaultRanking()
-		f(&rk)
-		e.cfg.Ranking = rk
-		start := time.Now()
-		rep, err := evaluateEngine(ctx, e, EvalOptions{Questions: qs, K: 10, RetrievalOnly: os.Getenv("ATTACHE_EVAL_ANSWERS") != "1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%-14s r@1 %.3f r@5 %.3f r@10 %.3f mrr %.3f | gold r@1 %.3f r@5 %.3f mrr %.3f | p50 %.1fms p95 %.1fms (%.0fs)",
-			name, rep.RecallAt1, rep.RecallAt5, rep.RecallAt10, rep.MRRAt10,
-			rep.GoldLink.RecallAt1, rep.GoldLink.RecallAt5, rep.GoldLink.MRRAt10, rep.QueryMsP50, rep.QueryMsP95,
-			time.Since(start).Seconds())
-		if dump := os.Getenv("ATTACHE_EVAL_DUMP"); dump != "" {
-			var b strings.Builder
-			for i, r := range rep.Results {
-				asOf, _ := time.Parse(corpus.DateLayout, qs[i].QuestionDate)
-				w, _ := ParseTimeWindow(qs[i].Question, asOf)
-				fmt.Fprintf(&b, "%s\t%d\t%s\t%q\t%s\n", qs[i].ID, r.Rank, qs[i].EvidenceType, w.Phrase, qs[i].Question)
-			}
-			if err := os.WriteFile(filepath.Join(dump, name+".tsv"), []byte(b.String()), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if os.Getenv("ATTACHE_EVAL_MISSES") == "1" && name == "default" {
-			for i, r := range rep.Results {
-				if r.Rank == 1 {
-					continue
-				}
-				asOf, _ := time.Parse(corpus.DateLayout, qs[i].QuestionDate)
-				w, ok := ParseTimeWindow(qs[i].Question, asOf)
-				var ev []string
-				for _, id := range qs[i].EvidenceIDs {
-					if a := e.ix.articles[id]; a != nil {
-						ev = append(ev, a.Published.Format(corpus.DateLayout))
-					}
-				}
-				top := ""
-				if len(r.Retrieved) > 0 {
-					if a := e.ix.articles[r.Retrieved[0]]; a != nil {
-						top = a.Published.Format(corpus.DateLayout) + " " + a.Title
-					}
-				}
-				t.Logf("miss rank=%d %s [%s] %s\n    window=%v %v..%v evidence=%v top=%s", r.Rank, qs[i].QuestionDate, qs[i].EvidenceType, qs[i].Question,
-					ok, w.From.Format(corpus.DateLayout), w.To.Format(corpus.DateLayout), ev, top)
-			}
-		}
-	}
-}
-
-// tuneVariants are the ranking variants TestEvalTune can compare (names
-// listed in ATTACHE_EVAL_VARIANTS).
-var tuneVariants = map[string]func(*Ranking){
-	"grace1":    func(r *Ranking) { r.AsOfGraceDays = 1 },
-	"novec":     func(r *Ranking) { r.VectorWeight = 0 },
-	"nochunkbm": func(r *Ranking) { r.TextWeight = 0 },
-	"noartbm":   func(r *Ranking) { r.ArticleTextWeight = 0 },
-	"norecency": func(r *Ranking) { r.RecencyBoost = 0 },
-	"recency2":  func(r *Ranking) { r.RecencyBoost = 2 },
-	"tau7":      func(r *Ranking) { r.RecencyHalfLifeDays = 7 },
-	"tau30":     func(r *Ranking) { r.RecencyHalfLifeDays = 30 },
-	"nosecond":  func(r *Ranking) { r.SecondChunkWeight = 0 },
-	"slack0":    func(r *Ranking) { r.WindowSlackDays = 0 },
-	"slack1":    func(r *Ranking) { r.WindowSlackDays = 1 },
-	"slack3":    func(r *Ranking) { r.WindowSlackDays = 3 },
-	"nowindow":  func(r *Ranking) { r.WindowSlackDays = -1000 },
-	"vec03":     func(r *Ranking) { r.VectorWeight = 0.3 },
-	"vec08":     func(r *Ranking) { r.VectorWeight = 0.8 },
-	"slack5":    func(r *Ranking) { r.WindowSlackDays = 5 },
-	"slack7":    func(r *Ranking) { r.WindowSlackDays = 7 },
-	"art05":     func(r *Ranking) { r.ArticleTextWeight = 0.5 },
-	"cov0":      func(r *Ranking) { r.CoverRankWeight = 0 },
-	"rb1":       func(r *Ranking) { r.RecencyBoost = 1 },
-	"cov05":     func(r *Ranking) { r.CoverRankWeight = 0.5 },
-	"cov1":      func(r *Ranking) { r.CoverRankWeight = 1 },
-	"cov2":      func(r *Ranking) { r.CoverRankWeight = 2 },
-	"second04":  func(r *Ranking) { r.SecondChunkWeight = 0.4 },
-	"vc120":     func(r *Ranking) { r.VectorCandidates = 120 },
-	"rb15":      func(r *Ranking) { r.RecencyBoost = 1.5 },
-	"tau10":     func(r *Ranking) { r.RecencyHalfLifeDays = 10 },
-	"tau20":     func(r *Ranking) { r.RecencyHalfLifeDays = 20 },
-	"art2":      func(r *Ranking) { r.ArticleTextWeight = 2 },
-}
-
-// TestEvalCalibrate prints the distribution of the best passage's score for
-// the dev questions as of their date (answerable) and as of a date before
-// almost all of the corpus (mostly unanswerable), to choose
-// DefaultMinScore.
-//
-//	ATTACHE_EVAL=1 ATTACHE_EVAL_LIB=/tmp/attache-evallib go test ./retrieval -run TestEvalCalibrate -v
-func TestEvalCalibrate(t *testing.T) {
-	libDir := os.Getenv("ATTACHE_EVAL_LIB")
-	if os.Getenv("ATTACHE_EVAL") != "1" || libDir == "" {
-		t.Skip("SKIPPED: calibration runs only with ATTACHE_EVAL=1 and ATTACHE_EVAL_LIB=<library filled by TestEvalTune>")
-	}
-	qs, err := LoadQuestions(filepath.Join(evalDir(), "questions-dev.jsonl"))
-	if err != nil {
-		t.Skipf("SKIPPED: %v", err)
-	}
-	ctx := context.Background()
-	_, e := openEvalLibrary(t, libDir)
-	top := func(q string, asOf time.Time) float64 {
-		ps, err := e.Search(ctx, Query{Text: q, AsOf: asOf, K: 1})
-		if err != nil || len(ps) == 0 {
-			return 0
-		}
-		return ps[0].Score
-	}
-	var pos, neg []float64
-	for _, q := range qs {
-		asOf, _ := time.Parse(corpus.DateLayout, q.QuestionDate)
-		pos = append(pos, top(q.Question, asOf))
-		neg = append(neg, top(q.Question, day("2016-01-01")))
-	}
-	for _, q := range []string{"What is the boiling point of liquid nitrogen?", "Recommend a chocolate cake recipe",
-		"How do I configure a Kubernetes ingress controller?", "What is the plot of the third Harry Potter book?",
-		"Explain the rules of cricket to a beginner", "Who discovered penicillin and when?"} {
-		t.Logf("off-topic %.3f %s", top(q, day("2026-01-01")), q)
-	}
-	for _, p := range []float64{5, 10, 25, 50} {
-		t.Logf("p%.0f answerable %.3f", p, percentile(pos, p))
-	}
-	for _, p := range []float64{50, 75, 90, 95} {
-		t.Logf("p%.0f as of 2016 %.3f", p, percentile(neg, p))
-	}
 }

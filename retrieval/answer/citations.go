@@ -1,4 +1,4 @@
-package retrieval
+package answer
 
 import (
 	"regexp"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus"
 )
 
 // citationRE matches one bracketed citation group as models write them:
@@ -16,6 +18,24 @@ import (
 // in an answer is either a checked citation or removed.
 var citationRE = regexp.MustCompile(
 	`[\[［【]\s*\^?(?i:sources?\s*:?\s*)?\d+(?:\s*(?:[,，、;；&]|[-–—]|and)\s*\d+)*\s*[\]］】]`)
+
+// HasCitation reports whether text holds anything written as a citation
+// group, checked or not.
+func HasCitation(text string) bool { return citationRE.MatchString(text) }
+
+// CountCitations returns how many citation groups text holds.
+func CountCitations(text string) int { return len(citationRE.FindAllStringIndex(text, -1)) }
+
+// Defuse turns every citation group in s into a parenthesised one ("[2]"
+// becomes "(2)"), so that text quoted from a source cannot pass for a
+// citation of ours.
+func Defuse(s string) string {
+	return citationRE.ReplaceAllStringFunc(s, func(m string) string {
+		_, size := utf8.DecodeRuneInString(m)
+		_, last := utf8.DecodeLastRuneInString(m)
+		return "(" + m[size:len(m)-last] + ")"
+	})
+}
 
 // citationNumRE finds the numbers and range dashes inside a group.
 var citationNumRE = regexp.MustCompile(`\d+|[-–—]`)
@@ -72,33 +92,33 @@ func atoiBounded(s string) int {
 	return v
 }
 
-// citePolicy says what checkCitationsAs does with a sentence whose every
+// Policy says what CheckAs does with a sentence whose every
 // citation names a number outside 1..n.
-type citePolicy int
+type Policy int
 
 const (
-	// keepSentences removes the invented citations and keeps the sentence:
+	// KeepSentences removes the invented citations and keeps the sentence:
 	// for stripping old answers' citations (n = 0) and for quotes, which
 	// cite only what they quote.
-	keepSentences citePolicy = iota
-	// dropInvented removes such a sentence altogether: a generated claim
+	KeepSentences Policy = iota
+	// DropInvented removes such a sentence altogether: a generated claim
 	// whose only support is a source we never gave is not one to show
 	// uncited. A sentence with one real and one invented citation keeps
 	// the real one; a sentence that never had a citation is kept.
-	dropInvented
+	DropInvented
 )
 
-// checkCitations is checkCitationsAs with keepSentences: what quotes,
+// Check is CheckAs with KeepSentences: what quotes,
 // stripped history and every caller that does not check generated text
 // use.
-func checkCitations(text string, n int) (string, []int) {
-	return checkCitationsAs(text, n, keepSentences)
+func Check(text string, n int) (string, []int) {
+	return CheckAs(text, n, KeepSentences)
 }
 
-// checkCitationsAs makes text cite only sources 1..n (the passages given to
+// CheckAs makes text cite only sources 1..n (the passages given to
 // the model, in that order), renumbered by first use. Numbers outside
 // 1..n are removed, also from inside groups ([1, 9] → [1]); a group left
-// empty is removed with the space before it. With dropInvented, a sentence
+// empty is removed with the space before it. With DropInvented, a sentence
 // (as splitSentences cuts it, with the citation groups that follow its
 // final stop) whose groups all named numbers outside 1..n is removed with
 // the space before it. Every surviving group is written in the canonical
@@ -113,15 +133,15 @@ func checkCitations(text string, n int) (string, []int) {
 // passages[order[0]-1], passages[order[1]-1], … Text that cites nothing
 // valid returns an empty order. It is pure. It reads text left to right,
 // so checking a prefix of a text gives a prefix of the checked text (up to
-// a group cut in half) with keepSentences, and with dropInvented when the
+// a group cut in half) with KeepSentences, and with DropInvented when the
 // prefix ends where settledPrefix says; streaming relies on both.
-func checkCitationsAs(text string, n int, policy citePolicy) (string, []int) {
+func CheckAs(text string, n int, policy Policy) (string, []int) {
 	matches := citationRE.FindAllStringIndex(text, -1)
 	if len(matches) == 0 {
 		return text, nil
 	}
 	var drops [][2]int // byte ranges of text to leave out, in order
-	if policy == dropInvented {
+	if policy == DropInvented {
 		sents := citedSentences(text, matches, n)
 		for i, st := range sents {
 			if st.invented && st.lastValid < 0 {
@@ -222,8 +242,8 @@ type citedSentence struct {
 func citedSentences(text string, matches [][]int, n int) []citedSentence {
 	var out []citedSentence
 	mi := 0
-	for _, sp := range splitSentences(text) {
-		start := sp.start
+	for _, sp := range corpus.Sentences(text) {
+		start := sp.Start
 		if len(out) > 0 {
 			// A break inside the previous sentence's last group (a line
 			// break in "[1,\n2]"): that group stays whole.
@@ -231,21 +251,21 @@ func citedSentences(text string, matches [][]int, n int) []citedSentence {
 		}
 		// Groups at the start of a sentence, and the space after them, go
 		// to the sentence before.
-		for len(out) > 0 && mi < len(matches) && matches[mi][0] < sp.end {
+		for len(out) > 0 && mi < len(matches) && matches[mi][0] < sp.End {
 			m := matches[mi]
 			if strings.TrimSpace(text[start:m[0]]) != "" {
 				break
 			}
 			out[len(out)-1].end = m[1]
-			rest := text[m[1]:max(sp.end, m[1])]
+			rest := text[m[1]:max(sp.End, m[1])]
 			start = m[1] + len(rest) - len(strings.TrimLeftFunc(rest, unicode.IsSpace))
 			mi++
 		}
-		if start >= sp.end {
+		if start >= sp.End {
 			continue
 		}
-		out = append(out, citedSentence{start: start, end: sp.end, lastValid: -1})
-		for mi < len(matches) && matches[mi][0] < sp.end {
+		out = append(out, citedSentence{start: start, end: sp.End, lastValid: -1})
+		for mi < len(matches) && matches[mi][0] < sp.End {
 			out[len(out)-1].end = max(out[len(out)-1].end, matches[mi][1])
 			mi++
 		}
@@ -276,9 +296,9 @@ func citedSentences(text string, matches [][]int, n int) []citedSentence {
 }
 
 // settledPrefix returns how much of text, the start of a streamed answer,
-// checkCitationsAs(…, dropInvented) has decided for good: whatever follows,
+// CheckAs(…, DropInvented) has decided for good: whatever follows,
 // the checked text of text[:k] is a prefix of the checked whole (up to the
-// caveats of checkCitationsAs). The last sentence is undecided until it ends
+// caveats of CheckAs). The last sentence is undecided until it ends
 // (the next one has begun with a whole first word, since a word such as
 // "The" after "U.S." decides whether the period ended a sentence) unless
 // it already cites a real source, which keeps it: then it is decided
@@ -316,7 +336,7 @@ func wordEnd(text string, i int) int {
 }
 
 // defuseForgeries turns bracketed numbers in b that are not groups written
-// by checkCitations (whose starts are ours) into parenthesised ones. A
+// by Check (whose starts are ours) into parenthesised ones. A
 // look-alike cannot overlap a real group: a group's "[" cannot sit inside
 // another match.
 func defuseForgeries(b []byte, ours []int) []byte {

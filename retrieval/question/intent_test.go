@@ -1,4 +1,4 @@
-package retrieval
+package question
 
 import "testing"
 
@@ -42,8 +42,8 @@ func TestReadIntentNotNews(t *testing.T) {
 		{"???", false},
 		{"please", false},
 	} {
-		if got := readIntent(c.q).NotNews; got != c.want {
-			t.Errorf("readIntent(%q).NotNews = %v, want %v", c.q, got, c.want)
+		if got := ReadIntent(c.q).NotNews; got != c.want {
+			t.Errorf("ReadIntent(%q).NotNews = %v, want %v", c.q, got, c.want)
 		}
 	}
 }
@@ -70,8 +70,8 @@ func TestReadIntentLatest(t *testing.T) {
 		{"Latest on Ukraine", true}, // a capital that opens the question is grammar
 		{"ȺȺȺȺȺȺȺȺ Veloria right now", true},
 	} {
-		if got := readIntent(c.q).Latest; got != c.want {
-			t.Errorf("readIntent(%q).Latest = %v, want %v", c.q, got, c.want)
+		if got := ReadIntent(c.q).Latest; got != c.want {
+			t.Errorf("ReadIntent(%q).Latest = %v, want %v", c.q, got, c.want)
 		}
 	}
 }
@@ -96,8 +96,8 @@ func TestReadIntentEvergreen(t *testing.T) {
 		{"What is the name of the minister's dog who is in the doghouse?", false},
 		{"What is the name of the festival that the band is hosting in Dover?", false},
 	} {
-		if got := readIntent(c.q).Evergreen; got != c.want {
-			t.Errorf("readIntent(%q).Evergreen = %v, want %v", c.q, got, c.want)
+		if got := ReadIntent(c.q).Evergreen; got != c.want {
+			t.Errorf("ReadIntent(%q).Evergreen = %v, want %v", c.q, got, c.want)
 		}
 	}
 }
@@ -109,8 +109,8 @@ func TestWithoutRecencyWords(t *testing.T) {
 		"latest news":        "latest news", // nothing else left
 		"Who leads Veloria?": "Who leads Veloria?",
 	} {
-		if got := withoutRecencyWords(in); got != want {
-			t.Errorf("withoutRecencyWords(%q) = %q, want %q", in, got, want)
+		if got := WithoutRecencyWords(in); got != want {
+			t.Errorf("WithoutRecencyWords(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,10 +1,12 @@
-package retrieval
+package question
 
 import (
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus/lang"
 )
 
 // Intent is what a question asks of the corpus, as read from its wording
@@ -39,7 +41,7 @@ var eventCueRe = regexp.MustCompile(`\b(?:was|were|did|had|has|have|will|would|\
 
 // recencyWords ask for the newest coverage. They also say nothing about
 // the topic, so the coverage gate does not look for them in the sources.
-var recencyWords = makeWordSet(`latest newest now currently recent recently lately update
+var recencyWords = lang.NewWordSet(`latest newest now currently recent recently lately update
 	updates updated news happening developments ongoing still today tonight nowadays presently`)
 
 // recencyPhrases are the multi-word recency cues, as lower-case words.
@@ -89,7 +91,7 @@ func wordSpans(text string) []wordSpan {
 func recencyCues(ws []wordSpan) []bool {
 	cue := make([]bool, len(ws))
 	for i, w := range ws {
-		if recencyWords[w.lower] && (i == 0 || !w.capital) {
+		if recencyWords.Has(w.lower) && (i == 0 || !w.capital) {
 			cue[i] = true
 		}
 	}
@@ -111,7 +113,7 @@ func recencyCues(ws []wordSpan) []bool {
 
 // notNewsOpeners are imperative verbs that open a task rather than a
 // question about events: "Write a function…", "Translate…", "Recommend…".
-var notNewsOpeners = makeWordSet(`write implement debug compile translate recommend suggest compose
+var notNewsOpeners = lang.NewWordSet(`write implement debug compile translate recommend suggest compose
 	calculate compute solve convert generate rewrite paraphrase proofread conjugate recite`)
 
 // howToRe matches a how-to request: "how do I…", "how can you…", "how to…",
@@ -124,7 +126,7 @@ var arithmeticRe = regexp.MustCompile(`(?i)\d\s*(?:[-+*/×÷^x]|times|plus|minus
 
 // requestNouns name an artefact a non-news request asks for ("a recipe
 // for…", "a poem about…", "a joke").
-var requestNouns = makeWordSet(`recipe recipes poem poems joke jokes haiku limerick essay story
+var requestNouns = lang.NewWordSet(`recipe recipes poem poems joke jokes haiku limerick essay story
 	song lyrics function script snippet regex sql`)
 
 // requestLeadRe matches the lead-in that makes a request out of an
@@ -136,8 +138,8 @@ var requestLeadRe = regexp.MustCompile(`(?i)^\s*(?:(?:please|pls|can you|could y
 // "which … should I read/buy/watch", "best … for …".
 var recommendRe = regexp.MustCompile(`(?i)\b(?:should i (?:read|buy|watch|use|try|get|visit|cook|eat|listen to|play|wear)|do you recommend|would you recommend|can you recommend|what'?s a good|what is a good|what are some good)\b`)
 
-// readIntent reads a question's intent from its wording.
-func readIntent(question string) Intent {
+// ReadIntent reads a question's intent from its wording.
+func ReadIntent(question string) Intent {
 	var in Intent
 	lower := strings.ToLower(strings.TrimSpace(question))
 	words := lowerQuestionWords(lower)
@@ -185,7 +187,7 @@ func notNewsRequest(lower string, words []string) bool {
 		first = words[1]
 	}
 	switch {
-	case notNewsOpeners[first]:
+	case notNewsOpeners.Has(first):
 		return true
 	case howToRe.MatchString(lower):
 		return true
@@ -196,7 +198,7 @@ func notNewsRequest(lower string, words []string) bool {
 	}
 	if requestLeadRe.MatchString(lower) {
 		rest := requestLeadRe.ReplaceAllString(lower, "")
-		if ws := lowerQuestionWords(rest); len(ws) > 0 && requestNouns[ws[0]] {
+		if ws := lowerQuestionWords(rest); len(ws) > 0 && requestNouns.Has(ws[0]) {
 			return true
 		}
 	}
@@ -204,7 +206,7 @@ func notNewsRequest(lower string, words []string) bool {
 }
 
 // mathWords may surround numbers in an arithmetic question.
-var mathWords = makeWordSet(`what is whats what's the of and times plus minus multiplied divided by
+var mathWords = lang.NewWordSet(`what is whats what's the of and times plus minus multiplied divided by
 	over to power squared cubed square cube root factorial calculate compute equals equal how much
 	x sum product difference quotient`)
 
@@ -213,10 +215,39 @@ var mathWords = makeWordSet(`what is whats what's the of and times plus minus mu
 // 23?" is arithmetic but "Did the 2 to 1 vote pass in 2023?" is not.
 func hasLetterWordsBeyondMath(words []string) bool {
 	for _, w := range words {
-		if mathWords[w] || strings.IndexFunc(w, unicode.IsLetter) < 0 {
+		if mathWords.Has(w) || strings.IndexFunc(w, unicode.IsLetter) < 0 {
 			continue
 		}
 		return true
 	}
 	return false
 }
+
+// WithoutRecencyWords removes the words that ask for recency ("latest",
+// "news", "right now"; recencyCues) from text, so that they are not
+// matched as topic words. Words are cut out by their byte ranges in text
+// itself, so any script and any case folding is safe. text is returned
+// unchanged when nothing else would be left.
+func WithoutRecencyWords(text string) string {
+	ws := wordSpans(text)
+	cue := recencyCues(ws)
+	var b strings.Builder
+	last, kept := 0, false
+	for i, w := range ws {
+		if !cue[i] {
+			kept = true
+			continue
+		}
+		b.WriteString(text[last:w.start])
+		last = w.end
+	}
+	if !kept {
+		return text
+	}
+	b.WriteString(text[last:])
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// IsRecencyWord reports whether w (lower case) is one of the words that ask
+// for the newest coverage; they say nothing about a question's topic.
+func IsRecencyWord(w string) bool { return recencyWords.Has(w) }

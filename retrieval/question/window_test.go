@@ -1,4 +1,4 @@
-package retrieval
+package question
 
 import (
 	"strings"
@@ -120,4 +120,13 @@ func TestParseTimeWindowRelative(t *testing.T) {
 			t.Errorf("%q: window %v, Relative %v, want %v", q, ok, w.Relative, want)
 		}
 	}
+}
+
+// day parses a YYYY-MM-DD test date.
+func day(s string) time.Time {
+	t, err := time.Parse(corpus.DateLayout, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }

@@ -1,4 +1,4 @@
-package retrieval
+package answer
 
 import (
 	"regexp"
@@ -10,7 +10,7 @@ import (
 )
 
 // citedNumbers returns the source numbers text cites, in order of first use,
-// each once, read as checkCitations reads them (ranges expanded, up to
+// each once, read as Check reads them (ranges expanded, up to
 // number 1000).
 func citedNumbers(text string) []int {
 	var out []int
@@ -26,7 +26,7 @@ func citedNumbers(text string) []int {
 	return out
 }
 
-// citationCase is one checkCitations example: text checked against n
+// citationCase is one Check example: text checked against n
 // sources gives want, citing the original numbers wantOrder.
 type citationCase struct {
 	name      string
@@ -70,7 +70,7 @@ func TestCheckCitations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, order := checkCitations(tt.text, tt.n)
+			got, order := Check(tt.text, tt.n)
 			if got != tt.want {
 				t.Errorf("text = %q, want %q", got, tt.want)
 			}
@@ -103,7 +103,7 @@ func TestCheckCitationsDropInvented(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, order := checkCitationsAs(tt.text, tt.n, dropInvented)
+			got, order := CheckAs(tt.text, tt.n, DropInvented)
 			if got != tt.want {
 				t.Errorf("text = %q, want %q", got, tt.want)
 			}
@@ -159,10 +159,10 @@ func checkCitationInvariants(t *testing.T, in string, n int, out string, order [
 	seen := map[int]bool{}
 	for _, v := range order {
 		if v < 1 || v > n {
-			t.Fatalf("checkCitations(%q, %d): order %v holds %d, outside 1..%d", in, n, order, v, n)
+			t.Fatalf("Check(%q, %d): order %v holds %d, outside 1..%d", in, n, order, v, n)
 		}
 		if seen[v] {
-			t.Fatalf("checkCitations(%q, %d): order %v repeats %d", in, n, order, v)
+			t.Fatalf("Check(%q, %d): order %v repeats %d", in, n, order, v)
 		}
 		seen[v] = true
 	}
@@ -176,15 +176,15 @@ func checkCitationInvariants(t *testing.T, in string, n int, out string, order [
 		}
 		used[m[1]] = true
 		if m[1] != strconv.Itoa(want) {
-			t.Fatalf("checkCitations(%q, %d) = %q: citation [%s] where [%d] was next", in, n, out, m[1], want)
+			t.Fatalf("Check(%q, %d) = %q: citation [%s] where [%d] was next", in, n, out, m[1], want)
 		}
 		want++
 	}
 	if got := citedNumbers(out); len(got) != len(order) {
-		t.Fatalf("checkCitations(%q, %d) = %q cites %v, but order is %v", in, n, out, got, order)
+		t.Fatalf("Check(%q, %d) = %q cites %v, but order is %v", in, n, out, got, order)
 	}
 	// Checking a checked text changes nothing.
-	again, order2 := checkCitations(out, len(order))
+	again, order2 := Check(out, len(order))
 	ident := make([]int, len(order))
 	for i := range ident {
 		ident[i] = i + 1
@@ -196,7 +196,7 @@ func checkCitationInvariants(t *testing.T, in string, n int, out string, order [
 		t.Fatalf("not idempotent: %q → %q (order %v)", out, again, order2)
 	}
 	if utf8.ValidString(in) && !utf8.ValidString(out) {
-		t.Fatalf("checkCitations(%q) made invalid UTF-8 %q", in, out)
+		t.Fatalf("Check(%q) made invalid UTF-8 %q", in, out)
 	}
 }
 
@@ -206,7 +206,7 @@ func TestCheckCitationsInvariants(t *testing.T) {
 		"【1】[2]［3］", "x[0001]", "[2][2][2]", "[1]" + strings.Repeat("[9]", 100),
 	} {
 		for n := range 5 {
-			out, order := checkCitations(in, n)
+			out, order := Check(in, n)
 			checkCitationInvariants(t, in, n, out, order)
 		}
 	}
@@ -218,9 +218,9 @@ func FuzzCheckCitations(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in string, n int) {
 		n = ((n % 9) + 9) % 9 // 0..8 sources; more adds nothing
-		out, order := checkCitations(in, n)
+		out, order := Check(in, n)
 		checkCitationInvariants(t, in, n, out, order)
-		out, order = checkCitationsAs(in, n, dropInvented)
+		out, order = CheckAs(in, n, DropInvented)
 		checkCitationInvariants(t, in, n, out, order)
 	})
 }

@@ -1,4 +1,4 @@
-package retrieval
+package question
 
 import (
 	"cmp"
@@ -21,13 +21,13 @@ type TimeWindow struct {
 	// news was reported. A calendar date or month ("on 12 May", "in March
 	// 2024") often names when something happened instead, which a report
 	// published much later may still be about; the search treats the two
-	// differently (see Ranking.CalendarWindowBoost).
+	// differently (see the search's calendar window boost).
 	Relative bool
 }
 
 // Contains reports whether day t (any time of it) lies in the window.
 func (w TimeWindow) Contains(t time.Time) bool {
-	d := dayStart(t)
+	d := DayStart(t)
 	return !d.Before(w.From) && !d.After(w.To)
 }
 
@@ -60,7 +60,7 @@ func (w TimeWindow) Contains(t time.Time) bool {
 // back to no window when nothing is left.
 func ParseTimeWindow(question string, asOf time.Time) (TimeWindow, bool) {
 	q := strings.ToLower(question)
-	asOf = dayStart(asOf)
+	asOf = DayStart(asOf)
 	// A day named without a year takes a year named elsewhere in the
 	// question ("from August 15th to August 18th, 2024").
 	yearHint := ""
@@ -106,11 +106,14 @@ func quoted(text string, i int) bool {
 // yearRe finds a plausible year anywhere in a question.
 var yearRe = regexp.MustCompile(`\b(?:19|20|21)\d\d\b`)
 
+// Years returns the plausible years (1900–2199) written in text, in order.
+func Years(text string) []string { return yearRe.FindAllString(text, -1) }
+
 // mayIsVerb matches a lower-case "may", which is the verb, not the month.
 var mayIsVerb = regexp.MustCompile(`\bmay\b`)
 
-// dayStart truncates t to its UTC date.
-func dayStart(t time.Time) time.Time {
+// DayStart truncates t to its UTC date: the day windows are made of.
+func DayStart(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -1,4 +1,4 @@
-package retrieval
+package evaluate
 
 import (
 	"bufio"
@@ -16,11 +16,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
 )
 
-// EvalQuestion is one question of an evaluation set (the JSON Lines format
+// Question is one question of an evaluation set (the JSON Lines format
 // of the shared eval files; unknown fields are ignored).
-type EvalQuestion struct {
+type Question struct {
 	ID           string   `json:"id"`
 	Question     string   `json:"question"`
 	Answers      []string `json:"answers"`
@@ -28,21 +29,21 @@ type EvalQuestion struct {
 	QuestionDate string   `json:"question_date"` // YYYY-MM-DD: the question is asked as of this date
 	EvidenceType string   `json:"evidence_type"` // "gold_link" marks hand-linked evidence
 	// Unanswerable marks a question the corpus does not cover: the right
-	// answer is ModeNone, and it needs no evidence or answers.
+	// answer is retrieval.ModeNone, and it needs no evidence or answers.
 	Unanswerable bool `json:"unanswerable"`
 }
 
 // GoldLink reports whether the question's evidence was linked by hand.
-func (q EvalQuestion) GoldLink() bool { return q.EvidenceType == "gold_link" }
+func (q Question) GoldLink() bool { return q.EvidenceType == "gold_link" }
 
 // maxQuestionLine bounds one line of a questions file.
 const maxQuestionLine = 1 << 20
 
-// LoadQuestions reads a JSON Lines file of EvalQuestion. Blank lines are
+// LoadQuestions reads a JSON Lines file of Question. Blank lines are
 // skipped; a malformed line, a question without text, without evidence or
 // with a bad date is an error naming its line. A question marked
 // unanswerable needs no evidence.
-func LoadQuestions(path string) ([]EvalQuestion, error) {
+func LoadQuestions(path string) ([]Question, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("questions: %w", err)
@@ -56,10 +57,10 @@ func LoadQuestions(path string) ([]EvalQuestion, error) {
 }
 
 // readQuestions is LoadQuestions over a reader.
-func readQuestions(r io.Reader) ([]EvalQuestion, error) {
+func readQuestions(r io.Reader) ([]Question, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxQuestionLine)
-	var qs []EvalQuestion
+	var qs []Question
 	line := 0
 	for sc.Scan() {
 		line++
@@ -67,7 +68,7 @@ func readQuestions(r io.Reader) ([]EvalQuestion, error) {
 		if len(strings.TrimSpace(string(b))) == 0 {
 			continue
 		}
-		var q EvalQuestion
+		var q Question
 		if err := json.Unmarshal(b, &q); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
@@ -94,30 +95,30 @@ func readQuestions(r io.Reader) ([]EvalQuestion, error) {
 	return qs, nil
 }
 
-// EvalReport is the result of an evaluation, in the JSON shape of
+// Report is the result of an evaluation, in the JSON shape of
 // `attache eval -json`.
-type EvalReport struct {
-	Questions         int          `json:"questions"`
-	K                 int          `json:"k"`
-	RecallAt1         float64      `json:"recall_at_1"`
-	RecallAt5         float64      `json:"recall_at_5"`
-	RecallAt10        float64      `json:"recall_at_10"`
-	MRRAt10           float64      `json:"mrr_at_10"`
-	AnswerHit         float64      `json:"answer_hit"`
-	CitationPrecision float64      `json:"citation_precision"`
-	GoldLink          GoldLinkEval `json:"gold_link"`
+type Report struct {
+	Questions         int           `json:"questions"`
+	K                 int           `json:"k"`
+	RecallAt1         float64       `json:"recall_at_1"`
+	RecallAt5         float64       `json:"recall_at_5"`
+	RecallAt10        float64       `json:"recall_at_10"`
+	MRRAt10           float64       `json:"mrr_at_10"`
+	AnswerHit         float64       `json:"answer_hit"`
+	CitationPrecision float64       `json:"citation_precision"`
+	GoldLink          GoldLinkScore `json:"gold_link"`
 	// Unanswerable scores the questions the corpus does not cover; they
 	// count nowhere else.
-	Unanswerable UnanswerableEval `json:"unanswerable"`
+	Unanswerable UnanswerableScore `json:"unanswerable"`
 	// FalseRefusalRate is the share of the other questions answered
-	// ModeNone.
+	// retrieval.ModeNone.
 	FalseRefusalRate float64 `json:"false_refusal_rate"`
 	// ByType is the retrieval score for each evidence_type present.
-	ByType        map[string]TypeEval `json:"by_type"`
-	QueryMsP50    float64             `json:"query_ms_p50"`
-	QueryMsP95    float64             `json:"query_ms_p95"`
-	IngestSeconds float64             `json:"ingest_seconds"`
-	Mode          string              `json:"mode"`
+	ByType        map[string]TypeScore `json:"by_type"`
+	QueryMsP50    float64              `json:"query_ms_p50"`
+	QueryMsP95    float64              `json:"query_ms_p95"`
+	IngestSeconds float64              `json:"ingest_seconds"`
+	Mode          string               `json:"mode"`
 	// RecallAtK and MRRAtK are over the K ranks evaluated (equal to
 	// RecallAt10 and MRRAt10 for the default K = 10): with a smaller K the
 	// fixed cut-offs above it cannot be measured.
@@ -125,36 +126,35 @@ type EvalReport struct {
 	MRRAtK    float64 `json:"mrr_at_k"`
 
 	// Details for a human-readable report; not part of the JSON.
-	Articles int          `json:"-"` // articles ingested
-	Rejected []string     `json:"-"` // corpus records rejected, with reasons
-	Results  []EvalResult `json:"-"` // per question, in input order
-	Ranking  Ranking      `json:"-"` // the ranking weights used
+	Articles int      `json:"-"` // articles ingested
+	Rejected []string `json:"-"` // corpus records rejected, with reasons
+	Results  []Result `json:"-"` // per question, in input order
 }
 
-// GoldLinkEval is the retrieval score over gold_link questions only.
-type GoldLinkEval struct {
+// GoldLinkScore is the retrieval score over gold_link questions only.
+type GoldLinkScore struct {
 	Questions int     `json:"questions"`
 	RecallAt1 float64 `json:"recall_at_1"`
 	RecallAt5 float64 `json:"recall_at_5"`
 	MRRAt10   float64 `json:"mrr_at_10"`
 }
 
-// UnanswerableEval scores the questions marked unanswerable.
-type UnanswerableEval struct {
+// UnanswerableScore scores the questions marked unanswerable.
+type UnanswerableScore struct {
 	Questions   int     `json:"questions"`
-	RefusalRate float64 `json:"refusal_rate"` // share answered ModeNone
+	RefusalRate float64 `json:"refusal_rate"` // share answered retrieval.ModeNone
 }
 
-// TypeEval is the retrieval score over the questions of one evidence_type.
-type TypeEval struct {
+// TypeScore is the retrieval score over the questions of one evidence_type.
+type TypeScore struct {
 	Questions int     `json:"questions"`
 	RecallAt1 float64 `json:"recall_at_1"`
 	RecallAt5 float64 `json:"recall_at_5"`
 	MRRAt10   float64 `json:"mrr_at_10"`
 }
 
-// EvalResult is the outcome of one question.
-type EvalResult struct {
+// Result is the outcome of one question.
+type Result struct {
 	ID        string
 	Question  string
 	AsOf      string   // YYYY-MM-DD
@@ -162,22 +162,22 @@ type EvalResult struct {
 	Retrieved []string // article ids, best first
 	Published []string // the retrieved articles' dates (YYYY-MM-DD or ""), in the same order
 	Answer    string
-	Mode      Mode
+	Mode      retrieval.Mode
 	Hit       bool // the answer contains a gold answer
 	CitedHit  bool // a sentence with the gold answer cites an evidence article
 	Millis    float64
 }
 
-// Answerer answers one request; Evaluate uses it for the answer metrics.
-type Answerer func(ctx context.Context, e *Engine, req Request) (Answer, error)
+// Answerer answers one request; Run uses it for the answer metrics.
+type Answerer func(ctx context.Context, e *retrieval.Engine, req retrieval.Request) (retrieval.Answer, error)
 
-// EvalOptions configures Evaluate.
-type EvalOptions struct {
-	CorpusPath string         // articles (any format ImportFile reads, usually .jsonl)
-	Questions  []EvalQuestion // from LoadQuestions
-	K          int            // ranks considered; 0 = 10
+// Options configures Run.
+type Options struct {
+	CorpusPath string     // articles (any format ImportFile reads, usually .jsonl)
+	Questions  []Question // from LoadQuestions
+	K          int        // ranks considered; 0 = 10
 	// Config is the engine configuration (embedder, LLM, ranking).
-	Config Config
+	Config retrieval.Config
 	// Answer produces answers for answer_hit and citation_precision; nil =
 	// the engine's own Answer (LLM or extractive, as configured).
 	Answer Answerer
@@ -191,31 +191,31 @@ type EvalOptions struct {
 	// QuestionProgress, if not nil, is called after each question.
 	QuestionProgress func(done, total int)
 	// Details, if not nil, receives one JSON line per question
-	// (EvalDetail), in input order, as each is scored.
+	// (Detail), in input order, as each is scored.
 	Details io.Writer
 }
 
-// EvalDetail is one line of the -details file: what one question got, for
+// Detail is one line of the -details file: what one question got, for
 // failure analysis.
-type EvalDetail struct {
+type Detail struct {
 	ID           string          `json:"id"`
 	Question     string          `json:"question"`
 	AsOf         string          `json:"asof"`
-	Mode         Mode            `json:"mode"`
+	Mode         retrieval.Mode  `json:"mode"`
 	EvidenceRank int             `json:"evidence_rank"` // 1-based; 0 = not retrieved
 	Articles     []DetailArticle `json:"articles"`
 	Answer       string          `json:"answer"`
 }
 
-// DetailArticle is one retrieved article of an EvalDetail.
+// DetailArticle is one retrieved article of an Detail.
 type DetailArticle struct {
 	ID        string `json:"id"`
 	Published string `json:"published"`
 }
 
 // detail is r as a -details line.
-func (r EvalResult) detail() EvalDetail {
-	d := EvalDetail{ID: r.ID, Question: r.Question, AsOf: r.AsOf, Mode: r.Mode, EvidenceRank: r.Rank,
+func (r Result) detail() Detail {
+	d := Detail{ID: r.ID, Question: r.Question, AsOf: r.AsOf, Mode: r.Mode, EvidenceRank: r.Rank,
 		Articles: make([]DetailArticle, len(r.Retrieved)), Answer: r.Answer}
 	for i, id := range r.Retrieved {
 		d.Articles[i] = DetailArticle{ID: id, Published: r.Published[i]}
@@ -223,16 +223,16 @@ func (r EvalResult) detail() EvalDetail {
 	return d
 }
 
-// Evaluate builds a throw-away library from the corpus file (in a new
+// Run builds a throw-away library from the corpus file (in a new
 // temporary directory, removed afterwards; never the data directory),
 // asks every question as of its question_date, and scores retrieval over
 // distinct articles and, with an Answerer, the answers.
 //
 // query_ms is the time of one question: the answer (which includes its own
 // search) when there is an Answerer, else the search.
-func Evaluate(ctx context.Context, opts EvalOptions) (EvalReport, error) {
+func Run(ctx context.Context, opts Options) (Report, error) {
 	if len(opts.Questions) == 0 {
-		return EvalReport{}, errors.New("eval: no questions")
+		return Report{}, errors.New("eval: no questions")
 	}
 	k := opts.K
 	if k <= 0 {
@@ -240,24 +240,24 @@ func Evaluate(ctx context.Context, opts EvalOptions) (EvalReport, error) {
 	}
 	dir, err := os.MkdirTemp(opts.TempDir, "attache-eval-*")
 	if err != nil {
-		return EvalReport{}, fmt.Errorf("eval: %w", err)
+		return Report{}, fmt.Errorf("eval: %w", err)
 	}
 	defer os.RemoveAll(dir)
 	lib, err := corpus.Open(ctx, dir)
 	if err != nil {
-		return EvalReport{}, fmt.Errorf("eval: %w", err)
+		return Report{}, fmt.Errorf("eval: %w", err)
 	}
 	defer lib.Close()
-	e, err := New(ctx, lib, opts.Config)
+	e, err := retrieval.New(ctx, lib, opts.Config)
 	if err != nil {
-		return EvalReport{}, fmt.Errorf("eval: %w", err)
+		return Report{}, fmt.Errorf("eval: %w", err)
 	}
 
-	rep := EvalReport{K: k, Ranking: e.cfg.Ranking}
+	rep := Report{K: k}
 	start := time.Now()
 	imp, err := corpus.ImportFile(opts.CorpusPath, corpus.ImportOptions{Scope: corpus.SharedScope, MaxBodyBytes: opts.Config.MaxBodyBytes})
 	if err != nil {
-		return EvalReport{}, fmt.Errorf("eval: corpus: %w", err)
+		return Report{}, fmt.Errorf("eval: corpus: %w", err)
 	}
 	for _, r := range imp.Rejected {
 		rep.Rejected = append(rep.Rejected, r.Error())
@@ -277,46 +277,46 @@ func Evaluate(ctx context.Context, opts EvalOptions) (EvalReport, error) {
 		}
 	})
 	if err != nil {
-		return EvalReport{}, fmt.Errorf("eval: ingest: %w", err)
+		return Report{}, fmt.Errorf("eval: ingest: %w", err)
 	}
 	rep.IngestSeconds = time.Since(start).Seconds()
 
-	if err := e.evaluate(ctx, &rep, opts); err != nil {
-		return EvalReport{}, err
+	if err := run(ctx, e, &rep, opts); err != nil {
+		return Report{}, err
 	}
 	return rep, nil
 }
 
-// evaluateEngine asks opts.Questions of an engine that already holds the
+// RunEngine asks opts.Questions of an engine that already holds the
 // corpus (opts.CorpusPath and TempDir are ignored) and scores the answers
-// like Evaluate; ingest_seconds stays 0. It lets one ingest serve several
+// like Run; ingest_seconds stays 0. It lets one ingest serve several
 // evaluations, e.g. of different ranking weights.
-func evaluateEngine(ctx context.Context, e *Engine, opts EvalOptions) (EvalReport, error) {
+func RunEngine(ctx context.Context, e *retrieval.Engine, opts Options) (Report, error) {
 	if len(opts.Questions) == 0 {
-		return EvalReport{}, errors.New("eval: no questions")
+		return Report{}, errors.New("eval: no questions")
 	}
-	rep := EvalReport{K: opts.K, Ranking: e.cfg.Ranking}
+	rep := Report{K: opts.K}
 	if rep.K <= 0 {
 		rep.K = 10
 	}
 	opts.K = rep.K
-	if err := e.evaluate(ctx, &rep, opts); err != nil {
-		return EvalReport{}, err
+	if err := run(ctx, e, &rep, opts); err != nil {
+		return Report{}, err
 	}
 	return rep, nil
 }
 
 // evaluate asks every question and fills rep's metrics.
-func (e *Engine) evaluate(ctx context.Context, rep *EvalReport, opts EvalOptions) error {
+func run(ctx context.Context, e *retrieval.Engine, rep *Report, opts Options) error {
 	switch {
 	case opts.RetrievalOnly:
 		opts.Answer = nil
 	case opts.Answer == nil:
-		opts.Answer = func(ctx context.Context, e *Engine, req Request) (Answer, error) {
+		opts.Answer = func(ctx context.Context, e *retrieval.Engine, req retrieval.Request) (retrieval.Answer, error) {
 			return e.Answer(ctx, req, nil)
 		}
 	}
-	modes := map[Mode]int{}
+	modes := map[retrieval.Mode]int{}
 	var millis []float64
 	var details *json.Encoder
 	if opts.Details != nil {
@@ -350,13 +350,13 @@ func (e *Engine) evaluate(ctx context.Context, rep *EvalReport, opts EvalOptions
 }
 
 // evalOne asks one question.
-func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answerer) (EvalResult, error) {
+func evalOne(ctx context.Context, e *retrieval.Engine, q Question, k int, answer Answerer) (Result, error) {
 	asOf, _ := time.Parse(corpus.DateLayout, q.QuestionDate)
-	res := EvalResult{ID: q.ID, Question: q.Question, AsOf: q.QuestionDate}
+	res := Result{ID: q.ID, Question: q.Question, AsOf: q.QuestionDate}
 	t0 := time.Now()
-	ps, err := e.Search(ctx, Query{Text: q.Question, Scope: corpus.SharedScope, AsOf: asOf, K: k})
+	ps, err := e.Search(ctx, retrieval.Query{Text: q.Question, Scope: corpus.SharedScope, AsOf: asOf, K: k})
 	searchTime := time.Since(t0)
-	if err != nil && !errors.Is(err, ErrEmptyQuery) {
+	if err != nil && !errors.Is(err, retrieval.ErrEmptyQuery) {
 		return res, err
 	}
 	for i, p := range ps {
@@ -375,7 +375,7 @@ func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answe
 		return res, nil
 	}
 	t0 = time.Now()
-	ans, err := answer(ctx, e, Request{Question: q.Question, Scope: corpus.SharedScope, AsOf: asOf})
+	ans, err := answer(ctx, e, retrieval.Request{Question: q.Question, Scope: corpus.SharedScope, AsOf: asOf})
 	if err != nil {
 		return res, fmt.Errorf("answer: %w", err)
 	}
@@ -389,7 +389,7 @@ func evalOne(ctx context.Context, e *Engine, q EvalQuestion, k int, answer Answe
 // Unanswerable questions count only in rep.Unanswerable; questions without
 // gold answers (such as "what's the latest") count in retrieval but not in
 // answer_hit.
-func (rep *EvalReport) score(qs []EvalQuestion) {
+func (rep *Report) score(qs []Question) {
 	var all, gold rankStats
 	byType := map[string]*rankStats{}
 	hits, cited, answerable, refused, falseRefused, unanswerable := 0, 0, 0, 0, 0, 0
@@ -397,7 +397,7 @@ func (rep *EvalReport) score(qs []EvalQuestion) {
 		q := qs[i]
 		if q.Unanswerable {
 			unanswerable++
-			if r.Mode == ModeNone {
+			if r.Mode == retrieval.ModeNone {
 				refused++
 			}
 			continue
@@ -412,7 +412,7 @@ func (rep *EvalReport) score(qs []EvalQuestion) {
 			}
 			byType[q.EvidenceType].add(r.Rank)
 		}
-		if r.Mode == ModeNone {
+		if r.Mode == retrieval.ModeNone {
 			falseRefused++
 		}
 		if len(q.Answers) == 0 {
@@ -429,14 +429,14 @@ func (rep *EvalReport) score(qs []EvalQuestion) {
 	rep.Questions = all.n
 	rep.RecallAt1, rep.RecallAt5, rep.RecallAt10, rep.MRRAt10 = all.recall(1), all.recall(5), all.recall(10), all.mrr()
 	rep.RecallAtK, rep.MRRAtK = all.recall(rep.K), all.mrrAt(rep.K)
-	rep.GoldLink = GoldLinkEval{Questions: gold.n, RecallAt1: gold.recall(1), RecallAt5: gold.recall(5), MRRAt10: gold.mrr()}
+	rep.GoldLink = GoldLinkScore{Questions: gold.n, RecallAt1: gold.recall(1), RecallAt5: gold.recall(5), MRRAt10: gold.mrr()}
 	rep.AnswerHit = ratio(hits, answerable)
 	rep.CitationPrecision = ratio(cited, hits)
-	rep.Unanswerable = UnanswerableEval{Questions: unanswerable, RefusalRate: ratio(refused, unanswerable)}
+	rep.Unanswerable = UnanswerableScore{Questions: unanswerable, RefusalRate: ratio(refused, unanswerable)}
 	rep.FalseRefusalRate = ratio(falseRefused, all.n)
-	rep.ByType = make(map[string]TypeEval, len(byType))
+	rep.ByType = make(map[string]TypeScore, len(byType))
 	for t, s := range byType {
-		rep.ByType[t] = TypeEval{Questions: s.n, RecallAt1: s.recall(1), RecallAt5: s.recall(5), MRRAt10: s.mrr()}
+		rep.ByType[t] = TypeScore{Questions: s.n, RecallAt1: s.recall(1), RecallAt5: s.recall(5), MRRAt10: s.mrr()}
 	}
 }
 
@@ -493,13 +493,13 @@ func percentile(xs []float64, p float64) float64 {
 
 // majorityMode names the evaluation's answering mode: the most common mode
 // other than "none" among the answers ("retrieval" without answers).
-func majorityMode(modes map[Mode]int, answered bool) string {
+func majorityMode(modes map[retrieval.Mode]int, answered bool) string {
 	if !answered {
 		return "retrieval"
 	}
-	best, n := ModeNone, 0
+	best, n := retrieval.ModeNone, 0
 	for m, c := range modes {
-		if m != ModeNone && (c > n || (c == n && m < best)) {
+		if m != retrieval.ModeNone && (c > n || (c == n && m < best)) {
 			best, n = m, c
 		}
 	}
@@ -519,7 +519,7 @@ var citedSegmentRe = regexp.MustCompile(`(?s)(.*?)((?:\s*\[\d+\])+)`)
 // evidence articles. A cited stretch is the text from the previous
 // citation run up to the next one: how both the extractive and the
 // generated answers attach [n] to the sentence they support.
-func scoreAnswer(a Answer, q EvalQuestion) (hit, cited bool) {
+func scoreAnswer(a retrieval.Answer, q Question) (hit, cited bool) {
 	plain := citationRe.ReplaceAllString(a.Text, " ")
 	for _, g := range q.Answers {
 		if containsWholeWord(plain, g) {
