@@ -1,20 +1,21 @@
 package retrieval
 
 import (
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/attache-bot/attache/clip"
+	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
-
-	"github.com/attache-bot/attache/clip"
-	"github.com/attache-bot/attache/corpus"
 )
 
 // DefaultExtractChars is the length limit of an extractive answer when the
@@ -123,10 +124,14 @@ func Extract(question string, passages []Passage, maxChars int) Extraction {
 			}
 		}
 	}
+	// Sums run over the terms in sorted order: floating-point addition in
+	// map order could flip nearly tied sentences from one run to the next.
+	terms := slices.Sorted(maps.Keys(q.terms))
 	n := float64(len(sents))
 	idf := make(map[string]float64, len(df))
 	var total float64
-	for t, d := range df {
+	for _, t := range terms {
+		d := df[t]
 		if d == 0 {
 			continue
 		}
@@ -142,7 +147,7 @@ func Extract(question string, passages []Passage, maxChars int) Extraction {
 	}
 
 	for _, s := range sents {
-		for t := range q.terms {
+		for _, t := range terms {
 			if s.terms[t] {
 				s.overlap += idf[t]
 			}
