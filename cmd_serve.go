@@ -61,6 +61,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Answers:  lib,
 		Fetcher:  fetcher,
 		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
+		Reports:  lib,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

@@ -58,7 +58,8 @@ type Deps struct {
 	Catalog  Catalog
 	Answers  AnswerStore
 	Fetcher  Fetcher
-	Feeds    Feeds // nil: /feed says feeds are not available
+	Feeds    Feeds   // nil: /feed says feeds are not available
+	Reports  Reports // nil: /report says reports are not available
 }
 
 // deps are Deps as the handlers use them; tests may substitute any.
@@ -68,7 +69,8 @@ type deps struct {
 	catalog  Catalog
 	store    AnswerStore
 	fetcher  Fetcher
-	feeds    Feeds // nil: /feed says feeds are not available
+	feeds    Feeds   // nil: /feed says feeds are not available
+	reports  Reports // nil: /report says reports are not available
 }
 
 // Bot is the Discord bot. Create it with New and run it with Run.
@@ -103,7 +105,7 @@ type Bot struct {
 // New returns a bot that logs to logger (nil discards logs), configured by
 // cfg, working with d. It makes no network call: Run connects.
 func New(logger *slog.Logger, cfg Config, d Deps) (*Bot, error) {
-	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds})
+	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports})
 }
 
 // newBot checks cfg, applies the defaults and builds a Bot over d.

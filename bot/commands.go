@@ -124,5 +124,6 @@ func commands() []*discordgo.ApplicationCommand {
 			},
 		},
 		feedCommand(),
+		reportCommand(),
 	}
 }
