@@ -64,6 +64,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Fetcher:  fetcher,
 		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
 		Reports:  lib,
+		Digests:  lib,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

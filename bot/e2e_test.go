@@ -210,6 +210,13 @@ func TestE2ERegistration(t *testing.T) {
 	if ask == nil || article == nil || feed == nil || report == nil || len(byName) != 4 {
 		t.Fatalf("registered %v, want ask, article, feed and report", byName)
 	}
+	var feedSubs []string
+	for _, o := range feed["options"].([]any) {
+		feedSubs = append(feedSubs, o.(map[string]any)["name"].(string))
+	}
+	if strings.Join(feedSubs, ",") != "add,list,remove,digest" {
+		t.Errorf("feed subcommands = %v", feedSubs)
+	}
 	for _, c := range []map[string]any{feed, report} {
 		if ctx, _ := c["contexts"].([]any); c["default_member_permissions"] != "8192" || len(ctx) != 1 || ctx[0] != 0.0 {
 			t.Errorf("%s permissions %v and contexts %v, want \"8192\" and [0]", c["name"], c["default_member_permissions"], c["contexts"])

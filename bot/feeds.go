@@ -95,6 +95,7 @@ func feedCommand() *discordgo.ApplicationCommand {
 					Required: true, Autocomplete: true, MaxLength: 100,
 				}},
 			},
+			digestCommand(),
 		},
 	}
 }
@@ -115,7 +116,7 @@ func (b *Bot) handleFeed(ctx context.Context, it *interaction, data discordgo.Ap
 		return it.reply(ctx, "Feeds are not available in this attache.")
 	}
 	if len(data.Options) == 0 {
-		return it.reply(ctx, "Use `/feed add`, `/feed list` or `/feed remove`.")
+		return it.reply(ctx, "Use `/feed add`, `/feed list`, `/feed remove` or `/feed digest`.")
 	}
 	sub := data.Options[0]
 	switch sub.Name {
@@ -143,6 +144,8 @@ func (b *Bot) handleFeed(ctx context.Context, it *interaction, data discordgo.Ap
 			id = strings.TrimSpace(o.StringValue())
 		}
 		return b.feedRemove(ctx, it, id)
+	case subDigest:
+		return b.feedDigest(ctx, it, sub)
 	}
 	return it.reply(ctx, "I don't know that subcommand.")
 }

@@ -99,10 +99,9 @@ func TestReportFitsDiscord(t *testing.T) {
 		rep.NotCovered = append(rep.NotCovered, corpus.QuestionGroup{Question: strings.Repeat(fmt.Sprintf("word%d ", i), 200), Count: 1 << 40, Wordings: 1e6, Last: testNow})
 	}
 	rep.NotCoveredTotal = 1 << 50
-	for i := range 500 {
+	for range 500 {
 		rep.Disliked = append(rep.Disliked, corpus.DislikedAnswer{Question: strings.Repeat("q", 5000), Answer: strings.Repeat("a ", 5000), Down: 1 << 30,
 			Sources: []corpus.ReportSource{{Title: strings.Repeat("t", 900), URL: "https://news.example/" + strings.Repeat("p", 3000), Source: "S"}, {Title: "2"}, {Title: "3"}, {Title: "4"}}})
-		_ = i
 	}
 	for i := range 60 {
 		rep.Feeds = append(rep.Feeds, corpus.FeedHealth{Feed: corpus.Feed{ID: fmt.Sprintf("f-%d", i), Title: strings.Repeat("T", 500), LastError: strings.Repeat("e", 2000), Failures: 1 << 20}, Added: 1 << 30})
