@@ -191,8 +191,9 @@ func (b *Bot) digestPass(ctx context.Context, s session) {
 }
 
 // postDigest posts d's new stories and records that it did. A day without
-// new stories posts nothing; a digest whose post failed is tried again at
-// the next pass.
+// new stories posts nothing. A digest whose post failed (the bot may not
+// write to the channel, say) is tried again the next day with the same
+// stories and the new ones, rather than every minute.
 func (b *Bot) postDigest(ctx context.Context, s session, d corpus.Digest, now time.Time) error {
 	stories, total, last, err := b.digests.NewStories(ctx, d.GuildID, d.AfterSeq, digestStories)
 	if err != nil {
@@ -203,6 +204,9 @@ func (b *Bot) postDigest(ctx context.Context, s session, d corpus.Digest, now ti
 			_, err := s.ChannelMessageSendComplex(d.ChannelID, &discordgo.MessageSend{Content: part, AllowedMentions: noMentions()},
 				discordgo.WithContext(ctx))
 			if err != nil {
+				if ctx.Err() == nil {
+					err = errors.Join(err, b.digests.DigestSent(ctx, d.GuildID, now, d.AfterSeq))
+				}
 				return fmt.Errorf("post: %w", err)
 			}
 		}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -205,4 +206,54 @@ func TestE2EDigest(t *testing.T) {
 		t.Errorf("/feed digest off twice: %q", got)
 	}
 	checkNobodyPinged(t, e.f)
+}
+
+// TestDigestPostFails: a digest whose post fails is not retried every
+// minute, and its stories come with the next day's digest.
+func TestDigestPostFails(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.bot.digests = e.lib
+	ctx := context.Background()
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	f, err := e.lib.AddFeed(ctx, corpus.Feed{Scope: guildA, URL: "https://news.example/rss"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.lib.SetDigest(ctx, corpus.Digest{GuildID: guildA, ChannelID: chanA, Hour: 10, LastSent: day}); err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := e.engine.Add(ctx, corpus.Article{Scope: guildA, Title: "Quay works begin", Source: "Wire", URL: "https://news.example/quay",
+		Published: day, Body: "Works on the quay began on Monday, the harbour board said."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
+		t.Fatal(err)
+	}
+	sent := func() int {
+		n := 0
+		for _, c := range e.rec.all() {
+			if c.Method == "send" && strings.Contains(c.content(), "Quay works begin") {
+				n++
+			}
+		}
+		return n
+	}
+	e.rec.setFail("send", errors.New("HTTP 403 Forbidden, Missing Permissions"))
+	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
+	e.bot.digestPass(ctx, e.rec)
+	e.bot.now = func() time.Time { return day.Add(time.Hour + 2*time.Minute) }
+	e.bot.digestPass(ctx, e.rec)
+	if attempts := len(e.rec.all()); attempts != 1 {
+		t.Errorf("%d calls after a failed post and a pass a minute later, want the one attempt", attempts)
+	}
+	if !strings.Contains(e.logs.String(), "Missing Permissions") {
+		t.Errorf("the failure is not logged:\n%s", e.logs.String())
+	}
+	e.rec.setFail("send", nil)
+	e.bot.now = func() time.Time { return day.Add(25 * time.Hour) }
+	e.bot.digestPass(ctx, e.rec)
+	if n := sent(); n != 2 {
+		t.Errorf("%d posts of the story, want the failed one and the next day's", n)
+	}
 }
