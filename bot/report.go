@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -75,7 +76,7 @@ func (b *Bot) handleReport(ctx context.Context, it *interaction, data discordgo.
 		return fmt.Errorf("defer /report: %w", err)
 	}
 	now := b.now()
-	rep, err := b.reports.Report(ctx, corpus.ReportOptions{GuildID: it.i.GuildID, Since: now.AddDate(0, 0, -days), Now: now})
+	rep, err := b.reports.Report(ctx, corpus.ReportOptions{GuildID: it.i.GuildID, Since: now.Add(-time.Duration(days) * 24 * time.Hour), Now: now})
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
