@@ -19,7 +19,7 @@ import (
 // runFeed runs "feed add|list|remove|poll".
 func runFeed(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
-		fmt.Fprint(env.io.err, `usage: attache feed add [-guild ID] URL
+		fmt.Fprint(env.io.err, `usage: attache feed add [-guild ID] [-retention-days N] URL
        attache feed list [-guild ID] [-json]
        attache feed remove [-guild ID] ID...
        attache feed poll [-guild ID] [-json]
@@ -62,6 +62,7 @@ func scopeName(scope string) string {
 func runFeedAdd(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "feed")
 	guild := fs.String("guild", "", "the feed's articles go to this guild (default: the shared scope)")
+	retention := fs.Int("retention-days", 0, "remove the feed's articles published more than N days ago (default: keep them, within ATTACHE_RETENTION_DAYS)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -69,6 +70,9 @@ func runFeedAdd(ctx context.Context, env *environment, args []string) error {
 	if len(rest) != 1 {
 		fs.Usage()
 		return usagef("feed add: give exactly one feed URL")
+	}
+	if err := corpus.CheckRetentionDays(*retention); err != nil {
+		return usagef("feed add: -retention-days: %v", err)
 	}
 	scope, err := validScope(*guild)
 	if err != nil {
@@ -93,6 +97,9 @@ func runFeedAdd(ctx context.Context, env *environment, args []string) error {
 	case err != nil:
 		return fmt.Errorf("feed add: %s", oneLine(redact.Text(err.Error())))
 	}
+	if err := lib.SetNewFeedRetention(ctx, f, *retention); err != nil {
+		return fmt.Errorf("feed add: %w", err)
+	}
 	title := f.Title
 	if title == "" {
 		title = "(untitled)"
@@ -102,16 +109,18 @@ func runFeedAdd(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
-// feedListItem is one entry of "feed list -json" (interface.md).
+// feedListItem is one entry of "feed list -json" (interface.md), with the
+// feed's retention window (0: its articles are kept).
 type feedListItem struct {
-	ID         string `json:"id"`
-	URL        string `json:"url"`
-	Title      string `json:"title"`
-	Scope      string `json:"scope"`
-	LastPolled string `json:"last_polled"`
-	LastOK     string `json:"last_ok"`
-	Articles   int    `json:"articles"`
-	Error      string `json:"error"`
+	ID            string `json:"id"`
+	URL           string `json:"url"`
+	Title         string `json:"title"`
+	Scope         string `json:"scope"`
+	LastPolled    string `json:"last_polled"`
+	LastOK        string `json:"last_ok"`
+	Articles      int    `json:"articles"`
+	Error         string `json:"error"`
+	RetentionDays int    `json:"retention_days"`
 }
 
 func rfc3339(t time.Time) string {
@@ -151,7 +160,7 @@ func runFeedList(ctx context.Context, env *environment, args []string) error {
 	if *asJSON {
 		out := make([]feedListItem, 0, len(feeds))
 		for _, f := range feeds {
-			out = append(out, feedListItem{f.ID, redact.Text(f.URL), f.Title, f.Scope, rfc3339(f.LastPolled), rfc3339(f.LastOK), f.Articles, f.LastError})
+			out = append(out, feedListItem{f.ID, redact.Text(f.URL), f.Title, f.Scope, rfc3339(f.LastPolled), rfc3339(f.LastOK), f.Articles, f.LastError, f.RetentionDays})
 		}
 		enc := json.NewEncoder(env.io.out)
 		enc.SetIndent("", "  ")
@@ -269,7 +278,16 @@ func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 		}
 		reports = append(reports, sync.Poll(ctx, f))
 	}
-	failed, stored := printPollReports(env.io.out, reports, *asJSON)
+	// Retention after the poll, so that what it just added past its window
+	// goes too; by the engine, like remove.
+	expired := 0
+	if ctx.Err() == nil {
+		expired, err = lib.ApplyRetention(ctx, scope, time.Now(), env.cfg.RetentionDays, engine.Remove)
+		if err != nil {
+			return fmt.Errorf("feed poll: retention: %w", err)
+		}
+	}
+	failed, stored := printPollReports(env.io.out, reports, expired, *asJSON)
 	if stored > 0 {
 		if merr := markUsed(env.cfg.DataDir); merr != nil {
 			fmt.Fprintf(env.io.err, "recording that the data directory is in use: %v\n", merr)
@@ -286,7 +304,7 @@ func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 
 // printPollReports prints the reports and returns how many failed and how
 // many articles were added or updated.
-func printPollReports(w io.Writer, reports []feed.Report, asJSON bool) (failed, stored int) {
+func printPollReports(w io.Writer, reports []feed.Report, expired int, asJSON bool) (failed, stored int) {
 	items := make([]feedPollItem, 0, len(reports))
 	for _, r := range reports {
 		it := feedPollItem{ID: r.FeedID, URL: redact.Text(r.URL), Status: r.Status, Added: r.Added, Updated: r.Updated, Unchanged: r.Unchanged, Rejected: r.Rejected}
@@ -301,10 +319,16 @@ func printPollReports(w io.Writer, reports []feed.Report, asJSON bool) (failed, 
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		enc.Encode(struct {
-			Feeds []feedPollItem `json:"feeds"`
-		}{items})
+			Feeds   []feedPollItem `json:"feeds"`
+			Expired int            `json:"expired"`
+		}{items, expired})
 		return failed, stored
 	}
+	defer func() {
+		if expired > 0 {
+			fmt.Fprintf(w, "removed %s past their retention window\n", plural(expired, "article"))
+		}
+	}()
 	if len(items) == 0 {
 		fmt.Fprintln(w, "no feeds")
 	}

@@ -313,6 +313,11 @@ func TestServePollsFeeds(t *testing.T) {
 	e.Content = "<p>" + lede + "</p>" + e.Content
 	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Island Wire", srv.URL, e, storyEntry(srv, 2, 200))})
 	c.mustRun(0, "feed", "add", "-guild", discordtest.DefaultGuildID, srv.URLOf("/rss"))
+	// An article past the global retention window: serve removes it when
+	// it starts.
+	c.mustRun(0, "ingest", writeFile(t, c.dir, "old.jsonl", jsonlRecord("archive", "An archived dispatch", "Wire",
+		time.Now().AddDate(-1, 0, -30).Format(corpus.DateLayout), "Delegates met in Vienna to discuss the quorvex accord.")+"\n"))
+	c.env["ATTACHE_RETENTION_DAYS"] = "365"
 
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
@@ -345,6 +350,10 @@ func TestServePollsFeeds(t *testing.T) {
 	if log := stderr.String(); !strings.Contains(log, "added=2") {
 		t.Fatalf("serve's first poll did not add the 2 items:\n%s", log)
 	}
+	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "retention removed articles past their window") }, 60*time.Second)
+	if log := stderr.String(); !strings.Contains(log, "removed=1") {
+		t.Errorf("serve's retention did not remove the one old article:\n%s", log)
+	}
 	it := f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: "When did the Zorbanian ferry service to Kelp Island resume?"})
 	f.WaitUntil(t, func() bool {
 		m, ok := f.Original(it.Token)
@@ -365,7 +374,68 @@ func TestServePollsFeeds(t *testing.T) {
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("serve took %s to exit after SIGTERM", d)
 		}
+		if l := c.mustRun(0, "list", "-json").stdout; strings.Contains(l, "An archived dispatch") || !strings.Contains(l, "Dispatch number 1") {
+			t.Errorf("after serve's retention:\n%s", l)
+		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("serve did not exit within 15 s of SIGTERM\nstderr:\n%s", stderr.String())
 	}
+}
+
+// TestFeedRetention: a feed's own window (-retention-days) and the global
+// ATTACHE_RETENTION_DAYS remove old articles after feed poll, through the
+// remove path; a removed item does not come back with the next poll; bad
+// windows are usage errors that fetch and store nothing.
+func TestFeedRetention(t *testing.T) {
+	c, srv := feedCLI(t)
+	now := time.Now().UTC()
+	old, fresh := storyEntry(srv, 1, 200), storyEntry(srv, 2, 200)
+	old.Published, fresh.Published = now.AddDate(0, 0, -20), now.AddDate(0, 0, -1)
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Short Memory", srv.URL, old, fresh)})
+
+	for _, bad := range []string{"-1", "99999999", "ten"} {
+		c.mustRun(2, "feed", "add", "-retention-days", bad, srv.URLOf("/rss"))
+	}
+	if n := srv.Requests.Load(); n != 0 || len(feedList(t, c)) != 0 {
+		t.Fatalf("bad windows fetched %d times or stored a feed", n)
+	}
+	c.mustRun(0, "feed", "add", "-retention-days", "10", srv.URLOf("/rss"))
+	if l := feedList(t, c); len(l) != 1 || l[0].RetentionDays != 10 {
+		t.Fatalf("feed list: %+v", l)
+	}
+	var p struct {
+		Feeds   []feedPollItem `json:"feeds"`
+		Expired int            `json:"expired"`
+	}
+	r := c.mustRun(0, "feed", "poll", "-json")
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || len(p.Feeds) != 1 || p.Feeds[0].Added != 2 || p.Expired != 1 {
+		t.Fatalf("first poll: %+v, %v\n%s", p, err, r)
+	}
+	var list []listItem
+	json.Unmarshal([]byte(c.mustRun(0, "list", "-json").stdout), &list)
+	if len(list) != 1 || list[0].Title != fresh.Title {
+		t.Fatalf("after retention: %+v, want only the fresh story", list)
+	}
+	// The feed still carries the old item: it is known, not added again.
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Short Memory", srv.URL, fresh, old)})
+	if r := c.mustRun(0, "feed", "poll"); !strings.Contains(r.stdout, "0 added") || strings.Contains(r.stdout, "retention") {
+		t.Errorf("second poll: %s", r.stdout)
+	}
+	if n := articleCount(t, c); n != 1 {
+		t.Errorf("%d articles after the second poll, want 1", n)
+	}
+
+	// The global window takes every scope's old articles, not only feeds'.
+	path := writeFile(t, c.dir, "old.jsonl", jsonlRecord("archive", "An archived dispatch", "Wire", now.AddDate(0, 0, -40).Format(corpus.DateLayout),
+		"Delegates met in Vienna to discuss the quorvex accord. They agreed on a timetable.")+"\n")
+	c.mustRun(0, "ingest", path)
+	c.env["ATTACHE_RETENTION_DAYS"] = "30"
+	if r := c.mustRun(0, "feed", "poll"); !strings.Contains(r.stdout, "removed 1 article past their retention window") {
+		t.Errorf("poll with a global window: %s", r.stdout)
+	}
+	if n := articleCount(t, c); n != 1 {
+		t.Errorf("%d articles after the global window, want the fresh story", n)
+	}
+	c.env["ATTACHE_RETENTION_DAYS"] = "-3"
+	c.mustRun(2, "feed", "poll")
 }

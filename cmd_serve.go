@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/attache-bot/attache/bot"
 	"github.com/attache-bot/attache/corpus"
@@ -44,6 +45,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	// closes.
 	defer followLibrary(ctx, engine, logger)()
 	defer startFeedPolls(ctx, env, engine, lib, logger)()
+	defer startRetention(ctx, env.cfg.RetentionDays, engine, lib, logger)()
 
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs})
 	feeds, _ := feedClient(env)
@@ -61,6 +63,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Answers:  lib,
 		Fetcher:  fetcher,
 		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
+		Reports:  lib,
+		Digests:  lib,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)
@@ -92,5 +96,42 @@ func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Eng
 	return func() {
 		cancel()
 		wg.Wait()
+	}
+}
+
+// retentionEvery is how often serve removes the articles past their
+// retention window: windows are counted in days, so an hour is prompt
+// enough, and the pass is one indexed query when nothing expired.
+const retentionEvery = time.Hour
+
+// startRetention removes the articles past their retention window
+// (globalDays, and each feed's own) at once and then every retentionEvery,
+// through the engine as remove does, until serve stops; it returns the
+// function that stops it and waits for a pass in flight.
+func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engine, lib *corpus.Library, logger *slog.Logger) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(retentionEvery)
+		defer t.Stop()
+		for {
+			n, err := lib.ApplyRetention(ctx, "", time.Now(), globalDays, engine.Remove)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.Warn("retention", "err", err, "removed", n)
+			case n > 0:
+				logger.Info("retention removed articles past their window", "removed", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
 }

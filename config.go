@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/attache-bot/attache/corpus"
 )
 
 // config is everything attache reads from its environment (and .env).
@@ -35,6 +37,7 @@ type config struct {
 	AllowPrivateURLs bool          // URL ingest may reach loopback/private addresses
 	MaxFeeds         int           // feeds per scope
 	FeedInterval     time.Duration // how often serve polls each feed
+	RetentionDays    int           // articles published longer ago are removed; 0 keeps everything
 
 	LLMBaseURL    string // empty: extractive answers
 	LLMAPIKey     string // secret
@@ -254,6 +257,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.AllowPrivateURLs = r.boolean("ATTACHE_ALLOW_PRIVATE_URLS", false)
 	c.MaxFeeds = r.integer("ATTACHE_MAX_FEEDS", 0, 1, 10000)
 	c.FeedInterval = r.duration("ATTACHE_FEED_INTERVAL", 0, 7*24*time.Hour)
+	c.RetentionDays = r.integer("ATTACHE_RETENTION_DAYS", 0, 0, corpus.MaxRetentionDays)
 	if c.FeedInterval != 0 && c.FeedInterval < time.Minute {
 		// Polling faster than once a minute only burdens the feed servers.
 		r.fail("ATTACHE_FEED_INTERVAL", "must be at least 1m")

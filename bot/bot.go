@@ -58,7 +58,9 @@ type Deps struct {
 	Catalog  Catalog
 	Answers  AnswerStore
 	Fetcher  Fetcher
-	Feeds    Feeds // nil: /feed says feeds are not available
+	Feeds    Feeds   // nil: /feed says feeds are not available
+	Reports  Reports // nil: /report says reports are not available
+	Digests  Digests // nil: /feed digest says digests are not available
 }
 
 // deps are Deps as the handlers use them; tests may substitute any.
@@ -68,7 +70,9 @@ type deps struct {
 	catalog  Catalog
 	store    AnswerStore
 	fetcher  Fetcher
-	feeds    Feeds // nil: /feed says feeds are not available
+	feeds    Feeds   // nil: /feed says feeds are not available
+	reports  Reports // nil: /report says reports are not available
+	digests  Digests // nil: /feed digest says digests are not available
 }
 
 // Bot is the Discord bot. Create it with New and run it with Run.
@@ -88,6 +92,8 @@ type Bot struct {
 	delivery     deliveryPolicy                                   // retries of final messages
 	sleep        func(ctx context.Context, d time.Duration) error // waits between retries; tests record instead
 	syncEvents   bool                                             // run handlers one at a time on the gateway goroutine (tests that show something was ignored)
+	digestWake   <-chan time.Time                                 // the moments to look for digests due; a ticker of digestEvery when nil
+	onDigestPass func()                                           // called after each look for digests (tests wait on it)
 
 	botID     atomic.Value // string: the bot user's id, from READY
 	lastPrune atomic.Int64 // unix nanoseconds of the last pruning of stored answers
@@ -103,7 +109,7 @@ type Bot struct {
 // New returns a bot that logs to logger (nil discards logs), configured by
 // cfg, working with d. It makes no network call: Run connects.
 func New(logger *slog.Logger, cfg Config, d Deps) (*Bot, error) {
-	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds})
+	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports, digests: d.Digests})
 }
 
 // newBot checks cfg, applies the defaults and builds a Bot over d.
@@ -191,7 +197,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	regErr := b.register(ctx, s)
 	if regErr == nil {
 		b.log.Info("discord bot ready", "bot", b.botID.Load(), "guild", b.cfg.GuildID)
+		stopDigests := b.startDigests(ctx, s)
 		<-ctx.Done()
+		stopDigests()
 	}
 	b.shutdown(cancelWork)
 	b.closeSession(s)
@@ -201,6 +209,27 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.log.Info("discord bot stopped")
 	return nil
+}
+
+// startDigests posts the daily digests until ctx ends or the returned
+// function is called; that function waits for a post in flight.
+func (b *Bot) startDigests(ctx context.Context, s session) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		wake := b.digestWake
+		if wake == nil {
+			t := time.NewTicker(digestEvery)
+			defer t.Stop()
+			wake = t.C
+		}
+		b.runDigests(ctx, s, wake)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // configureSession sets every session field before Open: discordgo's

@@ -19,6 +19,8 @@ const (
 	optID       = "id"
 	optPage     = "page"
 
+	optRetentionDays = "retention_days"
+
 	modalAddArticle = "article_add" // the "Add article" modal
 
 	// Text inputs of the modal, as interface.md names them.
@@ -124,5 +126,6 @@ func commands() []*discordgo.ApplicationCommand {
 			},
 		},
 		feedCommand(),
+		reportCommand(),
 	}
 }

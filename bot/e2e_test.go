@@ -206,12 +206,21 @@ func TestE2ERegistration(t *testing.T) {
 		m := c.(map[string]any)
 		byName[m["name"].(string)] = m
 	}
-	ask, article, feed := byName["ask"], byName["article"], byName["feed"]
-	if ask == nil || article == nil || feed == nil || len(byName) != 3 {
-		t.Fatalf("registered %v, want ask, article and feed", byName)
+	ask, article, feed, report := byName["ask"], byName["article"], byName["feed"], byName["report"]
+	if ask == nil || article == nil || feed == nil || report == nil || len(byName) != 4 {
+		t.Fatalf("registered %v, want ask, article, feed and report", byName)
 	}
-	if ctx, _ := feed["contexts"].([]any); feed["default_member_permissions"] != "8192" || len(ctx) != 1 || ctx[0] != 0.0 {
-		t.Errorf("feed permissions %v and contexts %v, want \"8192\" and [0]", feed["default_member_permissions"], feed["contexts"])
+	var feedSubs []string
+	for _, o := range feed["options"].([]any) {
+		feedSubs = append(feedSubs, o.(map[string]any)["name"].(string))
+	}
+	if strings.Join(feedSubs, ",") != "add,list,remove,digest" {
+		t.Errorf("feed subcommands = %v", feedSubs)
+	}
+	for _, c := range []map[string]any{feed, report} {
+		if ctx, _ := c["contexts"].([]any); c["default_member_permissions"] != "8192" || len(ctx) != 1 || ctx[0] != 0.0 {
+			t.Errorf("%s permissions %v and contexts %v, want \"8192\" and [0]", c["name"], c["default_member_permissions"], c["contexts"])
+		}
 	}
 	q := ask["options"].([]any)[0].(map[string]any)
 	if q["name"] != "question" || q["required"] != true || q["max_length"] != 1000.0 || q["type"] != 3.0 {

@@ -17,9 +17,10 @@ const cmdFeed = "feed"
 
 // Feeds manages a scope's feed subscriptions for /feed. Subscribe fetches
 // and parses the feed once and stores nothing on an error; it returns the
-// feed and how many items it has.
+// feed and how many items it has. A feed keeps its articles retentionDays
+// days (0: kept).
 type Feeds interface {
-	Subscribe(ctx context.Context, scope, rawURL string) (corpus.Feed, int, error)
+	Subscribe(ctx context.Context, scope, rawURL string, retentionDays int) (corpus.Feed, int, error)
 	Feeds(ctx context.Context, scope string) ([]corpus.Feed, error)
 	RemoveFeed(ctx context.Context, scope, id string) error
 }
@@ -37,8 +38,15 @@ type feedStore struct {
 	max    int
 }
 
-func (s feedStore) Subscribe(ctx context.Context, scope, rawURL string) (corpus.Feed, int, error) {
+func (s feedStore) Subscribe(ctx context.Context, scope, rawURL string, retentionDays int) (corpus.Feed, int, error) {
+	if err := corpus.CheckRetentionDays(retentionDays); err != nil {
+		return corpus.Feed{}, 0, err
+	}
 	f, res, err := feed.Subscribe(ctx, s.lib, s.client, scope, rawURL, s.max)
+	if err == nil {
+		err = s.lib.SetNewFeedRetention(ctx, f, retentionDays)
+		f.RetentionDays = retentionDays
+	}
 	return f, len(res.Items) + res.Dropped, err
 }
 
@@ -53,6 +61,7 @@ func (s feedStore) RemoveFeed(ctx context.Context, scope, id string) error {
 // feedCommand is /feed add|list|remove, for moderators in guilds.
 func feedCommand() *discordgo.ApplicationCommand {
 	perm := moderatorPerms
+	minRetention := 1.0
 	return &discordgo.ApplicationCommand{
 		Name:                     cmdFeed,
 		Description:              "Follow news feeds: their new articles answer this server's questions (moderators)",
@@ -66,6 +75,10 @@ func feedCommand() *discordgo.ApplicationCommand {
 				Options: []*discordgo.ApplicationCommandOption{{
 					Type: discordgo.ApplicationCommandOptionString, Name: optURL, Description: "The feed's address",
 					Required: true, MaxLength: 2000,
+				}, {
+					Type: discordgo.ApplicationCommandOptionInteger, Name: optRetentionDays,
+					Description: "Remove its articles once published this many days ago (default: keep them)",
+					MinValue:    &minRetention, MaxValue: corpus.MaxRetentionDays,
 				}},
 			},
 			{
@@ -82,6 +95,7 @@ func feedCommand() *discordgo.ApplicationCommand {
 					Required: true, Autocomplete: true, MaxLength: 100,
 				}},
 			},
+			digestCommand(),
 		},
 	}
 }
@@ -102,7 +116,7 @@ func (b *Bot) handleFeed(ctx context.Context, it *interaction, data discordgo.Ap
 		return it.reply(ctx, "Feeds are not available in this attache.")
 	}
 	if len(data.Options) == 0 {
-		return it.reply(ctx, "Use `/feed add`, `/feed list` or `/feed remove`.")
+		return it.reply(ctx, "Use `/feed add`, `/feed list`, `/feed remove` or `/feed digest`.")
 	}
 	sub := data.Options[0]
 	switch sub.Name {
@@ -111,7 +125,17 @@ func (b *Bot) handleFeed(ctx context.Context, it *interaction, data discordgo.Ap
 		if o := findOption(sub.Options, optURL, discordgo.ApplicationCommandOptionString); o != nil {
 			raw = strings.TrimSpace(o.StringValue())
 		}
-		return b.feedAdd(ctx, it, raw)
+		days := 0
+		if o := findOption(sub.Options, optRetentionDays, discordgo.ApplicationCommandOptionInteger); o != nil {
+			// Discord enforces the range; a client that does not gets this.
+			v := o.IntValue()
+			if v < 1 || v > corpus.MaxRetentionDays {
+				it.outcome = "invalid retention"
+				return it.reply(ctx, fmt.Sprintf("`%s` must be 1 to %d days.", optRetentionDays, corpus.MaxRetentionDays))
+			}
+			days = int(v)
+		}
+		return b.feedAdd(ctx, it, raw, days)
 	case subList:
 		return b.feedList(ctx, it)
 	case subRemove:
@@ -120,11 +144,13 @@ func (b *Bot) handleFeed(ctx context.Context, it *interaction, data discordgo.Ap
 			id = strings.TrimSpace(o.StringValue())
 		}
 		return b.feedRemove(ctx, it, id)
+	case subDigest:
+		return b.feedDigest(ctx, it, sub)
 	}
 	return it.reply(ctx, "I don't know that subcommand.")
 }
 
-func (b *Bot) feedAdd(ctx context.Context, it *interaction, raw string) error {
+func (b *Bot) feedAdd(ctx context.Context, it *interaction, raw string, retentionDays int) error {
 	if msg := checkArticleURL(raw); msg != "" {
 		it.outcome = "invalid url"
 		return it.reply(ctx, msg)
@@ -132,7 +158,7 @@ func (b *Bot) feedAdd(ctx context.Context, it *interaction, raw string) error {
 	if err := it.deferReply(ctx, true); err != nil {
 		return fmt.Errorf("defer /feed add: %w", err)
 	}
-	f, items, err := b.feeds.Subscribe(ctx, it.i.GuildID, raw)
+	f, items, err := b.feeds.Subscribe(ctx, it.i.GuildID, raw, retentionDays)
 	if err != nil {
 		if !feed.IsRefusal(err) {
 			return fmt.Errorf("subscribe: %w", err)
@@ -142,8 +168,12 @@ func (b *Bot) feedAdd(ctx context.Context, it *interaction, raw string) error {
 		return it.edit(ctx, "I couldn't follow that feed: "+feedProblem(err), nil)
 	}
 	it.outcome = "feed added"
-	return it.edit(ctx, fmt.Sprintf("Following **%s** (`%s`, %d items now). Its new articles arrive with the next poll and answer only this server's questions.",
-		feedTitle(f), f.ID, items), nil)
+	kept := ""
+	if retentionDays > 0 {
+		kept = fmt.Sprintf(" Its articles are removed %d days after they were published.", retentionDays)
+	}
+	return it.edit(ctx, fmt.Sprintf("Following **%s** (`%s`, %d items now). Its new articles arrive with the next poll and answer only this server's questions.%s",
+		feedTitle(f), f.ID, items, kept), nil)
 }
 
 // feedProblem says why a feed cannot be followed, without internals.

@@ -184,3 +184,28 @@ func TestE2EFeeds(t *testing.T) {
 	}
 	checkNobodyPinged(t, e.f)
 }
+
+// TestFeedAddRetention: /feed add retention_days: stores the feed's
+// window; a window out of range is refused before any fetch.
+func TestFeedAddRetention(t *testing.T) {
+	e, srv := feedEnv(t, 5)
+	entry := feedtest.Entry{GUID: "1", Link: "/1", Title: "One", Summary: "s", Published: testNow}
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Short Memory", srv.URL, entry)})
+	days := func(n int) *discordgo.ApplicationCommandInteractionDataOption {
+		return &discordgo.ApplicationCommandInteractionDataOption{Name: optRetentionDays, Type: discordgo.ApplicationCommandOptionInteger, Value: float64(n)}
+	}
+	for _, bad := range []int{0, -1, corpus.MaxRetentionDays + 1} {
+		got := lastText(t, e.run(feedInteraction(guildA, modPerms, subAdd, strOpt(optURL, srv.URLOf("/rss")), days(bad))))
+		if !strings.Contains(got, "must be 1 to") || srv.Requests.Load() != 0 {
+			t.Errorf("retention_days %d: %q after %d requests", bad, got, srv.Requests.Load())
+		}
+	}
+	got := lastText(t, e.run(feedInteraction(guildA, modPerms, subAdd, strOpt(optURL, srv.URLOf("/rss")), days(14))))
+	if !strings.Contains(got, "Following **Short Memory**") || !strings.Contains(got, "removed 14 days after") {
+		t.Errorf("/feed add with retention: %q", got)
+	}
+	feeds, _ := e.lib.Feeds(context.Background(), guildA)
+	if len(feeds) != 1 || feeds[0].RetentionDays != 14 {
+		t.Errorf("stored feeds: %+v", feeds)
+	}
+}

@@ -227,6 +227,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleArticle(ctx, it, data)
 		case cmdFeed:
 			return b.handleFeed(ctx, it, data)
+		case cmdReport:
+			return b.handleReport(ctx, it, data)
 		}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		data := it.i.ApplicationCommandData()

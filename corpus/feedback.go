@@ -134,7 +134,10 @@ func (l *Library) AnswerByMessage(ctx context.Context, messageID string) (Answer
 }
 
 // PruneAnswers deletes the answers given before t (their buttons then say
-// the answer is gone, and replies to them carry no history); votes are kept. It returns how many were deleted.
+// the answer is gone, and replies to them carry no history); votes are
+// kept, but the question, answer and sources of votes cast before t are
+// cleared, so that no question text outlives its answer. It returns how
+// many answers were deleted.
 func (l *Library) PruneAnswers(ctx context.Context, before time.Time) (int, error) {
 	var n int64
 	err := l.withFeedbackTx(ctx, func(tx *sql.Tx) error {
@@ -145,7 +148,11 @@ func (l *Library) PruneAnswers(ctx context.Context, before time.Time) (int, erro
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM answer_messages WHERE answer_id NOT IN (SELECT id FROM answers)")
+		if _, err = tx.ExecContext(ctx, "DELETE FROM answer_messages WHERE answer_id NOT IN (SELECT id FROM answers)"); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE feedback SET question = '', answer = '', sources = ''
+			WHERE voted_at < ? AND (question <> '' OR answer <> '' OR sources <> '')`, before.UTC().Format(feedbackTime))
 		return err
 	})
 	if err != nil {

@@ -99,8 +99,13 @@ func TestAnswersAndFeedback(t *testing.T) {
 	if _, err := lib.Answer(ctx, "a2"); err != nil {
 		t.Errorf("newer answer pruned: %v", err)
 	}
-	if votes, _ := lib.Feedback(ctx, ""); len(votes) != 1 {
-		t.Errorf("pruning dropped votes")
+	votes, _ = lib.Feedback(ctx, "")
+	if len(votes) != 1 {
+		t.Fatalf("pruning dropped votes")
+	}
+	// The vote stays, but its question text goes with the answer.
+	if v := votes[0]; v.Vote != -1 || v.Question != "" || v.Answer != "" || v.Sources != "" {
+		t.Errorf("a vote older than the pruning keeps %+v, want its vote without the text", v)
 	}
 }
 

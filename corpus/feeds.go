@@ -46,6 +46,9 @@ type Feed struct {
 	AddedAt            time.Time
 	// Articles is how many articles the feed's items became (read only).
 	Articles int
+	// RetentionDays is how many days the feed's articles are kept, by
+	// publication date; 0 keeps them (within the global window).
+	RetentionDays int
 }
 
 // FeedItem is one item a feed carried, as last seen.
@@ -137,9 +140,10 @@ func FeedID(scope, canonicalURL string) string {
 	return "f-" + hex.EncodeToString(sum[:5])
 }
 
-// AddFeed subscribes f.Scope to f.URL (made canonical) and returns the
-// stored feed. ErrFeedExists when the scope has it already, ErrTooManyFeeds
-// when the scope has max feeds (DefaultMaxFeeds when max <= 0).
+// AddFeed subscribes f.Scope to f.URL (made canonical), keeping its
+// articles f.RetentionDays days (0: kept), and returns the stored feed.
+// ErrFeedExists when the scope has it already, ErrTooManyFeeds when the
+// scope has max feeds (DefaultMaxFeeds when max <= 0).
 func (l *Library) AddFeed(ctx context.Context, f Feed, max int) (Feed, error) {
 	if max <= 0 {
 		max = DefaultMaxFeeds
@@ -149,6 +153,9 @@ func (l *Library) AddFeed(ctx context.Context, f Feed, max int) (Feed, error) {
 	}
 	c, err := CanonicalURL(f.URL)
 	if err != nil {
+		return Feed{}, fmt.Errorf("corpus: add feed: %w", err)
+	}
+	if err := CheckRetentionDays(f.RetentionDays); err != nil {
 		return Feed{}, fmt.Errorf("corpus: add feed: %w", err)
 	}
 	f.URL, f.ID = c, FeedID(f.Scope, c)
@@ -168,8 +175,14 @@ func (l *Library) AddFeed(ctx context.Context, f Feed, max int) (Feed, error) {
 		if n >= max {
 			return fmt.Errorf("%w: this scope has %d feeds, the limit is %d; remove one first", ErrTooManyFeeds, n, max)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO feeds(id, scope, url, title, added_at) VALUES (?, ?, ?, ?, ?)`,
-			f.ID, f.Scope, f.URL, f.Title, formatFeedTime(f.AddedAt))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO feeds(id, scope, url, title, added_at) VALUES (?, ?, ?, ?, ?)`,
+			f.ID, f.Scope, f.URL, f.Title, formatFeedTime(f.AddedAt)); err != nil {
+			return err
+		}
+		if f.RetentionDays == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO feed_retention(feed_id, days) VALUES (?, ?)`, f.ID, f.RetentionDays)
 		return err
 	})
 	if err != nil {
@@ -180,13 +193,14 @@ func (l *Library) AddFeed(ctx context.Context, f Feed, max int) (Feed, error) {
 
 const feedColumns = `f.id, f.scope, f.url, f.title, f.etag, f.last_modified, f.last_polled, f.last_ok, f.failures,
 	f.last_error, f.retry_at, f.added_at,
-	(SELECT count(DISTINCT i.article_id) FROM feed_items i WHERE i.feed_id = f.id AND i.article_id <> '')`
+	(SELECT count(DISTINCT i.article_id) FROM feed_items i WHERE i.feed_id = f.id AND i.article_id <> ''),
+	coalesce((SELECT r.days FROM feed_retention r WHERE r.feed_id = f.id), 0)`
 
 func scanFeed(row interface{ Scan(...any) error }) (Feed, error) {
 	var f Feed
 	var polled, ok, retry, added string
 	err := row.Scan(&f.ID, &f.Scope, &f.URL, &f.Title, &f.ETag, &f.LastModified, &polled, &ok, &f.Failures,
-		&f.LastError, &retry, &added, &f.Articles)
+		&f.LastError, &retry, &added, &f.Articles, &f.RetentionDays)
 	f.LastPolled, f.LastOK, f.RetryAt, f.AddedAt = parseFeedTime(polled), parseFeedTime(ok), parseFeedTime(retry), parseFeedTime(added)
 	return f, err
 }
