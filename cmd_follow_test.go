@@ -262,7 +262,7 @@ func TestConcurrentIngest(t *testing.T) {
 		ids = append(ids, ch.ArticleID)
 	}
 	// Both writers' full-text rows: one per article and one per passage,
-	// and each article found by its own words.
+	// and every article found by a word of its text.
 	chunks, err := lib.ChunkCount(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -291,6 +291,10 @@ func TestConcurrentIngest(t *testing.T) {
 	slices.Sort(rows)
 	if err != nil || !slices.Equal(holding, rows) {
 		t.Errorf("%d article rows hold \"desk\" (%v), want all %d articles'", len(holding), err, len(rows))
+	}
+	slices.Sort(ids)
+	if len(ids) != 2*perProcess || len(slices.Compact(ids)) != 2*perProcess {
+		t.Errorf("%d changes for %d distinct articles, want %d each", len(cs), len(slices.Compact(ids)), 2*perProcess)
 	}
 	select {
 	case <-all:
