@@ -169,8 +169,9 @@ func TestServeFollowsOtherProcesses(t *testing.T) {
 
 // TestConcurrentIngest runs two "attache ingest" processes at once, 400
 // articles each, on one data directory while an engine in this process
-// follows it: every article is stored, recorded in the change feed once,
-// and reaches the follower's index.
+// follows it: every article is stored with its full-text rows, recorded in
+// the change feed once (sequence numbers without a gap), and reaches the
+// follower's index.
 func TestConcurrentIngest(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
@@ -251,11 +252,45 @@ func TestConcurrentIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, ch := range cs {
+	for i, ch := range cs {
 		if ch.Kind != corpus.ChangePut {
 			t.Errorf("unexpected change %+v", ch)
 		}
+		if i > 0 && ch.Seq != cs[i-1].Seq+1 {
+			t.Errorf("change %d follows %d: the writers' sequence numbers interleave with a gap", ch.Seq, cs[i-1].Seq)
+		}
 		ids = append(ids, ch.ArticleID)
+	}
+	// Both writers' full-text rows: one per article and one per passage,
+	// and every article found by a word of its text.
+	chunks, err := lib.ChunkCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ix := range []struct {
+		name string
+		ix   corpus.TextIndex
+		want int
+	}{{"article", corpus.ArticleIndex, 2 * perProcess}, {"passage", corpus.PassageIndex, chunks}} {
+		if st, err := lib.FullText().Stats(ctx, ix.ix); err != nil || st.Docs != int64(ix.want) {
+			t.Errorf("the %s full-text index has %d rows (%v), want %d", ix.name, st.Docs, err, ix.want)
+		}
+	}
+	list, err := lib.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows, holding []int64
+	for _, a := range list {
+		rows = append(rows, a.Seq)
+	}
+	err = lib.FullText().Postings(ctx, corpus.ArticleIndex, "desk", func(seq int64, _ float64) error {
+		holding = append(holding, seq)
+		return nil
+	})
+	slices.Sort(rows)
+	if err != nil || !slices.Equal(holding, rows) {
+		t.Errorf("%d article rows hold \"desk\" (%v), want all %d articles'", len(holding), err, len(rows))
 	}
 	slices.Sort(ids)
 	if len(ids) != 2*perProcess || len(slices.Compact(ids)) != 2*perProcess {

@@ -52,8 +52,10 @@ func syntheticArticle(i int, rng *rand.Rand) corpus.Article {
 
 // TestIngestCrashSafety kills "attache ingest" with SIGKILL at random
 // moments, then checks that the data directory opens, that every stored
-// article is complete (chunks, vectors, full-text rows) and none is
-// half-written, and that re-running the same ingest completes it without
+// article is complete (chunks, vectors, full-text rows, its one change-log
+// entry) and none is half-written (no row of any kind, no change, for an
+// article that was not committed; the log's sequence numbers without a
+// gap), and that re-running the same ingest completes it without
 // duplicates.
 func TestIngestCrashSafety(t *testing.T) {
 	if testing.Short() {

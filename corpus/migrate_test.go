@@ -50,8 +50,9 @@ INSERT INTO meta(key, value) VALUES ('schema_version', '2'), ('embedder_name', '
 
 // TestMigrateSchema2 opens a library in the previous release's layout:
 // it is upgraded in place, its articles keep their chunks and vectors, the
-// porter tables are gone and the analysed-term tables hold exactly the
-// rows Put would have written.
+// porter tables are gone, the analysed-term tables hold exactly the rows
+// Put would have written, and the change log is there and records the
+// writes that follow.
 func TestMigrateSchema2(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -114,9 +115,22 @@ func TestMigrateSchema2(t *testing.T) {
 			t.Errorf("index %d: migrated %+v (%v), fresh %+v (%v)", ix, got, err1, want, err2)
 		}
 	}
+	// The upgrade made the change log, starting above any position a
+	// follower could hold, with nothing in it: the upgrade changed no
+	// article.
+	head := mustHead(t, lib)
+	if head < 1_000_000 {
+		t.Errorf("the upgraded library's change log starts at %d", head)
+	}
+	if cs := mustChanges(t, lib, head, 0); len(cs) != 0 {
+		t.Errorf("changes after the upgrade: %v", changeSummary(cs))
+	}
 	// Writes after the upgrade keep the new tables in step.
 	if err := lib.Remove(ctx, SharedScope, "a1"); err != nil {
 		t.Fatal(err)
+	}
+	if cs := mustChanges(t, lib, head, 0); !reflect.DeepEqual(changeSummary(cs), []string{"remove a1 " + SharedScope}) {
+		t.Errorf("changes after a remove: %v", changeSummary(cs))
 	}
 	if cr, ar := libFTSRows(t, lib, "verification"); cr != 0 || ar != 0 {
 		t.Fatalf("rows after remove = %d, %d", cr, ar)

@@ -324,3 +324,38 @@ func BenchmarkGrowth(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGrowthOpen is the open alone of BenchmarkGrowth (library Open
+// and the in-memory index from the stored vectors, as every start of ask
+// and serve does), for profiling it:
+//
+//	ATTACHE_GROWTH_DIR=/tmp/growth ATTACHE_GROWTH_SIZES=120000 ATTACHE_GROWTH_DIMS=local \
+//	  go test -run '^$' -bench BenchmarkGrowthOpen -benchtime 5x -cpuprofile /tmp/open.prof ./retrieval/
+func BenchmarkGrowthOpen(b *testing.B) {
+	root := os.Getenv("ATTACHE_GROWTH_DIR")
+	if root == "" {
+		b.Skip("set ATTACHE_GROWTH_DIR (see growth_bench_test.go)")
+	}
+	for _, dims := range growthDims() {
+		for _, n := range growthSizes(b) {
+			dir := growthLibrary(b, root, dims, n)
+			b.Run(fmt.Sprintf("%s/chunks=%d", dims, n), func(b *testing.B) {
+				ctx := context.Background()
+				var rss float64
+				for b.Loop() {
+					resetPeakRSS()
+					lib, err := corpus.Open(ctx, dir)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := New(ctx, lib, Config{Embedder: growthEmbedder(dims)}); err != nil {
+						b.Fatal(err)
+					}
+					rss = max(rss, peakRSS())
+					lib.Close()
+				}
+				b.ReportMetric(rss, "peak_rss_MiB")
+			})
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"unsafe"
 )
 
 // Vector is an embedding. Embedders return unit vectors, so that Dot is the
@@ -104,7 +105,26 @@ func (v *Vector) Decode(enc []byte) {
 		*v = make(Vector, n)
 	}
 	*v = (*v)[:n]
-	for i := range *v {
-		(*v)[i] = math.Float32frombits(binary.LittleEndian.Uint32(enc[4*i:]))
+	if n == 0 {
+		return
+	}
+	if nativeLittleEndian {
+		// The stored form is the machine's own: one copy. Start-up
+		// decodes every stored vector, and the value-by-value loop
+		// was a sixth of its time (BenchmarkGrowthOpen).
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&(*v)[0])), 4*n), enc[:4*n])
+		return
+	}
+	decodeValues(*v, enc)
+}
+
+// decodeValues fills v from enc value by value, on any byte order.
+func decodeValues(v Vector, enc []byte) {
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(enc[4*i:]))
 	}
 }
+
+// nativeLittleEndian is whether this machine stores a float32 as Encode
+// does, so that Decode may copy the bytes as they are.
+var nativeLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1

@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -68,7 +69,8 @@ func readRecords(path string) (map[string]record, error) {
 // check verifies, for every listed article of the file: chunks numbered
 // 0..n-1 whose text is the body at their offsets and that together cover
 // all of it, one vector per chunk, its unique token found by full-text
-// search; and that nothing (chunk, vector, full-text row) is left from an
+// search, one change-log entry (the file's articles are each written once);
+// and that nothing (chunk, vector, full-text row, change) is left from an
 // article that is not listed.
 func check(ctx context.Context, dir, path string) (report, error) {
 	var rep report
@@ -175,7 +177,71 @@ func check(ctx context.Context, dir, path string) (report, error) {
 			}
 		}
 	}
+	if err := checkChanges(ctx, lib, listed, want, problem); err != nil {
+		return rep, err
+	}
 	return rep, nil
+}
+
+// checkChanges reads the whole change log and checks it against the
+// stored articles: sequence numbers strictly increasing with no gap up to
+// the head (a killed transaction takes its numbers back with it, and the
+// log holds fewer entries than it prunes at), the newest change of every
+// stored article a put in its scope, no entry for an article that is not
+// stored, and exactly one entry for each stored article of the file.
+func checkChanges(ctx context.Context, lib *corpus.Library, listed map[string]corpus.Summary, want map[string]record, problem func(string, ...any)) error {
+	head, err := lib.Head(ctx)
+	if err != nil {
+		return err
+	}
+	last := map[string]corpus.Change{}
+	count := map[string]int{}
+	var prev, first int64
+	for {
+		cs, err := lib.Changes(ctx, prev, corpus.MaxChangeBatch)
+		if errors.Is(err, corpus.ErrFellBehind) {
+			problem("the change log does not hold its changes from the start: %v", err)
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if len(cs) == 0 {
+			break
+		}
+		for _, c := range cs {
+			switch {
+			case first == 0:
+				first = c.Seq
+			case c.Seq != prev+1:
+				problem("change log: change %d follows %d", c.Seq, prev)
+			}
+			prev = c.Seq
+			last[c.ArticleID] = c
+			count[c.ArticleID]++
+		}
+	}
+	if prev != head {
+		problem("change log: the last change read is %d, the head %d", prev, head)
+	}
+	for id, s := range listed {
+		c, ok := last[id]
+		switch {
+		case !ok:
+			problem("article %s is stored, but the change log has no entry for it", id)
+		case c.Kind != corpus.ChangePut || c.Scope != s.Scope:
+			problem("article %s is stored in scope %q, but its newest change is %s in %q", id, s.Scope, c.Kind, c.Scope)
+		}
+		if _, ok := want[id]; ok && count[id] != 1 {
+			problem("article %s has %d changes, want 1", id, count[id])
+		}
+	}
+	for id, c := range last {
+		if _, ok := listed[id]; !ok && c.Kind != corpus.ChangeRemove {
+			problem("the change log has a %s of %s (change %d), which is not stored", c.Kind, id, c.Seq)
+		}
+	}
+	return nil
 }
 
 func checkChunks(problem func(string, ...any), s corpus.Summary, body string, chunks []corpus.StoredChunk) {
