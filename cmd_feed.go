@@ -142,11 +142,9 @@ func runFeedList(ctx context.Context, env *environment, args []string) error {
 	if len(rest) > 0 {
 		return usagef("feed list: unexpected argument %q", cell(rest[0], 40))
 	}
-	scope := ""
-	if *guild != "" {
-		if scope, err = validScope(*guild); err != nil {
-			return err
-		}
+	scope, err := filterScope(*guild)
+	if err != nil {
+		return err
 	}
 	lib, closeLib, err := openLibrary(ctx, env)
 	if err != nil {
@@ -198,11 +196,9 @@ func runFeedRemove(ctx context.Context, env *environment, args []string) error {
 		fs.Usage()
 		return usagef("feed remove: no feed id given")
 	}
-	scope := ""
-	if *guild != "" {
-		if scope, err = validScope(*guild); err != nil {
-			return err
-		}
+	scope, err := filterScope(*guild)
+	if err != nil {
+		return err
 	}
 	lib, closeLib, err := openLibrary(ctx, env)
 	if err != nil {
@@ -253,11 +249,9 @@ func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 	if len(rest) > 0 {
 		return usagef("feed poll: unexpected argument %q", cell(rest[0], 40))
 	}
-	scope := ""
-	if *guild != "" {
-		if scope, err = validScope(*guild); err != nil {
-			return err
-		}
+	scope, err := filterScope(*guild)
+	if err != nil {
+		return err
 	}
 	engine, lib, closeEngine, err := openEngine(ctx, env, engineOptions{})
 	if err != nil {

@@ -24,11 +24,9 @@ func runRemove(ctx context.Context, env *environment, args []string) error {
 		fs.Usage()
 		return usagef("remove: no article id given")
 	}
-	scope := ""
-	if *guild != "" {
-		if scope, err = validScope(*guild); err != nil {
-			return err
-		}
+	scope, err := filterScope(*guild)
+	if err != nil {
+		return err
 	}
 	// The library alone: deleting an article deletes its chunks, vectors
 	// and full-text entries, and no index is kept in memory here.

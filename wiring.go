@@ -321,6 +321,15 @@ func validScope(s string) (string, error) {
 	return s, nil
 }
 
+// filterScope is validScope for a -guild that filters: "" (no filter)
+// when the flag is unset.
+func filterScope(guild string) (string, error) {
+	if guild == "" {
+		return "", nil
+	}
+	return validScope(guild)
+}
+
 // version is the module version the binary was built from and, when the
 // build recorded it, the version control revision (with its time, and
 // "modified" for a working tree with uncommitted changes) and the Go
