@@ -1,0 +1,186 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/librarytest"
+)
+
+// suiteLib adapts *Library to the suite: its FullText is a struct.
+type suiteLib struct{ *Library }
+
+func (l suiteLib) Text() librarytest.FullText { return l.FullText() }
+
+// TestConformance runs the library conformance suite against PostgreSQL;
+// each case has its own schema, and another handle is a second Open of it.
+func TestConformance(t *testing.T) {
+	librarytest.Run(t, func(t *testing.T) (librarytest.Library, func(*testing.T) librarytest.Library) {
+		dbURL, _ := testSchema(t)
+		return suiteLib{openTest(t, dbURL)}, func(t *testing.T) librarytest.Library { return suiteLib{openTest(t, dbURL)} }
+	})
+}
+
+func TestOpenBadURL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, c := range []struct{ url, want string }{
+		{"", "empty database URL"},
+		{"   ", "empty database URL"},
+		{"postgres://root:secret@127.0.0.1:5432/test?sslmode=bogus", "not valid"},
+		{"postgres://root@127.0.0.1:99999/test", "not valid"},
+		{"mysql://x\x00y", "not valid"},
+		{"postgres://root@127.0.0.1:1/test?connect_timeout=2", "cannot reach PostgreSQL at 127.0.0.1:1/test"},
+		{"postgres://root@127.0.0.1:5432/test?search_path=no_such_schema_here", "create it"},
+		{"postgres://root@127.0.0.1:5432/" + strings.Repeat("d", 10000), "cannot reach"},
+	} {
+		lib, err := Open(ctx, c.url)
+		if err == nil {
+			lib.Close()
+			t.Errorf("Open(%.60q): no error", c.url)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Open(%.60q) = %v, want it to say %q", c.url, err, c.want)
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("Open's error shows the password: %v", err)
+		}
+	}
+}
+
+// TestReopenKeepsData: a second Open migrates nothing and finds the data.
+func TestReopenKeepsData(t *testing.T) {
+	ctx := context.Background()
+	dbURL, _ := testSchema(t)
+	lib := openTest(t, dbURL)
+	if err := lib.CheckEmbedder(ctx, corpus.EmbedderInfo{Name: "e", Dim: 2}); err != nil {
+		t.Fatal(err)
+	}
+	a := corpus.Article{ID: "keep", Scope: corpus.SharedScope, Title: "Kept", Body: "It stays. After reopening."}
+	a.Normalize()
+	chunks := corpus.Split(a, corpus.SplitOptions{})
+	vecs := make([][]float32, len(chunks))
+	for i := range vecs {
+		vecs[i] = []float32{1, float32(i)}
+	}
+	if _, err := lib.Put(ctx, a, chunks, vecs); err != nil {
+		t.Fatal(err)
+	}
+	lib.Close()
+	again := openTest(t, dbURL)
+	if got, err := again.Get(ctx, "keep"); err != nil || got != a {
+		t.Errorf("Get after reopening = %+v, %v", got, err)
+	}
+	if info, ok, err := again.Embedder(ctx); err != nil || !ok || info.Dim != 2 {
+		t.Errorf("Embedder after reopening = %+v %v %v", info, ok, err)
+	}
+}
+
+// TestWatchReconnects cuts the watcher's connection (as a server restart
+// or a network cut would): the watcher wakes the caller, connects again,
+// and a change committed while it was away is found in the change table.
+func TestWatchReconnects(t *testing.T) {
+	bg := context.Background()
+	dbURL, schema := testSchema(t)
+	lib := openTest(t, dbURL)
+	writer := openTest(t, dbURL)
+	admin := adminConn(t)
+	ctx, cancel := context.WithCancel(bg)
+	w := lib.Watch(ctx)
+	defer func() {
+		cancel()
+		for range w {
+		}
+	}()
+	waitWake(t, w, "ready")
+	head, err := lib.Head(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cut int
+	if err := admin.QueryRow(bg, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1`, "attache watch "+schema).Scan(&cut); err != nil || cut != 1 {
+		t.Fatalf("terminating the watcher's connection: %d cut, %v", cut, err)
+	}
+	a := corpus.Article{ID: "while-away", Scope: corpus.SharedScope, Title: "Missed?", Body: "Written while the watcher reconnects. It must be found."}
+	a.Normalize()
+	chunks := corpus.Split(a, corpus.SplitOptions{})
+	vecs := make([][]float32, len(chunks))
+	for i := range vecs {
+		vecs[i] = []float32{1, 2}
+	}
+	if _, err := writer.Put(bg, a, chunks, vecs); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(15 * time.Second)
+	for {
+		waitWake(t, w, "after the connection was cut")
+		ch, err := lib.Changes(bg, head, 0)
+		if err == nil && len(ch) == 1 && ch[0].ArticleID == "while-away" {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("the change never showed: %v, %v", ch, err)
+		default:
+		}
+	}
+	// And it listens again: a later write wakes it.
+	head, _ = lib.Head(bg)
+	if err := writer.Remove(bg, "", "while-away"); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		waitWake(t, w, "after reconnecting")
+		if ch, err := lib.Changes(bg, head, 0); err == nil && len(ch) == 1 {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatal("the remove never showed")
+		default:
+		}
+	}
+}
+
+// TestWatchOtherSchema: libraries in two schemas of one database share
+// nothing: another schema's write is neither counted nor logged here.
+func TestWatchOtherSchema(t *testing.T) {
+	bg := context.Background()
+	u1, _ := testSchema(t)
+	u2, _ := testSchema(t)
+	one, two := openTest(t, u1), openTest(t, u2)
+	a := corpus.Article{ID: "elsewhere", Scope: corpus.SharedScope, Title: "Other schema", Body: "Written to another schema. Not here."}
+	a.Normalize()
+	chunks := corpus.Split(a, corpus.SplitOptions{})
+	vecs := make([][]float32, len(chunks))
+	for i := range vecs {
+		vecs[i] = []float32{1}
+	}
+	if _, err := two.Put(bg, a, chunks, vecs); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := one.Count(bg); err != nil || n != 0 {
+		t.Errorf("Count in the first schema = %d, %v", n, err)
+	}
+	if h, err := one.Head(bg); err != nil || h != 0 {
+		t.Errorf("Head in the first schema = %d, %v", h, err)
+	}
+}
+
+func waitWake(t *testing.T, w <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case _, ok := <-w:
+		if !ok {
+			t.Fatalf("%s: Watch's channel closed", what)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("%s: no wake-up within 15s", what)
+	}
+}
+
