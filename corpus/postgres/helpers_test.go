@@ -23,7 +23,7 @@ func testServer() string {
 
 // adminConn connects to the test server, failing the test (never
 // skipping it) with how to start the server when it cannot.
-func adminConn(t *testing.T) *pgx.Conn {
+func adminConn(t testing.TB) *pgx.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -38,7 +38,7 @@ func adminConn(t *testing.T) *pgx.Conn {
 
 // testSchema creates a throw-away schema, dropped when the test ends, and
 // returns a database URL whose search_path selects it.
-func testSchema(t *testing.T) (dbURL, schema string) {
+func testSchema(t testing.TB) (dbURL, schema string) {
 	t.Helper()
 	admin := adminConn(t)
 	b := make([]byte, 8)

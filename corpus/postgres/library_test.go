@@ -183,4 +183,3 @@ func waitWake(t *testing.T, w <-chan struct{}, what string) {
 		t.Fatalf("%s: no wake-up within 15s", what)
 	}
 }
-
