@@ -31,3 +31,11 @@ func TestConformance(t *testing.T) {
 		return openSQLite(t, dir), func(t *testing.T) librarytest.Library { return openSQLite(t, dir) }
 	})
 }
+
+// TestAnswerConformance runs the answer-store cases against the SQLite
+// library.
+func TestAnswerConformance(t *testing.T) {
+	librarytest.RunAnswers(t, func(t *testing.T) librarytest.AnswerStore {
+		return openSQLite(t, t.TempDir()).(sqliteLib).Library
+	})
+}

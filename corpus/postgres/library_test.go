@@ -183,3 +183,11 @@ func waitWake(t *testing.T, w <-chan struct{}, what string) {
 		t.Fatalf("%s: no wake-up within 15s", what)
 	}
 }
+
+// TestAnswerConformance runs the answer-store cases against PostgreSQL.
+func TestAnswerConformance(t *testing.T) {
+	librarytest.RunAnswers(t, func(t *testing.T) librarytest.AnswerStore {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL)
+	})
+}
