@@ -16,31 +16,24 @@ import (
 // one database wake only their own watchers.
 const Channel = "attache_changes"
 
-// logChange records a change of article id as the last step of the
-// writing transaction: it takes the next sequence number from change_head
-// (whose row lock, held until the commit, puts the numbers in commit
-// order), prunes what the retention no longer keeps, and queues the
-// notification PostgreSQL sends at the commit.
-func logChange(ctx context.Context, tx pgx.Tx, id, scope string, kind corpus.ChangeKind) error {
-	var seq int64
-	if err := tx.QueryRow(ctx, "UPDATE change_head SET seq = seq + 1 RETURNING seq").Scan(&seq); err != nil {
-		return fmt.Errorf("logging the change: %w", err)
-	}
-	// The retention is a meta value ('change_retention'); unset, malformed
-	// or below 1 means the default.
-	_, err := tx.Exec(ctx, `WITH ins AS (
-			INSERT INTO changes (seq, article_id, scope, kind) VALUES ($1, $2, $3, $4)
+// queueChange queues the statements that record a change of article id,
+// to be sent as the last step of the writing transaction: the change takes
+// the next sequence number from change_head (whose row lock, held until
+// the commit, puts the numbers in commit order), what the retention no
+// longer keeps is pruned, and the notification PostgreSQL sends at the
+// commit is queued. The retention is a meta value ('change_retention');
+// unset, malformed or below 1 means the default.
+func queueChange(b *pgx.Batch, id, scope string, kind corpus.ChangeKind) {
+	b.Queue(`WITH head AS (
+			UPDATE change_head SET seq = seq + 1 RETURNING seq
+		), ins AS (
+			INSERT INTO changes (seq, article_id, scope, kind) SELECT seq, $1, $2, $3 FROM head
 		)
-		DELETE FROM changes WHERE seq <= $1 - COALESCE((SELECT CASE WHEN value ~ '^[0-9]{1,18}$' AND value::bigint >= 1
-			THEN value::bigint END FROM meta WHERE key = 'change_retention'), $5)`,
-		seq, id, scope, string(kind), int64(corpus.DefaultChangeRetention))
-	if err != nil {
-		return fmt.Errorf("logging the change: %w", err)
-	}
-	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, current_schema())", Channel); err != nil {
-		return fmt.Errorf("logging the change: %w", err)
-	}
-	return nil
+		DELETE FROM changes WHERE seq <= (SELECT seq FROM head) - COALESCE((SELECT CASE
+			WHEN value ~ '^[0-9]{1,18}$' AND value::bigint >= 1 THEN value::bigint END
+			FROM meta WHERE key = 'change_retention'), $4)`,
+		id, scope, string(kind), int64(corpus.DefaultChangeRetention))
+	b.Queue("SELECT pg_notify($1, current_schema())", Channel)
 }
 
 // SetChangeRetention sets how many of the newest changes the log keeps

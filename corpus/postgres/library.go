@@ -332,12 +332,13 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 			return 0, err
 		}
 	}
+	// The article's full-text row and the change go in one round trip.
 	aTerms, aTF, aLen := termRow(artRow)
-	if _, err := tx.Exec(ctx, `INSERT INTO article_terms (seq, terms, tf, len)
-		VALUES ($1, array_to_tsvector($2::text[]), $3::jsonb, $4)`, artSeq, aTerms, aTF, aLen); err != nil {
-		return 0, err
-	}
-	if err := logChange(ctx, tx, a.ID, a.Scope, corpus.ChangePut); err != nil {
+	batch := &pgx.Batch{}
+	batch.Queue(`INSERT INTO article_terms (seq, terms, tf, len)
+		VALUES ($1, array_to_tsvector($2::text[]), $3::jsonb, $4)`, artSeq, aTerms, aTF, aLen)
+	queueChange(batch, a.ID, a.Scope, corpus.ChangePut)
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return 0, err
 	}
 	if exists {
@@ -415,7 +416,9 @@ func (l *Library) Remove(ctx context.Context, scope, id string) error {
 		if err != nil {
 			return err
 		}
-		return logChange(ctx, tx, stored, scope, corpus.ChangeRemove)
+		batch := &pgx.Batch{}
+		queueChange(batch, stored, scope, corpus.ChangeRemove)
+		return tx.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: remove %s: %w", id, err)
