@@ -3,6 +3,7 @@ package corpus
 import (
 	"time"
 
+	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus/lang"
 )
 
@@ -50,3 +51,14 @@ func ParseDate(s string) time.Time { return parseDate(s) }
 // CheckTerm returns ErrBadTerm (wrapped) for a string that is not an index
 // term, before it reaches a query.
 func CheckTerm(t string) error { return checkTerm(t) }
+
+// FeedTitle is a feed's title as the libraries store it: one line,
+// clipped to an article title's limit.
+func FeedTitle(s string) string { return clip.Mark(oneLine(s), maxTitleBytes) }
+
+// MaxFeedErrorBytes bounds a stored poll error.
+const MaxFeedErrorBytes = 500
+
+// FeedError is a poll's error as the libraries store it: one line,
+// clipped to MaxFeedErrorBytes.
+func FeedError(s string) string { return clip.Mark(oneLine(s), MaxFeedErrorBytes) }

@@ -39,3 +39,11 @@ func TestAnswerConformance(t *testing.T) {
 		return openSQLite(t, t.TempDir()).(sqliteLib).Library
 	})
 }
+
+// TestFeedConformance runs the feed-store cases against the SQLite
+// library.
+func TestFeedConformance(t *testing.T) {
+	librarytest.RunFeeds(t, func(t *testing.T) librarytest.FeedStore {
+		return openSQLite(t, t.TempDir()).(sqliteLib).Library
+	})
+}

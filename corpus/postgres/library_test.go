@@ -191,3 +191,11 @@ func TestAnswerConformance(t *testing.T) {
 		return openTest(t, dbURL)
 	})
 }
+
+// TestFeedConformance runs the feed-store cases against PostgreSQL.
+func TestFeedConformance(t *testing.T) {
+	librarytest.RunFeeds(t, func(t *testing.T) librarytest.FeedStore {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL)
+	})
+}
