@@ -17,23 +17,39 @@ import (
 const Channel = "attache_changes"
 
 // queueChange queues the statements that record a change of article id,
-// to be sent as the last step of the writing transaction: the change takes
-// the next sequence number from change_head (whose row lock, held until
-// the commit, puts the numbers in commit order), what the retention no
-// longer keeps is pruned, and the notification PostgreSQL sends at the
-// commit is queued. The retention is a meta value ('change_retention');
-// unset, malformed or below 1 means the default.
+// to be sent as the last step of the writing transaction and read with
+// changeResults: the change takes the next sequence number from
+// change_head (whose row lock, held until the commit, puts the numbers in
+// commit order), what the retention no longer keeps is pruned, and the
+// notification PostgreSQL sends at the commit is queued. The retention is
+// a meta value ('change_retention'); unset, malformed or below 1 means the
+// default.
 func queueChange(b *pgx.Batch, id, scope string, kind corpus.ChangeKind) {
 	b.Queue(`WITH head AS (
 			UPDATE change_head SET seq = seq + 1 RETURNING seq
-		), ins AS (
-			INSERT INTO changes (seq, article_id, scope, kind) SELECT seq, $1, $2, $3 FROM head
+		), pruned AS (
+			DELETE FROM changes WHERE seq <= (SELECT seq FROM head) - COALESCE((SELECT CASE
+				WHEN value ~ '^[0-9]{1,18}$' AND value::bigint >= 1 THEN value::bigint END
+				FROM meta WHERE key = 'change_retention'), $4)
 		)
-		DELETE FROM changes WHERE seq <= (SELECT seq FROM head) - COALESCE((SELECT CASE
-			WHEN value ~ '^[0-9]{1,18}$' AND value::bigint >= 1 THEN value::bigint END
-			FROM meta WHERE key = 'change_retention'), $4)`,
+		INSERT INTO changes (seq, article_id, scope, kind) SELECT seq, $1, $2, $3 FROM head RETURNING seq`,
 		id, scope, string(kind), int64(corpus.DefaultChangeRetention))
 	b.Queue("SELECT pg_notify($1, current_schema())", Channel)
+}
+
+// changeResults reads the results of queueChange's statements: an error
+// when the change could not be logged, which fails the whole write.
+func changeResults(br pgx.BatchResults) error {
+	var seq int64
+	if err := br.QueryRow().Scan(&seq); errors.Is(err, pgx.ErrNoRows) {
+		return errors.New("logging the change: the change log's head row is missing (the schema is damaged)")
+	} else if err != nil {
+		return fmt.Errorf("logging the change: %w", err)
+	}
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("notifying the change: %w", err)
+	}
+	return nil
 }
 
 // SetChangeRetention sets how many of the newest changes the log keeps

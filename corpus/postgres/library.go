@@ -338,7 +338,15 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 	batch.Queue(`INSERT INTO article_terms (seq, terms, tf, len)
 		VALUES ($1, array_to_tsvector($2::text[]), $3::jsonb, $4)`, artSeq, aTerms, aTF, aLen)
 	queueChange(batch, a.ID, a.Scope, corpus.ChangePut)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	br := tx.SendBatch(ctx, batch)
+	_, err = br.Exec()
+	if err == nil {
+		err = changeResults(br)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return 0, err
 	}
 	if exists {
@@ -418,7 +426,12 @@ func (l *Library) Remove(ctx context.Context, scope, id string) error {
 		}
 		batch := &pgx.Batch{}
 		queueChange(batch, stored, scope, corpus.ChangeRemove)
-		return tx.SendBatch(ctx, batch).Close()
+		br := tx.SendBatch(ctx, batch)
+		err = changeResults(br)
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("postgres: remove %s: %w", id, err)

@@ -199,3 +199,63 @@ func TestFeedConformance(t *testing.T) {
 		return openTest(t, dbURL)
 	})
 }
+
+// TestPutIsOneTransaction: a write that fails at its last step (the
+// change log, here damaged on purpose) leaves nothing of the article
+// behind, and an update that fails leaves the old version whole.
+func TestPutIsOneTransaction(t *testing.T) {
+	ctx := context.Background()
+	dbURL, schema := testSchema(t)
+	lib := openTest(t, dbURL)
+	admin := adminConn(t)
+	mk := func(body string) (corpus.Article, []corpus.Chunk, [][]float32) {
+		a := corpus.Article{ID: "whole", Scope: corpus.SharedScope, Title: "Whole or nothing", Body: body}
+		a.Normalize()
+		c := corpus.Split(a, corpus.SplitOptions{TargetBytes: 40, MaxBytes: 80})
+		v := make([][]float32, len(c))
+		for i := range v {
+			v[i] = []float32{1, 2, 3}
+		}
+		return a, c, v
+	}
+	a, c, v := mk("First version. With several sentences. So that it has chunks.")
+	if _, err := lib.Put(ctx, a, c, v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, "DELETE FROM "+schema+".change_head"); err != nil {
+		t.Fatal(err)
+	}
+	b, bc, bv := mk("Second version. Entirely different words. Never stored.")
+	if _, err := lib.Put(ctx, b, bc, bv); err == nil || !strings.Contains(err.Error(), "head row is missing") {
+		t.Fatalf("Put with the change log damaged = %v, want its error", err)
+	}
+	if err := lib.Remove(ctx, "", "whole"); err == nil {
+		t.Fatal("Remove with the change log damaged: no error")
+	}
+	got, err := lib.Get(ctx, "whole")
+	if err != nil || got.Body != a.Body {
+		t.Errorf("after the failed update: %q, %v; want the first version", got.Body, err)
+	}
+	chunks, err := lib.ArticleChunks(ctx, "whole")
+	if err != nil || len(chunks) != len(c) || chunks[0].Text != c[0].Text {
+		t.Errorf("chunks after the failed update: %v, %v", chunks, err)
+	}
+	st, err := lib.FullText().Stats(ctx, corpus.PassageIndex)
+	if err != nil || st.Docs != int64(len(c)) {
+		t.Errorf("passage rows after the failed update: %+v, %v; want %d", st, err, len(c))
+	}
+	n, _ := lib.Count(ctx)
+	other := corpus.Article{ID: "new-one", Scope: corpus.SharedScope, Title: "New", Body: "A new article. Also refused."}
+	other.Normalize()
+	oc := corpus.Split(other, corpus.SplitOptions{})
+	ov := make([][]float32, len(oc))
+	for i := range ov {
+		ov[i] = []float32{1, 2, 3}
+	}
+	if _, err := lib.Put(ctx, other, oc, ov); err == nil {
+		t.Fatal("Put of a new article with the change log damaged: no error")
+	}
+	if m, _ := lib.Count(ctx); m != n {
+		t.Errorf("the refused new article was stored (%d articles, was %d)", m, n)
+	}
+}
