@@ -118,11 +118,17 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// embedderSQL reads the embedder record (NULLs when none).
+const embedderSQL = `SELECT (SELECT value FROM meta WHERE key = 'embedder_name'),
+	(SELECT value FROM meta WHERE key = 'embedder_dim')`
+
 func readEmbedder(ctx context.Context, q querier) (corpus.EmbedderInfo, bool, error) {
+	return scanEmbedder(q.QueryRow(ctx, embedderSQL))
+}
+
+func scanEmbedder(row pgx.Row) (corpus.EmbedderInfo, bool, error) {
 	var name, dim *string
-	err := q.QueryRow(ctx, `SELECT (SELECT value FROM meta WHERE key = 'embedder_name'),
-		(SELECT value FROM meta WHERE key = 'embedder_dim')`).Scan(&name, &dim)
-	if err != nil {
+	if err := row.Scan(&name, &dim); err != nil {
 		return corpus.EmbedderInfo{}, false, err
 	}
 	if name == nil || *name == "" {
@@ -250,22 +256,42 @@ var errUnchanged = errors.New("unchanged")
 const articleLock = "SELECT pg_advisory_xact_lock(hashtextextended('attache article ' || current_schema() || ' ' || $1, 0))"
 
 func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks []corpus.Chunk, vectors [][]float32) (corpus.PutStatus, error) {
-	if _, err := tx.Exec(ctx, articleLock, a.ID); err != nil {
-		return 0, err
-	}
+	// The lock, the current row and the embedder record in one round
+	// trip; each statement reads what was committed when it runs, so the
+	// row is read after the lock is held.
 	hash := corpus.Hash(a)
 	var oldScope, oldHash string
 	var artSeq int64
-	err := tx.QueryRow(ctx, "SELECT scope, hash, seq FROM articles WHERE id = $1", a.ID).Scan(&oldScope, &oldHash, &artSeq)
-	exists := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	batch := &pgx.Batch{}
+	batch.Queue(articleLock, a.ID)
+	batch.Queue("SELECT scope, hash, seq FROM articles WHERE id = $1", a.ID)
+	batch.Queue(embedderSQL)
+	br := tx.SendBatch(ctx, batch)
+	_, err := br.Exec()
+	var rowErr error
+	if err == nil {
+		rowErr = br.QueryRow().Scan(&oldScope, &oldHash, &artSeq)
+		if rowErr != nil && !errors.Is(rowErr, pgx.ErrNoRows) {
+			err = rowErr
+		}
+	}
+	var info corpus.EmbedderInfo
+	var recorded bool
+	if err == nil {
+		info, recorded, err = scanEmbedder(br.QueryRow())
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return 0, err
 	}
+	exists := rowErr == nil
 	if exists && oldScope != a.Scope {
 		return 0, corpus.ErrScopeConflict // the other scope is not named: the caller may be a guild
 	}
 	if len(vectors) > 0 {
-		if err := checkDim(ctx, tx, len(vectors[0])); err != nil {
+		if err := checkDim(ctx, tx, len(vectors[0]), info, recorded); err != nil {
 			return 0, err
 		}
 	}
@@ -334,11 +360,11 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 	}
 	// The article's full-text row and the change go in one round trip.
 	aTerms, aTF, aLen := termRow(artRow)
-	batch := &pgx.Batch{}
+	batch = &pgx.Batch{}
 	batch.Queue(`INSERT INTO article_terms (seq, terms, tf, len)
 		VALUES ($1, array_to_tsvector($2::text[]), $3::jsonb, $4)`, artSeq, aTerms, aTF, aLen)
 	queueChange(batch, a.ID, a.Scope, corpus.ChangePut)
-	br := tx.SendBatch(ctx, batch)
+	br = tx.SendBatch(ctx, batch)
 	_, err = br.Exec()
 	if err == nil {
 		err = changeResults(br)
@@ -382,13 +408,9 @@ func joinTerms(rows [][]string) []string {
 	return out
 }
 
-// checkDim compares a vector size with the recorded embedder, or (none
-// recorded) with the vectors already stored.
-func checkDim(ctx context.Context, tx pgx.Tx, dim int) error {
-	info, ok, err := readEmbedder(ctx, tx)
-	if err != nil {
-		return err
-	}
+// checkDim compares a vector size with the recorded embedder (info, when
+// ok), or (none recorded) with the vectors already stored.
+func checkDim(ctx context.Context, tx pgx.Tx, dim int, info corpus.EmbedderInfo, ok bool) error {
 	if ok {
 		if info.Dim != dim {
 			return fmt.Errorf("%w: vectors have %d dimensions but the library's embedder %s has %d", corpus.ErrEmbedderMismatch, dim, info.Name, info.Dim)
