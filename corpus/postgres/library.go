@@ -1,8 +1,10 @@
 // Package postgres is the article library on PostgreSQL: the same method
 // set and guarantees as the SQLite library of package corpus (one
 // transaction per article, scopes, the embedder record, the change feed,
-// the full-text rows BM25 reads), for deployments where several processes
-// on several machines share one corpus.
+// the full-text rows BM25 reads, the bot's answers and votes, feeds), for
+// deployments where several processes on several machines share one
+// corpus. The conformance suite in package librarytest holds both to
+// those guarantees.
 //
 // The schema lives in the first schema of the connection's search_path
 // (set it in the URL: ?search_path=attache) and is brought up to date by
