@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/attache-bot/attache/clip"
 )
 
 // Feeds a scope subscribes to, what their polls saw, and which article
@@ -159,7 +157,7 @@ func (l *Library) AddFeed(ctx context.Context, f Feed, max int) (Feed, error) {
 		return Feed{}, fmt.Errorf("corpus: add feed: %w", err)
 	}
 	f.URL, f.ID = c, FeedID(f.Scope, c)
-	f.Title = clip.Mark(oneLine(f.Title), maxTitleBytes)
+	f.Title = FeedTitle(f.Title)
 	if f.AddedAt.IsZero() {
 		f.AddedAt = time.Now()
 	}
@@ -393,10 +391,10 @@ func (l *Library) SaveFeedPoll(ctx context.Context, id string, p FeedPoll) error
 	if p.Err == "" {
 		res, err = l.w.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, last_polled = ?, last_ok = ?,
 			failures = 0, last_error = '', retry_at = ?, title = CASE WHEN ? <> '' THEN ? ELSE title END WHERE id = ?`,
-			p.ETag, p.LastModified, at, at, retry, p.Title, clip.Mark(oneLine(p.Title), maxTitleBytes), id)
+			p.ETag, p.LastModified, at, at, retry, p.Title, FeedTitle(p.Title), id)
 	} else {
 		res, err = l.w.ExecContext(ctx, `UPDATE feeds SET last_polled = ?, failures = failures + 1, last_error = ?, retry_at = ? WHERE id = ?`,
-			at, clip.Mark(oneLine(p.Err), 500), retry, id)
+			at, FeedError(p.Err), retry, id)
 	}
 	if err != nil {
 		return fmt.Errorf("corpus: save feed poll %s: %w", id, err)

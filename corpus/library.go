@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/vector"
 	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 	sqlite3 "modernc.org/sqlite/lib"
@@ -508,7 +507,6 @@ const titleRepeat = 2
 // termWriter writes the full-text rows of articles inside a transaction.
 type termWriter struct {
 	chunk, article *sql.Stmt
-	buf, title     []byte
 }
 
 func newTermWriter(ctx context.Context, tx *sql.Tx) (*termWriter, error) {
@@ -529,22 +527,16 @@ func (w *termWriter) close() {
 	w.article.Close()
 }
 
-// write stores the rows of article seq with the given title: one per chunk
-// (chunkSeqs[i] holding texts[i]: the title's terms and the chunk's) and
-// one for the article (the title's terms and all its chunks').
+// write stores the rows of article seq with the given title, as TermRows
+// makes them: chunkSeqs[i] keys the row of texts[i].
 func (w *termWriter) write(ctx context.Context, seq int64, title string, chunkSeqs []int64, texts []string) error {
-	w.title = lang.AppendIndexText(w.title[:0], title, titleRepeat)
-	art := append([]byte(nil), w.title...)
-	for i, text := range texts {
-		w.buf = append(w.buf[:0], w.title...)
-		n := len(w.buf)
-		w.buf = lang.AppendIndexText(w.buf, text, 1)
-		art = append(art, w.buf[n:]...)
-		if _, err := w.chunk.ExecContext(ctx, chunkSeqs[i], string(w.buf)); err != nil {
+	art, chunks := TermRows(title, texts)
+	for i, row := range chunks {
+		if _, err := w.chunk.ExecContext(ctx, chunkSeqs[i], row); err != nil {
 			return err
 		}
 	}
-	_, err := w.article.ExecContext(ctx, seq, string(art))
+	_, err := w.article.ExecContext(ctx, seq, art)
 	return err
 }
 

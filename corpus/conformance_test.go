@@ -1,0 +1,49 @@
+package corpus_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/librarytest"
+)
+
+// sqliteLib adapts *corpus.Library to the suite: its FullText is a struct.
+type sqliteLib struct{ *corpus.Library }
+
+func (l sqliteLib) Text() librarytest.FullText { return l.FullText() }
+
+func openSQLite(t *testing.T, dir string) librarytest.Library {
+	t.Helper()
+	lib, err := corpus.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	return sqliteLib{lib}
+}
+
+// TestConformance runs the library conformance suite against the SQLite
+// library; another handle is a second Open of the same data directory.
+func TestConformance(t *testing.T) {
+	librarytest.Run(t, func(t *testing.T) (librarytest.Library, func(*testing.T) librarytest.Library) {
+		dir := t.TempDir()
+		return openSQLite(t, dir), func(t *testing.T) librarytest.Library { return openSQLite(t, dir) }
+	})
+}
+
+// TestAnswerConformance runs the answer-store cases against the SQLite
+// library.
+func TestAnswerConformance(t *testing.T) {
+	librarytest.RunAnswers(t, func(t *testing.T) librarytest.AnswerStore {
+		return openSQLite(t, t.TempDir()).(sqliteLib).Library
+	})
+}
+
+// TestFeedConformance runs the feed-store cases against the SQLite
+// library.
+func TestFeedConformance(t *testing.T) {
+	librarytest.RunFeeds(t, func(t *testing.T) librarytest.FeedStore {
+		return openSQLite(t, t.TempDir()).(sqliteLib).Library
+	})
+}
