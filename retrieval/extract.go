@@ -249,7 +249,7 @@ func analyzeQuestion(text string) parsedQuestion {
 	for _, w := range lang.Words(text) {
 		lw := strings.ToLower(w)
 		q.words[lw] = true
-		if question.Stopwords.Has(lw) || isQuestionWord(lw) {
+		if question.Stopwords.Has(lw) || question.IsWord(lw) {
 			prev = ""
 			continue
 		}
@@ -359,7 +359,7 @@ func newNames(q parsedQuestion, s *scoredSentence) int {
 	for i, w := range s.words {
 		lw := strings.ToLower(w)
 		ok := startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !question.Stopwords.Has(lw) &&
-			!monthNames[lw] && !weekdayNames[lw]
+			!question.Months.Has(lw) && !question.Weekdays.Has(lw)
 		if ok && i == 0 && commonInitial[lw] {
 			ok = false
 		}
@@ -400,7 +400,7 @@ func hasNewDate(q parsedQuestion, s *scoredSentence) bool {
 		if q.words[lw] {
 			continue
 		}
-		if monthNames[lw] || weekdayNames[lw] || looksLikeYear(w) {
+		if question.Months.Has(lw) || question.Weekdays.Has(lw) || looksLikeYear(w) {
 			return true
 		}
 	}
@@ -441,7 +441,7 @@ func hasNewLocative(q parsedQuestion, s *scoredSentence) bool {
 		w := s.words[j]
 		lw := strings.ToLower(w)
 		if startsUpperCase(w) && !q.words[lw] && !q.terms[lang.Stem(lw)] && !question.Stopwords.Has(lw) &&
-			!monthNames[lw] && !weekdayNames[lw] {
+			!question.Months.Has(lw) && !question.Weekdays.Has(lw) {
 			return true
 		}
 	}
@@ -783,14 +783,6 @@ func looksLikeYear(w string) bool {
 	}
 	y, err := strconv.Atoi(w)
 	return err == nil && y >= 1800 && y <= 2100
-}
-
-func isQuestionWord(w string) bool {
-	switch w {
-	case "who", "whom", "whose", "what", "which", "where", "when", "why", "how":
-		return true
-	}
-	return false
 }
 
 // sentSpan is a sentence's byte range in its passage.

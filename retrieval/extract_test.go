@@ -281,7 +281,7 @@ func xtTerms(s string) []string {
 	var out []string
 	for _, w := range lang.Words(s) {
 		lw := strings.ToLower(w)
-		if question.Stopwords.Has(lw) || isQuestionWord(lw) {
+		if question.Stopwords.Has(lw) || question.IsWord(lw) {
 			continue
 		}
 		out = append(out, lang.Stem(lw))

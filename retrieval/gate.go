@@ -66,7 +66,7 @@ func gateTerms(q string) []gateTerm {
 		for _, t := range toks {
 			pos++
 			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || question.Stopwords.Has(t) || question.IsRecencyWord(t) ||
-				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
+				question.IsWord(t) || gateFillerWords[t] || question.Months.Has(t) || question.Weekdays.Has(t) || hasSpacelessScript(t) {
 				continue
 			}
 			st := lang.Stem(t)

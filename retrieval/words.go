@@ -12,13 +12,6 @@ func makeWordSet(s string) map[string]bool {
 	return m
 }
 
-// monthNames and weekdayNames mark dates.
-var (
-	monthNames = makeWordSet(`january february march april may june july august september october november
-		december jan feb mar apr jun jul aug sep sept oct nov dec`)
-	weekdayNames = makeWordSet(`monday tuesday wednesday thursday friday saturday sunday`)
-)
-
 // quantityWords are quantities written out.
 var quantityWords = makeWordSet(`two three four five six seven eight nine ten eleven twelve thirteen
 	fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
