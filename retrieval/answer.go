@@ -174,9 +174,9 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// sentence that answers often sits just before or after the one that
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
-	var ex Extraction
+	var ex answer.Extraction
 	if res.digest {
-		ex = Digest(passages, DefaultExtractChars)
+		ex = answer.Digest(answerPassages(passages), answer.DefaultExtractChars)
 	} else {
 		wide, err := e.withNeighbours(ctx, passages)
 		if err != nil {
@@ -187,7 +187,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			e.cfg.Logger.Warn("could not read neighbouring passages", "error", err)
 			wide = passages
 		}
-		ex = Extract(res.query, wide, DefaultExtractChars)
+		ex = answer.Extract(res.query, answerPassages(wide), answer.DefaultExtractChars)
 	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
@@ -204,6 +204,16 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	}
 	ans.Note = joinNotes(append(notes, datedNote(ans, res.emptyPeriod))...)
 	return ans, nil
+}
+
+// answerPassages is passages as the extractive answerer reads them, in
+// the same order, so that its citations number them as finish does.
+func answerPassages(passages []Passage) []answer.Passage {
+	out := make([]answer.Passage, len(passages))
+	for i, p := range passages {
+		out[i] = answer.Passage{Title: p.Title, Text: p.Text}
+	}
+	return out
 }
 
 // generate builds the prompt and streams the model's answer.

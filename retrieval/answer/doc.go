@@ -1,12 +1,16 @@
-// Package answer checks what an answer cites: Check and CheckAs read the
-// [n] citation groups of a text written from n numbered sources (ranges,
-// lists, footnote and full-width forms), keep the real ones in a canonical
-// form, and remove the invented ones or, for generated text, the sentences
-// that cite only those (DropInvented); Stream does the same to a model's
-// answer while it streams, showing only what the final check will keep, and
-// ThinkEnd skips a leading thinking block. Defuse makes quoted text unable
-// to pass for a citation.
+// Package answer makes and checks answers from numbered passages.
 //
-// It is pure text over the sources' count: the answerers in package
-// retrieval own the sources themselves.
+// Extract answers a question by quoting whole sentences of the passages
+// with [n] citations, Digest quotes the first sentence of each, and Matcher
+// scores passages the same way for search's rerank. Check and CheckAs read
+// the [n] citation groups of a text written from n numbered sources
+// (ranges, lists, footnote and full-width forms), keep the real ones in a
+// canonical form, and remove the invented ones or, for generated text, the
+// sentences that cite only those (DropInvented); Stream does the same to a
+// model's answer while it streams, showing only what the final check will
+// keep, and ThinkEnd skips a leading thinking block. Defuse makes quoted
+// text unable to pass for a citation.
+//
+// It is pure text: a Passage is a headline and a text, and the caller
+// (package retrieval) keeps the sources themselves, in the same order.
 package answer
