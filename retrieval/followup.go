@@ -9,17 +9,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/llm"
 )
 
 // Follow-up rewriting bounds.
 const (
-	maxHistoryTurns    = 4    // earlier turns given to the model
-	maxHistoryQuestion = 500  // bytes of each earlier question
-	maxHistoryAnswer   = 1000 // bytes of each earlier answer
-	maxRewriteTokens   = 80   // the rewritten query's length cap
-	maxRewriteBytes    = 400  // longer model output is not a query
-	maxFollowUpTerms   = 10   // terms the heuristic borrows from earlier questions
+	maxRewriteTokens = 80  // the rewritten query's length cap
+	maxRewriteBytes  = 400 // longer model output is not a query
+	maxFollowUpTerms = 10  // terms the heuristic borrows from earlier questions
 )
 
 // standaloneQuery turns question into a search query that stands on its own,
@@ -50,8 +48,7 @@ func (e *Engine) standaloneQuery(ctx context.Context, question string, history [
 // rewrite asks the model for a standalone version of question, waiting at
 // most timeout.
 func rewrite(ctx context.Context, model *llm.Client, timeout time.Duration, question string, history []Turn) (string, error) {
-	data := rewriteData{Question: neutralize(clipQuery(question)), History: promptHistory(history)}
-	sys, user, err := renderPrompt(rewriteTmpl, data)
+	sys, user, err := answer.RewritePrompt(clipQuery(question), promptTurns(history))
 	if err != nil {
 		return "", err
 	}
@@ -76,7 +73,7 @@ const copiedAnswerWords = 6
 // finds that answer's sources again, whatever was asked.
 func copiesAnswer(query string, history []Turn) bool {
 	runs := func(text string) map[string]bool {
-		ws := followUpWords(strings.ToLower(stripCitations(text)))
+		ws := followUpWords(strings.ToLower(answer.StripCitations(text)))
 		m := map[string]bool{}
 		for i := 0; i+copiedAnswerWords <= len(ws); i++ {
 			m[strings.Join(ws[i:i+copiedAnswerWords], " ")] = true
@@ -114,7 +111,7 @@ func cleanRewrite(s string) (string, bool) {
 				line = strings.TrimSpace(line[len(label):])
 			}
 		}
-		line = strings.Trim(stripCitations(line), "\"'`“”‘’ ")
+		line = strings.Trim(answer.StripCitations(line), "\"'`“”‘’ ")
 		if line == "" || len(line) > maxRewriteBytes || !hasWord(line) {
 			return "", false
 		}

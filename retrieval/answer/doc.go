@@ -9,8 +9,11 @@
 // sentences that cite only those (DropInvented); Stream does the same to a
 // model's answer while it streams, showing only what the final check will
 // keep, and ThinkEnd skips a leading thinking block. Defuse makes quoted
-// text unable to pass for a citation.
+// text unable to pass for a citation. AnswerPrompt and RewritePrompt
+// render the language model's prompts (prompts/*.tmpl) from numbered
+// sources and earlier turns, with every untrusted value neutralised.
 //
-// It is pure text: a Passage is a headline and a text, and the caller
-// (package retrieval) keeps the sources themselves, in the same order.
+// It is pure text: a Passage is a headline and a text, a PromptSource adds
+// the outlet and date, and the caller (package retrieval) keeps the
+// sources themselves, in the same order, and calls the model.
 package answer
