@@ -205,7 +205,7 @@ func answerPassages(passages []Passage) []answer.Passage {
 // generate builds the prompt and streams the model's answer.
 func (e *Engine) generate(ctx context.Context, model *llm.Client, question string, history []Turn, asOf time.Time,
 	passages []Passage, onDelta func(string)) (llm.Generation, error) {
-	sys, user, err := answer.AnswerPrompt(question, promptTurns(history), asOf, promptSources(passages))
+	sys, user, err := answer.AnswerPrompt(question, answerTurns(history), asOf, promptSources(passages))
 	if err != nil {
 		return llm.Generation{}, err
 	}
@@ -228,8 +228,8 @@ func (e *Engine) generate(ctx context.Context, model *llm.Client, question strin
 	return gen, nil
 }
 
-// promptTurns is history as a prompt shows it.
-func promptTurns(history []Turn) []answer.Turn {
+// answerTurns is history as package answer reads it.
+func answerTurns(history []Turn) []answer.Turn {
 	out := make([]answer.Turn, len(history))
 	for i, t := range history {
 		out[i] = answer.Turn{Question: t.Question, Answer: t.Answer}

@@ -10,8 +10,8 @@
 // asks from its text alone (answer type, date window, intent, the date and
 // wh-words), answer quotes the sentences that answer a question (the
 // extractive answerer, whose sentence scorer search's rerank also uses),
-// renders the language model's prompts and checks an answer's citations
-// (also while it streams), llm is the
+// renders the language model's prompts, reads follow-up questions and
+// checks an answer's citations (also while it streams), llm is the
 // language-model client, and evaluate measures retrieval and answers over
 // this package's public API. The search weights are not configuration: the
 // tests that tune them build with the tune tag.

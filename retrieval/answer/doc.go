@@ -12,6 +12,10 @@
 // text unable to pass for a citation. AnswerPrompt and RewritePrompt
 // render the language model's prompts (prompts/*.tmpl) from numbered
 // sources and earlier turns, with every untrusted value neutralised.
+// NeedsContext tells a follow-up that leans on the conversation ("and
+// why?") from one that names its own subject, FollowUpQuery is the
+// rewrite of such a follow-up without a language model, and CopiesAnswer
+// rejects a model's rewrite that merely repeats an earlier answer.
 //
 // It is pure text: a Passage is a headline and a text, a PromptSource adds
 // the outlet and date, and the caller (package retrieval) keeps the
