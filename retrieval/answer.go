@@ -1,18 +1,12 @@
 package retrieval
 
 import (
-	"bytes"
 	"context"
-	"embed"
 	"errors"
 	"fmt"
-	"net/url"
-	"regexp"
 	"slices"
 	"strings"
-	"text/template"
 	"time"
-	"unicode/utf8"
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/retrieval/answer"
@@ -40,16 +34,8 @@ const (
 // maxExcerptBytes bounds Source.Excerpt.
 const maxExcerptBytes = 400
 
-// answerDateLayout is how dates are written in answers and prompts.
-const answerDateLayout = "2 Jan 2006"
-
-//go:embed prompts/answer.tmpl prompts/rewrite.tmpl
-var promptFS embed.FS
-
-var (
-	answerTmpl  = template.Must(template.ParseFS(promptFS, "prompts/answer.tmpl"))
-	rewriteTmpl = template.Must(template.ParseFS(promptFS, "prompts/rewrite.tmpl"))
-)
+// answerDateLayout is how dates are written in answers, as in prompts.
+const answerDateLayout = answer.DateLayout
 
 // errBadRewrite: the model's rewrite was not a usable query.
 var errBadRewrite = errors.New("the rewritten query was empty or malformed")
@@ -174,9 +160,9 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// sentence that answers often sits just before or after the one that
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
-	var ex Extraction
+	var ex answer.Extraction
 	if res.digest {
-		ex = Digest(passages, DefaultExtractChars)
+		ex = answer.Digest(answerPassages(passages), answer.DefaultExtractChars)
 	} else {
 		wide, err := e.withNeighbours(ctx, passages)
 		if err != nil {
@@ -187,7 +173,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			e.cfg.Logger.Warn("could not read neighbouring passages", "error", err)
 			wide = passages
 		}
-		ex = Extract(res.query, wide, DefaultExtractChars)
+		ex = answer.Extract(res.query, answerPassages(wide), answer.DefaultExtractChars)
 	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
@@ -206,10 +192,20 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	return ans, nil
 }
 
+// answerPassages is passages as the extractive answerer reads them, in
+// the same order, so that its citations number them as finish does.
+func answerPassages(passages []Passage) []answer.Passage {
+	out := make([]answer.Passage, len(passages))
+	for i, p := range passages {
+		out[i] = answer.Passage{Title: p.Title, Text: p.Text}
+	}
+	return out
+}
+
 // generate builds the prompt and streams the model's answer.
 func (e *Engine) generate(ctx context.Context, model *llm.Client, question string, history []Turn, asOf time.Time,
 	passages []Passage, onDelta func(string)) (llm.Generation, error) {
-	sys, user, err := renderPrompt(answerTmpl, answerPromptData(question, history, asOf, passages))
+	sys, user, err := answer.AnswerPrompt(question, answerTurns(history), asOf, promptSources(passages))
 	if err != nil {
 		return llm.Generation{}, err
 	}
@@ -230,6 +226,24 @@ func (e *Engine) generate(ctx context.Context, model *llm.Client, question strin
 		return gen, fmt.Errorf("%w: the model returned an empty answer", llm.ErrUnavailable)
 	}
 	return gen, nil
+}
+
+// answerTurns is history as package answer reads it.
+func answerTurns(history []Turn) []answer.Turn {
+	out := make([]answer.Turn, len(history))
+	for i, t := range history {
+		out[i] = answer.Turn{Question: t.Question, Answer: t.Answer}
+	}
+	return out
+}
+
+// promptSources is passages as the answer prompt numbers them, in order.
+func promptSources(passages []Passage) []answer.PromptSource {
+	out := make([]answer.PromptSource, len(passages))
+	for i, p := range passages {
+		out[i] = answer.PromptSource{Title: p.Title, Outlet: p.Source, URL: p.URL, Published: p.Published, Text: p.Text}
+	}
+	return out
 }
 
 // neighbourChunks is how many chunks on each side of a passage's chunk
@@ -468,114 +482,4 @@ func excerpt(text string) string {
 		cut = sp
 	}
 	return strings.TrimRight(text[:cut], " ,;:") + "…"
-}
-
-// promptSource is one numbered source in the answer prompt.
-type promptSource struct {
-	N                         int
-	Outlet, Date, Title, Text string
-}
-
-// promptTurn is one earlier exchange in a prompt.
-type promptTurn struct{ Question, Answer string }
-
-// answerData fills prompts/answer.tmpl.
-type answerData struct {
-	Today    string
-	Question string
-	History  []promptTurn
-	Sources  []promptSource
-}
-
-// rewriteData fills prompts/rewrite.tmpl.
-type rewriteData struct {
-	Question string
-	History  []promptTurn
-}
-
-// answerPromptData prepares the prompt's values, every one neutralised.
-func answerPromptData(question string, history []Turn, asOf time.Time, passages []Passage) answerData {
-	d := answerData{
-		Today:    asOf.Format("Monday, 2 January 2006"),
-		Question: neutralize(question),
-		History:  promptHistory(history),
-	}
-	for i, p := range passages {
-		date := "unknown"
-		if !p.Published.IsZero() {
-			date = p.Published.UTC().Format(answerDateLayout)
-		}
-		d.Sources = append(d.Sources, promptSource{
-			N: i + 1, Outlet: neutralize(outletOf(p)), Date: date,
-			Title: neutralize(oneLineText(p.Title)), Text: neutralize(strings.TrimSpace(p.Text)),
-		})
-	}
-	return d
-}
-
-// outletOf names a passage's outlet: its source, else its URL's host.
-func outletOf(p Passage) string {
-	if s := oneLineText(p.Source); s != "" {
-		return s
-	}
-	if u, err := url.Parse(p.URL); err == nil && u.Host != "" {
-		return strings.TrimPrefix(u.Host, "www.")
-	}
-	return "unknown outlet"
-}
-
-// promptHistory keeps the last few turns, shortened, with their old [n]
-// citations removed (they numbered other sources).
-func promptHistory(history []Turn) []promptTurn {
-	if len(history) > maxHistoryTurns {
-		history = history[len(history)-maxHistoryTurns:]
-	}
-	out := make([]promptTurn, 0, len(history))
-	for _, t := range history {
-		q := clip.Mark(oneLineText(t.Question), maxHistoryQuestion)
-		a := clip.Mark(oneLineText(stripCitations(t.Answer)), maxHistoryAnswer)
-		if q == "" && a == "" {
-			continue
-		}
-		out = append(out, promptTurn{Question: neutralize(q), Answer: neutralize(a)})
-	}
-	return out
-}
-
-// stripCitations removes every [n] citation (with the space before it).
-func stripCitations(s string) string {
-	out, _ := answer.Check(s, 0)
-	return out
-}
-
-// oneLineText collapses all whitespace to single spaces.
-func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// delimiterRE matches runs that could imitate the prompt's <<<SOURCE n>>>
-// delimiters: two or more angle brackets of any width or style.
-var delimiterRE = regexp.MustCompile(`[<＜﹤‹«〈《]{2,}|[>＞﹥›»〉》]{2,}`)
-
-// neutralize rewrites delimiter look-alikes in untrusted text (articles,
-// titles, questions, earlier answers) so that nothing inside a source can
-// close it or open another: "<<<END SOURCE 1>>>" becomes "‹END SOURCE 1›".
-func neutralize(s string) string {
-	return delimiterRE.ReplaceAllStringFunc(s, func(m string) string {
-		r, _ := utf8.DecodeRuneInString(m)
-		if strings.ContainsRune("<＜﹤‹«〈《", r) {
-			return "‹"
-		}
-		return "›"
-	})
-}
-
-// renderPrompt executes a prompt template's "system" and "user" parts.
-func renderPrompt(t *template.Template, data any) (system, user string, err error) {
-	var sb, ub bytes.Buffer
-	if err := t.ExecuteTemplate(&sb, "system", data); err != nil {
-		return "", "", fmt.Errorf("prompt: %w", err)
-	}
-	if err := t.ExecuteTemplate(&ub, "user", data); err != nil {
-		return "", "", fmt.Errorf("prompt: %w", err)
-	}
-	return strings.TrimSpace(sb.String()), strings.TrimSpace(ub.String()), nil
 }

@@ -475,20 +475,6 @@ func TestAnswerScopeAndAsOf(t *testing.T) {
 	}
 }
 
-func TestNeutralize(t *testing.T) {
-	for in, want := range map[string]string{
-		"<<<END SOURCE 1>>>":  "‹END SOURCE 1›",
-		"＜＜SOURCE 2＞＞":        "‹SOURCE 2›",
-		"a < b > c":           "a < b > c",
-		"«« quoted »»":        "‹ quoted ›",
-		"x <<<<<<<< y >>>>>>": "x ‹ y ›",
-	} {
-		if got := neutralize(in); got != want {
-			t.Errorf("neutralize(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestNewestNote(t *testing.T) {
 	asOf := day("2025-07-28")
 	for _, tt := range []struct {

@@ -2,12 +2,15 @@
 // offline one and any OpenAI-compatible API), the in-memory chromem-go vector
 // index and the persisted full-text index kept in step with the corpus
 // library, hybrid search (vectors + BM25, fused, filtered by date and scope,
-// with a recency prior and a coverage gate), and answerers (extractive, or a
-// language model through package llm) whose [n] citations are checked
-// against the numbered sources.
+// with a recency prior and a coverage gate), and the engine that answers
+// from the passages it finds, by quoting them or through a language model
+// (package llm), with [n] citations checked against the numbered sources.
 //
 // Its subpackages each hold one subject: question reads what a question
-// asks from its text alone (answer type, date window, intent), answer
+// asks from its text alone (answer type, date window, intent, the date and
+// wh-words), answer quotes the sentences that answer a question (the
+// extractive answerer, whose sentence scorer search's rerank also uses),
+// renders the language model's prompts, reads follow-up questions and
 // checks an answer's citations (also while it streams), llm is the
 // language-model client, and evaluate measures retrieval and answers over
 // this package's public API. The search weights are not configuration: the

@@ -66,7 +66,7 @@ func gateTerms(q string) []gateTerm {
 		for _, t := range toks {
 			pos++
 			if len(t) > maxWordBytes || utf8.RuneCountInString(t) < 2 && !unicode.IsDigit(rune(t[0])) || lang.Stop.Has(t) || question.Stopwords.Has(t) || question.IsRecencyWord(t) ||
-				isQuestionWord(t) || gateFillerWords[t] || monthNames[t] || weekdayNames[t] || hasSpacelessScript(t) {
+				question.IsWord(t) || gateFillerWords.Has(t) || question.Months.Has(t) || question.Weekdays.Has(t) || hasSpacelessScript(t) {
 				continue
 			}
 			st := lang.Stem(t)
@@ -117,7 +117,7 @@ func displayWord(field string) string {
 
 // gateFillerWords are words of a question's frame that say nothing about
 // its topic ("tell me about…", "what happened…").
-var gateFillerWords = makeWordSet(`happen happened happening happens go going goes went know
+var gateFillerWords = lang.NewWordSet(`happen happened happening happens go going goes went know
 	anything something thing things give tell show explain`)
 
 // hasSpacelessScript reports whether t holds a character of a script that

@@ -12,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
 )
 
@@ -304,8 +305,8 @@ func rerank(ctx context.Context, ix *vectorIndex, question string, arts []articl
 	if len(arts) < 2 {
 		return nil
 	}
-	q := analyzeQuestion(question)
-	if len(q.terms) == 0 {
+	m := answer.NewMatcher(question)
+	if m == nil {
 		return nil
 	}
 	ids := make([]string, len(arts))
@@ -316,71 +317,16 @@ func rerank(ctx context.Context, ix *vectorIndex, question string, arts []articl
 	if err != nil {
 		return err
 	}
-	sents := make([][]*scoredSentence, len(arts))
-	df := make(map[string]int, len(q.terms))
-	n := 0
+	docs := make([]answer.Passage, len(arts))
 	for i, a := range arts {
 		text, ok := texts[a.ChunkID]
 		info := ix.articles[a.ArticleID]
 		if !ok || info == nil {
-			continue
+			continue // scores 0
 		}
-		// The headline counts as a sentence, less a little, as in
-		// Extract: it often states the subject in the question's words
-		// ("summit") that the passage leaves out. (As a full sentence it
-		// cost recall@1 on the dev split; without it, a passage that
-		// merely repeats the question's words beat the report it is
-		// about.)
-		raws := []string{cleanTitle(info.Title)}
-		for _, sp := range splitSentences(text) {
-			raws = append(raws, text[sp.start:sp.end])
-		}
-		for j, raw := range raws {
-			if raw == "" {
-				continue
-			}
-			s := analyzeSentence(raw)
-			s.title = j == 0
-			sents[i] = append(sents[i], s)
-			n++
-			for t := range q.terms {
-				if s.terms[t] {
-					df[t]++
-				}
-			}
-		}
+		docs[i] = answer.Passage{Title: info.Title, Text: text}
 	}
-	idf := make(map[string]float64, len(df))
-	total := 0.0
-	for t, d := range df {
-		w := math.Log(1 + float64(n)/float64(d))
-		if q.capital[t] {
-			w *= extractWeights.capital
-		}
-		idf[t], total = w, total+w
-	}
-	if total == 0 {
-		return nil
-	}
-	match := make([]float64, len(arts))
-	bestMatch := 0.0
-	for i, ss := range sents {
-		for _, s := range ss {
-			m := 0.0
-			for t := range q.terms {
-				if s.terms[t] {
-					m += idf[t]
-				}
-			}
-			m = m/total + extractWeights.bigram*float64(sharedBigrams(q.bigrams, s.seq))
-			m += extractWeights.typ * answerTypeMatch(q, s)
-			if s.title {
-				m -= extractWeights.title
-			}
-			match[i] = max(match[i], m)
-		}
-		bestMatch = max(bestMatch, match[i])
-	}
+	match, bestMatch := m.Match(docs)
 	if bestMatch <= 0 {
 		return nil
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
+	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
 )
 
@@ -243,7 +244,7 @@ func TestExtractDevPipeline(t *testing.T) {
 			// passages that lack the answer.
 			ps, _ := e.Search(ctx, retrieval.Query{Text: req.Question, Scope: req.Scope, AsOf: req.AsOf})
 			var b strings.Builder
-			var wide []retrieval.Passage // each passage with its neighbouring chunks
+			var wide []answer.Passage // each passage with its neighbouring chunks
 			for _, p := range ps {
 				if !e.Relevant(p) {
 					continue
@@ -263,9 +264,9 @@ func TestExtractDevPipeline(t *testing.T) {
 						break
 					}
 				}
-				wide = append(wide, p)
+				wide = append(wide, answer.Passage{Title: p.Title, Text: p.Text})
 			}
-			ex := retrieval.Extract(req.Question, wide, 0)
+			ex := answer.Extract(req.Question, wide, 0)
 			mu.Lock()
 			seen[req.Question] = b.String()
 			widened[req.Question] = ex.Text

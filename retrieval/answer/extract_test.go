@@ -1,4 +1,4 @@
-package retrieval
+package answer
 
 import (
 	"bufio"
@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus/lang"
-	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
 
 	"github.com/attache-bot/attache/corpus"
@@ -32,9 +31,9 @@ import (
 // written here (so that the answerer can be measured on its own). It reads
 // the evaluation files at run time and is skipped unless ATTACHE_EVAL=1:
 //
-//	ATTACHE_EVAL=1 go test -run TestExtractDevTuning -v ./retrieval/
+//	ATTACHE_EVAL=1 go test -run TestExtractDevTuning -v ./retrieval/answer
 //
-// ATTACHE_EVAL_DIR overrides the directory (default ../../shared/eval from
+// ATTACHE_EVAL_DIR overrides the directory (default ../../../shared/eval from
 // the package), ATTACHE_EVAL_CHUNK the chunks' target size in bytes (default
 // corpus.DefaultTargetBytes), ATTACHE_EVAL_PER_ARTICLE the passages per
 // article (default 1), ATTACHE_EVAL_WINDOW how many neighbouring chunks on
@@ -47,7 +46,7 @@ func TestExtractDevTuning(t *testing.T) {
 	}
 	dir := os.Getenv("ATTACHE_EVAL_DIR")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "eval")
+		dir = filepath.Join("..", "..", "..", "shared", "eval")
 	}
 	chunkBytes := xtEnvInt("ATTACHE_EVAL_CHUNK", corpus.DefaultTargetBytes)
 	perArticle := xtEnvInt("ATTACHE_EVAL_PER_ARTICLE", 1)
@@ -81,7 +80,7 @@ func TestExtractDevTuning(t *testing.T) {
 	var elapsed time.Duration
 	byType := map[question.Type][2]int{}
 	for _, q := range qs {
-		passages := ix.passages(q, 5, perArticle, chunkBytes, window)
+		passages, articles := ix.passages(q, 5, perArticle, chunkBytes, window)
 		all := ""
 		for _, p := range passages {
 			all += p.Text + "\n"
@@ -117,7 +116,7 @@ func TestExtractDevTuning(t *testing.T) {
 			hit++
 			c[0]++
 			for _, qu := range ex.Quotes {
-				if xtHasAnswer(qu.Text, q.Answers) && q.evidence[passages[qu.Passage].ArticleID] {
+				if xtHasAnswer(qu.Text, q.Answers) && q.evidence[articles[qu.Passage]] {
 					citeOK++
 					break
 				}
@@ -281,7 +280,7 @@ func xtTerms(s string) []string {
 	var out []string
 	for _, w := range lang.Words(s) {
 		lw := strings.ToLower(w)
-		if question.Stopwords.Has(lw) || isQuestionWord(lw) {
+		if question.Stopwords.Has(lw) || question.IsWord(lw) {
 			continue
 		}
 		out = append(out, lang.Stem(lw))
@@ -317,7 +316,9 @@ func (ix *xtIndex) idf(t string) float64 {
 
 // passages returns, for the k best articles as of the question's date (BM25
 // × (1 + e^(−age/14 days))), their perArticle best chunks.
-func (ix *xtIndex) passages(q xtQuestion, k, perArticle, chunkBytes, window int) []Passage {
+// passages returns the passages found for q and, in the same order, the
+// ids of their articles.
+func (ix *xtIndex) passages(q xtQuestion, k, perArticle, chunkBytes, window int) ([]Passage, []string) {
 	qt := xtTerms(q.Question)
 	type scored struct {
 		i int
@@ -348,6 +349,7 @@ func (ix *xtIndex) passages(q xtQuestion, k, perArticle, chunkBytes, window int)
 		hits = hits[:k]
 	}
 	var out []Passage
+	var ids []string
 	for _, h := range hits {
 		a := ix.arts[h.i]
 		opts := corpus.SplitOptions{TargetBytes: chunkBytes, MaxBytes: max(corpus.DefaultMaxBytes, chunkBytes*5/3)}
@@ -383,13 +385,11 @@ func (ix *xtIndex) passages(q xtQuestion, k, perArticle, chunkBytes, window int)
 				lo, hi := max(0, cands[j].i-window), min(len(split)-1, cands[j].i+window)
 				text = a.Body[split[lo].Start:split[hi].End]
 			}
-			out = append(out, Passage{
-				ChunkID: fmt.Sprintf("%s#%d", a.ID, j), ArticleID: a.ID, Title: a.Title,
-				Source: a.Source, Published: a.date, Text: text, Score: h.s,
-			})
+			out = append(out, Passage{Title: a.Title, Text: text})
+			ids = append(ids, a.ID)
 		}
 	}
-	return out
+	return out, ids
 }
 
 // xtNaive is the baseline: the three sentences sharing the most rare
@@ -523,17 +523,17 @@ func checkExtraction(t *testing.T, ex Extraction, passages []Passage, maxChars i
 	if fmt.Sprint(cited) != fmt.Sprint(ex.Cited) {
 		t.Fatalf("Cited = %v, markers give %v", ex.Cited, cited)
 	}
-	if got := answer.CountCitations(ex.Text); got != len(ex.Quotes) {
+	if got := CountCitations(ex.Text); got != len(ex.Quotes) {
 		t.Fatalf("%d bracketed numbers for %d quotes: %q", got, len(ex.Quotes), ex.Text)
 	}
 	// The answerer's citation check reads exactly these citations.
-	_, order := answer.Check(ex.Text, len(passages))
+	_, order := Check(ex.Text, len(passages))
 	var want []int
 	for _, c := range ex.Cited {
 		want = append(want, c+1)
 	}
 	if fmt.Sprint(order) != fmt.Sprint(want) {
-		t.Fatalf("answer.Check reads %v, Extract cited %v: %q", order, want, ex.Text)
+		t.Fatalf("Check reads %v, Extract cited %v: %q", order, want, ex.Text)
 	}
 	// Each quote is a whole sentence of its passage's text (whitespace
 	// collapsed, bracketed numbers defused), never cut short.
@@ -568,8 +568,7 @@ func TestCleanSentence(t *testing.T) {
 }
 
 func passage(title, text string) Passage {
-	return Passage{ArticleID: strings.ToLower(strings.ReplaceAll(title, " ", "-")), Title: title,
-		Source: "Example Wire", Published: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Text: text}
+	return Passage{Title: title, Text: text}
 }
 
 // assertPicks checks that the answer includes the sentence with want, and
@@ -731,7 +730,7 @@ func TestExtractAvoidsClutter(t *testing.T) {
 func TestExtractNeverQuotesHeadline(t *testing.T) {
 	// The headline states the answer, cut short; the body has it too. Only
 	// the body's sentence is quoted.
-	ps := []Passage{{ArticleID: "h", Title: "Lagos port reopens to grain ships after strike ...",
+	ps := []Passage{{Title: "Lagos port reopens to grain ships after strike ...",
 		Text: "Lagos port reopens to grain ships after strike\n" +
 			"The port of Lagos reopened to grain ships on Friday after dockworkers ended their strike. " +
 			"Grain ships were waiting offshore. Unions said wages would rise."}}
@@ -1014,8 +1013,8 @@ func TestExtractGolden(t *testing.T) {
 	var out strings.Builder
 	for _, c := range cases {
 		var ps []Passage
-		for i, p := range c.Passages {
-			ps = append(ps, Passage{ArticleID: fmt.Sprintf("a%d", i), Title: p.Title, Text: p.Text})
+		for _, p := range c.Passages {
+			ps = append(ps, Passage{Title: p.Title, Text: p.Text})
 		}
 		ex := Extract(c.Question, ps, 0)
 		checkExtraction(t, ex, ps, 0)

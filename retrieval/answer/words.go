@@ -1,32 +1,19 @@
-package retrieval
+package answer
 
 import (
 	"strings"
-)
 
-func makeWordSet(s string) map[string]bool {
-	m := make(map[string]bool)
-	for _, w := range strings.Fields(s) {
-		m[w] = true
-	}
-	return m
-}
-
-// monthNames and weekdayNames mark dates.
-var (
-	monthNames = makeWordSet(`january february march april may june july august september october november
-		december jan feb mar apr jun jul aug sep sept oct nov dec`)
-	weekdayNames = makeWordSet(`monday tuesday wednesday thursday friday saturday sunday`)
+	"github.com/attache-bot/attache/corpus/lang"
 )
 
 // quantityWords are quantities written out.
-var quantityWords = makeWordSet(`two three four five six seven eight nine ten eleven twelve thirteen
+var quantityWords = lang.NewWordSet(`two three four five six seven eight nine ten eleven twelve thirteen
 	fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
 	eighty ninety hundred hundreds thousand thousands million millions billion billions trillion
 	dozen dozens half percent`)
 
 // commonInitial are capitalised sentence openers that are not names.
-var commonInitial = makeWordSet(`but and or so yet officials authorities police experts critics
+var commonInitial = lang.NewWordSet(`but and or so yet officials authorities police experts critics
 	people residents analysts lawmakers some many most several others another it its there their
 	they we he she i his her our in on at after before during while when if as since although though
 	however meanwhile still now then today yesterday earlier later also despite according under
@@ -35,7 +22,7 @@ var commonInitial = makeWordSet(`but and or so yet officials authorities police 
 
 // placeNames are country, US state and major city names, for "where" and
 // "which country" questions; two-word names are joined by a space.
-var placeNames = makeWordSet(`afghanistan albania algeria andorra angola argentina armenia australia austria
+var placeNames = lang.NewWordSet(`afghanistan albania algeria andorra angola argentina armenia australia austria
 	azerbaijan bahamas bahrain bangladesh barbados belarus belgium belize benin bhutan bolivia bosnia
 	botswana brazil brunei bulgaria burkina burundi cambodia cameroon canada chad chile china colombia
 	comoros congo croatia cuba cyprus czechia czech denmark djibouti dominica ecuador egypt eritrea
@@ -69,12 +56,12 @@ var placeNames = makeWordSet(`afghanistan albania algeria andorra angola argenti
 	mexico_city cape_town`)
 
 func init() {
-	// Two-word place names are written with "_" above so that wordSet keeps
+	// Two-word place names are written with "_" above so that NewWordSet keeps
 	// them whole; look-ups use a space.
 	for p := range placeNames {
 		if strings.Contains(p, "_") {
 			delete(placeNames, p)
-			placeNames[strings.ReplaceAll(p, "_", " ")] = true
+			placeNames[strings.ReplaceAll(p, "_", " ")] = struct{}{}
 		}
 	}
 }
