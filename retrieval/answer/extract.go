@@ -858,9 +858,16 @@ func (m *Matcher) Match(docs []Passage) (match []float64, best float64) {
 			}
 		}
 	}
+	// Sums run over the terms in sorted order, as in Extract, so that the
+	// same question always scores the same.
+	terms := slices.Sorted(maps.Keys(q.terms))
 	idf := make(map[string]float64, len(df))
 	total := 0.0
-	for t, d := range df {
+	for _, t := range terms {
+		d := df[t]
+		if d == 0 {
+			continue
+		}
 		w := math.Log(1 + float64(n)/float64(d))
 		if q.capital[t] {
 			w *= extractWeights.capital
@@ -874,7 +881,7 @@ func (m *Matcher) Match(docs []Passage) (match []float64, best float64) {
 	for i, ss := range sents {
 		for _, s := range ss {
 			v := 0.0
-			for t := range q.terms {
+			for _, t := range terms {
 				if s.terms[t] {
 					v += idf[t]
 				}
