@@ -69,3 +69,35 @@ func Fields(s, keep string) []string {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(keep, r)
 	})
 }
+
+// ContainsWholeWord reports whether needle occurs in text, ignoring case,
+// not as part of a longer word: the characters around the occurrence must
+// not extend a word that the needle starts or ends with.
+func ContainsWholeWord(text, needle string) bool {
+	needle = strings.TrimSpace(needle)
+	if needle == "" {
+		return false
+	}
+	t, n := strings.ToLower(text), strings.ToLower(needle)
+	first, _ := utf8.DecodeRuneInString(n)
+	last, _ := utf8.DecodeLastRuneInString(n)
+	for off := 0; off <= len(t)-len(n); {
+		i := strings.Index(t[off:], n)
+		if i < 0 {
+			return false
+		}
+		i += off
+		before, _ := utf8.DecodeLastRuneInString(t[:i])
+		after, _ := utf8.DecodeRuneInString(t[i+len(n):])
+		okBefore := i == 0 || !isLetterOrDigit(first) || !isLetterOrDigit(before)
+		okAfter := i+len(n) == len(t) || !isLetterOrDigit(last) || !isLetterOrDigit(after)
+		if okBefore && okAfter {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(t[i:])
+		off = i + size
+	}
+	return false
+}
+
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

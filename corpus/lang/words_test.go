@@ -36,3 +36,29 @@ func TestFields(t *testing.T) {
 		t.Fatal("words from punctuation")
 	}
 }
+
+// ContainsWholeWord is how the evaluation decides that an answer holds a
+// gold answer.
+func TestContainsWholeWord(t *testing.T) {
+	for _, c := range []struct {
+		text, needle string
+		want         bool
+	}{
+		{"The answer is Colombia.", "colombia", true},
+		{"Colombian leaders", "Colombia", false},
+		{"raised to 17 years", "17", true},
+		{"raised to 170", "17", false},
+		{"a “Squid Game” season", "“Squid Game”", true},
+		{"a Squid Game season", "Squid Game", true},
+		{"Bed Bath & Beyond cut AC", "Bed Bath & Beyond", true},
+		{"", "x", false},
+		{"x", "  ", false},
+		{"İstanbul talks", "talks", true},
+		{"prefix-Ford-suffix", "Ford", true},
+		{"Fordham", "Ford", false},
+	} {
+		if got := ContainsWholeWord(c.text, c.needle); got != c.want {
+			t.Errorf("ContainsWholeWord(%q, %q) = %v", c.text, c.needle, got)
+		}
+	}
+}

@@ -12,10 +12,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -522,7 +521,7 @@ var citedSegmentRe = regexp.MustCompile(`(?s)(.*?)((?:\s*\[\d+\])+)`)
 func scoreAnswer(a retrieval.Answer, q Question) (hit, cited bool) {
 	plain := citationRe.ReplaceAllString(a.Text, " ")
 	for _, g := range q.Answers {
-		if containsWholeWord(plain, g) {
+		if lang.ContainsWholeWord(plain, g) {
 			hit = true
 			break
 		}
@@ -538,7 +537,7 @@ func scoreAnswer(a retrieval.Answer, q Question) (hit, cited bool) {
 		seg := m[1]
 		has := false
 		for _, g := range q.Answers {
-			if containsWholeWord(seg, g) {
+			if lang.ContainsWholeWord(seg, g) {
 				has = true
 				break
 			}
@@ -556,35 +555,3 @@ func scoreAnswer(a retrieval.Answer, q Question) (hit, cited bool) {
 	}
 	return true, false
 }
-
-// containsWholeWord reports whether needle occurs in text, ignoring case,
-// not as part of a longer word: the characters around the occurrence must
-// not extend a word that the needle starts or ends with.
-func containsWholeWord(text, needle string) bool {
-	needle = strings.TrimSpace(needle)
-	if needle == "" {
-		return false
-	}
-	t, n := strings.ToLower(text), strings.ToLower(needle)
-	first, _ := utf8.DecodeRuneInString(n)
-	last, _ := utf8.DecodeLastRuneInString(n)
-	for off := 0; off <= len(t)-len(n); {
-		i := strings.Index(t[off:], n)
-		if i < 0 {
-			return false
-		}
-		i += off
-		before, _ := utf8.DecodeLastRuneInString(t[:i])
-		after, _ := utf8.DecodeRuneInString(t[i+len(n):])
-		okBefore := i == 0 || !isEvalWordRune(first) || !isEvalWordRune(before)
-		okAfter := i+len(n) == len(t) || !isEvalWordRune(last) || !isEvalWordRune(after)
-		if okBefore && okAfter {
-			return true
-		}
-		_, size := utf8.DecodeRuneInString(t[i:])
-		off = i + size
-	}
-	return false
-}
-
-func isEvalWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

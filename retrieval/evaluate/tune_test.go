@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/lang"
 	"github.com/attache-bot/attache/retrieval"
 	"github.com/attache-bot/attache/retrieval/answer"
 	"github.com/attache-bot/attache/retrieval/question"
@@ -312,7 +313,7 @@ func TestExtractDevPipeline(t *testing.T) {
 // hasAnswer is the evaluation's match (scoreAnswer's): a gold answer as a
 // whole word of text, ignoring case.
 func hasAnswer(text string, answers []string) bool {
-	return slices.ContainsFunc(answers, func(a string) bool { return containsWholeWord(text, a) })
+	return slices.ContainsFunc(answers, func(a string) bool { return lang.ContainsWholeWord(text, a) })
 }
 
 // day parses a YYYY-MM-DD test date.
