@@ -10,6 +10,7 @@ import (
 
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/retrieval/answer"
+	"github.com/attache-bot/attache/retrieval/index"
 	"github.com/attache-bot/attache/retrieval/llm"
 	"github.com/attache-bot/attache/retrieval/question"
 )
@@ -267,7 +268,7 @@ func (e *Engine) withNeighbours(ctx context.Context, passages []Passage) ([]Pass
 		spans[i] = neighbourIDs(e.ix, p.ArticleID, p.ChunkID, neighbourChunks)
 		ids = append(ids, spans[i]...)
 	}
-	texts, err := e.ix.texts(ctx, ids)
+	texts, err := e.ix.Texts(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -283,19 +284,19 @@ func (e *Engine) withNeighbours(ctx context.Context, passages []Passage) ([]Pass
 // up to n chunks on each side and the article's first chunk, in article
 // order (nil when the index knows neither). The caller holds the engine's
 // lock.
-func neighbourIDs(ix *vectorIndex, articleID, chunkID string, n int) []string {
-	a := ix.articles[articleID]
+func neighbourIDs(ix *index.Index, articleID, chunkID string, n int) []string {
+	a := ix.Article(articleID)
 	if a == nil {
 		return nil
 	}
-	at := slices.Index(a.chunkIDs, chunkID)
+	at := slices.Index(a.ChunkIDs(), chunkID)
 	if at < 0 {
 		return nil
 	}
-	lo, hi := max(at-n, 0), min(at+n+1, len(a.chunkIDs))
-	ids := slices.Clone(a.chunkIDs[lo:hi])
+	lo, hi := max(at-n, 0), min(at+n+1, len(a.ChunkIDs()))
+	ids := slices.Clone(a.ChunkIDs()[lo:hi])
 	if lo > 0 {
-		ids = append([]string{a.chunkIDs[0]}, ids...)
+		ids = append([]string{a.ChunkIDs()[0]}, ids...)
 	}
 	return ids
 }

@@ -3,6 +3,7 @@ package retrieval
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/index"
 	"github.com/attache-bot/attache/retrieval/llm"
 	"github.com/attache-bot/attache/retrieval/llm/openaitest"
 )
@@ -641,9 +643,18 @@ func TestAnswerReadsTheLede(t *testing.T) {
 }
 
 func TestNeighbourText(t *testing.T) {
-	ix := &vectorIndex{
-		articles: map[string]*articleInfo{"a": {chunkIDs: []string{"a#0", "a#1", "a#2", "a#3"}}, "empty": {}},
-		chunks:   map[string]chunkInfo{"a#0": {ArticleID: "a"}, "a#1": {ArticleID: "a"}, "a#2": {ArticleID: "a"}, "a#3": {ArticleID: "a"}},
+	ix := index.New(2, nil)
+	ctx := context.Background()
+	var chunks []corpus.StoredChunk
+	for i := range 4 {
+		chunks = append(chunks, corpus.StoredChunk{Chunk: corpus.Chunk{ID: fmt.Sprintf("a#%d", i), ArticleID: "a", Index: i},
+			Seq: int64(i + 1), Vector: []float32{1, 0}})
+	}
+	if err := ix.Put(ctx, corpus.Summary{Seq: 1, ID: "a"}, chunks); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Put(ctx, corpus.Summary{Seq: 2, ID: "empty"}, nil); err != nil {
+		t.Fatal(err)
 	}
 	texts := map[string]string{"a#0": "Zero.", "a#1": " One. ", "a#2": "Two.", "a#3": "Three."}
 	for _, c := range []struct {

@@ -6,7 +6,9 @@
 // from the passages it finds, by quoting them or through a language model
 // (package llm), with [n] citations checked against the numbered sources.
 //
-// Its subpackages each hold one subject: question reads what a question
+// Its subpackages each hold one subject: index is the in-memory index the
+// engine searches (vectors in chromem-go, what ranking and filtering know
+// of every article and chunk, BM25 read from the library), question reads what a question
 // asks from its text alone (answer type, date window, intent, the date and
 // wh-words), answer quotes the sentences that answer a question (the
 // extractive answerer, whose sentence scorer search's rerank also uses),
@@ -16,6 +18,6 @@
 // this package's public API. The search weights are not configuration: the
 // tests that tune them build with the tune tag.
 //
-// retrieval is the only package that imports chromem-go; its subpackage llm
-// is the only one that imports go-openai. None of them imports bot.
+// Its subpackage index is the only package that imports chromem-go, and
+// llm the only one that imports go-openai. None of them imports bot.
 package retrieval

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/attache-bot/attache/vector"
 )
 
 func embedOne(t *testing.T, text string) []float32 {
@@ -18,7 +20,7 @@ func embedOne(t *testing.T, text string) []float32 {
 	return v
 }
 
-func cosine(a, b []float32) float64 { return dot(a, b) }
+func cosine(a, b []float32) float64 { return vector.Vector(a).Dot(b) }
 
 func checkUnit(t *testing.T, name string, v []float32) {
 	t.Helper()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/index"
 )
 
 // Engine searches and answers over a corpus library. It owns the in-memory
@@ -32,7 +33,7 @@ type Engine struct {
 	// searches. Embedding happens outside it, so a slow embedder never
 	// blocks searches.
 	mu sync.RWMutex
-	ix *vectorIndex
+	ix *index.Index
 	// hashes holds the content hash of every article in ix, under mu: a
 	// change read from the library's feed is applied only when the stored
 	// hash differs (so this engine's own writes are not applied twice).
@@ -63,7 +64,7 @@ func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) 
 		// re-index.
 		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
 	}
-	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: newVectorIndex(emb.Dim(), lib)}
+	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib)}
 	start := time.Now()
 	// The feed's head and the hashes are read before the index is
 	// filled: whatever is written meanwhile comes after that head, and
@@ -81,14 +82,14 @@ func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) 
 	if e.feedFilled, err = lib.Head(ctx); err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
 	}
-	cfg.Logger.Debug("vector index built", "articles", len(e.ix.articles), "chunks", len(e.ix.chunks),
+	cfg.Logger.Debug("vector index built", "articles", e.ix.Len(), "chunks", e.ix.ChunkCount(),
 		"took", time.Since(start).Round(time.Millisecond))
 	return e, nil
 }
 
 // fill loads every article summary and every stored chunk vector (no
 // text: that stays in the library) into the index, one article at a time
-// through the index's putStored, as index does for a single article.
+// through the index's Put, as index does for a single article.
 func (e *Engine) fill(ctx context.Context) error {
 	sums, err := e.lib.List(ctx)
 	if err != nil {
@@ -118,11 +119,11 @@ func (e *Engine) fill(ctx context.Context) error {
 				// scope and date, so that nothing stored is unsearchable.
 				s = corpus.Summary{ID: run[0].ArticleID, Scope: run[0].Scope, Published: run[0].Published}
 			}
-			if a := e.ix.articles[s.ID]; a != nil {
+			if a := e.ix.Article(s.ID); a != nil {
 				// Delivered apart: keep the chunks already indexed.
-				run = append(e.ix.stored(s.ID), run...)
+				run = append(e.ix.Stored(s.ID), run...)
 			}
-			err = e.ix.putStored(ctx, s, run)
+			err = e.ix.Put(ctx, s, run)
 			run = nil
 		}
 		for b := range batches {
@@ -171,8 +172,8 @@ func (e *Engine) fill(ctx context.Context) error {
 	// Articles without chunks are listed too (they cannot be found, but
 	// the index knows them as the library does).
 	for _, s := range sums {
-		if e.ix.articles[s.ID] == nil {
-			if err := e.ix.putStored(ctx, s, nil); err != nil {
+		if e.ix.Article(s.ID) == nil {
+			if err := e.ix.Put(ctx, s, nil); err != nil {
 				return fmt.Errorf("retrieval: index stored vectors: %w", err)
 			}
 		}
@@ -214,8 +215,8 @@ func (e *Engine) remove(ctx context.Context, id string) error {
 // putLocked puts one stored article into the index, replacing any earlier
 // version, and records its hash. The caller holds the write lock.
 func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
-	if err := e.ix.putStored(ctx, s.Summary, s.Chunks); err != nil {
-		// putStored drops the old version first: the index may hold
+	if err := e.ix.Put(ctx, s.Summary, s.Chunks); err != nil {
+		// Put drops the old version first: the index may hold
 		// neither, and the next change or reload must not take it as in
 		// step.
 		delete(e.hashes, s.ID)
@@ -227,7 +228,7 @@ func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
 
 // removeLocked is remove for a caller holding the write lock.
 func (e *Engine) removeLocked(ctx context.Context, id string) error {
-	if err := e.ix.remove(ctx, id); err != nil {
+	if err := e.ix.Remove(ctx, id); err != nil {
 		return err
 	}
 	delete(e.hashes, id)

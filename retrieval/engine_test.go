@@ -231,7 +231,7 @@ func TestEngineAddManyCancel(t *testing.T) {
 	}
 	// What was written is complete in both the library and the index.
 	n, _ := lib.Count(context.Background())
-	if n < 10 || n != len(e.ix.articles) {
-		t.Fatalf("library %d articles, index %d", n, len(e.ix.articles))
+	if n < 10 || n != e.ix.Len() {
+		t.Fatalf("library %d articles, index %d", n, e.ix.Len())
 	}
 }

@@ -267,7 +267,7 @@ func TestFollowFellBehind(t *testing.T) {
 		}
 	}
 	e.mu.RLock()
-	n := len(e.ix.articles)
+	n := e.ix.Len()
 	e.mu.RUnlock()
 	stored, _ := lib.Count(ctx)
 	if n != stored || n != len(fixtureCorpus())+5-1 {

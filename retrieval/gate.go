@@ -1,7 +1,6 @@
 package retrieval
 
 import (
-	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -154,97 +153,6 @@ const (
 	gateFuzzyMinLen = 6
 )
 
-// weigh fills each term's corpus statistics from the article full-text index:
-// its document frequency (a near spelling's, for an absent word long
-// enough to be misspelt), its IDF, and whether it is a key term. The
-// caller holds the engine's lock.
-func (ix *vectorIndex) weigh(terms []gateTerm) {
-	n := float64(max(len(ix.articles), minIDFArticles))
-	maxIDF := math.Log(1 + (n+0.5)/0.5)
-	rare := max(1, int(gateRareShare*float64(len(ix.articles))))
-	for i := range terms {
-		t := &terms[i]
-		t.lookup = t.stem
-		t.df = ix.df(t.stem)
-		if t.df == 0 && t.upper && utf8.RuneCountInString(t.stem) >= gateFuzzyMinLen {
-			if v, df := ix.nearestTerm(t.stem); df > 0 {
-				t.lookup, t.df = v, df
-			}
-		}
-		t.idf = maxIDF
-		if t.df > 0 {
-			t.idf = math.Log(1 + (n-float64(t.df)+0.5)/(float64(t.df)+0.5))
-		}
-		// Key terms: names, numbers and rare words. An absent word is the
-		// most telling of all, but only in a script whose words the
-		// tokenizer splits reliably (letter case marks such scripts).
-		switch {
-		case t.df == 0 && (t.name || t.number):
-			t.key = true
-		case t.df == 0:
-			// An absent lower-case word is telling in a corpus large
-			// enough to use most words; in a small one ("held" missing
-			// from a dozen articles) it counts only when found, i.e. not,
-			// unless the question is typed all in lower case and so may
-			// write names that way.
-			t.key = t.cased
-			t.soft = len(ix.articles) < minIDFArticles && !t.lowerTyped
-		case t.name:
-			t.key = true
-		default:
-			// A rare word in lower case is often the quiz writer's or the
-			// member's paraphrase ("automaker", "drenched") of what the
-			// article says in other words: it counts for a source that has
-			// it, and is not held against one that does not.
-			t.key, t.soft = t.df <= rare, true
-		}
-	}
-}
-
-// correctSpelling replaces each capitalised word of text that no article
-// contains, and that is one typo away from a word the articles do contain
-// (nearestTerm), with that word's index term, so that "Zelenksyy" finds
-// what "Zelenskyy" finds. The caller holds the engine's lock.
-func (ix *vectorIndex) correctSpelling(text string) string {
-	fields := strings.Fields(text)
-	changed := false
-	for i, f := range fields {
-		toks := lang.Tokenize(f, nil)
-		r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }))
-		if len(toks) != 1 || !unicode.IsUpper(r) || utf8.RuneCountInString(toks[0]) < gateFuzzyMinLen {
-			continue
-		}
-		st := lang.Stem(toks[0])
-		if ix.df(st) > 0 {
-			continue
-		}
-		if v, df := ix.nearestTerm(st); df > 0 {
-			// Written with its capital, as the question wrote it: the
-			// answerer reads capitals as names.
-			first, size := utf8.DecodeRuneInString(v)
-			fields[i], changed = string(unicode.ToUpper(first))+v[size:], true
-		}
-	}
-	if !changed {
-		return text
-	}
-	return strings.Join(fields, " ")
-}
-
-// nearestTerm finds the index term one typo away from stem (typoVariants)
-// that the most articles contain; it returns "" and 0 when there is none.
-// Looking the few variants up is much cheaper than comparing stem with
-// the whole vocabulary.
-func (ix *vectorIndex) nearestTerm(stem string) (string, int) {
-	best, bestDF := "", 0
-	for _, v := range typoVariants(stem) {
-		if df := ix.df(v); df > bestDF || df == bestDF && df > 0 && v < best {
-			best, bestDF = v, df
-		}
-	}
-	return best, bestDF
-}
-
 // typoVariants returns the spellings one typo away from w among the typos
 // that names suffer most: two neighbouring letters swapped ("Zelenksyy"),
 // a letter doubled or undoubled ("Zelenskyy", "Zelensky"), or one vowel for
@@ -339,7 +247,7 @@ func (e *Engine) gate(q string, t topic, asOf time.Time, passages []Passage) ver
 	v := verdict{}
 	found := make([]bool, len(keys))
 	for i, p := range passages {
-		cover, hasKey := e.ix.keyCover(keys, p.ArticleID, found)
+		cover, hasKey := keyCover(e.ix, keys, p.ArticleID, found)
 		if !hasKey || !e.Relevant(p) {
 			continue
 		}
@@ -378,39 +286,6 @@ func keyTerms(terms []gateTerm) []gateTerm {
 		}
 	}
 	return keys
-}
-
-// keyCover is the share of the key terms' weight that article id holds:
-// the weight of the terms it has over that of the terms a source must have
-// (names, numbers, absent words) plus that of the soft terms it has (rare
-// lower-case words count for a source, not against one). It is 1 when
-// there are no key terms. any reports whether the article has any key term
-// (or there are none); found, if not nil, records which key terms it has.
-// The caller holds the engine's lock.
-func (ix *vectorIndex) keyCover(keys []gateTerm, id string, found []bool) (cover float64, hasKey bool) {
-	hard, has, soft := 0.0, 0.0, 0.0
-	for j, t := range keys {
-		w := keyWeight(t)
-		if !t.soft {
-			hard += w
-		}
-		if !ix.articleHas(id, t.lookup) {
-			continue
-		}
-		hasKey = true
-		if found != nil {
-			found[j] = true
-		}
-		if t.soft {
-			soft += w
-		} else {
-			has += w
-		}
-	}
-	if hard == 0 {
-		return 1, true
-	}
-	return (has + soft) / (hard + soft), hasKey
 }
 
 // keyWeight is a key term's weight in the coverage share.

@@ -223,7 +223,7 @@ func TestGateWeighsAbsentTermsMost(t *testing.T) {
 	topicOf := func(q string) topic {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
-		return e.ix.newTopic(q)
+		return newTopic(e.ix, q)
 	}
 	q := "Did Zarkovia agree to reopen the border crossings?"
 	v := e.gate(q, topicOf(q), testAsOf, ps)

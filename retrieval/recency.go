@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/attache-bot/attache/retrieval/index"
 )
 
 // A question that asks for the latest ("What's the latest on Ukraine?",
@@ -40,17 +42,6 @@ type topic struct {
 	total float64
 }
 
-// newTopic weighs text's content terms (gateTerms) in the index. The caller
-// holds the engine's lock.
-func (ix *vectorIndex) newTopic(text string) topic {
-	t := topic{terms: gateTerms(text)}
-	ix.weigh(t.terms)
-	for _, term := range t.terms {
-		t.total += keyWeight(term)
-	}
-	return t
-}
-
 // cover is the share of the topic's weight whose terms has reports.
 func (t topic) cover(has func(term string) bool) float64 {
 	if t.total <= 0 {
@@ -70,11 +61,11 @@ func (t topic) cover(has func(term string) bool) float64 {
 // text holds nearly all of the topic and it is relevant (Engine.Relevant
 // of abs), 0 otherwise. The caller holds the engine's lock.
 func (e *Engine) aboutness(id string, abs float64, t topic) int {
-	a := e.ix.articles[id]
+	a := e.ix.Article(id)
 	if a == nil || len(t.terms) == 0 {
 		return 0
 	}
-	if t.cover(func(term string) bool { return e.ix.articleHas(id, term) }) < latestBodyCover {
+	if t.cover(func(term string) bool { return e.ix.Has(id, term) }) < latestBodyCover {
 		return 0
 	}
 	title := titleTerms(a.Title)
@@ -95,8 +86,8 @@ func (e *Engine) aboutness(id string, abs float64, t topic) int {
 // newest first (same day: better match first), followed by the period's
 // other candidates by score, and by the rest of r's when that makes fewer
 // than k; ok is false when nothing in r is about the topic. The caller holds the engine's read lock.
-func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []float32, t topic, k int) ([]articleScore, bool, error) {
-	if t.cover(func(term string) bool { return e.ix.df(term) > 0 }) < latestBodyCover {
+func (e *Engine) latest(ctx context.Context, p searchPlan, r index.DayRange, qvec []float32, t topic, k int) ([]articleScore, bool, error) {
+	if t.cover(func(term string) bool { return e.ix.DF(term) > 0 }) < latestBodyCover {
 		// Terms no article contains outweigh the rest: nothing can be about
 		// the topic, so no period needs searching.
 		return nil, false, nil
@@ -105,10 +96,10 @@ func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 	for _, span := range latestSpans {
 		w := r
 		if span > 0 {
-			if r.to == allDays.to {
+			if r.To == index.AllDays.To {
 				continue
 			}
-			w.from = max(r.from, r.to-span+1)
+			w.From = max(r.From, r.To-span+1)
 		}
 		cands, err := e.gather(ctx, p, w, qvec)
 		if err != nil {
@@ -157,7 +148,7 @@ func (e *Engine) latest(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 // rest returns the candidates of the whole range r that are not in have,
 // by score with the recency prior: what follows the newest on-topic
 // articles, so that a latest question still gets K articles.
-func (e *Engine) rest(ctx context.Context, p searchPlan, r dayRange, qvec []float32, have []articleScore) ([]articleScore, error) {
+func (e *Engine) rest(ctx context.Context, p searchPlan, r index.DayRange, qvec []float32, have []articleScore) ([]articleScore, error) {
 	cands, err := e.gather(ctx, p, r, qvec)
 	if err != nil {
 		return nil, err
@@ -172,7 +163,7 @@ func (e *Engine) rest(ctx context.Context, p searchPlan, r dayRange, qvec []floa
 			out = append(out, a)
 		}
 	}
-	applyRecency(out, e.ix, dayTime(r.to), e.rank)
+	applyRecency(out, e.ix, dayTime(r.To), e.rank)
 	return topArticles(out, len(out)), nil
 }
 
@@ -188,7 +179,7 @@ func (e *Engine) newestFirst(arts []articleScore, tiers map[string]int, want int
 		}
 	}
 	slices.SortFunc(top, func(a, b articleScore) int {
-		da, db := e.ix.articles[a.ArticleID].day, e.ix.articles[b.ArticleID].day
+		da, db := e.ix.Article(a.ArticleID).Day(), e.ix.Article(b.ArticleID).Day()
 		if da != db {
 			if da > db {
 				return -1

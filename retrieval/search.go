@@ -13,7 +13,9 @@ import (
 	"github.com/attache-bot/attache/clip"
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval/answer"
+	"github.com/attache-bot/attache/retrieval/index"
 	"github.com/attache-bot/attache/retrieval/question"
+	"github.com/attache-bot/attache/vector"
 )
 
 // ErrEmptyQuery is returned by Search for a question with no text.
@@ -185,7 +187,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		asOf = e.cfg.Now()
 	}
 	e.mu.RLock()
-	text = e.ix.correctSpelling(text)
+	text = correctSpelling(e.ix, text)
 	e.mu.RUnlock()
 	plan := e.plan(text, normalizeScope(q.Scope), asOf)
 	res := searchResult{query: text}
@@ -197,7 +199,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	tp := e.ix.newTopic(plan.text)
+	tp := newTopic(e.ix, plan.text)
 	res.topic = tp
 	if len(tp.terms) == 0 && (plan.latest || plan.hasWindow) {
 		// No topic, only a period or recency: the newest articles.
@@ -205,7 +207,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		arts := e.newestArticles(plan.scopes, plan.window, k)
 		if len(arts) == 0 && plan.hasWindow {
 			res.emptyPeriod = plan.period
-			arts = e.newestArticles(plan.scopes, dayRange{from: plan.visible.from, to: plan.window.from - 1}, k)
+			arts = e.newestArticles(plan.scopes, index.DayRange{From: plan.visible.From, To: plan.window.From - 1}, k)
 		}
 		if res.passages, err = e.passages(ctx, arts); err != nil {
 			return searchResult{}, err
@@ -279,13 +281,13 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 // newestArticles returns the k newest articles of scopes published in r,
 // each with its first passage and a relevance of 1 (they are what a
 // question about a period asks for). The caller holds the engine's lock.
-func (e *Engine) newestArticles(scopes []string, r dayRange, k int) []articleScore {
+func (e *Engine) newestArticles(scopes []string, r index.DayRange, k int) []articleScore {
 	var arts []articleScore
-	for id, a := range e.ix.articles {
-		if len(a.chunkIDs) == 0 || a.day == unknownDay || !inScopes(a, scopes, r) {
+	for id, a := range e.ix.Articles() {
+		if len(a.ChunkIDs()) == 0 || a.Day() == index.UnknownDay || !index.InScopes(a, scopes, r) {
 			continue
 		}
-		arts = append(arts, articleScore{ArticleID: id, ChunkID: a.chunkIDs[0], Score: float64(a.day), Absolute: 1})
+		arts = append(arts, articleScore{ArticleID: id, ChunkID: a.ChunkIDs()[0], Score: float64(a.Day()), Absolute: 1})
 	}
 	return topArticles(arts, k)
 }
@@ -301,7 +303,7 @@ func topArticlesKeepOrder(arts []articleScore, k int) []articleScore {
 // rerank multiplies the score of each of arts by 1 + weight × its best
 // passage's answer match relative to the best among arts
 // (ranking.RerankWeight). The caller re-sorts.
-func rerank(ctx context.Context, ix *vectorIndex, question string, arts []articleScore, weight float64) error {
+func rerank(ctx context.Context, ix *index.Index, question string, arts []articleScore, weight float64) error {
 	if len(arts) < 2 {
 		return nil
 	}
@@ -313,14 +315,14 @@ func rerank(ctx context.Context, ix *vectorIndex, question string, arts []articl
 	for i, a := range arts {
 		ids[i] = a.ChunkID
 	}
-	texts, err := ix.texts(ctx, ids)
+	texts, err := ix.Texts(ctx, ids)
 	if err != nil {
 		return err
 	}
 	docs := make([]answer.Passage, len(arts))
 	for i, a := range arts {
 		text, ok := texts[a.ChunkID]
-		info := ix.articles[a.ArticleID]
+		info := ix.Article(a.ArticleID)
 		if !ok || info == nil {
 			continue // scores 0
 		}
@@ -345,7 +347,7 @@ func (e *Engine) anyOnTopic(arts []articleScore, t topic) bool {
 		if !e.Relevant(Passage{Score: a.Absolute}) {
 			continue
 		}
-		if cover, _ := e.ix.keyCover(keys, a.ArticleID, nil); cover >= gateMinCover {
+		if cover, _ := keyCover(e.ix, keys, a.ArticleID, nil); cover >= gateMinCover {
 			return true
 		}
 	}
@@ -363,8 +365,8 @@ func (e *Engine) Relevant(p Passage) bool {
 type searchPlan struct {
 	text      string // the text to match (the question without its date phrase)
 	scopes    []string
-	visible   dayRange // everything on or before the as-of date
-	window    dayRange // visible ∩ the question's period (= visible without one)
+	visible   index.DayRange // everything on or before the as-of date
+	window    index.DayRange // visible ∩ the question's period (= visible without one)
 	hasWindow bool
 	period    question.TimeWindow // the period the question names, when hasWindow
 	latest    bool                // the question asks for the newest coverage (Intent.Latest)
@@ -379,8 +381,8 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 	if scope != corpus.SharedScope {
 		p.scopes = []string{scope, corpus.SharedScope}
 	}
-	last := dayOf(question.DayStart(asOf)) + int32(e.rank.AsOfGraceDays)
-	p.visible = dayRange{from: allDays.from, to: last}
+	last := index.DayOf(question.DayStart(asOf)) + int32(e.rank.AsOfGraceDays)
+	p.visible = index.DayRange{From: index.AllDays.From, To: last}
 	p.window = p.visible
 	if question.ReadIntent(text).Latest {
 		p.latest = true
@@ -388,8 +390,8 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 	}
 	if w, ok := question.ParseTimeWindow(text, asOf); ok {
 		slack := int32(e.rank.WindowSlackDays)
-		r := dayRange{from: dayOf(w.From) - slack, to: min(dayOf(w.To)+slack, last)}
-		if r.from <= r.to {
+		r := index.DayRange{From: index.DayOf(w.From) - slack, To: min(index.DayOf(w.To)+slack, last)}
+		if r.From <= r.To {
 			p.window, p.hasWindow, p.period = r, true, w
 			p.boost = e.rank.RelativeWindowBoost
 			if !w.Relative {
@@ -442,31 +444,31 @@ func (c *candidates) merge(o *candidates) {
 // does not know (an article removed or replaced a moment ago) or outside r
 // are dropped: the index decides visibility, so all retrievers agree and
 // search never returns what was deleted.
-func (e *Engine) gather(ctx context.Context, p searchPlan, r dayRange, qvec []float32) (*candidates, error) {
+func (e *Engine) gather(ctx context.Context, p searchPlan, r index.DayRange, qvec []float32) (*candidates, error) {
 	rk := e.rank
-	terms := queryTerms(p.text)
+	terms := index.QueryTerms(p.text)
 	// The terms' rows are read from the library while the vectors are
 	// scanned: one is SQLite on a reader connection, the other chromem-go
 	// in memory, and on a machine with a core to spare the text costs
 	// nothing on top.
 	warmed := make(chan error, 1)
-	go func() { warmed <- e.ix.warm(ctx, terms) }()
-	vhits, err := e.ix.query(ctx, qvec, p.scopes, r, rk.VectorCandidates)
+	go func() { warmed <- e.ix.Warm(ctx, terms) }()
+	vhits, err := e.ix.Query(ctx, qvec, p.scopes, r, rk.VectorCandidates)
 	if werr := <-warmed; err == nil && werr != nil {
 		err = fmt.Errorf("full text: %w", werr)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	var thits []passageTextHit
-	var ahits []articleTextHit
+	var thits []index.PassageHit
+	var ahits []index.ArticleHit
 	if rk.TextWeight > 0 {
-		if thits, err = e.ix.searchPassages(ctx, terms, p.scopes, r, rk.TextCandidates); err != nil {
+		if thits, err = e.ix.SearchPassages(ctx, terms, p.scopes, r, rk.TextCandidates); err != nil {
 			return nil, fmt.Errorf("search: full text: %w", err)
 		}
 	}
 	if rk.ArticleTextWeight > 0 {
-		if ahits, err = e.ix.searchArticles(ctx, terms, p.scopes, r, rk.ArticleCandidates); err != nil {
+		if ahits, err = e.ix.SearchArticles(ctx, terms, p.scopes, r, rk.ArticleCandidates); err != nil {
 			return nil, fmt.Errorf("search: full text: %w", err)
 		}
 	}
@@ -475,14 +477,14 @@ func (e *Engine) gather(ctx context.Context, p searchPlan, r dayRange, qvec []fl
 	}
 	c := &candidates{terms: terms, chunkText: make(map[string]float64), artText: make(map[string]float64)}
 	visible := func(articleID string) bool {
-		a := e.ix.articles[articleID]
-		return a != nil && r.contains(a.day)
+		a := e.ix.Article(articleID)
+		return a != nil && r.Contains(a.Day())
 	}
 	for _, h := range vhits {
 		c.addArticle(h.ArticleID)
 	}
 	for _, h := range thits {
-		ci, ok := e.ix.chunks[h.ChunkID]
+		ci, ok := e.ix.Chunk(h.ChunkID)
 		if !ok || !visible(ci.ArticleID) {
 			continue
 		}
@@ -531,18 +533,19 @@ type articleScore struct {
 // 0.898.) Absolute is the measure for the relevance threshold instead: the
 // share of the question's IDF mass the article contains (coverage),
 // blended with the best passage's cosine similarity.
-func fuseArticles(ix *vectorIndex, c *candidates, qvec []float32, rk ranking) []articleScore {
+func fuseArticles(ix *index.Index, c *candidates, qvec []float32, rk ranking) []articleScore {
 	maxText, maxArt := maxValue(c.chunkText), maxValue(c.artText)
 	out := make([]articleScore, 0, len(c.order))
 	for _, id := range c.order {
-		a := ix.articles[id]
-		if a == nil || len(a.chunkIDs) == 0 {
+		a := ix.Article(id)
+		if a == nil || len(a.ChunkIDs()) == 0 {
 			continue
 		}
 		best, second := math.Inf(-1), 0.0
 		bestChunk, bestCos := "", 0.0
-		for _, cid := range a.chunkIDs {
-			cos := max(dot(qvec, ix.chunks[cid].Vector), 0)
+		for _, cid := range a.ChunkIDs() {
+			ch, _ := ix.Chunk(cid)
+			cos := max(vector.Vector(qvec).Dot(ch.Vector), 0)
 			s := rk.VectorWeight*cos + rk.TextWeight*ratioOf(c.chunkText[cid], maxText)
 			switch {
 			case s > best:
@@ -553,7 +556,7 @@ func fuseArticles(ix *vectorIndex, c *candidates, qvec []float32, rk ranking) []
 		}
 		art := c.artText[id]
 		score := best + rk.SecondChunkWeight*second + rk.ArticleTextWeight*ratioOf(art, maxArt)
-		cover := ix.coverage(a, c.terms)
+		cover := ix.Coverage(a, c.terms)
 		score += rk.CoverRankWeight * cover
 		abs := rk.CoverWeight*cover + (1-rk.CoverWeight)*bestCos
 		out = append(out, articleScore{ArticleID: id, ChunkID: bestChunk, Score: score, Absolute: abs})
@@ -583,7 +586,7 @@ func maxValue(m map[string]float64) float64 {
 // dates get no boost; articles "from the future" (only with a grace
 // period) count as age 0.
 func recencyFactor(published, asOf int32, rk ranking) float64 {
-	if published == unknownDay || rk.RecencyBoost == 0 || rk.RecencyHalfLifeDays <= 0 {
+	if published == index.UnknownDay || rk.RecencyBoost == 0 || rk.RecencyHalfLifeDays <= 0 {
 		return 1
 	}
 	age := float64(max(asOf-published, 0))
@@ -591,12 +594,12 @@ func recencyFactor(published, asOf int32, rk ranking) float64 {
 }
 
 // applyRecency multiplies each article's score by its recency factor.
-func applyRecency(arts []articleScore, ix *vectorIndex, asOf time.Time, rk ranking) {
-	today := dayOf(question.DayStart(asOf))
+func applyRecency(arts []articleScore, ix *index.Index, asOf time.Time, rk ranking) {
+	today := index.DayOf(question.DayStart(asOf))
 	for i := range arts {
-		day := int32(unknownDay)
-		if a := ix.articles[arts[i].ArticleID]; a != nil {
-			day = a.day
+		day := int32(index.UnknownDay)
+		if a := ix.Article(arts[i].ArticleID); a != nil {
+			day = a.Day()
 		}
 		arts[i].Score *= recencyFactor(day, today, rk)
 	}
@@ -610,9 +613,9 @@ func applyRecency(arts []articleScore, ix *vectorIndex, asOf time.Time, rk ranki
 // for the articles inside r, so that "in March 2024" asked in 2025 puts a
 // March 2024 report before a newer one of equal relevance, cost two
 // questions of recall@1 on the dev split.)
-func applyWindowBoost(arts []articleScore, ix *vectorIndex, r dayRange, boost float64) {
+func applyWindowBoost(arts []articleScore, ix *index.Index, r index.DayRange, boost float64) {
 	for i := range arts {
-		if a := ix.articles[arts[i].ArticleID]; a != nil && a.day != unknownDay && r.contains(a.day) {
+		if a := ix.Article(arts[i].ArticleID); a != nil && a.Day() != index.UnknownDay && r.Contains(a.Day()) {
 			arts[i].Score *= 1 + boost
 		}
 	}
@@ -643,13 +646,13 @@ func (e *Engine) passages(ctx context.Context, arts []articleScore) ([]Passage, 
 	for i, s := range arts {
 		ids[i] = s.ChunkID
 	}
-	texts, err := e.ix.texts(ctx, ids)
+	texts, err := e.ix.Texts(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	out := make([]Passage, 0, len(arts))
 	for _, s := range arts {
-		a := e.ix.articles[s.ArticleID]
+		a := e.ix.Article(s.ArticleID)
 		text, ok := texts[s.ChunkID]
 		if a == nil || !ok {
 			continue

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/index"
 )
 
 // benchDim is the dimension of the benchmark vectors: OpenAI's
@@ -74,10 +75,10 @@ func benchText(rng *rand.Rand, n int) string {
 
 // benchIndex builds an index of n chunks (10 per article, dates over two
 // years) directly, without a library.
-func benchIndex(b *testing.B, n int) (*vectorIndex, *rand.Rand) {
+func benchIndex(b *testing.B, n int) (*index.Index, *rand.Rand) {
 	b.Helper()
 	rng := rand.New(rand.NewPCG(42, uint64(n)))
-	ix := newVectorIndex(benchDim, nil)
+	ix := index.New(benchDim, nil)
 	ctx := context.Background()
 	start := day("2024-01-01")
 	for a := 0; a < n/10; a++ {
@@ -88,7 +89,7 @@ func benchIndex(b *testing.B, n int) (*vectorIndex, *rand.Rand) {
 			chunks[i] = corpus.StoredChunk{Chunk: corpus.Chunk{ID: corpus.ChunkID(s.ID, i), ArticleID: s.ID, Index: i},
 				Seq: int64(a*10 + i + 1), Scope: s.Scope, Published: s.Published, Vector: randomUnit(rng)}
 		}
-		if err := ix.putStored(ctx, s, chunks); err != nil {
+		if err := ix.Put(ctx, s, chunks); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -103,7 +104,7 @@ func BenchmarkVectorSearch(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprintf("chunks=%d", n), func(b *testing.B) {
 			ix, rng := benchIndex(b, n)
-			col := ix.scopes[corpus.SharedScope].col
+			col := ix.Collection(corpus.SharedScope)
 			want := defaultRanking().VectorCandidates
 			queries := make([][]float32, 16)
 			for i := range queries {
@@ -118,7 +119,7 @@ func BenchmarkVectorSearch(b *testing.B) {
 				q := queries[i%len(queries)]
 				i++
 				t0 := time.Now()
-				hits, err := ix.query(ctx, q, scopes, allDays, want)
+				hits, err := ix.Query(ctx, q, scopes, index.AllDays, want)
 				ours += time.Since(t0)
 				if err != nil || len(hits) != want {
 					b.Fatalf("ours: %d hits, %v", len(hits), err)
@@ -182,7 +183,7 @@ func benchEngine(b *testing.B, n int) *Engine {
 func BenchmarkSearch(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		e := benchEngine(b, n)
-		col := e.ix.scopes[corpus.SharedScope].col
+		col := e.ix.Collection(corpus.SharedScope)
 		want := e.rank.VectorCandidates
 		for _, asOf := range []string{"2026-06-01", "2025-01-01"} {
 			b.Run(fmt.Sprintf("chunks=%d/asof=%s", n, asOf), func(b *testing.B) {
@@ -267,8 +268,8 @@ func BenchmarkOpen100k(b *testing.B) {
 		}
 		took += time.Since(t0)
 		runs++
-		if len(e.ix.chunks) != total {
-			b.Fatalf("index has %d chunks, want %d", len(e.ix.chunks), total)
+		if e.ix.ChunkCount() != total {
+			b.Fatalf("index has %d chunks, want %d", e.ix.ChunkCount(), total)
 		}
 		lib.Close()
 	}

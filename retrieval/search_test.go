@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/index"
 )
 
 // day parses a YYYY-MM-DD date for fixtures.
@@ -319,7 +320,7 @@ func TestSearchRerankPrefersAnswer(t *testing.T) {
 }
 
 func TestRerankEdgeCases(t *testing.T) {
-	ix := &vectorIndex{articles: map[string]*articleInfo{}, chunks: map[string]chunkInfo{}}
+	ix := index.New(4, nil)
 	// Nothing to reorder, no question words, unknown chunks: scores kept.
 	for _, c := range []struct {
 		q    string
@@ -374,7 +375,7 @@ func TestSearchRareTermAndParaphrase(t *testing.T) {
 	if len(ps) == 0 || (ps[0].ArticleID != "fish-accord" && ps[0].ArticleID != "may-speech") {
 		t.Fatalf("misspelling: got %v", ids(ps))
 	}
-	if hits, err := e.ix.searchPassages(context.Background(), queryTerms("Lindkvist"), []string{corpus.SharedScope}, allDays, 10); err != nil || len(hits) != 0 {
+	if hits, err := e.ix.SearchPassages(context.Background(), index.QueryTerms("Lindkvist"), []string{corpus.SharedScope}, index.AllDays, 10); err != nil || len(hits) != 0 {
 		t.Fatal("fixture broken: the misspelling matches as a word")
 	}
 }
@@ -500,11 +501,11 @@ func TestRelevant(t *testing.T) {
 
 func TestRecencyFactor(t *testing.T) {
 	rk := defaultRanking()
-	today := dayOf(testAsOf)
+	today := index.DayOf(testAsOf)
 	if f := recencyFactor(today, today, rk); f != 1+rk.RecencyBoost {
 		t.Errorf("today: %v", f)
 	}
-	if f := recencyFactor(unknownDay, today, rk); f != 1 {
+	if f := recencyFactor(index.UnknownDay, today, rk); f != 1 {
 		t.Errorf("unknown date: %v", f)
 	}
 	if a, b := recencyFactor(today-1, today, rk), recencyFactor(today-30, today, rk); !(a > b && b > 1) {

@@ -1,4 +1,4 @@
-package retrieval
+package index
 
 import (
 	"context"
@@ -43,7 +43,7 @@ type postings struct {
 }
 
 // termCache holds postings and index statistics between writes: the
-// common words of questions recur, and a write (putStored, remove, under
+// common words of questions recur, and a write (Put, remove, under
 // the engine's write lock) clears it. Reads fill it concurrently under its
 // own lock.
 type termCache struct {
@@ -87,7 +87,7 @@ func (c *termCache) put(k termKey, p *postings) {
 }
 
 // stats returns the row count and average length of one full-text index.
-func (ix *vectorIndex) stats(ctx context.Context, which corpus.TextIndex) (corpus.TextStats, error) {
+func (ix *Index) stats(ctx context.Context, which corpus.TextIndex) (corpus.TextStats, error) {
 	ix.cache.mu.Lock()
 	st, ok := ix.cache.stats[which]
 	ix.cache.mu.Unlock()
@@ -108,7 +108,7 @@ func (ix *vectorIndex) stats(ctx context.Context, which corpus.TextIndex) (corpu
 }
 
 // postings returns term's rows in one full-text index.
-func (ix *vectorIndex) postings(ctx context.Context, which corpus.TextIndex, term string) (*postings, error) {
+func (ix *Index) postings(ctx context.Context, which corpus.TextIndex, term string) (*postings, error) {
 	k := termKey{which, term}
 	if p := ix.cache.get(k); p != nil {
 		return p, nil
@@ -150,9 +150,9 @@ func (ix *vectorIndex) postings(ctx context.Context, which corpus.TextIndex, ter
 	return p, nil
 }
 
-// warm reads the postings of terms in both full-text indexes into the
-// cache (see Engine.gather). The caller holds the engine's lock.
-func (ix *vectorIndex) warm(ctx context.Context, terms []string) error {
+// Warm reads the postings of terms in both full-text indexes into the
+// cache (see the engine's gather); reads may share the caller's lock.
+func (ix *Index) Warm(ctx context.Context, terms []string) error {
 	for _, which := range []corpus.TextIndex{corpus.PassageIndex, corpus.ArticleIndex} {
 		for _, t := range terms {
 			if _, err := ix.postings(ctx, which, t); err != nil {
@@ -167,7 +167,7 @@ func (ix *vectorIndex) warm(ctx context.Context, terms []string) error {
 // gate's lookups, which have no error path: a failed read counts as a
 // term no article holds (and is logged by the search that fails on the
 // same read, if any).
-func (ix *vectorIndex) articlePostings(term string) *postings {
+func (ix *Index) articlePostings(term string) *postings {
 	p, err := ix.postings(context.Background(), corpus.ArticleIndex, term)
 	if err != nil {
 		return &postings{}
@@ -175,11 +175,11 @@ func (ix *vectorIndex) articlePostings(term string) *postings {
 	return p
 }
 
-// df is the number of articles holding term.
-func (ix *vectorIndex) df(term string) int { return ix.articlePostings(term).df }
+// DF is the number of articles holding term.
+func (ix *Index) DF(term string) int { return ix.articlePostings(term).df }
 
 // has reports whether article a holds term.
-func (ix *vectorIndex) has(a *articleInfo, term string) bool {
+func (ix *Index) has(a *Article, term string) bool {
 	if a == nil {
 		return false
 	}
@@ -187,26 +187,26 @@ func (ix *vectorIndex) has(a *articleInfo, term string) bool {
 	return ok
 }
 
-// articleHas reports whether the article with id holds index term t.
-// The caller holds the engine's lock.
-func (ix *vectorIndex) articleHas(id, t string) bool { return ix.has(ix.articles[id], t) }
+// Has reports whether the article with id holds index term t.
+// Reads may run concurrently with each other, not with writes.
+func (ix *Index) Has(id, t string) bool { return ix.has(ix.articles[id], t) }
 
-// passageTextHit is a passage found by BM25.
-type passageTextHit struct {
+// PassageHit is a passage found by BM25.
+type PassageHit struct {
 	ChunkID   string
 	ArticleID string
 	Score     float64
 }
 
-// articleTextHit is an article found by BM25.
-type articleTextHit struct {
+// ArticleHit is an article found by BM25.
+type ArticleHit struct {
 	ArticleID string
 	Score     float64
 }
 
-// inScopes reports whether an article is in one of scopes and inside r.
-func inScopes(a *articleInfo, scopes []string, r dayRange) bool {
-	return a != nil && slices.Contains(scopes, a.Scope) && r.contains(a.day)
+// InScopes reports whether an article is in one of scopes and inside r.
+func InScopes(a *Article, scopes []string, r DayRange) bool {
+	return a != nil && slices.Contains(scopes, a.Scope) && r.Contains(a.day)
 }
 
 // scored is one row's BM25 score summed over the question's terms.
@@ -218,7 +218,7 @@ type scored struct {
 // bm25 scores the rows of one full-text index that hold any of terms and
 // whose article is in scopes and inside r, and returns the best limit,
 // best first (ties by slot, so mostly by age in the library).
-func (ix *vectorIndex) bm25(ctx context.Context, which corpus.TextIndex, terms []string, scopes []string, r dayRange, limit int) ([]scored, error) {
+func (ix *Index) bm25(ctx context.Context, which corpus.TextIndex, terms []string, scopes []string, r DayRange, limit int) ([]scored, error) {
 	if len(terms) == 0 || limit <= 0 {
 		return nil, nil
 	}
@@ -249,7 +249,7 @@ func (ix *vectorIndex) bm25(ctx context.Context, which corpus.TextIndex, terms [
 			case score[o] < 0:
 				continue
 			case score[o] == 0:
-				if !inScopes(rows[o].art, scopes, r) {
+				if !InScopes(rows[o].art, scopes, r) {
 					score[o] = -1
 					continue
 				}
@@ -269,28 +269,28 @@ func (ix *vectorIndex) bm25(ctx context.Context, which corpus.TextIndex, terms [
 	return out, nil
 }
 
-// searchPassages runs BM25 over the passages of scopes inside r.
-func (ix *vectorIndex) searchPassages(ctx context.Context, terms []string, scopes []string, r dayRange, limit int) ([]passageTextHit, error) {
+// SearchPassages runs BM25 over the passages of scopes inside r.
+func (ix *Index) SearchPassages(ctx context.Context, terms []string, scopes []string, r DayRange, limit int) ([]PassageHit, error) {
 	hits, err := ix.bm25(ctx, corpus.PassageIndex, terms, scopes, r, limit)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]passageTextHit, len(hits))
+	out := make([]PassageHit, len(hits))
 	for i, h := range hits {
-		out[i] = passageTextHit{ChunkID: h.id, ArticleID: ix.chunks[h.id].ArticleID, Score: h.score}
+		out[i] = PassageHit{ChunkID: h.id, ArticleID: ix.chunks[h.id].ArticleID, Score: h.score}
 	}
 	return out, nil
 }
 
-// searchArticles runs BM25 over the whole articles of scopes inside r.
-func (ix *vectorIndex) searchArticles(ctx context.Context, terms []string, scopes []string, r dayRange, limit int) ([]articleTextHit, error) {
+// SearchArticles runs BM25 over the whole articles of scopes inside r.
+func (ix *Index) SearchArticles(ctx context.Context, terms []string, scopes []string, r DayRange, limit int) ([]ArticleHit, error) {
 	hits, err := ix.bm25(ctx, corpus.ArticleIndex, terms, scopes, r, limit)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]articleTextHit, len(hits))
+	out := make([]ArticleHit, len(hits))
 	for i, h := range hits {
-		out[i] = articleTextHit{ArticleID: h.id, Score: h.score}
+		out[i] = ArticleHit{ArticleID: h.id, Score: h.score}
 	}
 	return out, nil
 }

@@ -1,10 +1,17 @@
-package retrieval
+// Package index is the engine's in-memory search index: one chromem-go
+// collection per scope for the chunk vectors, what ranking and filtering
+// need to know about every article and chunk, and BM25 read from the
+// library's full-text index. It is filled from the library's stored
+// vectors and kept in step with it by the caller (Put, Remove); it never
+// writes to the library.
+package index
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"github.com/attache-bot/attache/corpus/lang"
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -15,30 +22,30 @@ import (
 	chromem "github.com/philippgille/chromem-go"
 )
 
-// unknownDay is the day key of chunks whose article has no publication
+// UnknownDay is the day key of chunks whose article has no publication
 // date. Such articles are always visible (an unknown date is not "after the
 // as-of date") and get no recency boost.
-const unknownDay = math.MinInt32
+const UnknownDay = math.MinInt32
 
-// articleInfo is what the index keeps about an article to rank and filter
+// Article is what the index keeps about an article to rank and filter
 // without touching the library on the search path. Its text stays in the
 // library (ChunkTexts) and its terms in the library's full-text index.
-type articleInfo struct {
+type Article struct {
 	Scope     string
 	Title     string
 	Source    string
 	URL       string
 	Published time.Time
-	day       int32    // days since 1970-01-01 of Published, or unknownDay
+	day       int32    // days since 1970-01-01 of Published, or UnknownDay
 	chunkIDs  []string // in chunk order
 	seq       int64    // the article's row in the library (its full-text row)
 	ord       int32    // its slot in the index's article rows (rowTable)
 }
 
-// chunkInfo is what the index keeps about a chunk. Vector shares memory
+// Chunk is what the index keeps about a chunk. Vector shares memory
 // with the chromem-go document (both are read-only after insertion); search
 // uses it to score every passage of a candidate article exactly.
-type chunkInfo struct {
+type Chunk struct {
 	ArticleID string
 	Vector    []float32
 	seq       int64 // the chunk's row in the library (its full-text row)
@@ -52,20 +59,20 @@ type scopeIndex struct {
 	days map[int32]int // chunks per publication day
 }
 
-// vectorIndex is the in-memory index: one chromem-go collection per scope
+// Index is the in-memory index: one chromem-go collection per scope
 // for the vectors and what search needs to know about every article and
 // chunk, filled from the library's stored vectors and kept in step with
-// it (putStored, remove). BM25 is the library's full-text index, read
+// it (Put, Remove). BM25 is the library's full-text index, read
 // through a cache of term postings that every write clears. It is not
-// safe for concurrent use by itself: the Engine serialises writes and lets
-// reads share its lock (chromem-go's Delete races with AddDocument, see
+// safe for concurrent use by itself: the caller serialises writes and lets
+// reads share a lock (chromem-go's Delete races with AddDocument, see
 // libraries.md §0.7).
-type vectorIndex struct {
+type Index struct {
 	dim      int
 	db       *chromem.DB
 	scopes   map[string]*scopeIndex
-	articles map[string]*articleInfo
-	chunks   map[string]chunkInfo
+	articles map[string]*Article
+	chunks   map[string]Chunk
 	// bySeq maps the library's row numbers, which key the full-text rows,
 	// back to chunks and articles.
 	chunkSeq   map[int64]string
@@ -87,13 +94,15 @@ var errNoEmbedding = errors.New("vector index: documents and queries must come w
 
 func refuseEmbedding(context.Context, string) ([]float32, error) { return nil, errNoEmbedding }
 
-func newVectorIndex(dim int, lib *corpus.Library) *vectorIndex {
-	ix := &vectorIndex{
+// New returns an empty index of dim-dimensional vectors reading BM25 from
+// lib's full-text index (lib nil: vectors only, BM25 finds nothing).
+func New(dim int, lib *corpus.Library) *Index {
+	ix := &Index{
 		dim:        dim,
 		db:         chromem.NewDB(),
 		scopes:     make(map[string]*scopeIndex),
-		articles:   make(map[string]*articleInfo),
-		chunks:     make(map[string]chunkInfo),
+		articles:   make(map[string]*Article),
+		chunks:     make(map[string]Chunk),
 		chunkSeq:   make(map[int64]string),
 		articleSeq: make(map[int64]string),
 		lib:        lib,
@@ -104,24 +113,24 @@ func newVectorIndex(dim int, lib *corpus.Library) *vectorIndex {
 	return ix
 }
 
-// minIDFArticles is the smallest corpus size idfShare assumes. In a
+// MinIDFArticles is the smallest corpus size idfShare assumes. In a
 // corpus of a few articles every present word has a tiny IDF and every
 // absent one the largest, so one word of the question missing from the
 // only relevant article (a verb: "held" against "gathered") outweighed all
 // the words it does contain, and a covered question read as not covered.
 // Counting the corpus as at least this large keeps present words telling;
 // from this size on, the real counts are used unchanged.
-const minIDFArticles = 1000
+const MinIDFArticles = 1000
 
-// idfShare is the share of the IDF mass of terms for which has holds.
+// IDFShare is the share of the IDF mass of terms for which has holds.
 // A term no article contains weighs as much as the rarest possible term.
-func (ix *vectorIndex) idfShare(terms []string, has func(string) bool) float64 {
-	n := float64(max(len(ix.articles), minIDFArticles))
+func (ix *Index) IDFShare(terms []string, has func(string) bool) float64 {
+	n := float64(max(len(ix.articles), MinIDFArticles))
 	maxIDF := math.Log(1 + (n+0.5)/0.5)
 	total, found := 0.0, 0.0
 	for _, t := range terms {
 		idf := maxIDF
-		if df := float64(ix.df(t)); df > 0 {
+		if df := float64(ix.DF(t)); df > 0 {
 			idf = math.Log(1 + (n-df+0.5)/(df+0.5))
 		}
 		total += idf
@@ -135,22 +144,22 @@ func (ix *vectorIndex) idfShare(terms []string, has func(string) bool) float64 {
 	return found / total
 }
 
-// coverage returns the share of the IDF mass of terms that article info
+// Coverage returns the share of the IDF mass of terms that article info
 // contains (0 when terms is empty).
-func (ix *vectorIndex) coverage(info *articleInfo, terms []string) float64 {
-	return ix.idfShare(terms, func(t string) bool { return ix.has(info, t) })
+func (ix *Index) Coverage(info *Article, terms []string) float64 {
+	return ix.IDFShare(terms, func(t string) bool { return ix.has(info, t) })
 }
 
-// dayOf returns the day number of t, or unknownDay for the zero time.
-func dayOf(t time.Time) int32 {
+// DayOf returns the day number of t, or UnknownDay for the zero time.
+func DayOf(t time.Time) int32 {
 	if t.IsZero() {
-		return unknownDay
+		return UnknownDay
 	}
 	return int32(math.Floor(float64(t.UTC().Unix()) / 86400))
 }
 
 // scope returns the scope's collection, creating it on first use.
-func (ix *vectorIndex) scope(name string) (*scopeIndex, error) {
+func (ix *Index) scope(name string) (*scopeIndex, error) {
 	if s, ok := ix.scopes[name]; ok {
 		return s, nil
 	}
@@ -163,18 +172,18 @@ func (ix *vectorIndex) scope(name string) (*scopeIndex, error) {
 	return s, nil
 }
 
-// putStored adds or replaces article s with its stored chunks (vectors,
+// Put adds or replaces article s with its stored chunks (vectors,
 // no text): the one way an article enters the index, at start-up (fill)
 // and after every write (Engine.index). An earlier version of the article
 // is removed first, so that no stale chunk survives an update; on failure
 // the index holds neither version.
-func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks []corpus.StoredChunk) error {
+func (ix *Index) Put(ctx context.Context, s corpus.Summary, chunks []corpus.StoredChunk) error {
 	for _, c := range chunks {
 		if len(c.Vector) != ix.dim {
 			return fmt.Errorf("vector index: chunk %s has a %d-dimensional vector, want %d", c.ID, len(c.Vector), ix.dim)
 		}
 	}
-	if err := ix.remove(ctx, s.ID); err != nil {
+	if err := ix.Remove(ctx, s.ID); err != nil {
 		return err
 	}
 	scope := s.Scope
@@ -185,9 +194,9 @@ func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks [
 	if err != nil {
 		return err
 	}
-	info := &articleInfo{
+	info := &Article{
 		Scope: scope, Title: s.Title, Source: s.Source, URL: s.URL,
-		Published: s.Published, day: dayOf(s.Published), seq: s.Seq,
+		Published: s.Published, day: DayOf(s.Published), seq: s.Seq,
 		chunkIDs: make([]string, 0, len(chunks)),
 	}
 	vecs := make([][]float32, len(chunks))
@@ -210,7 +219,7 @@ func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks [
 		info.chunkIDs = append(info.chunkIDs, c.ID)
 	}
 	for i, c := range chunks {
-		ix.chunks[c.ID] = chunkInfo{ArticleID: s.ID, Vector: vecs[i], seq: c.Seq, ord: ix.passageRows.add(c.ID, info)}
+		ix.chunks[c.ID] = Chunk{ArticleID: s.ID, Vector: vecs[i], seq: c.Seq, ord: ix.passageRows.add(c.ID, info)}
 		ix.chunkSeq[c.Seq] = c.ID
 	}
 	si.days[info.day] += len(chunks)
@@ -221,8 +230,8 @@ func (ix *vectorIndex) putStored(ctx context.Context, s corpus.Summary, chunks [
 	return nil
 }
 
-// remove deletes an article and its chunks; an unknown id is a no-op.
-func (ix *vectorIndex) remove(ctx context.Context, id string) error {
+// Remove deletes an article and its chunks; an unknown id is a no-op.
+func (ix *Index) Remove(ctx context.Context, id string) error {
 	info, ok := ix.articles[id]
 	if !ok {
 		return nil
@@ -259,9 +268,9 @@ func (ix *vectorIndex) remove(ctx context.Context, id string) error {
 	return nil
 }
 
-// texts returns the text of the chunks ids from the library, by id; a
+// Texts returns the text of the chunks ids from the library, by id; a
 // chunk removed meanwhile is absent.
-func (ix *vectorIndex) texts(ctx context.Context, ids []string) (map[string]string, error) {
+func (ix *Index) Texts(ctx context.Context, ids []string) (map[string]string, error) {
 	if ix.lib == nil || len(ids) == 0 {
 		return map[string]string{}, nil
 	}
@@ -272,44 +281,44 @@ func (ix *vectorIndex) texts(ctx context.Context, ids []string) (map[string]stri
 	return t, nil
 }
 
-// dayRange is an inclusive range of day numbers; unknown-date chunks are
+// DayRange is an inclusive range of day numbers; unknown-date chunks are
 // always inside.
-type dayRange struct{ from, to int32 }
+type DayRange struct{ From, To int32 }
 
-// allDays is the range that hides nothing.
-var allDays = dayRange{from: math.MinInt32 + 1, to: math.MaxInt32}
+// AllDays is the range that hides nothing.
+var AllDays = DayRange{From: math.MinInt32 + 1, To: math.MaxInt32}
 
-// contains reports whether a chunk published on day is inside r. An
+// Contains reports whether a chunk published on day is inside r. An
 // unknown date passes the upper bound (nothing shows the article is from
 // after the as-of date) but not a lower bound (a window such as "this week"
 // asks for articles known to be recent) — the same rule as the library's
 // full-text filters, so both retrievers agree on what is visible.
-func (r dayRange) contains(day int32) bool {
-	if day == unknownDay {
-		return r.from == allDays.from
+func (r DayRange) Contains(day int32) bool {
+	if day == UnknownDay {
+		return r.From == AllDays.From
 	}
-	return day >= r.from && day <= r.to
+	return day >= r.From && day <= r.To
 }
 
 // visible counts the scope's chunks inside r.
-func (s *scopeIndex) visible(r dayRange) int {
+func (s *scopeIndex) visible(r DayRange) int {
 	n := 0
 	for d, c := range s.days {
-		if r.contains(d) {
+		if r.Contains(d) {
 			n += c
 		}
 	}
 	return n
 }
 
-// vectorHit is one chunk found by vector similarity.
-type vectorHit struct {
+// Hit is one chunk found by vector similarity.
+type Hit struct {
 	ChunkID    string
 	ArticleID  string
 	Similarity float64
 }
 
-// query returns up to want chunks of the given scopes inside r, most
+// Query returns up to want chunks of the given scopes inside r, most
 // similar to q first.
 //
 // chromem-go filters by exact metadata match only, so a date range cannot
@@ -320,11 +329,11 @@ type vectorHit struct {
 // whole collection would rank every chunk, so the index scans just the
 // visible chunks itself (exact cosine, as chromem-go computes it). Either
 // way the result is exact, not probabilistic.
-func (ix *vectorIndex) query(ctx context.Context, q []float32, scopes []string, r dayRange, want int) ([]vectorHit, error) {
+func (ix *Index) Query(ctx context.Context, q []float32, scopes []string, r DayRange, want int) ([]Hit, error) {
 	if want <= 0 {
 		return nil, nil
 	}
-	var hits []vectorHit
+	var hits []Hit
 	for _, name := range scopes {
 		s := ix.scopes[name]
 		if s == nil {
@@ -339,7 +348,7 @@ func (ix *vectorIndex) query(ctx context.Context, q []float32, scopes []string, 
 		}
 		need := min(want, vis)
 		if vis*2 < total {
-			hits = append(hits, ix.scan(q, name, r, need)...)
+			hits = append(hits, ix.Scan(q, name, r, need)...)
 			continue
 		}
 		fetch := need
@@ -359,17 +368,17 @@ func (ix *vectorIndex) query(ctx context.Context, q []float32, scopes []string, 
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			got := make([]vectorHit, 0, need)
+			got := make([]Hit, 0, need)
 			for _, d := range res {
 				c, ok := ix.chunks[d.ID]
 				if !ok {
 					continue
 				}
 				a := ix.articles[c.ArticleID]
-				if a == nil || !r.contains(a.day) {
+				if a == nil || !r.Contains(a.day) {
 					continue
 				}
-				got = append(got, vectorHit{ChunkID: d.ID, ArticleID: c.ArticleID, Similarity: float64(d.Similarity)})
+				got = append(got, Hit{ChunkID: d.ID, ArticleID: c.ArticleID, Similarity: float64(d.Similarity)})
 				if len(got) == need {
 					break
 				}
@@ -384,14 +393,14 @@ func (ix *vectorIndex) query(ctx context.Context, q []float32, scopes []string, 
 	return hits, nil
 }
 
-// scan ranks the visible chunks of one scope by exact cosine similarity.
-func (ix *vectorIndex) scan(q []float32, scope string, r dayRange, want int) []vectorHit {
+// Scan ranks the visible chunks of one scope by exact cosine similarity.
+func (ix *Index) Scan(q []float32, scope string, r DayRange, want int) []Hit {
 	q = unitVector(q)
 	var ids []string
 	var arts []string
 	var sims []float64
 	for id, a := range ix.articles {
-		if a.Scope != scope || !r.contains(a.day) {
+		if a.Scope != scope || !r.Contains(a.day) {
 			continue
 		}
 		for _, cid := range a.chunkIDs {
@@ -407,11 +416,11 @@ func (ix *vectorIndex) scan(q []float32, scope string, r dayRange, want int) []v
 		order[i] = int32(i)
 	}
 	top := topHits(order, sims, want)
-	out := make([]vectorHit, len(top))
+	out := make([]Hit, len(top))
 	for i, h := range top {
-		out[i] = vectorHit{ChunkID: ids[h.doc], ArticleID: arts[h.doc], Similarity: h.score}
+		out[i] = Hit{ChunkID: ids[h.doc], ArticleID: arts[h.doc], Similarity: h.score}
 	}
-	slices.SortStableFunc(out, func(a, b vectorHit) int {
+	slices.SortStableFunc(out, func(a, b Hit) int {
 		switch {
 		case a.Similarity > b.Similarity:
 			return -1
@@ -495,9 +504,9 @@ func topHits(touched []int32, scores []float64, limit int) []textHit {
 	return h
 }
 
-// queryTerms turns a question into distinct index terms, in order, at most
+// QueryTerms turns a question into distinct index terms, in order, at most
 // maxQueryTerms.
-func queryTerms(text string) []string {
+func QueryTerms(text string) []string {
 	var out []string
 	seen := make(map[string]bool)
 	for _, s := range lang.Terms(text, nil) {
@@ -513,9 +522,9 @@ func queryTerms(text string) []string {
 	return out
 }
 
-// stored returns what the index holds of article id's chunks, in the form
+// Stored returns what the index holds of article id's chunks, in the form
 // the library delivers them (ids, rows and vectors).
-func (ix *vectorIndex) stored(id string) []corpus.StoredChunk {
+func (ix *Index) Stored(id string) []corpus.StoredChunk {
 	a := ix.articles[id]
 	if a == nil {
 		return nil
@@ -532,7 +541,7 @@ func (ix *vectorIndex) stored(id string) []corpus.StoredChunk {
 // (nil for a free slot).
 type rowRef struct {
 	id  string
-	art *articleInfo
+	art *Article
 }
 
 // rowTable numbers rows densely; removed slots are reused, lowest first
@@ -542,7 +551,7 @@ type rowTable struct {
 	free []int32
 }
 
-func (t *rowTable) add(id string, a *articleInfo) int32 {
+func (t *rowTable) add(id string, a *Article) int32 {
 	if n := len(t.free); n > 0 {
 		o := t.free[n-1]
 		t.free = t.free[:n-1]
@@ -559,4 +568,47 @@ func (t *rowTable) remove(o int32) {
 	}
 	t.rows[o] = rowRef{}
 	t.free = append(t.free, o)
+}
+
+// Day returns the article's publication day (days since 1970-01-01), or
+// UnknownDay.
+func (a *Article) Day() int32 { return a.day }
+
+// ChunkIDs returns the article's chunk ids in chunk order. The slice is
+// the index's own: callers must not modify it.
+func (a *Article) ChunkIDs() []string { return a.chunkIDs }
+
+// Article returns what the index holds about article id, or nil.
+func (ix *Index) Article(id string) *Article { return ix.articles[id] }
+
+// Chunk returns what the index holds about chunk id.
+func (ix *Index) Chunk(id string) (Chunk, bool) {
+	c, ok := ix.chunks[id]
+	return c, ok
+}
+
+// Articles yields every article with its id, in no particular order.
+func (ix *Index) Articles() iter.Seq2[string, *Article] {
+	return func(yield func(string, *Article) bool) {
+		for id, a := range ix.articles {
+			if !yield(id, a) {
+				return
+			}
+		}
+	}
+}
+
+// Len returns the number of articles in the index.
+func (ix *Index) Len() int { return len(ix.articles) }
+
+// ChunkCount returns the number of chunks in the index.
+func (ix *Index) ChunkCount() int { return len(ix.chunks) }
+
+// Collection returns the chromem-go collection of scope, or nil: for
+// benchmarks that compare the index's queries with chromem-go's own.
+func (ix *Index) Collection(scope string) *chromem.Collection {
+	if s := ix.scopes[scope]; s != nil {
+		return s.col
+	}
+	return nil
 }

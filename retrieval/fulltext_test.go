@@ -10,6 +10,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/lang"
+	"github.com/attache-bot/attache/retrieval/index"
 )
 
 // TestFullTextBM25 checks the passage and article BM25 that search reads
@@ -49,7 +50,7 @@ func TestFullTextBM25(t *testing.T) {
 	}
 	avg := float64(total) / float64(len(docs))
 	want := map[string]float64{}
-	terms := queryTerms("glorbnax harbour ferries")
+	terms := index.QueryTerms("glorbnax harbour ferries")
 	for _, term := range terms {
 		n := 0
 		for _, d := range docs {
@@ -71,7 +72,7 @@ func TestFullTextBM25(t *testing.T) {
 		}
 	}
 	e.mu.RLock()
-	hits, err := e.ix.searchPassages(ctx, terms, []string{corpus.SharedScope}, allDays, 1000)
+	hits, err := e.ix.SearchPassages(ctx, terms, []string{corpus.SharedScope}, index.AllDays, 1000)
 	e.mu.RUnlock()
 	if err != nil {
 		t.Fatal(err)
@@ -92,10 +93,10 @@ func TestFullTextBM25(t *testing.T) {
 	}
 
 	// Articles, and the index's writes seen at once despite the cache.
-	top := func() []articleTextHit {
+	top := func() []index.ArticleHit {
 		e.mu.RLock()
 		defer e.mu.RUnlock()
-		h, err := e.ix.searchArticles(ctx, queryTerms("glorbnax"), []string{corpus.SharedScope, "g1"}, allDays, 10)
+		h, err := e.ix.SearchArticles(ctx, index.QueryTerms("glorbnax"), []string{corpus.SharedScope, "g1"}, index.AllDays, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,31 +131,9 @@ func TestFullTextBM25(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.mu.RLock()
-	_, still := e.ix.articles["rare"]
+	still := e.ix.Article("rare") != nil
 	e.mu.RUnlock()
 	if still {
 		t.Fatal("index kept an article the library does not have")
 	}
-}
-
-func TestQueryTerms(t *testing.T) {
-	got := queryTerms("What did the ministers say about the ministers' sanctions?")
-	if strings.Join(got, " ") != "minister sanction" {
-		t.Fatalf("got %q", got)
-	}
-	long := queryTerms(strings.Repeat("alpha beta ", 10) + strings.Repeat("x", 100) + " " + wordsN(100))
-	if len(long) != maxQueryTerms {
-		t.Fatalf("%d terms, want the cap %d", len(long), maxQueryTerms)
-	}
-	if len(queryTerms("?!")) != 0 || len(queryTerms("")) != 0 {
-		t.Fatal("terms from nothing")
-	}
-}
-
-func wordsN(n int) string {
-	var b strings.Builder
-	for i := range n {
-		fmt.Fprintf(&b, "word%d ", i)
-	}
-	return b.String()
 }
