@@ -324,23 +324,7 @@ func TestServePollsFeeds(t *testing.T) {
 	cmd := c.command(ctx, "serve")
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
+	serve := startChild(t, cmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("serve's stderr:\n%s", stderr.String())
@@ -367,9 +351,9 @@ func TestServePollsFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", waitErr, stderr.String())
+	case <-serve.Exited():
+		if err := serve.Err(); err != nil {
+			t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", err, stderr.String())
 		}
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("serve took %s to exit after SIGTERM", d)

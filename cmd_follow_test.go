@@ -79,25 +79,8 @@ func startServe(t *testing.T, c *cli, f *discordtest.Fake) (stderr *logBuffer, s
 	cmd := c.command(ctx, "serve")
 	stderr = newLogBuffer()
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, stderr
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-		cancel()
-	})
+	t.Cleanup(cancel) // registered first, so it runs after the child is gone
+	serve := startChild(t, cmd)
 	f.WaitForCall(t, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", followTimeout)
 	return stderr, func() {
 		t.Helper()
@@ -105,9 +88,9 @@ func startServe(t *testing.T, c *cli, f *discordtest.Fake) (stderr *logBuffer, s
 			t.Fatal(err)
 		}
 		select {
-		case <-exited:
-			if waitErr != nil {
-				t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", waitErr, stderr.String())
+		case <-serve.Exited():
+			if err := serve.Err(); err != nil {
+				t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", err, stderr.String())
 			}
 		case <-time.After(followTimeout):
 			t.Fatalf("serve did not exit within %s of SIGTERM", followTimeout)

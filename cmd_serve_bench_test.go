@@ -74,36 +74,20 @@ func serveUntilReady(b *testing.B, dataDir string) (time.Duration, float64) {
 	var stderr syncBuffer
 	cmd.Stderr = &stderr
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	exited := make(chan struct{}) // closed when the child has exited; then waitErr is set
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
+	serve := startChild(b, cmd)
 	stop := func() error {
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 			return err
 		}
 		select {
-		case <-exited:
-			return waitErr
+		case <-serve.Exited():
+			return serve.Err()
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
-			<-exited
+			<-serve.Exited()
 			return errors.New("serve did not exit within 30 s of SIGTERM")
 		}
 	}
-	b.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
 
 	identified := f.WaitForCall(b, "GATEWAY", "IDENTIFY", childTimeout)
 	registered := f.WaitForCall(b, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", childTimeout)

@@ -48,24 +48,8 @@ func TestServeEndToEnd(t *testing.T) {
 	cmd := c.command(ctx, "serve")
 	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{}) // closed when the child has exited; then waitErr is set
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		close(exited)
-	}()
-	// Registered after the fake, so it runs before the fake closes.
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
+	// Started after the fake, so it is killed before the fake closes.
+	serve := startChild(t, cmd)
 
 	f.WaitForCall(t, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", 30*time.Second)
 	it := f.SendSlashCommand("ask", discordtest.Option{Name: "question", Value: sampleQuestion})
@@ -87,9 +71,9 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", waitErr, stderr.String())
+	case <-serve.Exited():
+		if err := serve.Err(); err != nil {
+			t.Errorf("serve after SIGTERM: %v\nstderr:\n%s", err, stderr.String())
 		}
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("serve took %s to exit after SIGTERM, want at most 10 s", d)

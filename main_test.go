@@ -168,3 +168,41 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// child is a started process whose exit is watched: Exited is closed when
+// it has exited, and Err is then its Wait error.
+type child struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+}
+
+// startChild starts cmd and kills it at the end of the test if it is
+// still running (registered now, so it runs before cleanups registered
+// earlier, such as a fake server's Close).
+func startChild(tb testing.TB, cmd *exec.Cmd) *child {
+	tb.Helper()
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	c := &child{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		c.err = cmd.Wait()
+		close(c.exited)
+	}()
+	tb.Cleanup(func() {
+		select {
+		case <-c.exited:
+		default:
+			cmd.Process.Kill()
+			<-c.exited
+		}
+	})
+	return c
+}
+
+// Exited is closed when the process has exited; Err is valid after it.
+func (c *child) Exited() <-chan struct{} { return c.exited }
+
+// Err is the process's Wait error, valid once Exited is closed.
+func (c *child) Err() error { return c.err }
