@@ -8,19 +8,14 @@ import (
 	"github.com/attache-bot/attache/corpus/librarytest"
 )
 
-// sqliteLib adapts *corpus.Library to the suite: its FullText is a struct.
-type sqliteLib struct{ *corpus.Library }
-
-func (l sqliteLib) Text() librarytest.FullText { return l.FullText() }
-
-func openSQLite(t *testing.T, dir string) librarytest.Library {
+func openSQLite(t *testing.T, dir string) *corpus.Library {
 	t.Helper()
 	lib, err := corpus.Open(context.Background(), dir)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { lib.Close() })
-	return sqliteLib{lib}
+	return lib
 }
 
 // TestConformance runs the library conformance suite against the SQLite
@@ -36,7 +31,7 @@ func TestConformance(t *testing.T) {
 // library.
 func TestAnswerConformance(t *testing.T) {
 	librarytest.RunAnswers(t, func(t *testing.T) librarytest.AnswerStore {
-		return openSQLite(t, t.TempDir()).(sqliteLib).Library
+		return openSQLite(t, t.TempDir())
 	})
 }
 
@@ -44,6 +39,6 @@ func TestAnswerConformance(t *testing.T) {
 // library.
 func TestFeedConformance(t *testing.T) {
 	librarytest.RunFeeds(t, func(t *testing.T) librarytest.FeedStore {
-		return openSQLite(t, t.TempDir()).(sqliteLib).Library
+		return openSQLite(t, t.TempDir())
 	})
 }

@@ -22,7 +22,7 @@ import (
 // other processes write to the library reaches the index while Follow
 // runs. Safe for concurrent use.
 type Engine struct {
-	lib *corpus.Library
+	lib corpus.Store
 	cfg Config
 	emb Embedder
 	// rank holds the search weights: the tuned defaults, changed only by
@@ -49,7 +49,7 @@ type Engine struct {
 // New checks that cfg's embedder made the library's vectors (or records it
 // for an empty library) and builds the in-memory index from the stored
 // vectors, without re-embedding anything.
-func New(ctx context.Context, lib *corpus.Library, cfg Config) (*Engine, error) {
+func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 	if lib == nil {
 		return nil, errors.New("retrieval: nil library")
 	}

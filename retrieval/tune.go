@@ -24,4 +24,4 @@ func (e *Engine) SetRanking(r Ranking) {
 
 // Library returns the library the engine searches, so that an experiment
 // can read an article's neighbouring chunks.
-func (e *Engine) Library() *corpus.Library { return e.lib }
+func (e *Engine) Library() corpus.Store { return e.lib }

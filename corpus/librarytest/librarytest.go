@@ -19,38 +19,9 @@ import (
 	"github.com/attache-bot/attache/corpus"
 )
 
-// FullText is what search reads of a library's full-text indexes (see
-// corpus.FullText).
-type FullText interface {
-	Stats(ctx context.Context, ix corpus.TextIndex) (corpus.TextStats, error)
-	DocFreq(ctx context.Context, terms []string) (map[string]int, error)
-	Postings(ctx context.Context, ix corpus.TextIndex, term string, fn func(seq int64, score float64) error) error
-}
-
-// Library is the method set the engine and its change-feed follower use,
-// as *corpus.Library declares it. Text returns the full-text reader (an
-// adapter over each implementation's own FullText).
-type Library interface {
-	corpus.ChangeFeed
-	Put(ctx context.Context, a corpus.Article, chunks []corpus.Chunk, vectors [][]float32) (corpus.PutStatus, error)
-	Remove(ctx context.Context, scope, id string) error
-	Lookup(ctx context.Context, scope, id string) (string, error)
-	Get(ctx context.Context, id string) (corpus.Article, error)
-	Summary(ctx context.Context, id string) (corpus.Summary, error)
-	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
-	Count(ctx context.Context) (int, error)
-	ChunkCount(ctx context.Context) (int, error)
-	Chunks(ctx context.Context, fn func(corpus.StoredChunk) error) error
-	Stored(ctx context.Context, id string) (corpus.StoredArticle, error)
-	ChunkTexts(ctx context.Context, ids []string) (map[string]string, error)
-	ArticleChunks(ctx context.Context, id string) ([]corpus.Chunk, error)
-	ContentHash(ctx context.Context, id string) (hash string, found bool, err error)
-	Embedder(ctx context.Context) (corpus.EmbedderInfo, bool, error)
-	CheckEmbedder(ctx context.Context, info corpus.EmbedderInfo) error
-	ArticleHashes(ctx context.Context) (map[string]string, error)
-	SetChangeRetention(ctx context.Context, n int) error
-	Text() FullText
-}
+// Library is the method set the engine and its change-feed follower use:
+// corpus.Store, which every implementation satisfies.
+type Library = corpus.Store
 
 // Open makes a new, empty library for one test and returns it with a
 // function that opens another handle on the same store, as a second
@@ -848,7 +819,7 @@ func expectRows(t *testing.T, lib Library, arts []corpus.Article) (passages, art
 	return passages, articles
 }
 
-func checkIndex(t *testing.T, ft FullText, ix corpus.TextIndex, rows []row, terms []string) {
+func checkIndex(t *testing.T, ft corpus.TextReader, ix corpus.TextIndex, rows []row, terms []string) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := ft.Stats(ctx, ix)

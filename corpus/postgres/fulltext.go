@@ -118,3 +118,6 @@ func (f FullText) Postings(ctx context.Context, ix corpus.TextIndex, term string
 	}
 	return nil
 }
+
+// Text returns the library's full-text reader as a corpus.TextReader.
+func (l *Library) Text() corpus.TextReader { return l.FullText() }

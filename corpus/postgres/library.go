@@ -745,3 +745,5 @@ func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) 
 	}
 	return out, nil
 }
+
+var _ corpus.Store = (*Library)(nil)

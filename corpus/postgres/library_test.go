@@ -10,17 +10,12 @@ import (
 	"github.com/attache-bot/attache/corpus/librarytest"
 )
 
-// suiteLib adapts *Library to the suite: its FullText is a struct.
-type suiteLib struct{ *Library }
-
-func (l suiteLib) Text() librarytest.FullText { return l.FullText() }
-
 // TestConformance runs the library conformance suite against PostgreSQL;
 // each case has its own schema, and another handle is a second Open of it.
 func TestConformance(t *testing.T) {
 	librarytest.Run(t, func(t *testing.T) (librarytest.Library, func(*testing.T) librarytest.Library) {
 		dbURL, _ := testSchema(t)
-		return suiteLib{openTest(t, dbURL)}, func(t *testing.T) librarytest.Library { return suiteLib{openTest(t, dbURL)} }
+		return openTest(t, dbURL), func(t *testing.T) librarytest.Library { return openTest(t, dbURL) }
 	})
 }
 

@@ -81,8 +81,8 @@ type Index struct {
 	// so that BM25 sums scores in arrays rather than maps.
 	passageRows, articleRows rowTable
 
-	lib   *corpus.Library // nil in tests of the vector part alone
-	text  corpus.FullText
+	lib   corpus.Store // nil in tests of the vector part alone
+	text  corpus.TextReader
 	cache termCache
 }
 
@@ -96,7 +96,7 @@ func refuseEmbedding(context.Context, string) ([]float32, error) { return nil, e
 
 // New returns an empty index of dim-dimensional vectors reading BM25 from
 // lib's full-text index (lib nil: vectors only, BM25 finds nothing).
-func New(dim int, lib *corpus.Library) *Index {
+func New(dim int, lib corpus.Store) *Index {
 	ix := &Index{
 		dim:        dim,
 		db:         chromem.NewDB(),
@@ -108,7 +108,7 @@ func New(dim int, lib *corpus.Library) *Index {
 		lib:        lib,
 	}
 	if lib != nil {
-		ix.text = lib.FullText()
+		ix.text = lib.Text()
 	}
 	return ix
 }
