@@ -83,6 +83,10 @@ type Article struct {
 	Published time.Time // publication date (UTC midnight); zero when unknown
 	Language  string    // BCP 47 tag when known, e.g. "en"
 	Body      string    // required, UTF-8 text
+	// StoryID is the story the engine assigned at ingest (see Summary);
+	// it is stored with the article but is not its content, so it takes
+	// no part in its content hash.
+	StoryID string
 }
 
 // Chunk is a passage of an article's body.

@@ -66,6 +66,13 @@ type Summary struct {
 	Source    string
 	Published time.Time
 	Chunks    int
+	// StoryID names the story (the event) the article reports: articles
+	// about the same event share it. Empty when none was assigned.
+	StoryID string
+	// Countries and Orgs are the gazetteer ids (package corpus/gazetteer)
+	// of the countries and international organisations the article is
+	// about, most prominent first.
+	Countries, Orgs []string
 }
 
 // StoredChunk is a chunk with what the vector index needs about it. Its
