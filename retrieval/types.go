@@ -24,6 +24,9 @@ type Query struct {
 	Scope string    // the asking guild's id; "" or corpus.SharedScope = shared only
 	AsOf  time.Time // articles published after it are invisible; zero = now
 	K     int       // how many articles; 0 = default
+	// Country and Org, when set, limit the search to articles about that
+	// country or organisation (gazetteer ids, as in corpus.Summary).
+	Country, Org string
 }
 
 // Passage is one retrieved passage; Search returns at most one per article.
@@ -36,6 +39,7 @@ type Passage struct {
 	Published time.Time
 	Text      string  // the passage text
 	Score     float64 // fused relevance, higher is better
+	StoryID   string  // the article's story (corpus.Summary.StoryID)
 }
 
 // Mode says how an answer was made.
@@ -59,6 +63,8 @@ type Request struct {
 	Scope    string    // guild id, or "" for shared only
 	AsOf     time.Time // zero = now
 	History  []Turn    // earlier turns, oldest first
+	// Country and Org limit the answer to articles about them (see Query).
+	Country, Org string
 }
 
 // Source is one cited source of an answer, numbered as in the answer text.
@@ -72,6 +78,18 @@ type Source struct {
 	Published time.Time
 	Score     float64
 	Excerpt   string // the cited passage (or its start)
+	StoryID   string // the article's story, "" when none was assigned
+	// Also lists the other outlets' articles of the same story that the
+	// answer used but did not cite separately.
+	Also []Also
+}
+
+// Also is an article of a cited source's story cited with it rather than
+// on its own.
+type Also struct {
+	ArticleID string
+	Source    string // outlet
+	URL       string
 }
 
 // Usage is the language model's token usage, when known.
