@@ -36,6 +36,8 @@ type Store interface {
 	CheckEmbedder(ctx context.Context, info EmbedderInfo) error
 	ArticleHashes(ctx context.Context) (map[string]string, error)
 	SetChangeRetention(ctx context.Context, n int) error
+	// OutletLabels are the moderators' labels of outlets in the scopes.
+	OutletLabels(ctx context.Context, scopes ...string) ([]OutletLabel, error)
 	// Text returns the reader of the library's full-text indexes.
 	Text() TextReader
 }

@@ -103,25 +103,39 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	if !v.covered {
 		return notCoveredBy(ans, v), nil
 	}
-	passages := make([]Passage, 0, len(v.keep))
+	kept := make([]Passage, 0, len(v.keep))
 	for _, i := range v.keep {
-		passages = append(passages, res.passages[i])
+		kept = append(kept, res.passages[i])
 	}
+	// One article per story, a few per outlet: the rest of a story's
+	// articles are listed with the one cited.
+	m := mixSources(kept, e.cfg.PerStory, e.cfg.PerOutlet)
+	labels := e.outletLabels(ctx, req.Scope)
+	passages := m.cited
 
 	var notes []string
 	if len(v.missing) > 0 {
 		notes = append(notes, notMentioned(v.missing)+".")
 	}
 	if model := e.cfg.LLM; model != nil {
+		// The model sees what the sources disagree on, and the answer is
+		// checked for it: a side left out is added (showConflicts). lm is
+		// m with the sides added; should the model fail, the extractive
+		// answer below starts again from m.
+		lm := m
+		lm.cited = slices.Clone(m.cited)
+		conflicts := findConflicts(&lm, func(p Passage) string { return p.Text }, e.cfg.PerOutlet, labels.show)
 		var stream *answer.Stream
 		if onDelta != nil {
-			stream = answer.NewStream(len(passages), onDelta)
+			stream = answer.NewStream(len(lm.cited), onDelta)
 			onDelta = stream.Write
 		}
-		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, passages, onDelta)
+		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, lm.cited, conflictsOf(conflicts), onDelta)
 		switch {
 		case err == nil:
-			finish(&ans, gen.Text, passages, answer.DropInvented)
+			finish(&ans, showConflicts(gen.Text, conflicts), lm.cited, answer.DropInvented)
+			withAlso(&ans, lm)
+			labels.apply(&ans)
 			if len(ans.Sources) == 0 && answer.HasCitation(gen.Text) {
 				// Every citation named a source we never gave: what is left
 				// is unchecked prose around claims we removed.
@@ -162,19 +176,32 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
 	var ex answer.Extraction
+	var conflicts []conflict
 	if res.digest {
 		ex = answer.Digest(answerPassages(passages), answer.DefaultExtractChars)
 	} else {
-		wide, err := e.withNeighbours(ctx, passages)
+		// The story's other articles are read widened too: a disagreement
+		// with a cited passage may sit in their lede.
+		all := slices.Clone(passages)
+		for i := range passages {
+			all = append(all, m.also[i]...)
+		}
+		wide, err := e.withNeighbours(ctx, all)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return Answer{}, cerr
 			}
 			// The matched passages alone still answer.
 			e.cfg.Logger.Warn("could not read neighbouring passages", "error", err)
-			wide = passages
+			wide = all
 		}
-		ex = answer.Extract(res.query, answerPassages(wide), answer.DefaultExtractChars)
+		ex = answer.Extract(res.query, answerPassages(wide[:len(passages)]), answer.DefaultExtractChars)
+		wideText := make(map[string]string, len(wide))
+		for _, p := range wide {
+			wideText[p.ArticleID] = p.Text
+		}
+		conflicts = findConflicts(&m, func(p Passage) string { return wideText[p.ArticleID] }, e.cfg.PerOutlet, labels.show)
+		passages = m.cited
 	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
@@ -182,7 +209,9 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		return ans, nil
 	}
 	ans.Mode = ModeExtractive
-	finish(&ans, ex.Text, passages, answer.KeepSentences)
+	finish(&ans, showConflicts(ex.Text, conflicts), passages, answer.KeepSentences)
+	withAlso(&ans, m)
+	labels.apply(&ans)
 	if len(ans.Sources) == 0 {
 		// Extract always cites; this guards the invariant all the same.
 		ans = notCovered(ans)
@@ -205,8 +234,8 @@ func answerPassages(passages []Passage) []answer.Passage {
 
 // generate builds the prompt and streams the model's answer.
 func (e *Engine) generate(ctx context.Context, model *llm.Client, question string, history []Turn, asOf time.Time,
-	passages []Passage, onDelta func(string)) (llm.Generation, error) {
-	sys, user, err := answer.AnswerPrompt(question, answerTurns(history), asOf, promptSources(passages))
+	passages []Passage, conflicts []answer.Conflict, onDelta func(string)) (llm.Generation, error) {
+	sys, user, err := answer.AnswerPrompt(question, answerTurns(history), asOf, promptSources(passages), conflicts)
 	if err != nil {
 		return llm.Generation{}, err
 	}
@@ -328,7 +357,7 @@ func finish(ans *Answer, text string, passages []Passage, policy answer.Policy) 
 		p := passages[n-1]
 		ans.Sources = append(ans.Sources, Source{
 			N: i + 1, ArticleID: p.ArticleID, ChunkID: p.ChunkID, Title: p.Title, Source: p.Source,
-			URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text),
+			URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text), StoryID: p.StoryID,
 		})
 	}
 }

@@ -537,3 +537,26 @@ week weeks month months hour hours minute minutes said says a.m p.m am pm`) {
 	}
 	return m
 }()
+
+// Figures returns the values of the figures written in text, read as Find
+// reads them (years, ages, times of day and the like are not figures), in
+// text order. An answer that states one side of a disagreement states one
+// of these.
+func Figures(text string) []float64 {
+	if len(text) > maxTextBytes {
+		text = text[:maxTextBytes]
+	}
+	var out []float64
+	for _, sp := range corpus.Sentences(text) {
+		toks := tokens(text[sp.Start:sp.End])
+		if len(toks) > maxSentenceFields {
+			toks = toks[:maxSentenceFields]
+		}
+		for i := range toks {
+			if f, ok := figureAt(toks, i); ok {
+				out = append(out, f.value)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package retrieval
+
+import (
+	"strings"
+)
+
+// Defaults of the source mix (Config.PerStory, Config.PerOutlet).
+const (
+	// DefaultPerStory is how many articles of one story an answer cites
+	// separately; the story's other articles it used are listed with the
+	// cited one (Source.Also).
+	DefaultPerStory = 1
+	// DefaultPerOutlet is how many cited sources one outlet may have.
+	DefaultPerOutlet = 2
+)
+
+// mix is the passages an answer is made from, after the source mix.
+type mix struct {
+	// cited are the passages the answer may cite, in rank order.
+	cited []Passage
+	// also are, by index into cited, the other passages of that
+	// passage's story that were not cited separately.
+	also map[int][]Passage
+}
+
+// storyKey is the story a passage belongs to; a passage without one is a
+// story of its own.
+func storyKey(p Passage) string {
+	if p.StoryID != "" {
+		return "s\x00" + p.StoryID
+	}
+	return "a\x00" + p.ArticleID
+}
+
+// outletKey is how outlets are compared: by name, case and spacing aside;
+// passages without an outlet are each their own.
+func outletKey(p Passage) string {
+	if k := strings.ToLower(strings.Join(strings.Fields(p.Source), " ")); k != "" {
+		return k
+	}
+	return "\x00" + p.ArticleID
+}
+
+// mixSources chooses, from passages in rank order, the ones an answer
+// cites: at most perStory of each story (the best ranked; the rest go to
+// the also list of the story's first cited passage) and at most
+// perOutlet of each outlet (a further passage of that outlet is left
+// out, unless its story is cited already: then it is listed with it).
+// A limit below 1 means no limit. The first passage is always cited, so
+// an answer that had sources keeps at least one.
+func mixSources(passages []Passage, perStory, perOutlet int) mix {
+	m := mix{also: make(map[int][]Passage)}
+	perStoryCount := make(map[string]int)
+	lead := make(map[string]int) // story → index in cited of its first passage
+	perOutletCount := make(map[string]int)
+	for _, p := range passages {
+		sk, ok := storyKey(p), outletKey(p)
+		if perStory > 0 && perStoryCount[sk] >= perStory {
+			m.also[lead[sk]] = append(m.also[lead[sk]], p)
+			continue
+		}
+		if perOutlet > 0 && perOutletCount[ok] >= perOutlet {
+			if i, seen := lead[sk]; seen {
+				m.also[i] = append(m.also[i], p)
+			}
+			continue
+		}
+		if _, seen := lead[sk]; !seen {
+			lead[sk] = len(m.cited)
+		}
+		perStoryCount[sk]++
+		perOutletCount[ok]++
+		m.cited = append(m.cited, p)
+	}
+	return m
+}
+
+// withAlso fills the Also list of each source of ans from m (whose cited
+// passages are the passages ans was finished from), leaving out articles
+// cited separately.
+func withAlso(ans *Answer, m mix) {
+	cited := make(map[string]bool, len(ans.Sources))
+	for _, s := range ans.Sources {
+		cited[s.ArticleID] = true
+	}
+	at := make(map[string]int, len(m.cited))
+	for i, p := range m.cited {
+		at[p.ArticleID] = i
+	}
+	for k := range ans.Sources {
+		s := &ans.Sources[k]
+		i, ok := at[s.ArticleID]
+		if !ok {
+			continue
+		}
+		for _, p := range m.also[i] {
+			if cited[p.ArticleID] {
+				continue
+			}
+			cited[p.ArticleID] = true // list each article once
+			s.Also = append(s.Also, Also{ArticleID: p.ArticleID, Source: p.Source, URL: p.URL})
+		}
+	}
+}
+
+// Outlet is one outlet an answer used, with its label.
+type Outlet struct {
+	Name  string
+	Label string // "" when the outlet has none
+}
+
+// Outlets are the outlets whose articles the answer used, cited or listed
+// with a cited source, in order of first appearance, each once (names
+// compared as outletKey does; articles without an outlet are not named).
+func (a Answer) Outlets() []Outlet {
+	var out []Outlet
+	seen := make(map[string]bool)
+	add := func(name, label string) {
+		k := strings.ToLower(strings.Join(strings.Fields(name), " "))
+		if k == "" || seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, Outlet{Name: name, Label: label})
+	}
+	for _, s := range a.Sources {
+		add(s.Source, s.Label)
+	}
+	for _, s := range a.Sources {
+		for _, al := range s.Also {
+			add(al.Source, al.Label)
+		}
+	}
+	return out
+}
+
+// AlsoOutlets are the outlets of s.Also other than s's own, each once, in
+// order: what "also reported by …" names.
+func (s Source) AlsoOutlets() []Outlet {
+	var out []Outlet
+	seen := map[string]bool{strings.ToLower(strings.Join(strings.Fields(s.Source), " ")): true}
+	for _, al := range s.Also {
+		k := strings.ToLower(strings.Join(strings.Fields(al.Source), " "))
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, Outlet{Name: al.Source, Label: al.Label})
+	}
+	return out
+}
