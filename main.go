@@ -67,6 +67,7 @@ var commands = []command{
 	{"remove", "[-guild ID] ID...", "remove articles with their chunks, vectors and index entries"},
 	{"eval", "-corpus F -questions F [-k 10] [-json] [-details FILE]", "measure retrieval and answers on a throw-away corpus"},
 	{"feed", "add|list|remove|poll [-guild ID] [-json] [URL|ID...]", "subscribe to RSS, Atom and JSON feeds, list, remove or poll them"},
+	{"outlet", "label|unlabel|list [-guild ID] [-json] [NAME [LABEL]]", "label outlets (wire, state media, official, opinion) shown next to them in answers"},
 	{"report", "[-guild ID] [-days N] [-json]", "questions answered \"not covered\", answers voted down, and feed health"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
 	{"help", "[command]", "describe the commands, or one command with its flags"},
@@ -89,6 +90,8 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runEval
 	case "feed":
 		return runFeed
+	case "outlet":
+		return runOutlet
 	case "report":
 		return runReport
 	case "serve":

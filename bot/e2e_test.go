@@ -206,9 +206,9 @@ func TestE2ERegistration(t *testing.T) {
 		m := c.(map[string]any)
 		byName[m["name"].(string)] = m
 	}
-	ask, article, feed, report := byName["ask"], byName["article"], byName["feed"], byName["report"]
-	if ask == nil || article == nil || feed == nil || report == nil || len(byName) != 4 {
-		t.Fatalf("registered %v, want ask, article, feed and report", byName)
+	ask, article, feed, report, outlet := byName["ask"], byName["article"], byName["feed"], byName["report"], byName["outlet"]
+	if ask == nil || article == nil || feed == nil || report == nil || outlet == nil || len(byName) != 5 {
+		t.Fatalf("registered %v, want ask, article, feed, outlet and report", byName)
 	}
 	var feedSubs []string
 	for _, o := range feed["options"].([]any) {
@@ -217,7 +217,7 @@ func TestE2ERegistration(t *testing.T) {
 	if strings.Join(feedSubs, ",") != "add,list,remove,digest" {
 		t.Errorf("feed subcommands = %v", feedSubs)
 	}
-	for _, c := range []map[string]any{feed, report} {
+	for _, c := range []map[string]any{feed, report, outlet} {
 		if ctx, _ := c["contexts"].([]any); c["default_member_permissions"] != "8192" || len(ctx) != 1 || ctx[0] != 0.0 {
 			t.Errorf("%s permissions %v and contexts %v, want \"8192\" and [0]", c["name"], c["default_member_permissions"], c["contexts"])
 		}

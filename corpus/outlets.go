@@ -255,3 +255,14 @@ func MergeOutlets(rows interface {
 	})
 	return out, nil
 }
+
+// LabelsByOutlet indexes labels by OutletKey. Of two labels of one outlet
+// the later in ls wins: OutletLabels lists scopes in the order given, so
+// a guild listed after the shared scope overrides it.
+func LabelsByOutlet(ls []OutletLabel) map[string]OutletLabel {
+	m := make(map[string]OutletLabel, len(ls))
+	for _, l := range ls {
+		m[OutletKey(l.Outlet)] = l
+	}
+	return m
+}

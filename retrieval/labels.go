@@ -26,8 +26,8 @@ func (e *Engine) outletLabels(ctx context.Context, scope string) labelSet {
 		return nil
 	}
 	set := make(labelSet, len(ls))
-	for _, l := range ls { // in scope order: the guild's come last and win
-		set[corpus.OutletKey(l.Outlet)] = l.Label
+	for k, l := range corpus.LabelsByOutlet(ls) {
+		set[k] = l.Label
 	}
 	return set
 }

@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -148,4 +149,44 @@ func (s Source) AlsoOutlets() []Outlet {
 		out = append(out, Outlet{Name: al.Source, Label: al.Label})
 	}
 	return out
+}
+
+// String is the outlet as answers name it: "Reuters (wire)", or just
+// the name without a label.
+func (o Outlet) String() string {
+	if o.Label != "" {
+		return o.Name + " (" + o.Label + ")"
+	}
+	return o.Name
+}
+
+// OutletsLine is the line under an answer that names its outlets: "3
+// outlets: CNN, USA Today (newspaper), The Week"; "" for none. show
+// writes one outlet (each surface makes the names safe its own way).
+func OutletsLine(outlets []Outlet, show func(Outlet) string) string {
+	if len(outlets) == 0 {
+		return ""
+	}
+	noun := "outlets"
+	if len(outlets) == 1 {
+		noun = "outlet"
+	}
+	return strconv.Itoa(len(outlets)) + " " + noun + ": " + joinOutlets(outlets, show)
+}
+
+// AlsoLine is what a source line adds for the story's other outlets:
+// "also reported by CNN, The Week"; "" for none.
+func AlsoLine(outlets []Outlet, show func(Outlet) string) string {
+	if len(outlets) == 0 {
+		return ""
+	}
+	return "also reported by " + joinOutlets(outlets, show)
+}
+
+func joinOutlets(outlets []Outlet, show func(Outlet) string) string {
+	names := make([]string, len(outlets))
+	for i, o := range outlets {
+		names[i] = show(o)
+	}
+	return strings.Join(names, ", ")
 }
