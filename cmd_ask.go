@@ -179,7 +179,7 @@ func writeAnswerText(w io.Writer, ans retrieval.Answer, streamed string) error {
 		b.WriteString("\nWarning: this answer cites none of the sources below; treat it as unverified.\n")
 	}
 	if line := retrieval.OutletsLine(ans.Outlets(), textOutlet); line != "" {
-		b.WriteString("(" + line + ")\n")
+		b.WriteString("\n" + line + "\n")
 	}
 	if len(ans.Sources) > 0 {
 		b.WriteString("\nSources:\n")

@@ -52,6 +52,14 @@ type askObject struct {
 		URL       string  `json:"url"`
 		ChunkID   string  `json:"chunk_id"`
 		Score     float64 `json:"score"`
+		Label     string  `json:"label"`
+		StoryID   string  `json:"story_id"`
+		Also      []struct {
+			ArticleID string `json:"article_id"`
+			Source    string `json:"source"`
+			URL       string `json:"url"`
+			Label     string `json:"label"`
+		} `json:"also"`
 	} `json:"sources"`
 	Uncited bool   `json:"uncited"`
 	Note    string `json:"note"`

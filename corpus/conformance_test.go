@@ -42,3 +42,11 @@ func TestFeedConformance(t *testing.T) {
 		return openSQLite(t, t.TempDir())
 	})
 }
+
+// TestOutletConformance runs the outlet-label cases against the SQLite
+// library.
+func TestOutletConformance(t *testing.T) {
+	librarytest.RunOutlets(t, func(t *testing.T) librarytest.OutletStore {
+		return openSQLite(t, t.TempDir())
+	})
+}

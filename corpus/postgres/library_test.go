@@ -195,6 +195,14 @@ func TestFeedConformance(t *testing.T) {
 	})
 }
 
+// TestOutletConformance runs the outlet-label cases against PostgreSQL.
+func TestOutletConformance(t *testing.T) {
+	librarytest.RunOutlets(t, func(t *testing.T) librarytest.OutletStore {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL)
+	})
+}
+
 // TestPutIsOneTransaction: a write that fails at its last step (the
 // change log, here damaged on purpose) leaves nothing of the article
 // behind, and an update that fails leaves the old version whole.
