@@ -43,7 +43,7 @@ func testOutletLabels(t *testing.T, s OutletStore) {
 	ctx := context.Background()
 	t1, t2 := at("2026-01-01T10:00:00.123456Z"), at("2026-01-02T10:00:00Z")
 	for _, c := range []struct{ scope, outlet, label string }{
-		{"", "Reuters", "wire"},                    // "" is the shared scope
+		{"", "Reuters", "wire"},                   // "" is the shared scope
 		{"g1", "  xinhua   news ", "state media"}, // spacing collapsed
 		{"g1", "Reuters", "wire service"},         // overrides the shared one in g1
 		{"g2", "O'Brien & Sons", "opinion/blog"},
