@@ -107,9 +107,10 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	for _, i := range v.keep {
 		kept = append(kept, res.passages[i])
 	}
-	// One article per story, a few per outlet: the rest of a story's
-	// articles are listed with the one cited.
-	m := mixSources(kept, e.cfg.PerStory, e.cfg.PerOutlet)
+	// One article per story: the rest of a story's articles are listed
+	// with the one cited. (The cap per outlet applies to what the answer
+	// ends up citing: compose.)
+	m := mixSources(kept, e.cfg.PerStory)
 	labels := e.outletLabels(ctx, req.Scope)
 	passages := m.cited
 
@@ -124,7 +125,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		// answer below starts again from m.
 		lm := m
 		lm.cited = slices.Clone(m.cited)
-		conflicts := findConflicts(&lm, func(p Passage) string { return p.Text }, e.cfg.PerOutlet, labels.show)
+		conflicts := findConflicts(&lm, func(p Passage) string { return p.Text }, labels.show)
 		var stream *answer.Stream
 		if onDelta != nil {
 			stream = answer.NewStream(len(lm.cited), onDelta)
@@ -133,9 +134,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, lm.cited, conflictsOf(conflicts), onDelta)
 		switch {
 		case err == nil:
-			finish(&ans, showConflicts(gen.Text, conflicts), lm.cited, answer.DropInvented)
-			withAlso(&ans, lm)
-			labels.apply(&ans)
+			e.compose(&ans, gen.Text, lm, conflicts, labels, answer.DropInvented)
 			if len(ans.Sources) == 0 && answer.HasCitation(gen.Text) {
 				// Every citation named a source we never gave: what is left
 				// is unchecked prose around claims we removed.
@@ -200,7 +199,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		for _, p := range wide {
 			wideText[p.ArticleID] = p.Text
 		}
-		conflicts = findConflicts(&m, func(p Passage) string { return wideText[p.ArticleID] }, e.cfg.PerOutlet, labels.show)
+		conflicts = findConflicts(&m, func(p Passage) string { return wideText[p.ArticleID] }, labels.show)
 		passages = m.cited
 	}
 	if ex.Text == "" {
@@ -209,9 +208,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		return ans, nil
 	}
 	ans.Mode = ModeExtractive
-	finish(&ans, showConflicts(ex.Text, conflicts), passages, answer.KeepSentences)
-	withAlso(&ans, m)
-	labels.apply(&ans)
+	e.compose(&ans, ex.Text, m, conflicts, labels, answer.KeepSentences)
 	if len(ans.Sources) == 0 {
 		// Extract always cites; this guards the invariant all the same.
 		ans = notCovered(ans)
@@ -344,6 +341,18 @@ func joinTexts(ids []string, texts map[string]string) (string, bool) {
 		return "", false
 	}
 	return strings.Join(parts, " "), true
+}
+
+// compose makes ans from text, which cites m.cited by number (1-based):
+// the disagreements it touches shown in full (showConflicts), at most
+// Config.PerOutlet cited sources of an outlet (capOutlets), its citations
+// checked (finish, with policy), each source with its story's other
+// articles (withAlso) and every outlet with its label.
+func (e *Engine) compose(ans *Answer, text string, m mix, conflicts []conflict, labels labelSet, policy answer.Policy) {
+	text, cited := capOutlets(showConflicts(text, conflicts), m.cited, e.cfg.PerOutlet, conflicts, policy)
+	finish(ans, text, cited, policy)
+	withAlso(ans, m)
+	labels.apply(ans)
 }
 
 // finish checks text's citations against passages (see checkCitationsAs

@@ -25,11 +25,11 @@ type conflict struct {
 // different figures (package disagree), reading each passage's text as
 // textOf gives it. A side from a passage not yet cited separately is
 // added to m.cited, since an answer that shows a disagreement cites both
-// sides; unless that would give its outlet more than perOutlet sources
-// (below 1: no limit). Of each story and fact, the first disagreement
-// counts; at most maxConflicts in all. Conflicts number sources as m.cited
-// does (1-based); outlet names the outlets as answers show them.
-func findConflicts(m *mix, textOf func(Passage) string, perOutlet int, outlet func(string) string) []conflict {
+// sides (the outlet cap keeps both, see capOutlets). Of each story and
+// fact, the first disagreement counts; at most maxConflicts in all.
+// Conflicts number sources as m.cited does (1-based); outlet names the
+// outlets as answers show them.
+func findConflicts(m *mix, textOf func(Passage) string, outlet func(string) string) []conflict {
 	groups := make(map[string][]Passage)
 	var order []string
 	add := func(p Passage) {
@@ -46,10 +46,8 @@ func findConflicts(m *mix, textOf func(Passage) string, perOutlet int, outlet fu
 		}
 	}
 	at := make(map[string]int, len(m.cited)) // article id → 1-based number
-	outlets := make(map[string]int)
 	for i, p := range m.cited {
 		at[p.ArticleID] = i + 1
-		outlets[outletKey(p)]++
 	}
 	var out []conflict
 	for _, k := range order {
@@ -71,8 +69,8 @@ func findConflicts(m *mix, textOf func(Passage) string, perOutlet int, outlet fu
 			if facts[d.Fact] {
 				continue
 			}
-			na, oka := number(m, at, outlets, byID[d.A.ArticleID], perOutlet)
-			nb, okb := number(m, at, outlets, byID[d.B.ArticleID], perOutlet)
+			na, oka := number(m, at, byID[d.A.ArticleID])
+			nb, okb := number(m, at, byID[d.B.ArticleID])
 			if !oka || !okb {
 				continue
 			}
@@ -98,20 +96,16 @@ func conflictsOf(cs []conflict) []answer.Conflict {
 }
 
 // number is p's 1-based number in m.cited, adding p to it when it is not
-// there yet and its outlet has room.
-func number(m *mix, at map[string]int, outlets map[string]int, p Passage, perOutlet int) (int, bool) {
+// there yet.
+func number(m *mix, at map[string]int, p Passage) (int, bool) {
 	if p.ArticleID == "" {
 		return 0, false
 	}
 	if n, ok := at[p.ArticleID]; ok {
 		return n, true
 	}
-	if perOutlet > 0 && outlets[outletKey(p)] >= perOutlet {
-		return 0, false
-	}
 	m.cited = append(m.cited, p)
 	at[p.ArticleID] = len(m.cited)
-	outlets[outletKey(p)]++
 	return len(m.cited), true
 }
 

@@ -1,8 +1,12 @@
 package retrieval
 
 import (
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/attache-bot/attache/retrieval/answer"
 )
 
 // Defaults of the source mix (Config.PerStory, Config.PerOutlet).
@@ -43,37 +47,95 @@ func outletKey(p Passage) string {
 }
 
 // mixSources chooses, from passages in rank order, the ones an answer
-// cites: at most perStory of each story (the best ranked; the rest go to
-// the also list of the story's first cited passage) and at most
-// perOutlet of each outlet (a further passage of that outlet is left
-// out, unless its story is cited already: then it is listed with it).
-// A limit below 1 means no limit. The first passage is always cited, so
-// an answer that had sources keeps at least one.
-func mixSources(passages []Passage, perStory, perOutlet int) mix {
+// may cite: at most perStory of each story (the best ranked; the rest go
+// to the also list of the story's first cited passage). A limit below 1
+// means no limit. The outlet cap applies later, to what the answer
+// cites (capOutlets).
+func mixSources(passages []Passage, perStory int) mix {
 	m := mix{also: make(map[int][]Passage)}
-	perStoryCount := make(map[string]int)
+	count := make(map[string]int)
 	lead := make(map[string]int) // story → index in cited of its first passage
-	perOutletCount := make(map[string]int)
 	for _, p := range passages {
-		sk, ok := storyKey(p), outletKey(p)
-		if perStory > 0 && perStoryCount[sk] >= perStory {
-			m.also[lead[sk]] = append(m.also[lead[sk]], p)
+		k := storyKey(p)
+		if perStory > 0 && count[k] >= perStory {
+			m.also[lead[k]] = append(m.also[lead[k]], p)
 			continue
 		}
-		if perOutlet > 0 && perOutletCount[ok] >= perOutlet {
-			if i, seen := lead[sk]; seen {
-				m.also[i] = append(m.also[i], p)
-			}
-			continue
+		if _, seen := lead[k]; !seen {
+			lead[k] = len(m.cited)
 		}
-		if _, seen := lead[sk]; !seen {
-			lead[sk] = len(m.cited)
-		}
-		perStoryCount[sk]++
-		perOutletCount[ok]++
+		count[k]++
 		m.cited = append(m.cited, p)
 	}
 	return m
+}
+
+// citationNumberRE matches one citation in the canonical form CheckAs
+// writes.
+var citationNumberRE = regexp.MustCompile(`\[(\d+)\]`)
+
+// capOutlets makes text (citing passages 1..len(passages)) cite at most
+// perOutlet sources of each outlet (below 1: no limit), and returns it
+// with the passages it cites, numbered by first use. The sources an
+// outlet keeps are the first it has among the conflict sides (a
+// disagreement shown needs both of its sources), then in order of first
+// use, which is the answer's own order of importance (the extractive
+// answer quotes its best passage first). A sentence left citing nothing
+// is dropped; a sentence that also cites a source kept keeps that
+// citation. Capping what is cited, not what is read, lets an answer
+// quote its best sentences first and only then give way to the mix.
+func capOutlets(text string, passages []Passage, perOutlet int, conflicts []conflict, policy answer.Policy) (string, []Passage) {
+	text, order := answer.CheckAs(text, len(passages), policy)
+	cited := make([]Passage, len(order))
+	for i, n := range order {
+		cited[i] = passages[n-1]
+	}
+	if perOutlet < 1 || len(cited) <= perOutlet {
+		return text, cited
+	}
+	side := make(map[int]bool) // original numbers of the conflicts' sides
+	for _, c := range conflicts {
+		side[c.A.N], side[c.B.N] = true, true
+	}
+	keep := make([]bool, len(cited))
+	count := make(map[string]int)
+	for pass := 0; pass < 2; pass++ { // conflict sides first, then the rest
+		for i, p := range cited {
+			if keep[i] || side[order[i]] != (pass == 0) {
+				continue
+			}
+			if k := outletKey(p); count[k] < perOutlet {
+				count[k]++
+				keep[i] = true
+			}
+		}
+	}
+	if !slices.Contains(keep, false) {
+		return text, cited
+	}
+	// Renumber the kept sources; the others become 0, a number CheckAs
+	// removes (and with DropInvented, their sentences).
+	renum := make([]int, len(cited)+1)
+	var kept []Passage
+	for i, p := range cited {
+		if keep[i] {
+			kept = append(kept, p)
+			renum[i+1] = len(kept)
+		}
+	}
+	text = citationNumberRE.ReplaceAllStringFunc(text, func(c string) string {
+		n, err := strconv.Atoi(c[1 : len(c)-1])
+		if err != nil || n < 1 || n >= len(renum) {
+			return c
+		}
+		return "[" + strconv.Itoa(renum[n]) + "]"
+	})
+	text, order = answer.CheckAs(text, len(kept), answer.DropInvented)
+	out := make([]Passage, len(order))
+	for i, n := range order {
+		out[i] = kept[n-1]
+	}
+	return text, out
 }
 
 // withAlso fills the Also list of each source of ans from m (whose cited

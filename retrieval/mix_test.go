@@ -21,36 +21,62 @@ func TestMixSources(t *testing.T) {
 		{ArticleID: "a1", Source: "CNN", StoryID: "quake"},
 		{ArticleID: "a2", Source: "USA Today", StoryID: "quake"},
 		{ArticleID: "a3", Source: "cnn ", StoryID: "vote"},
-		{ArticleID: "a4", Source: "CNN", StoryID: "talks"},     // third CNN story: left out
-		{ArticleID: "a5", Source: "CNN", StoryID: "quake"},     // CNN again, its story cited: listed
-		{ArticleID: "a6", Source: "The Week"},                  // no story: its own
-		{ArticleID: "a7", Source: "The Week"},                  // no story: its own
-		{ArticleID: "a8", Source: "", StoryID: ""},             // no outlet: never capped
-		{ArticleID: "a9", Source: "The Week", StoryID: "vote"}, // listed with a3
+		{ArticleID: "a4", Source: "CNN", StoryID: "quake"},
+		{ArticleID: "a5", Source: "The Week"}, // no story: its own
+		{ArticleID: "a6", Source: "The Week"}, // no story: its own
+		{ArticleID: "a7", Source: "The Week", StoryID: "vote"},
 	}
-	m := mixSources(ps, 1, 2)
-	if got, want := articleIDs(m.cited), "a1,a3,a6,a7,a8"; got != want {
+	m := mixSources(ps, 1)
+	if got, want := articleIDs(m.cited), "a1,a3,a5,a6"; got != want {
 		t.Errorf("cited %s, want %s", got, want)
 	}
-	if got, want := articleIDs(m.also[0]), "a2,a5"; got != want {
+	if got, want := articleIDs(m.also[0]), "a2,a4"; got != want {
 		t.Errorf("also of a1: %s, want %s", got, want)
 	}
-	if got, want := articleIDs(m.also[1]), "a9"; got != want {
+	if got, want := articleIDs(m.also[1]), "a7"; got != want {
 		t.Errorf("also of a3: %s, want %s", got, want)
 	}
-	if len(m.also[2])+len(m.also[3])+len(m.also[4]) != 0 {
+	if len(m.also[2])+len(m.also[3]) != 0 {
 		t.Errorf("articles without a story have no also: %+v", m.also)
 	}
-	// No limits: every passage cited.
-	if got := articleIDs(mixSources(ps, -1, -1).cited); got != articleIDs(ps) {
+	if got := articleIDs(mixSources(ps, -1).cited); got != articleIDs(ps) {
 		t.Errorf("unlimited mix cites %s, want all", got)
 	}
-	// Two per story.
-	if got, want := articleIDs(mixSources(ps, 2, -1).cited), "a1,a2,a3,a4,a6,a7,a8,a9"; got != want {
+	if got, want := articleIDs(mixSources(ps, 2).cited), "a1,a2,a3,a5,a6,a7"; got != want {
 		t.Errorf("two per story: %s, want %s", got, want)
 	}
-	if got := mixSources(nil, 1, 2); len(got.cited) != 0 {
+	if got := mixSources(nil, 1); len(got.cited) != 0 {
 		t.Errorf("empty mix: %+v", got)
+	}
+}
+
+func TestCapOutlets(t *testing.T) {
+	ps := []Passage{
+		{ArticleID: "u1", Source: "USA Today"}, {ArticleID: "u2", Source: "usa today"}, {ArticleID: "u3", Source: "USA Today"},
+		{ArticleID: "c1", Source: "CNN"}, {ArticleID: "n1"}, {ArticleID: "n2"},
+	}
+	for name, tc := range map[string]struct {
+		text      string
+		perOutlet int
+		conflicts []conflict
+		want      string
+		cited     string
+	}{
+		"in order of use": {"Best [3]. Next [1]. Third [2]. Other [4].", 2, nil,
+			"Best [1]. Next [2]. Other [3].", "u3,u1,c1"},
+		"shared sentence keeps the kept citation": {"Best [3]. Both [1][2]. Other [4].", 2, nil,
+			"Best [1]. Both [2]. Other [3].", "u3,u1,c1"},
+		"group form":                {"Best [1, 2, 3].", 2, nil, "Best [1][2].", "u1,u2"},
+		"no outlet is never capped": {"A [5]. B [6]. C [1].", 1, nil, "A [1]. B [2]. C [3].", "n1,n2,u1"},
+		"no limit":                  {"A [1]. B [2]. C [3].", -1, nil, "A [1]. B [2]. C [3].", "u1,u2,u3"},
+		"conflict sides first": {"A [1]. B [2]. Reports differ: U reports 12 dead [3]; CNN reports 15 dead [4].", 2,
+			[]conflict{{Conflict: answer.Conflict{A: answer.Side{N: 3}, B: answer.Side{N: 4}}}},
+			"A [1]. Reports differ: U reports 12 dead [2]; CNN reports 15 dead [3].", "u1,u3,c1"},
+	} {
+		got, cited := capOutlets(tc.text, ps, tc.perOutlet, tc.conflicts, answer.KeepSentences)
+		if got != tc.want || articleIDs(cited) != tc.cited {
+			t.Errorf("%s: capOutlets(%q) = %q citing %s, want %q citing %s", name, tc.text, got, articleIDs(cited), tc.want, tc.cited)
+		}
 	}
 }
 
@@ -62,7 +88,7 @@ func TestWithAlsoAndOutlets(t *testing.T) {
 		{ArticleID: "a4", Source: "The Week", StoryID: "quake"},
 		{ArticleID: "a5", Source: "Reuters", StoryID: "vote"},
 	}
-	m := mixSources(ps, 1, 2)
+	m := mixSources(ps, 1)
 	var ans Answer
 	finish(&ans, "The quake killed 12 [1]. The vote passed [2].", m.cited, answer.KeepSentences)
 	withAlso(&ans, m)
@@ -100,11 +126,11 @@ func TestFindAndShowConflicts(t *testing.T) {
 		{ArticleID: "a3", Source: "USA Today", StoryID: "blast", Text: "The explosion killed 15 people, police said."},
 		{ArticleID: "a4", Source: "Field Report", StoryID: "talks", Text: "The talks resumed on Monday with 3 envoys."},
 	}
-	m := mixSources(ps, 1, 2)
+	m := mixSources(ps, 1)
 	if got := articleIDs(m.cited); got != "a1,a2" {
 		t.Fatalf("cited %s", got)
 	}
-	cs := findConflicts(&m, func(p Passage) string { return p.Text }, 2, labelSet{"usa today": "newspaper"}.show)
+	cs := findConflicts(&m, func(p Passage) string { return p.Text }, labelSet{"usa today": "newspaper"}.show)
 	if len(cs) != 1 {
 		t.Fatalf("conflicts %+v, want one", cs)
 	}
@@ -139,19 +165,6 @@ func TestFindAndShowConflicts(t *testing.T) {
 	}
 }
 
-func TestConflictsRespectOutletCap(t *testing.T) {
-	ps := []Passage{
-		{ArticleID: "a1", Source: "CNN", StoryID: "blast", Text: "The blast killed 12 people."},
-		{ArticleID: "b1", Source: "USA Today", StoryID: "x", Text: "Talks resumed."},
-		{ArticleID: "b2", Source: "USA Today", StoryID: "y", Text: "Talks ended."},
-		{ArticleID: "a2", Source: "USA Today", StoryID: "blast", Text: "The blast killed 15 people."},
-	}
-	m := mixSources(ps, 1, 2)
-	if cs := findConflicts(&m, func(p Passage) string { return p.Text }, 2, labelSet{}.show); len(cs) != 0 || len(m.cited) != 3 {
-		t.Errorf("a third USA Today source was cited for a conflict: %+v, %s", cs, articleIDs(m.cited))
-	}
-}
-
 func TestConflictsEveryNumber(t *testing.T) {
 	// Passages whose every sentence is a number, and hostile outlets.
 	ps := []Passage{
@@ -159,8 +172,8 @@ func TestConflictsEveryNumber(t *testing.T) {
 		{ArticleID: "a2", Source: "B", StoryID: "s", Text: "13. 16. 1,300. 4.5. 2025. 9 killed."},
 		{ArticleID: "a3", Source: "C", StoryID: "s", Text: strings.Repeat("1 2 3 4 5. ", 5000)},
 	}
-	m := mixSources(ps, 1, 2)
-	cs := findConflicts(&m, func(p Passage) string { return p.Text }, 2, labelSet{}.show)
+	m := mixSources(ps, 1)
+	cs := findConflicts(&m, func(p Passage) string { return p.Text }, labelSet{}.show)
 	for _, c := range cs {
 		line := c.Sentence()
 		if strings.Contains(line, "[9]") || strings.Contains(line, "<<<") {
