@@ -833,3 +833,4 @@ func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) 
 }
 
 var _ corpus.Store = (*Library)(nil)
+var _ corpus.Backend = (*Library)(nil)

@@ -195,6 +195,15 @@ func TestFeedConformance(t *testing.T) {
 	})
 }
 
+// TestBackendConformance runs the digest, retention, autocomplete and
+// report cases against PostgreSQL.
+func TestBackendConformance(t *testing.T) {
+	librarytest.RunBackend(t, func(t *testing.T) corpus.Backend {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL)
+	})
+}
+
 // TestPutIsOneTransaction: a write that fails at its last step (the
 // change log, here damaged on purpose) leaves nothing of the article
 // behind, and an update that fails leaves the old version whole.
