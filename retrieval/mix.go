@@ -84,13 +84,19 @@ var citationNumberRE = regexp.MustCompile(`\[(\d+)\]`)
 // is dropped; a sentence that also cites a source kept keeps that
 // citation. Capping what is cited, not what is read, lets an answer
 // quote its best sentences first and only then give way to the mix.
+//
+// An answer whose every source is from one outlet keeps them all: the cap
+// makes room for other outlets, and there is none to make room for (the
+// outlets line under the answer shows that one outlet is all there is).
 func capOutlets(text string, passages []Passage, perOutlet int, conflicts []conflict, policy answer.Policy) (string, []Passage) {
 	text, order := answer.CheckAs(text, len(passages), policy)
 	cited := make([]Passage, len(order))
+	outlets := make(map[string]bool)
 	for i, n := range order {
 		cited[i] = passages[n-1]
+		outlets[outletKey(cited[i])] = true
 	}
-	if perOutlet < 1 || len(cited) <= perOutlet {
+	if perOutlet < 1 || len(cited) <= perOutlet || len(outlets) == 1 {
 		return text, cited
 	}
 	side := make(map[int]bool) // original numbers of the conflicts' sides
