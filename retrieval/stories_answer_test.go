@@ -189,3 +189,24 @@ func TestAnswerStoriesLLM(t *testing.T) {
 		})
 	}
 }
+
+// TestAnswerStoriesNumbersOnly: an article whose every sentence is a
+// number, in a story with an ordinary report, neither breaks the answer
+// nor makes a disagreement out of bare numbers.
+func TestAnswerStoriesNumbersOnly(t *testing.T) {
+	arts := blastStory()
+	arts[1].Body = "15. 1,200. 3.5. 2024. 12. 15. 99. " + strings.Repeat("7 8 9. ", 300)
+	arts[1].Title = "Kessel harbour explosion 12 15"
+	e, _ := newTestEngine(t, Config{Logger: quietLogger()})
+	mustAdd(t, e, arts...)
+	for _, q := range []string{blastQuestion, "12", "15 1,200 3.5"} {
+		a, err := e.Answer(context.Background(), Request{Question: q, AsOf: testAsOf}, nil)
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
+		}
+		checkAnswerInvariants(t, a)
+		if strings.Contains(a.Text, "Reports differ") {
+			t.Errorf("%q: bare numbers made a disagreement:\n%s", q, a.Text)
+		}
+	}
+}
