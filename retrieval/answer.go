@@ -200,7 +200,6 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			wideText[p.ArticleID] = p.Text
 		}
 		conflicts = findConflicts(&m, func(p Passage) string { return wideText[p.ArticleID] }, labels.show)
-		passages = m.cited
 	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
