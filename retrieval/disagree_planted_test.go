@@ -10,6 +10,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval/disagree"
+	"github.com/attache-bot/attache/retrieval/disagree/disagreetest"
 )
 
 // A generated corpus of invented events, each told by two outlets, for
@@ -66,31 +67,6 @@ func plantedPlace(r *rand.Rand, used map[string]bool) string {
 	}
 }
 
-func plantedFigure(r *rand.Rand, v int, money bool) string {
-	if money {
-		if r.IntN(2) == 0 {
-			return fmt.Sprintf("$%d million", v)
-		}
-		return "$" + commas(v*1000000)
-	}
-	words := []string{"", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
-	if v < len(words) && r.IntN(2) == 0 {
-		return words[v]
-	}
-	if v >= 1000 && r.IntN(2) == 0 {
-		return fmt.Sprint(v)
-	}
-	return commas(v)
-}
-
-func commas(v int) string {
-	s := fmt.Sprint(v)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 // plantedStory is one generated event and its two reports.
 type plantedStory struct {
 	question string
@@ -131,7 +107,7 @@ func plantedStories(seed uint64, n int) []plantedStory {
 			for i, k := range kinds {
 				kind := plantedKinds[k]
 				p := kind.phrases[r.IntN(len(kind.phrases))]
-				fig := plantedFigure(r, vals[i], kind.money)
+				fig := disagreetest.Figure(r, vals[i], kind.money)
 				if strings.HasPrefix(p, "{V}") {
 					fig = strings.ToUpper(fig[:1]) + fig[1:]
 				}
