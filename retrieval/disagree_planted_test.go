@@ -221,3 +221,38 @@ func TestPlantedDisagreementsInAnswers(t *testing.T) {
 		t.Errorf("%.3f false disagreements, want <= 0.05", falseRate)
 	}
 }
+
+// BenchmarkAnswerStories measures what stories add to an extractive
+// answer (one article per story, the also lists, finding and showing
+// disagreements, the outlet labels) on the generated corpus of 80
+// stories: "stories" answers its questions with the story ids set,
+// "no-stories" (the baseline, in the same run) with every article a
+// story of its own. Reported as ms/answer.
+func BenchmarkAnswerStories(b *testing.B) {
+	stories := plantedStories(1, 80)
+	for _, mode := range []string{"no-stories", "stories"} {
+		b.Run(mode, func(b *testing.B) {
+			e, _ := newTestEngine(b, Config{Logger: quietLogger()})
+			for _, st := range stories {
+				for _, a := range st.articles {
+					if mode == "no-stories" {
+						a.StoryID = ""
+					}
+					mustAdd(b, e, a)
+				}
+			}
+			asOf := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+			ctx := context.Background()
+			b.ResetTimer()
+			start, n := time.Now(), 0
+			for b.Loop() {
+				st := stories[n%len(stories)]
+				if _, err := e.Answer(ctx, Request{Question: st.question, AsOf: asOf}, nil); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1000/float64(n), "ms/answer")
+		})
+	}
+}
