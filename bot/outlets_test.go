@@ -66,7 +66,15 @@ func TestOutletSlashCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An outlet name may hold markdown and mentions (it must match what
+	// articles carry); every message shows it inert.
+	if got := label(guildA, modPerms, "**Evil** @everyone <@1> [x](https://e.x)", "opinion"); strings.Contains(got, "@everyone") || strings.Contains(got, "**Evil**") || strings.Contains(got, "<@1>") {
+		t.Errorf("a hostile outlet name formats or pings: %q", got)
+	}
 	list := lastText(t, e.run(outletInteraction(guildA, modPerms, subList)))
+	if strings.Contains(list, "@everyone") || strings.Contains(list, "**Evil**") || strings.Contains(list, "<@1>") || strings.Contains(list, "[x](https") {
+		t.Errorf("/outlet list shows a hostile name raw:\n%s", list)
+	}
 	for _, want := range []string{"Coastal Wire: 1 articles, labelled **state media** (this server)", "Plains Herald: 1 articles, labelled **official** (all servers)", "Nowhere News: 0 articles, labelled **opinion**"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("/outlet list lacks %q:\n%s", want, list)
