@@ -107,24 +107,20 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	for _, i := range v.keep {
 		kept = append(kept, res.passages[i])
 	}
-	// One article per story: the rest of a story's articles are listed
-	// with the one cited. (The cap per outlet applies to what the answer
-	// ends up citing: compose.)
-	m := mixSources(kept, e.cfg.PerStory)
 	labels := e.outletLabels(ctx, req.Scope)
-	passages := m.cited
 
 	var notes []string
 	if len(v.missing) > 0 {
 		notes = append(notes, notMentioned(v.missing)+".")
 	}
 	if model := e.cfg.LLM; model != nil {
-		// The model sees what the sources disagree on, and the answer is
-		// checked for it: a side left out is added (showConflicts). lm is
-		// m with the sides added; should the model fail, the extractive
-		// answer below starts again from m.
-		lm := m
-		lm.cited = slices.Clone(m.cited)
+		// One article per story (the story's others listed with it), the
+		// one whose sentences answer best as the extractive answer
+		// judges. The model sees what the sources disagree on, and the
+		// answer is checked for it: a side left out is added
+		// (showConflicts). Should the model fail, the extractive answer
+		// below starts again from kept.
+		lm := mixSources(kept, e.cfg.PerStory, firstUse(answer.Extract(res.query, answerPassages(kept), answer.DefaultExtractChars).Text, len(kept)))
 		conflicts := findConflicts(&lm, func(p Passage) string { return p.Text }, labels.show)
 		var stream *answer.Stream
 		if onDelta != nil {
@@ -174,31 +170,41 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// sentence that answers often sits just before or after the one that
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
+	//
+	// One article per story is cited (the story's others are listed with
+	// it): the one whose sentences answer best, read from every passage
+	// first; the answer is then made from the chosen ones.
 	var ex answer.Extraction
 	var conflicts []conflict
+	var m mix
 	if res.digest {
-		ex = answer.Digest(answerPassages(passages), answer.DefaultExtractChars)
+		m = mixSources(kept, e.cfg.PerStory, nil)
+		ex = answer.Digest(answerPassages(m.cited), answer.DefaultExtractChars)
 	} else {
-		// The story's other articles are read widened too: a disagreement
-		// with a cited passage may sit in their lede.
-		all := slices.Clone(passages)
-		for i := range passages {
-			all = append(all, m.also[i]...)
-		}
-		wide, err := e.withNeighbours(ctx, all)
+		wide, err := e.withNeighbours(ctx, kept)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return Answer{}, cerr
 			}
 			// The matched passages alone still answer.
 			e.cfg.Logger.Warn("could not read neighbouring passages", "error", err)
-			wide = all
+			wide = kept
 		}
-		ex = answer.Extract(res.query, answerPassages(wide[:len(passages)]), answer.DefaultExtractChars)
+		ex = answer.Extract(res.query, answerPassages(wide), answer.DefaultExtractChars)
+		m = mixSources(kept, e.cfg.PerStory, firstUse(ex.Text, len(kept)))
 		wideText := make(map[string]string, len(wide))
 		for _, p := range wide {
 			wideText[p.ArticleID] = p.Text
 		}
+		if len(m.cited) < len(kept) {
+			chosen := slices.Clone(m.cited)
+			for i := range chosen {
+				chosen[i].Text = wideText[chosen[i].ArticleID]
+			}
+			ex = answer.Extract(res.query, answerPassages(chosen), answer.DefaultExtractChars)
+		}
+		// A disagreement with a cited passage may sit in the lede of a
+		// story's other article: they are read widened too.
 		conflicts = findConflicts(&m, func(p Passage) string { return wideText[p.ArticleID] }, labels.show)
 	}
 	if ex.Text == "" {

@@ -47,27 +47,64 @@ func outletKey(p Passage) string {
 }
 
 // mixSources chooses, from passages in rank order, the ones an answer
-// may cite: at most perStory of each story (the best ranked; the rest go
-// to the also list of the story's first cited passage). A limit below 1
-// means no limit. The outlet cap applies later, to what the answer
-// cites (capOutlets).
-func mixSources(passages []Passage, perStory int) mix {
-	m := mix{also: make(map[int][]Passage)}
+// may cite: at most perStory of each story, and the story's other
+// passages go to the also list of its first cited one. Which of a story's
+// passages are cited follows prefer (indices into passages, best first;
+// those it leaves out follow in rank order): the answer's own choice of
+// what answers the question best, where the search's rank says only what
+// matches it best. nil prefer is rank order. The cited passages keep
+// their rank order. A limit below 1 means no limit. The outlet cap
+// applies later, to what the answer cites (capOutlets).
+func mixSources(passages []Passage, perStory int, prefer []int) mix {
+	order := make([]int, 0, len(passages))
+	seen := make([]bool, len(passages))
+	for _, i := range prefer {
+		if i >= 0 && i < len(passages) && !seen[i] {
+			seen[i] = true
+			order = append(order, i)
+		}
+	}
+	for i := range passages {
+		if !seen[i] {
+			order = append(order, i)
+		}
+	}
 	count := make(map[string]int)
+	chosen := make([]bool, len(passages))
+	for _, i := range order {
+		if k := storyKey(passages[i]); perStory < 1 || count[k] < perStory {
+			count[k]++
+			chosen[i] = true
+		}
+	}
+	m := mix{also: make(map[int][]Passage)}
 	lead := make(map[string]int) // story → index in cited of its first passage
-	for _, p := range passages {
-		k := storyKey(p)
-		if perStory > 0 && count[k] >= perStory {
-			m.also[lead[k]] = append(m.also[lead[k]], p)
+	for i, p := range passages {
+		if !chosen[i] {
 			continue
 		}
-		if _, seen := lead[k]; !seen {
-			lead[k] = len(m.cited)
+		if _, ok := lead[storyKey(p)]; !ok {
+			lead[storyKey(p)] = len(m.cited)
 		}
-		count[k]++
 		m.cited = append(m.cited, p)
 	}
+	for _, i := range order { // the also lists in order of preference
+		if p := passages[i]; !chosen[i] {
+			m.also[lead[storyKey(p)]] = append(m.also[lead[storyKey(p)]], p)
+		}
+	}
 	return m
+}
+
+// firstUse is the order in which text first cites sources 1..n, as
+// 0-based indices: what mixSources prefers.
+func firstUse(text string, n int) []int {
+	_, order := answer.CheckAs(text, n, answer.KeepSentences)
+	out := make([]int, len(order))
+	for i, k := range order {
+		out[i] = k - 1
+	}
+	return out
 }
 
 // citationNumberRE matches one citation in the canonical form CheckAs

@@ -26,7 +26,7 @@ func TestMixSources(t *testing.T) {
 		{ArticleID: "a6", Source: "The Week"}, // no story: its own
 		{ArticleID: "a7", Source: "The Week", StoryID: "vote"},
 	}
-	m := mixSources(ps, 1)
+	m := mixSources(ps, 1, nil)
 	if got, want := articleIDs(m.cited), "a1,a3,a5,a6"; got != want {
 		t.Errorf("cited %s, want %s", got, want)
 	}
@@ -39,14 +39,29 @@ func TestMixSources(t *testing.T) {
 	if len(m.also[2])+len(m.also[3]) != 0 {
 		t.Errorf("articles without a story have no also: %+v", m.also)
 	}
-	if got := articleIDs(mixSources(ps, -1).cited); got != articleIDs(ps) {
+	if got := articleIDs(mixSources(ps, -1, nil).cited); got != articleIDs(ps) {
 		t.Errorf("unlimited mix cites %s, want all", got)
 	}
-	if got, want := articleIDs(mixSources(ps, 2).cited), "a1,a2,a3,a5,a6,a7"; got != want {
+	if got, want := articleIDs(mixSources(ps, 2, nil).cited), "a1,a2,a3,a5,a6,a7"; got != want {
 		t.Errorf("two per story: %s, want %s", got, want)
 	}
-	if got := mixSources(nil, 1); len(got.cited) != 0 {
+	if got := mixSources(nil, 1, nil); len(got.cited) != 0 {
 		t.Errorf("empty mix: %+v", got)
+	}
+	// The answer's preference picks each story's cited article; the cited
+	// keep their rank order, the others are listed in order of preference.
+	m = mixSources(ps, 1, []int{3, 6, 1, 99, -1, 3})
+	if got, want := articleIDs(m.cited), "a4,a5,a6,a7"; got != want {
+		t.Errorf("preferred: cited %s, want %s", got, want)
+	}
+	if got, want := articleIDs(m.also[0]), "a2,a1"; got != want {
+		t.Errorf("preferred: also of a4: %s, want %s", got, want)
+	}
+	if got, want := articleIDs(m.also[3]), "a3"; got != want {
+		t.Errorf("preferred: also of a7: %s, want %s", got, want)
+	}
+	if got := firstUse("B [3]. A [1]. B again [3]. Bad [9].", 3); fmt.Sprint(got) != "[2 0]" {
+		t.Errorf("firstUse = %v", got)
 	}
 }
 
@@ -89,7 +104,7 @@ func TestWithAlsoAndOutlets(t *testing.T) {
 		{ArticleID: "a4", Source: "The Week", StoryID: "quake"},
 		{ArticleID: "a5", Source: "Reuters", StoryID: "vote"},
 	}
-	m := mixSources(ps, 1)
+	m := mixSources(ps, 1, nil)
 	var ans Answer
 	finish(&ans, "The quake killed 12 [1]. The vote passed [2].", m.cited, answer.KeepSentences)
 	withAlso(&ans, m)
@@ -127,7 +142,7 @@ func TestFindAndShowConflicts(t *testing.T) {
 		{ArticleID: "a3", Source: "USA Today", StoryID: "blast", Text: "The explosion killed 15 people, police said."},
 		{ArticleID: "a4", Source: "Field Report", StoryID: "talks", Text: "The talks resumed on Monday with 3 envoys."},
 	}
-	m := mixSources(ps, 1)
+	m := mixSources(ps, 1, nil)
 	if got := articleIDs(m.cited); got != "a1,a2" {
 		t.Fatalf("cited %s", got)
 	}
@@ -173,7 +188,7 @@ func TestConflictsEveryNumber(t *testing.T) {
 		{ArticleID: "a2", Source: "B", StoryID: "s", Text: "13. 16. 1,300. 4.5. 2025. 9 killed."},
 		{ArticleID: "a3", Source: "C", StoryID: "s", Text: strings.Repeat("1 2 3 4 5. ", 5000)},
 	}
-	m := mixSources(ps, 1)
+	m := mixSources(ps, 1, nil)
 	cs := findConflicts(&m, func(p Passage) string { return p.Text }, labelSet{}.show)
 	for _, c := range cs {
 		line := c.Sentence()
