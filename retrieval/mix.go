@@ -3,6 +3,7 @@ package retrieval
 import (
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -47,14 +48,16 @@ func outletKey(p Passage) string {
 }
 
 // mixSources chooses, from passages in rank order, the ones an answer
-// may cite: at most perStory of each story, and the story's other
-// passages go to the also list of its first cited one. Which of a story's
-// passages are cited follows prefer (indices into passages, best first;
+// may cite: the articles of at most perStory outlets of each story; the
+// story's articles from other outlets go to the also list of its first
+// cited passage ("also reported by"). An outlet's own further reports of
+// the story (a live page and its follow-up) are no other outlet's report:
+// they stay citable, under the outlet cap (capOutlets). Which outlet
+// speaks for a story follows prefer (indices into passages, best first;
 // those it leaves out follow in rank order): the answer's own choice of
 // what answers the question best, where the search's rank says only what
 // matches it best. nil prefer is rank order. The cited passages keep
-// their rank order. A limit below 1 means no limit. The outlet cap
-// applies later, to what the answer cites (capOutlets).
+// their rank order. A limit below 1 means no limit.
 func mixSources(passages []Passage, perStory int, prefer []int) mix {
 	order := make([]int, 0, len(passages))
 	seen := make([]bool, len(passages))
@@ -69,11 +72,14 @@ func mixSources(passages []Passage, perStory int, prefer []int) mix {
 			order = append(order, i)
 		}
 	}
-	count := make(map[string]int)
+	outlets := make(map[string][]string) // story → the outlets cited for it
 	chosen := make([]bool, len(passages))
 	for _, i := range order {
-		if k := storyKey(passages[i]); perStory < 1 || count[k] < perStory {
-			count[k]++
+		k, o := storyKey(passages[i]), outletKey(passages[i])
+		if perStory < 1 || slices.Contains(outlets[k], o) || len(outlets[k]) < perStory {
+			if !slices.Contains(outlets[k], o) {
+				outlets[k] = append(outlets[k], o)
+			}
 			chosen[i] = true
 		}
 	}
@@ -96,14 +102,16 @@ func mixSources(passages []Passage, perStory int, prefer []int) mix {
 	return m
 }
 
-// firstUse is the order in which text first cites sources 1..n, as
-// 0-based indices: what mixSources prefers.
-func firstUse(text string, n int) []int {
-	_, order := answer.CheckAs(text, n, answer.KeepSentences)
-	out := make([]int, len(order))
-	for i, k := range order {
-		out[i] = k - 1
+// preferred orders the passages an extraction quotes by how many of its
+// sentences each gave, then by first use, as 0-based indices: the article
+// the answer draws on most speaks for its story (mixSources).
+func preferred(ex answer.Extraction) []int {
+	count := make(map[int]int)
+	for _, q := range ex.Quotes {
+		count[q.Passage]++
 	}
+	out := slices.Clone(ex.Cited)
+	sort.SliceStable(out, func(i, j int) bool { return count[out[i]] > count[out[j]] })
 	return out
 }
 

@@ -21,47 +21,56 @@ func TestMixSources(t *testing.T) {
 		{ArticleID: "a1", Source: "CNN", StoryID: "quake"},
 		{ArticleID: "a2", Source: "USA Today", StoryID: "quake"},
 		{ArticleID: "a3", Source: "cnn ", StoryID: "vote"},
-		{ArticleID: "a4", Source: "CNN", StoryID: "quake"},
-		{ArticleID: "a5", Source: "The Week"}, // no story: its own
-		{ArticleID: "a6", Source: "The Week"}, // no story: its own
+		{ArticleID: "a4", Source: "CNN", StoryID: "quake"}, // CNN's own follow-up: citable
+		{ArticleID: "a5", Source: "The Week"},              // no story: its own
+		{ArticleID: "a6", Source: "The Week"},              // no story: its own
 		{ArticleID: "a7", Source: "The Week", StoryID: "vote"},
+		{ArticleID: "a8", Source: "Reuters", StoryID: "quake"},
 	}
 	m := mixSources(ps, 1, nil)
-	if got, want := articleIDs(m.cited), "a1,a3,a5,a6"; got != want {
+	if got, want := articleIDs(m.cited), "a1,a3,a4,a5,a6"; got != want {
 		t.Errorf("cited %s, want %s", got, want)
 	}
-	if got, want := articleIDs(m.also[0]), "a2,a4"; got != want {
+	if got, want := articleIDs(m.also[0]), "a2,a8"; got != want {
 		t.Errorf("also of a1: %s, want %s", got, want)
 	}
 	if got, want := articleIDs(m.also[1]), "a7"; got != want {
 		t.Errorf("also of a3: %s, want %s", got, want)
 	}
-	if len(m.also[2])+len(m.also[3]) != 0 {
-		t.Errorf("articles without a story have no also: %+v", m.also)
+	if len(m.also[2])+len(m.also[3])+len(m.also[4]) != 0 {
+		t.Errorf("only a story's first cited passage lists the others: %+v", m.also)
 	}
 	if got := articleIDs(mixSources(ps, -1, nil).cited); got != articleIDs(ps) {
 		t.Errorf("unlimited mix cites %s, want all", got)
 	}
-	if got, want := articleIDs(mixSources(ps, 2, nil).cited), "a1,a2,a3,a5,a6,a7"; got != want {
-		t.Errorf("two per story: %s, want %s", got, want)
+	if got, want := articleIDs(mixSources(ps, 2, nil).cited), "a1,a2,a3,a4,a5,a6,a7"; got != want {
+		t.Errorf("two outlets per story: %s, want %s", got, want)
 	}
 	if got := mixSources(nil, 1, nil); len(got.cited) != 0 {
 		t.Errorf("empty mix: %+v", got)
 	}
-	// The answer's preference picks each story's cited article; the cited
-	// keep their rank order, the others are listed in order of preference.
-	m = mixSources(ps, 1, []int{3, 6, 1, 99, -1, 3})
-	if got, want := articleIDs(m.cited), "a4,a5,a6,a7"; got != want {
+	// The answer's preference picks the outlet that speaks for each
+	// story; the cited keep their rank order, the others are listed in
+	// order of preference.
+	m = mixSources(ps, 1, []int{7, 6, 1, 99, -1, 7})
+	if got, want := articleIDs(m.cited), "a5,a6,a7,a8"; got != want {
 		t.Errorf("preferred: cited %s, want %s", got, want)
 	}
-	if got, want := articleIDs(m.also[0]), "a2,a1"; got != want {
-		t.Errorf("preferred: also of a4: %s, want %s", got, want)
-	}
-	if got, want := articleIDs(m.also[3]), "a3"; got != want {
+	if got, want := articleIDs(m.also[2]), "a3"; got != want {
 		t.Errorf("preferred: also of a7: %s, want %s", got, want)
 	}
-	if got := firstUse("B [3]. A [1]. B again [3]. Bad [9].", 3); fmt.Sprint(got) != "[2 0]" {
-		t.Errorf("firstUse = %v", got)
+	if got, want := articleIDs(m.also[3]), "a2,a1,a4"; got != want {
+		t.Errorf("preferred: also of a8: %s, want %s", got, want)
+	}
+}
+
+func TestPreferred(t *testing.T) {
+	ex := answer.Extraction{Cited: []int{2, 0, 4}, Quotes: []answer.Quote{{Passage: 2}, {Passage: 0}, {Passage: 0}, {Passage: 4}}}
+	if got := fmt.Sprint(preferred(ex)); got != "[0 2 4]" {
+		t.Errorf("preferred = %s, want [0 2 4] (most quoted first, then first use)", got)
+	}
+	if got := preferred(answer.Extraction{}); len(got) != 0 {
+		t.Errorf("preferred of nothing = %v", got)
 	}
 }
 
@@ -100,11 +109,14 @@ func TestWithAlsoAndOutlets(t *testing.T) {
 	ps := []Passage{
 		{ArticleID: "a1", Source: "CNN", StoryID: "quake", URL: "https://cnn.example/1"},
 		{ArticleID: "a2", Source: "USA Today", StoryID: "quake", URL: "https://usat.example/2"},
-		{ArticleID: "a3", Source: "CNN", StoryID: "quake", URL: "https://cnn.example/3"},
+		{ArticleID: "a3", Source: "NBC News", StoryID: "quake", URL: "https://nbc.example/3"},
 		{ArticleID: "a4", Source: "The Week", StoryID: "quake"},
 		{ArticleID: "a5", Source: "Reuters", StoryID: "vote"},
 	}
 	m := mixSources(ps, 1, nil)
+	// A source's own outlet is not "also" reporting (an also list that
+	// names it, when a story's outlets are spelt apart, leaves it out).
+	m.also[0] = append(m.also[0], Passage{ArticleID: "a6", Source: "cnn", StoryID: "quake"})
 	var ans Answer
 	finish(&ans, "The quake killed 12 [1]. The vote passed [2].", m.cited, answer.KeepSentences)
 	withAlso(&ans, m)
@@ -113,21 +125,21 @@ func TestWithAlsoAndOutlets(t *testing.T) {
 		t.Fatalf("sources %+v", ans.Sources)
 	}
 	also := ans.Sources[0].Also
-	if len(also) != 3 || also[0] != (Also{ArticleID: "a2", Source: "USA Today", URL: "https://usat.example/2", Label: "newspaper"}) {
+	if len(also) != 4 || also[0] != (Also{ArticleID: "a2", Source: "USA Today", URL: "https://usat.example/2", Label: "newspaper"}) {
 		t.Errorf("also %+v", also)
 	}
 	var names []string
 	for _, o := range ans.Sources[0].AlsoOutlets() {
 		names = append(names, o.Name)
 	}
-	if got, want := strings.Join(names, ", "), "USA Today, The Week"; got != want {
+	if got, want := strings.Join(names, ", "), "USA Today, NBC News, The Week"; got != want {
 		t.Errorf("also reported by %s, want %s (its own outlet left out)", got, want)
 	}
 	var outlets []string
 	for _, o := range ans.Outlets() {
 		outlets = append(outlets, fmt.Sprintf("%s/%s", o.Name, o.Label))
 	}
-	if got, want := strings.Join(outlets, ", "), "CNN/, Reuters/wire, USA Today/newspaper, The Week/"; got != want {
+	if got, want := strings.Join(outlets, ", "), "CNN/, Reuters/wire, USA Today/newspaper, NBC News/, The Week/"; got != want {
 		t.Errorf("outlets %s, want %s", got, want)
 	}
 	if ans.Sources[1].Label != "wire" {
