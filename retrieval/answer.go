@@ -120,7 +120,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		// answer is checked for it: a side left out is added
 		// (showConflicts). Should the model fail, the extractive answer
 		// below starts again from kept.
-		lm := mixSources(kept, e.cfg.PerStory, preferred(answer.Extract(res.query, answerPassages(kept), answer.DefaultExtractChars)))
+		lm := mixSources(kept, e.cfg.PerStory, preferred(answer.Extract(res.query, answerPassages(kept), answer.DefaultExtractChars), kept))
 		conflicts := findConflicts(&lm, func(p Passage) string { return p.Text }, labels.show)
 		var stream *answer.Stream
 		if onDelta != nil {
@@ -191,7 +191,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 			wide = kept
 		}
 		ex = answer.Extract(res.query, answerPassages(wide), answer.DefaultExtractChars)
-		m = mixSources(kept, e.cfg.PerStory, preferred(ex))
+		m = mixSources(kept, e.cfg.PerStory, preferred(ex, kept))
 		wideText := make(map[string]string, len(wide))
 		for _, p := range wide {
 			wideText[p.ArticleID] = p.Text

@@ -102,16 +102,29 @@ func mixSources(passages []Passage, perStory int, prefer []int) mix {
 	return m
 }
 
-// preferred orders the passages an extraction quotes by how many of its
-// sentences each gave, then by first use, as 0-based indices: the article
-// the answer draws on most speaks for its story (mixSources).
-func preferred(ex answer.Extraction) []int {
+// preferred orders the passages an extraction of passages quotes, as
+// 0-based indices: by how many of its sentences each gave, then, on a
+// tie, the outlet fewer of the quoted passages come from first (a story
+// speaks through the outlet that adds to the answer's mix), then by first
+// use. The article the answer draws on most speaks for its story
+// (mixSources).
+func preferred(ex answer.Extraction, passages []Passage) []int {
 	count := make(map[int]int)
 	for _, q := range ex.Quotes {
 		count[q.Passage]++
 	}
+	outlets := make(map[string]int)
+	for _, i := range ex.Cited {
+		outlets[outletKey(passages[i])]++
+	}
 	out := slices.Clone(ex.Cited)
-	sort.SliceStable(out, func(i, j int) bool { return count[out[i]] > count[out[j]] })
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if count[a] != count[b] {
+			return count[a] > count[b]
+		}
+		return outlets[outletKey(passages[a])] < outlets[outletKey(passages[b])]
+	})
 	return out
 }
 

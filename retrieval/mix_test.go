@@ -65,11 +65,15 @@ func TestMixSources(t *testing.T) {
 }
 
 func TestPreferred(t *testing.T) {
-	ex := answer.Extraction{Cited: []int{2, 0, 4}, Quotes: []answer.Quote{{Passage: 2}, {Passage: 0}, {Passage: 0}, {Passage: 4}}}
-	if got := fmt.Sprint(preferred(ex)); got != "[0 2 4]" {
-		t.Errorf("preferred = %s, want [0 2 4] (most quoted first, then first use)", got)
+	ps := []Passage{{ArticleID: "u0", Source: "USA Today"}, {ArticleID: "u1", Source: "USA Today"},
+		{ArticleID: "u2", Source: "USA Today"}, {ArticleID: "w3", Source: "The Week"}, {ArticleID: "u4", Source: "USA Today"}}
+	ex := answer.Extraction{Cited: []int{2, 0, 4, 3}, Quotes: []answer.Quote{{Passage: 2}, {Passage: 0}, {Passage: 0}, {Passage: 4}, {Passage: 3}}}
+	// Most quoted first (0); then, of the ties, The Week (one quoted
+	// passage) before USA Today (three); then first use.
+	if got := fmt.Sprint(preferred(ex, ps)); got != "[0 3 2 4]" {
+		t.Errorf("preferred = %s, want [0 3 2 4]", got)
 	}
-	if got := preferred(answer.Extraction{}); len(got) != 0 {
+	if got := preferred(answer.Extraction{}, ps); len(got) != 0 {
 		t.Errorf("preferred of nothing = %v", got)
 	}
 }
