@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -90,7 +89,7 @@ func runOutletLabel(ctx context.Context, env *environment, args []string, set bo
 		return nil
 	}
 	fmt.Fprintf(env.io.out, "labelled %s %q in %s\n", cell(outlet, 100), label, scopeName(scope))
-	if known, err := lib.Outlets(ctx, labelScopes(scope)...); err == nil && !hasOutlet(known, outlet) {
+	if known, err := lib.Outlets(ctx, labelScopes(scope)...); err == nil && !corpus.HasOutlet(known, outlet) {
 		fmt.Fprintf(env.io.err, "attache: note: no article of %s comes from %s yet; the label shows once one does\n", scopeName(scope), cell(outlet, 100))
 	}
 	return nil
@@ -112,15 +111,6 @@ func labelScopes(scope string) []string {
 		return []string{corpus.SharedScope}
 	}
 	return []string{corpus.SharedScope, scope}
-}
-
-func hasOutlet(known []corpus.OutletCount, outlet string) bool {
-	for _, o := range known {
-		if corpus.OutletKey(o.Outlet) == corpus.OutletKey(outlet) {
-			return true
-		}
-	}
-	return false
 }
 
 // outletListItem is one entry of "outlet list -json".
@@ -164,19 +154,10 @@ func runOutletList(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listing outlet labels: %w", err)
 	}
-	byKey := corpus.LabelsByOutlet(labels)
-	items := make([]outletListItem, 0, len(outlets))
-	for _, o := range outlets {
-		l := byKey[corpus.OutletKey(o.Outlet)]
-		delete(byKey, corpus.OutletKey(o.Outlet))
-		items = append(items, outletListItem{Outlet: o.Outlet, Articles: o.Articles, Label: l.Label, LabelScope: l.Scope})
+	items := []outletListItem{}
+	for _, o := range corpus.WithLabels(outlets, labels) {
+		items = append(items, outletListItem{Outlet: o.Outlet, Articles: o.Articles, Label: o.Label.Label, LabelScope: o.Label.Scope})
 	}
-	var unused []outletListItem
-	for _, l := range byKey {
-		unused = append(unused, outletListItem{Outlet: l.Outlet, Label: l.Label, LabelScope: l.Scope})
-	}
-	sort.Slice(unused, func(i, j int) bool { return corpus.OutletKey(unused[i].Outlet) < corpus.OutletKey(unused[j].Outlet) })
-	items = append(items, unused...)
 	if *asJSON {
 		enc := json.NewEncoder(env.io.out)
 		enc.SetEscapeHTML(false)

@@ -143,19 +143,10 @@ func (b *Bot) outletLabel(ctx context.Context, it *interaction, name, label stri
 	}
 	it.outcome = "labelled"
 	msg := fmt.Sprintf("**%s** is labelled **%s** in this server's answers.", shownOutlet(outlet), escapeMarkdown(label))
-	if known, err := b.outlets.Outlets(ctx, corpus.SharedScope, it.i.GuildID); err == nil && !knownOutlet(known, outlet) {
+	if known, err := b.outlets.Outlets(ctx, corpus.SharedScope, it.i.GuildID); err == nil && !corpus.HasOutlet(known, outlet) {
 		msg += " No article here comes from it yet; the label shows once one does."
 	}
 	return it.reply(ctx, msg)
-}
-
-func knownOutlet(known []corpus.OutletCount, outlet string) bool {
-	for _, o := range known {
-		if corpus.OutletKey(o.Outlet) == corpus.OutletKey(outlet) {
-			return true
-		}
-	}
-	return false
 }
 
 func (b *Bot) outletUnlabel(ctx context.Context, it *interaction, name string) error {
@@ -190,33 +181,23 @@ func (b *Bot) outletList(ctx context.Context, it *interaction) error {
 		return fmt.Errorf("list outlet labels: %w", err)
 	}
 	it.outcome = "listed"
-	byKey := corpus.LabelsByOutlet(labels)
-	if len(outlets) == 0 && len(byKey) == 0 {
+	rows := corpus.WithLabels(outlets, labels)
+	if len(rows) == 0 {
 		return it.reply(ctx, "This server's answers have no outlets yet.")
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "**Outlets of this server's answers** (%d)", len(outlets))
-	line := func(name string, articles int, l corpus.OutletLabel) string {
-		s := fmt.Sprintf("\n• %s: %d articles", shownOutlet(name), articles)
-		if l.Label != "" {
+	var lines []string
+	for _, o := range rows {
+		s := fmt.Sprintf("\n• %s: %d articles", shownOutlet(o.Outlet), o.Articles)
+		if l := o.Label; l.Label != "" {
 			where := "this server"
 			if l.Scope == corpus.SharedScope {
 				where = "all servers"
 			}
 			s += fmt.Sprintf(", labelled **%s** (%s)", escapeMarkdown(l.Label), where)
 		}
-		return s
-	}
-	var lines []string
-	for _, o := range outlets {
-		k := corpus.OutletKey(o.Outlet)
-		lines = append(lines, line(o.Outlet, o.Articles, byKey[k]))
-		delete(byKey, k)
-	}
-	for _, l := range labels {
-		if _, left := byKey[corpus.OutletKey(l.Outlet)]; left && l == byKey[corpus.OutletKey(l.Outlet)] {
-			lines = append(lines, line(l.Outlet, 0, l))
-		}
+		lines = append(lines, s)
 	}
 	for _, l := range lines {
 		if sb.Len()+len(l) > 1900 {

@@ -266,3 +266,42 @@ func LabelsByOutlet(ls []OutletLabel) map[string]OutletLabel {
 	}
 	return m
 }
+
+// LabelledOutlet is an outlet of a scope's answers with the label that
+// applies to it there.
+type LabelledOutlet struct {
+	Outlet   string
+	Articles int
+	Label    OutletLabel // zero when the outlet has none
+}
+
+// WithLabels joins outlets (as Outlets lists them) with labels (as
+// OutletLabels lists them, the guild after the shared scope): each outlet
+// with the label that applies to it, then the labelled outlets no article
+// has, by name.
+func WithLabels(outlets []OutletCount, labels []OutletLabel) []LabelledOutlet {
+	byKey := LabelsByOutlet(labels)
+	out := make([]LabelledOutlet, 0, len(outlets)+len(byKey))
+	for _, o := range outlets {
+		k := OutletKey(o.Outlet)
+		out = append(out, LabelledOutlet{Outlet: o.Outlet, Articles: o.Articles, Label: byKey[k]})
+		delete(byKey, k)
+	}
+	var rest []LabelledOutlet
+	for _, l := range byKey {
+		rest = append(rest, LabelledOutlet{Outlet: l.Outlet, Label: l})
+	}
+	sort.Slice(rest, func(i, j int) bool { return OutletKey(rest[i].Outlet) < OutletKey(rest[j].Outlet) })
+	return append(out, rest...)
+}
+
+// HasOutlet reports whether outlets (as Outlets lists them) include
+// outlet, compared as OutletKey does.
+func HasOutlet(outlets []OutletCount, outlet string) bool {
+	for _, o := range outlets {
+		if OutletKey(o.Outlet) == OutletKey(outlet) {
+			return true
+		}
+	}
+	return false
+}
