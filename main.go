@@ -68,6 +68,7 @@ var commands = []command{
 	{"eval", "-corpus F -questions F [-k 10] [-json] [-details FILE]", "measure retrieval and answers on a throw-away corpus"},
 	{"feed", "add|list|remove|poll [-guild ID] [-json] [URL|ID...]", "subscribe to RSS, Atom and JSON feeds, list, remove or poll them"},
 	{"report", "[-guild ID] [-days N] [-json]", "questions answered \"not covered\", answers voted down, and feed health"},
+	{"migrate", "-to postgres://…", "copy the data directory's library into PostgreSQL (resumable, verified)"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
 	{"help", "[command]", "describe the commands, or one command with its flags"},
 	{"version", "", "print the version and the revision it was built from"},
@@ -91,6 +92,8 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runFeed
 	case "report":
 		return runReport
+	case "migrate":
+		return runMigrate
 	case "serve":
 		return runServe
 	}
