@@ -81,7 +81,7 @@ func migrateCorpus(t *testing.T, c *cli) {
 
 // openPostgres opens the PostgreSQL library at dbURL, closed when the test
 // ends.
-func openPostgres(t *testing.T, dbURL string) *postgres.Library {
+func openPostgres(t testing.TB, dbURL string) *postgres.Library {
 	t.Helper()
 	lib, err := postgres.Open(context.Background(), dbURL)
 	if err != nil {
@@ -92,7 +92,7 @@ func openPostgres(t *testing.T, dbURL string) *postgres.Library {
 }
 
 // openData opens c's data directory, closed when the test ends.
-func openData(t *testing.T, c *cli) *corpus.Library {
+func openData(t testing.TB, c *cli) *corpus.Library {
 	t.Helper()
 	lib, err := corpus.Open(context.Background(), c.env["ATTACHE_DATA_DIR"])
 	if err != nil {
@@ -104,7 +104,7 @@ func openData(t *testing.T, c *cli) *corpus.Library {
 
 // sameLibrary checks that dst holds every article of src exactly: fields,
 // chunks with their texts and vectors.
-func sameLibrary(t *testing.T, src, dst corpus.Store) {
+func sameLibrary(t testing.TB, src, dst corpus.Store) {
 	t.Helper()
 	ctx := context.Background()
 	list, err := src.List(ctx)
@@ -458,7 +458,7 @@ func TestMigrateKilled(t *testing.T) {
 
 // killMigrateAfter starts a migrate, kills it with SIGKILL once it has
 // logged after progress lines and waits for it to die.
-func killMigrateAfter(t *testing.T, c *cli, dbURL string, after int) {
+func killMigrateAfter(t testing.TB, c *cli, dbURL string, after int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()

@@ -70,14 +70,14 @@ func (r result) String() string {
 // only the variables given (plus a private HOME and TMPDIR), so that the
 // developer's own settings and .env never leak into a test.
 type cli struct {
-	t   *testing.T
+	t   testing.TB
 	dir string // working directory
 	env map[string]string
 }
 
 // newCLI returns a cli working in a fresh directory whose data directory
 // is ./data.
-func newCLI(t *testing.T) *cli {
+func newCLI(t testing.TB) *cli {
 	t.Helper()
 	dir := t.TempDir()
 	return &cli{t: t, dir: dir, env: map[string]string{"ATTACHE_DATA_DIR": filepath.Join(dir, "data")}}
@@ -132,7 +132,7 @@ func (c *cli) mustRun(want int, args ...string) result {
 
 // checkErrorOutput checks the rule for failures: one clear line on stderr
 // starting with "attache: ", and never a stack trace.
-func checkErrorOutput(t *testing.T, r result) {
+func checkErrorOutput(t testing.TB, r result) {
 	t.Helper()
 	for _, bad := range []string{"panic:", "goroutine ", "[running]", ".go:"} {
 		if strings.Contains(r.stderr, bad) {

@@ -158,23 +158,23 @@ func checkEmbedder(ctx context.Context, src, dst corpus.Store) error {
 // checkConflicts refuses a target that holds, under an id of the source,
 // another version of the article or an article of another scope.
 func checkConflicts(ctx context.Context, list []corpus.Summary, srcHashes, have map[string]string, dst corpus.Store) error {
+	if len(have) == 0 {
+		return nil
+	}
+	// The hash covers the scope, but the target's hash is what the target
+	// says: compare the scopes it stored too.
+	theirs, err := dst.List(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the target's articles: %w", err)
+	}
+	scopes := make(map[string]string, len(theirs))
+	for _, s := range theirs {
+		scopes[s.ID] = s.Scope
+	}
 	var differ []string
 	for _, s := range list {
 		h, ok := have[s.ID]
-		if !ok {
-			continue
-		}
-		if h != srcHashes[s.ID] {
-			differ = append(differ, s.ID)
-			continue
-		}
-		// The hash covers the scope, but the target's hash is what the
-		// target says: check the scope it stored too.
-		got, err := dst.Summary(ctx, s.ID)
-		if err != nil {
-			return fmt.Errorf("reading the target's article %s: %w", s.ID, err)
-		}
-		if got.Scope != s.Scope {
+		if ok && (h != srcHashes[s.ID] || scopes[s.ID] != s.Scope) {
 			differ = append(differ, s.ID)
 		}
 	}
