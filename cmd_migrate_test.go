@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -460,34 +457,7 @@ func TestMigrateKilled(t *testing.T) {
 // logged after progress lines and waits for it to die.
 func killMigrateAfter(t testing.TB, c *cli, dbURL string, after int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := c.command(ctx, "migrate", "-to", dbURL)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), "migrate progress") {
-			if seen++; seen == after {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Errorf("kill: %v", err)
-				}
-				break
-			}
-		}
-	}
-	io.Copy(io.Discard, stderr)
-	cmd.Wait()
-	if ctx.Err() != nil {
-		t.Fatalf("migrate did not finish or die within %s", childTimeout)
-	}
+	seen := killAfter(t, c, func(line string) bool { return strings.Contains(line, "migrate progress") }, after, "migrate", "-to", dbURL)
 	if seen < after {
 		t.Fatalf("migrate finished after %d progress lines, before the kill at %d", seen, after)
 	}

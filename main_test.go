@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,6 +170,44 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// killAfter runs attache with args, kills it with SIGKILL once `after`
+// lines of its stderr have matched, and waits for it to die. It returns
+// how many lines matched: fewer than after means the command finished
+// first. A command that neither finishes nor dies in childTimeout fails
+// the test.
+func killAfter(t testing.TB, c *cli, match func(line string) bool, after int, args ...string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	defer cancel()
+	cmd := c.command(ctx, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if match(sc.Text()) {
+			if seen++; seen == after {
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Errorf("kill: %v", err)
+				}
+				break
+			}
+		}
+	}
+	io.Copy(io.Discard, stderr) // drain until the pipe closes
+	cmd.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("attache %s did not finish or die within %s", args[0], childTimeout)
+	}
+	return seen
 }
 
 // child is a started process whose exit is watched: Exited is closed when
