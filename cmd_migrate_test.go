@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -441,16 +445,29 @@ func TestMigrateKilled(t *testing.T) {
 		stored = len(list)
 		dst.Close()
 	}
+	// Ctrl-C: one line saying how far it got and what to do, exit 1.
+	seen, rest, err := signalAfter(t, c, os.Interrupt, func(line string) bool { return strings.Contains(line, "migrate progress") }, 5, "migrate", "-to", dbURL)
+	var ee *exec.ExitError
+	if seen < 5 || !errors.As(err, &ee) || ee.ExitCode() != 1 ||
+		!regexp.MustCompile(`attache: migrate interrupted after \d+ of 400 articles; run the same command again to finish\n$`).MatchString(rest) {
+		t.Errorf("interrupted migrate: %d lines, %v, stderr ends %q", seen, err, lastLine(rest))
+	}
 	r := c.mustRun(0, "migrate", "-to", dbURL)
-	if want := fmt.Sprintf("migrated %d articles", total); !strings.Contains(r.stdout, want) ||
-		!strings.Contains(r.stdout, fmt.Sprintf("%d already there", stored)) || !strings.Contains(r.stdout, ": verified") {
-		t.Errorf("re-run after the kills:\n%s", r.stdout)
+	m := regexp.MustCompile(`migrated (\d+) articles .*: (\d+) copied \(\d+ chunks\), (\d+) already there`).FindStringSubmatch(r.stdout)
+	if m == nil || m[1] != fmt.Sprint(total) || atoi(m[2])+atoi(m[3]) != total || atoi(m[3]) <= stored ||
+		!strings.Contains(r.stdout, fmt.Sprintf("scope shared: %d articles", total)) || !strings.Contains(r.stdout, ": verified") {
+		t.Errorf("re-run after the kills and the interrupt (%d copied before the interrupt):\n%s", stored, r.stdout)
 	}
 	dst := openPostgres(t, dbURL)
 	if n, _ := dst.Count(ctx); n != total {
 		t.Errorf("%d articles after the re-run, want %d", n, total)
 	}
 	sameLibrary(t, src, dst)
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 // killMigrateAfter starts a migrate, kills it with SIGKILL once it has

@@ -76,6 +76,17 @@ type cli struct {
 	t   testing.TB
 	dir string // working directory
 	env map[string]string
+	// timeout bounds each run; 0 is childTimeout (benchmarks of big
+	// corpora need more).
+	timeout time.Duration
+}
+
+// limit is how long one run of c may take.
+func (c *cli) limit() time.Duration {
+	if c.timeout > 0 {
+		return c.timeout
+	}
+	return childTimeout
 }
 
 // newCLI returns a cli working in a fresh directory whose data directory
@@ -104,7 +115,7 @@ func (c *cli) command(ctx context.Context, args ...string) *exec.Cmd {
 // run runs attache with args and returns what it did.
 func (c *cli) run(args ...string) result {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
 	defer cancel()
 	cmd := c.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
@@ -175,11 +186,19 @@ func readFile(t *testing.T, path string) string {
 // killAfter runs attache with args, kills it with SIGKILL once `after`
 // lines of its stderr have matched, and waits for it to die. It returns
 // how many lines matched: fewer than after means the command finished
-// first. A command that neither finishes nor dies in childTimeout fails
-// the test.
+// first. A command that neither finishes nor dies in c's limit fails the
+// test.
 func killAfter(t testing.TB, c *cli, match func(line string) bool, after int, args ...string) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	seen, _, _ := signalAfter(t, c, syscall.SIGKILL, match, after, args...)
+	return seen
+}
+
+// signalAfter is killAfter with another signal; it also returns the rest
+// of stderr after the signal and the command's Wait error.
+func signalAfter(t testing.TB, c *cli, sig os.Signal, match func(line string) bool, after int, args ...string) (int, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
 	defer cancel()
 	cmd := c.command(ctx, args...)
 	stderr, err := cmd.StderrPipe()
@@ -195,19 +214,20 @@ func killAfter(t testing.TB, c *cli, match func(line string) bool, after int, ar
 	for sc.Scan() {
 		if match(sc.Text()) {
 			if seen++; seen == after {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Errorf("kill: %v", err)
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Errorf("signal: %v", err)
 				}
 				break
 			}
 		}
 	}
-	io.Copy(io.Discard, stderr) // drain until the pipe closes
-	cmd.Wait()
+	var rest strings.Builder
+	io.Copy(&rest, stderr) // drain until the pipe closes
+	err = cmd.Wait()
 	if ctx.Err() != nil {
-		t.Fatalf("attache %s did not finish or die within %s", args[0], childTimeout)
+		t.Fatalf("attache %s did not finish or die within %s", args[0], c.limit())
 	}
-	return seen
+	return seen, rest.String(), err
 }
 
 // child is a started process whose exit is watched: Exited is closed when
