@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -133,7 +132,7 @@ func checkDatabaseURL(s string) (string, error) {
 func checkSourceDir(dir string) error {
 	fi, err := os.Stat(dir)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("migrate: no data directory at %s (set ATTACHE_DATA_DIR to the one to copy)", dir)
 	case err != nil:
 		return fmt.Errorf("migrate: data directory (ATTACHE_DATA_DIR): %w", err)
@@ -143,7 +142,7 @@ func checkSourceDir(dir string) error {
 	db := filepath.Join(dir, corpus.DBFile)
 	fi, err = os.Stat(db)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case errors.Is(err, os.ErrNotExist):
 		return fmt.Errorf("migrate: %s holds no library (no %s): nothing to migrate", dir, corpus.DBFile)
 	case err != nil:
 		return fmt.Errorf("migrate: data directory (ATTACHE_DATA_DIR): %w", err)
