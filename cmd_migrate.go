@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,6 +79,10 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 		}
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// The target holds a corpus now: never seed it with the sample one.
+	if err := markUsed(ctx, env, dst); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	extra, err := transfer.CopyRecords(ctx, src, dst)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -98,8 +101,9 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
-// checkDatabaseURL checks -to: a postgres:// or postgresql:// URL with a
-// host. Errors never show the URL itself: it may hold a password.
+// checkDatabaseURL checks -to as ATTACHE_DATABASE_URL is checked: a
+// PostgreSQL URL as the driver parses it. Errors never show the URL
+// itself: it may hold a password.
 func checkDatabaseURL(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -110,19 +114,8 @@ func checkDatabaseURL(s string) (string, error) {
 	case strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f }):
 		return "", usagef("migrate: -to holds control characters: not a database URL")
 	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return "", usagef("migrate: -to is not a valid URL (want postgres://user@host:port/db)")
-	}
-	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
-		scheme := u.Scheme
-		if scheme == "" {
-			scheme = "none"
-		}
-		return "", usagef("migrate: -to must be a postgres:// URL, not scheme %q", cell(scheme, 20))
-	}
-	if u.Host == "" {
-		return "", usagef("migrate: -to has no host (want postgres://user@host:port/db)")
+	if err := postgres.CheckURL(s); err != nil {
+		return "", usagef("migrate: -to must be a PostgreSQL URL such as postgres://user@host:5432/database?search_path=attache (%v)", err)
 	}
 	return s, nil
 }

@@ -8,6 +8,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// testServer is the PostgreSQL the tests use (see package pgtest).
+func testServer() string { return pgtest.Server() }
+
 // adminConn connects to the test server (see package pgtest).
 func adminConn(t testing.TB) *pgx.Conn { return pgtest.Admin(t) }
 
