@@ -21,7 +21,7 @@ const maxDatabaseURL = 4096
 // runMigrate copies the data directory's SQLite library into the
 // PostgreSQL library at -to: articles with their chunks and stored vectors
 // (nothing is embedded again), the embedder record, stored answers and
-// votes, and feeds with their items. It is resumable: killed at any
+// votes, feeds with their items, and digests. It is resumable: killed at any
 // moment, running it again finishes the copy without duplicates. At the
 // end it compares the article, chunk and vector counts of every scope and
 // fails when they differ.
@@ -148,8 +148,8 @@ func checkSourceDir(dir string) error {
 func printMigrateSummary(w io.Writer, dir, schema string, res transfer.Result, extra transfer.Records, v transfer.Verification) {
 	fmt.Fprintf(w, "migrated %d articles from %s to PostgreSQL schema %s: %d copied (%d chunks), %d already there\n",
 		res.Articles, dir, schema, res.Copied, res.Chunks, res.Skipped)
-	fmt.Fprintf(w, "also copied: %d answers, %d answer messages, %d votes, %d feeds, %d feed items\n",
-		extra.Answers, extra.Messages, extra.Votes, extra.Feeds, extra.Items)
+	fmt.Fprintf(w, "also copied: %d answers, %d answer messages, %d votes, %d feeds, %d feed items, %d digests\n",
+		extra.Answers, extra.Messages, extra.Votes, extra.Feeds, extra.Items, extra.Digests)
 	for _, s := range v.Scopes {
 		status := "verified"
 		if !s.Match() {

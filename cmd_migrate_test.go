@@ -76,6 +76,12 @@ func migrateCorpus(t *testing.T, c *cli) {
 			t.Fatal(err)
 		}
 	}
+	if err := lib.SetFeedRetention(ctx, f.ID, 30); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.SetDigest(ctx, corpus.Digest{GuildID: migrateGuild, ChannelID: "chan-1", Hour: 7, LastSent: at}); err != nil {
+		t.Fatal(err)
+	}
 	if err := lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "g-1", URL: "https://club.example/1", ArticleID: corpus.ScopedID(migrateGuild, "club"),
 		Signature: "sig", Bands: []string{"b1", "b2"}}, at); err != nil {
 		t.Fatal(err)
@@ -148,7 +154,7 @@ func TestMigrate(t *testing.T) {
 	r := c.mustRun(0, "migrate", "-to", dbURL)
 	for _, want := range []string{
 		"migrated 5 articles", "to PostgreSQL schema " + schema, "5 copied", "0 already there",
-		"1 answers, 1 answer messages, 1 votes, 1 feeds, 1 feed items",
+		"1 answers, 1 answer messages, 1 votes, 1 feeds, 1 feed items, 1 digests",
 		"scope shared: 3 articles", "scope " + migrateGuild + ": 2 articles",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -187,11 +193,14 @@ func TestMigrate(t *testing.T) {
 	if err != nil || len(gotFeeds) != 1 {
 		t.Fatalf("feeds in PostgreSQL = %+v, %v", gotFeeds, err)
 	}
-	// RetentionDays is not kept by the PostgreSQL library (see README).
-	if g, w := gotFeeds[0], wantFeeds[0]; g.ID != w.ID || g.URL != w.URL || g.Title != w.Title || g.ETag != w.ETag ||
+	if g, w := gotFeeds[0], wantFeeds[0]; g.RetentionDays != 30 || g.ID != w.ID || g.URL != w.URL || g.Title != w.Title || g.ETag != w.ETag ||
 		g.LastModified != w.LastModified || !g.LastPolled.Equal(w.LastPolled) || !g.LastOK.Equal(w.LastOK) ||
 		g.Failures != w.Failures || g.LastError != w.LastError || !g.RetryAt.Equal(w.RetryAt) || !g.AddedAt.Equal(w.AddedAt) {
 		t.Errorf("feed in PostgreSQL = %+v\nwant %+v", g, w)
+	}
+	if got, err := dst.Digests(ctx); err != nil || len(got) != 1 || got[0].GuildID != migrateGuild ||
+		got[0].ChannelID != "chan-1" || got[0].Hour != 7 || !got[0].LastSent.Equal(time.Date(2026, 3, 5, 10, 0, 0, 123456000, time.UTC)) {
+		t.Errorf("digests in PostgreSQL = %+v, %v", got, err)
 	}
 	wantItem, _, _ := src.FeedItem(ctx, wantFeeds[0].ID, "g-1")
 	if got, ok, err := dst.FeedItem(ctx, wantFeeds[0].ID, "g-1"); err != nil || !ok || !reflect.DeepEqual(got, wantItem) {

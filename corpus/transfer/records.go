@@ -11,9 +11,11 @@ import (
 )
 
 // RecordSource is what CopyRecords reads besides the articles: the bot's
-// answers, the messages that showed them and their votes, and the feeds
-// with the items they carried. *corpus.Library is one.
+// answers, the messages that showed them and their votes, the feeds with
+// the items they carried, and the servers' digests. *corpus.Library is
+// one.
 type RecordSource interface {
+	Digests(ctx context.Context) ([]corpus.Digest, error)
 	Answers(ctx context.Context, fn func(corpus.AnswerRecord) error) error
 	AnswerMessages(ctx context.Context, fn func(messageID, answerID string) error) error
 	Feedback(ctx context.Context, guildID string) ([]corpus.Feedback, error)
@@ -24,6 +26,8 @@ type RecordSource interface {
 // RecordTarget is where CopyRecords writes them. The PostgreSQL library
 // is one.
 type RecordTarget interface {
+	SetDigest(ctx context.Context, d corpus.Digest) error
+	SetFeedRetention(ctx context.Context, feedID string, days int) error
 	SaveAnswer(ctx context.Context, a corpus.AnswerRecord) error
 	SaveAnswerMessage(ctx context.Context, messageID, answerID string) error
 	SaveFeedback(ctx context.Context, f corpus.Feedback) (prev int, err error)
@@ -34,13 +38,17 @@ type RecordTarget interface {
 
 // Records counts what CopyRecords wrote.
 type Records struct {
-	Answers, Messages, Votes, Feeds, Items int
+	Answers, Messages, Votes, Feeds, Items, Digests int
 }
 
 // CopyRecords copies the answers, answer messages, votes, feeds (with
-// their poll state) and feed items of src into dst. Every write replaces
-// what dst holds under the same key, so running it again after an
-// interruption finishes the copy without duplicates.
+// their poll state and retention), feed items and digests of src into
+// dst. Every write replaces what dst holds under the same key, so running
+// it again after an interruption finishes the copy without duplicates.
+//
+// A digest continues from the copy: its next one holds the stories stored
+// in dst after it (dst numbers its articles anew, so the source's place
+// cannot be carried over), at its hour, after its last sending.
 func CopyRecords(ctx context.Context, src RecordSource, dst RecordTarget) (Records, error) {
 	var n Records
 	err := src.Answers(ctx, func(a corpus.AnswerRecord) error {
@@ -82,6 +90,16 @@ func CopyRecords(ctx context.Context, src RecordSource, dst RecordTarget) (Recor
 			return n, err
 		}
 	}
+	digests, err := src.Digests(ctx)
+	if err != nil {
+		return n, fmt.Errorf("reading the digests: %w", err)
+	}
+	for _, d := range digests {
+		if err := dst.SetDigest(ctx, d); err != nil {
+			return n, fmt.Errorf("copying the digest of %s: %w", d.GuildID, err)
+		}
+		n.Digests++
+	}
 	return n, nil
 }
 
@@ -91,6 +109,11 @@ func copyFeed(ctx context.Context, src RecordSource, dst RecordTarget, f corpus.
 	// The source's own limit was checked when it subscribed: no other here.
 	if _, err := dst.AddFeed(ctx, f, math.MaxInt32); err != nil && !errors.Is(err, corpus.ErrFeedExists) {
 		return fmt.Errorf("copying feed %s: %w", f.ID, err)
+	}
+	if f.RetentionDays > 0 {
+		if err := dst.SetFeedRetention(ctx, f.ID, f.RetentionDays); err != nil {
+			return fmt.Errorf("copying the retention of feed %s: %w", f.ID, err)
+		}
 	}
 	// The poll state is set as the polls left it: a success at LastOK
 	// (which also resets the failure count, so replaying is idempotent),
