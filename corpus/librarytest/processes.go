@@ -198,16 +198,7 @@ func (c *child) next(t *testing.T) (line string, ok bool) {
 // articles only — every chunk with its vector, the full-text rows of both
 // indexes exactly those of the stored articles, one change per article.
 func testCrashSafety(t *testing.T, p Processes) {
-	ctx := context.Background()
-	addr := p.New(t)
-	lib := openProcess(t, p, addr)
-	if err := lib.CheckEmbedder(ctx, embedder); err != nil {
-		t.Fatalf("CheckEmbedder: %v", err)
-	}
-	start, err := lib.Head(ctx)
-	if err != nil {
-		t.Fatalf("Head: %v", err)
-	}
+	addr, lib, start := newProcessStore(t, p)
 	committed := map[string]bool{}
 	for round, killAfter := range []int{1, 4, 9} {
 		c := startChild(t, addr, fmt.Sprintf("crash k%d", round))
@@ -237,17 +228,28 @@ func testCrashSafety(t *testing.T, p Processes) {
 	}
 }
 
-// openProcess opens the store at addr in the test, closed when it ends.
-func openProcess(t *testing.T, p Processes, addr string) Library {
+// newProcessStore makes a new store with the suite's embedder and opens
+// it in the test (closed when it ends); it returns its address, the
+// library and the head of its change feed.
+func newProcessStore(t *testing.T, p Processes) (string, Library, int64) {
 	t.Helper()
-	lib, err := p.Open(context.Background(), addr)
+	ctx := context.Background()
+	addr := p.New(t)
+	lib, err := p.Open(ctx, addr)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	if c, ok := lib.(io.Closer); ok {
 		t.Cleanup(func() { c.Close() })
 	}
-	return lib
+	if err := lib.CheckEmbedder(ctx, embedder); err != nil {
+		t.Fatalf("CheckEmbedder: %v", err)
+	}
+	start, err := lib.Head(ctx)
+	if err != nil {
+		t.Fatalf("Head: %v", err)
+	}
+	return addr, lib, start
 }
 
 // checkWhole checks that lib holds whole articles only, each written once
@@ -337,15 +339,7 @@ func checkWhole(t *testing.T, lib Library, start int64, committed map[string]boo
 // article, in increasing order.
 func testConcurrentProcesses(t *testing.T, p Processes) {
 	ctx := context.Background()
-	addr := p.New(t)
-	lib := openProcess(t, p, addr)
-	if err := lib.CheckEmbedder(ctx, embedder); err != nil {
-		t.Fatalf("CheckEmbedder: %v", err)
-	}
-	start, err := lib.Head(ctx)
-	if err != nil {
-		t.Fatalf("Head: %v", err)
-	}
+	addr, lib, start := newProcessStore(t, p)
 	const own, both = 15, 10
 	jobs := [2][]string{}
 	for w := range 2 {
