@@ -70,6 +70,51 @@ const MaxFeedErrorBytes = 500
 // clipped to MaxFeedErrorBytes.
 func FeedError(s string) string { return clip.Mark(oneLine(s), MaxFeedErrorBytes) }
 
+// Entities returns what both libraries store as the countries and
+// international organisations an article is about: the gazetteer ids that
+// gazetteer.Recognize finds in its title and body, most prominent first.
+func Entities(title, body string) (countries, orgs []string) {
+	for _, m := range gazetteer.Default().Recognize(title, body) {
+		switch m.Kind {
+		case gazetteer.Country:
+			countries = append(countries, m.ID)
+		case gazetteer.Organisation:
+			orgs = append(orgs, m.ID)
+		}
+	}
+	return countries, orgs
+}
+
+// JoinIDs writes a list of gazetteer ids as the libraries store it: the
+// ids separated by spaces (no id contains one), "" for none.
+func JoinIDs(ids []string) string { return strings.Join(ids, " ") }
+
+// SplitIDs reads what JoinIDs wrote (nil for "").
+func SplitIDs(s string) []string { return strings.Fields(s) }
+
+// StoryOf decides the story a Put stores for an article whose stored
+// story id and data are oldID and oldData: the article's own StoryID and
+// StoryData, except that an empty StoryID keeps the stored ones (a caller
+// that assigns no stories never erases them). changed reports whether
+// that differs from what is stored. The story is not content: an article
+// whose content is unchanged but whose story changed is still Unchanged,
+// and only its story is written (a change the feed reports as a put, so
+// that followers read it again).
+func StoryOf(a Article, oldID, oldData string) (id, data string, changed bool) {
+	if a.StoryID == "" {
+		return oldID, oldData, false
+	}
+	return a.StoryID, a.StoryData, a.StoryID != oldID || a.StoryData != oldData
+}
+
+// MaxStoryDataBytes bounds Article.StoryData, and MaxStoryIDBytes its
+// StoryID: both are written by the engine, but a library never stores an
+// unbounded field.
+const (
+	MaxStoryIDBytes   = 256
+	MaxStoryDataBytes = 64 << 10
+)
+
 // AskedQuestion is one wording of a "not covered" question in a report's
 // window and how often it was asked; GroupQuestions groups them.
 type AskedQuestion struct {
@@ -198,48 +243,3 @@ func NewSuggestQuery(text string, limit int) SuggestQuery {
 func (q SuggestQuery) Matches(title, id string) bool {
 	return q.Exact || strings.Contains(strings.ToLower(title), q.Text) || strings.Contains(strings.ToLower(id), q.Text)
 }
-
-// Entities returns what both libraries store as the countries and
-// international organisations an article is about: the gazetteer ids that
-// gazetteer.Recognize finds in its title and body, most prominent first.
-func Entities(title, body string) (countries, orgs []string) {
-	for _, m := range gazetteer.Default().Recognize(title, body) {
-		switch m.Kind {
-		case gazetteer.Country:
-			countries = append(countries, m.ID)
-		case gazetteer.Organisation:
-			orgs = append(orgs, m.ID)
-		}
-	}
-	return countries, orgs
-}
-
-// JoinIDs writes a list of gazetteer ids as the libraries store it: the
-// ids separated by spaces (no id contains one), "" for none.
-func JoinIDs(ids []string) string { return strings.Join(ids, " ") }
-
-// SplitIDs reads what JoinIDs wrote (nil for "").
-func SplitIDs(s string) []string { return strings.Fields(s) }
-
-// StoryOf decides the story a Put stores for an article whose stored
-// story id and data are oldID and oldData: the article's own StoryID and
-// StoryData, except that an empty StoryID keeps the stored ones (a caller
-// that assigns no stories never erases them). changed reports whether
-// that differs from what is stored. The story is not content: an article
-// whose content is unchanged but whose story changed is still Unchanged,
-// and only its story is written (a change the feed reports as a put, so
-// that followers read it again).
-func StoryOf(a Article, oldID, oldData string) (id, data string, changed bool) {
-	if a.StoryID == "" {
-		return oldID, oldData, false
-	}
-	return a.StoryID, a.StoryData, a.StoryID != oldID || a.StoryData != oldData
-}
-
-// MaxStoryDataBytes bounds Article.StoryData, and MaxStoryIDBytes its
-// StoryID: both are written by the engine, but a library never stores an
-// unbounded field.
-const (
-	MaxStoryIDBytes   = 256
-	MaxStoryDataBytes = 64 << 10
-)
