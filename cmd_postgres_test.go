@@ -9,9 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 )
@@ -25,16 +23,6 @@ func newPostgresCLI(t *testing.T) (*cli, string) {
 	dbURL, schema := pgtest.Schema(t)
 	c.env["ATTACHE_DATABASE_URL"] = dbURL
 	return c, schema
-}
-
-const lighthouseQuestion = "Why did the Brellow lighthouse keepers protest?"
-
-func lighthouseFile(t *testing.T, dir string) string {
-	t.Helper()
-	return writeFile(t, dir, "lighthouse.jsonl", jsonlRecord("lighthouse-1", "Brellow lighthouse keepers protest automation",
-		"Coast Post", time.Now().UTC().AddDate(0, 0, -2).Format(corpus.DateLayout),
-		"Lighthouse keepers in Brellow protested on Saturday against plans to automate the last staffed lighthouses. "+
-			"The keepers said automation would leave the coast without anyone watching the sea at night.")+"\n")
 }
 
 // TestPostgresIngestAskListRemove: with ATTACHE_DATABASE_URL every command
@@ -122,25 +110,8 @@ func TestPostgresSeedOnce(t *testing.T) {
 // citing it once a third removes it, without a restart.
 func TestPostgresServeFollows(t *testing.T) {
 	t.Parallel()
-	f := discordtest.New(t, discordtest.Options{})
 	c, _ := newPostgresCLI(t)
-	c.env["LOG_LEVEL"] = "debug" // the follower logs each change it applies
-	stderr, stop := startServe(t, c, f)
-	const link = "news.example/lighthouse-1"
-	if answer := ask(t, f, lighthouseQuestion); strings.Contains(answer, link) {
-		t.Fatalf("the article is cited before it was ingested:\n%s", answer)
-	}
-	c.mustRun(0, "ingest", lighthouseFile(t, c.dir))
-	stderr.waitFor(t, "id=lighthouse-1 removed=false", followTimeout)
-	if answer := ask(t, f, lighthouseQuestion); !strings.Contains(answer, link) {
-		t.Errorf("after ingest by another process, the answer does not cite the article:\n%s", answer)
-	}
-	c.mustRun(0, "remove", "lighthouse-1")
-	stderr.waitFor(t, "id=lighthouse-1 removed=true", followTimeout)
-	if answer := ask(t, f, lighthouseQuestion); strings.Contains(answer, link) {
-		t.Errorf("after remove by another process, the answer still cites the article:\n%s", answer)
-	}
-	stop()
+	testServeFollows(t, c)
 }
 
 // TestPostgresBadURL: an invalid ATTACHE_DATABASE_URL is a configuration
