@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -112,6 +113,31 @@ func TestPostgresServeFollows(t *testing.T) {
 	t.Parallel()
 	c, _ := newPostgresCLI(t)
 	testServeFollows(t, c)
+}
+
+// TestPostgresFeedAndReportCommands: feed add, list, poll and remove and
+// the report work on the PostgreSQL library as on SQLite.
+func TestPostgresFeedAndReportCommands(t *testing.T) {
+	t.Parallel()
+	c, srv := feedCLI(t)
+	dbURL, _ := pgtest.Schema(t)
+	c.env["ATTACHE_DATABASE_URL"] = dbURL
+	testFeedCommands(t, c, srv)
+	r := c.mustRun(0, "report", "-json")
+	var rep struct {
+		Feeds []struct {
+			URL string `json:"url"`
+		} `json:"feeds"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("report -json: %v\n%s", err, r)
+	}
+	if len(rep.Feeds) != 0 {
+		t.Errorf("report lists feeds after they were removed: %+v", rep.Feeds)
+	}
+	if _, err := os.Stat(filepath.Join(c.dir, "data")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the data directory was created with ATTACHE_DATABASE_URL set: %v", err)
+	}
 }
 
 // TestPostgresBadURL: an invalid ATTACHE_DATABASE_URL is a configuration
