@@ -66,6 +66,11 @@ func articleCount(t *testing.T, c *cli) int {
 // feed server whose feed changes between polls.
 func TestFeedCommands(t *testing.T) {
 	c, srv := feedCLI(t)
+	testFeedCommands(t, c, srv)
+}
+
+// testFeedCommands is TestFeedCommands on c's library.
+func testFeedCommands(t *testing.T, c *cli, srv *feedtest.Server) {
 	var es []feedtest.Entry
 	for i := range 3 {
 		es = append(es, storyEntry(srv, i, 200))

@@ -8,14 +8,13 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// testServer is the PostgreSQL the tests use (see package pgtest).
+// testServer is the PostgreSQL the tests use (pgtest.Server).
 func testServer() string { return pgtest.Server() }
 
-// adminConn connects to the test server (see package pgtest).
+// adminConn connects to the test server (pgtest.Admin).
 func adminConn(t testing.TB) *pgx.Conn { return pgtest.Admin(t) }
 
-// testSchema creates a throw-away schema, dropped when the test ends, and
-// returns a database URL whose search_path selects it.
+// testSchema creates a throw-away schema (pgtest.Schema).
 func testSchema(t testing.TB) (dbURL, schema string) { return pgtest.Schema(t) }
 
 // openTest opens the library at dbURL, closed when the test ends.

@@ -1,7 +1,7 @@
-// Package pgtest gives tests a throw-away schema on the test PostgreSQL
-// server: ATTACHE_TEST_DATABASE_URL, or the local server of the
-// development machines. A test that cannot reach the server fails, with
-// how to start it; it is never skipped.
+// Package pgtest gives tests a throw-away PostgreSQL schema: the server of
+// the development machines (127.0.0.1:5432, user root, database test) or
+// ATTACHE_TEST_DATABASE_URL. A test that cannot reach it fails with how to
+// start the server; it is never skipped.
 package pgtest
 
 import (
