@@ -69,6 +69,7 @@ var commands = []command{
 	{"feed", "add|list|remove|poll [-guild ID] [-json] [URL|ID...]", "subscribe to RSS, Atom and JSON feeds, list, remove or poll them"},
 	{"outlet", "label|unlabel|list [-guild ID] [-json] [NAME [LABEL]]", "label outlets (wire, state media, official, opinion) shown next to them in answers"},
 	{"report", "[-guild ID] [-days N] [-json]", "questions answered \"not covered\", answers voted down, and feed health"},
+	{"migrate", "-to postgres://…", "copy the data directory's library into PostgreSQL (resumable, verified)"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
 	{"help", "[command]", "describe the commands, or one command with its flags"},
 	{"version", "", "print the version and the revision it was built from"},
@@ -94,6 +95,8 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runOutlet
 	case "report":
 		return runReport
+	case "migrate":
+		return runMigrate
 	case "serve":
 		return runServe
 	}
