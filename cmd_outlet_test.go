@@ -15,14 +15,13 @@ const outletArticles = `{"id":"blast-cw","title":"Blast at Kessel harbour kills 
 {"id":"grain","title":"Grain talks stall in Brindle","source":"Dorvast Daily","url":"https://dorvast.example/grain","published":"2026-06-05","body":"Negotiators from Quillan and Dorvast failed to agree on the grain corridor in Brindle. Talks resume next month."}
 `
 
-func outletCLI(t *testing.T) *cli {
-	c := newCLI(t)
+// ingestOutletArticles ingests outletArticles with c.
+func ingestOutletArticles(t *testing.T, c *cli) {
 	path := filepath.Join(c.dir, "articles.jsonl")
 	if err := os.WriteFile(path, []byte(outletArticles), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c.mustRun(0, "ingest", path)
-	return c
 }
 
 func outletList(t *testing.T, c *cli, args ...string) []outletListItem {
@@ -36,7 +35,22 @@ func outletList(t *testing.T, c *cli, args ...string) []outletListItem {
 }
 
 func TestOutletCommands(t *testing.T) {
-	c := outletCLI(t)
+	c := newCLI(t)
+	ingestOutletArticles(t, c)
+	testOutletCommands(t, c)
+}
+
+// TestPostgresOutletCommands: the same on the PostgreSQL library.
+func TestPostgresOutletCommands(t *testing.T) {
+	t.Parallel()
+	c, _ := newPostgresCLI(t)
+	ingestOutletArticles(t, c)
+	testOutletCommands(t, c)
+}
+
+// testOutletCommands labels, lists and clears labels with c, whose
+// library holds outletArticles, and checks that answers show them.
+func testOutletCommands(t *testing.T, c *cli) {
 	r := c.mustRun(0, "outlet", "label", "coastal  WIRE", "wire")
 	if !strings.Contains(r.stdout, `labelled coastal WIRE "wire" in the shared scope`) || r.stderr != "" {
 		t.Errorf("outlet label: %s", r)
