@@ -170,11 +170,20 @@ func (l *Library) SetOutletLabel(ctx context.Context, scope, outlet, label strin
 }
 
 // OutletLabels returns the labels of the scopes ("" = the shared scope),
-// by scope in the order given and then by outlet.
+// by scope in the order given and then by outlet; with no scope given,
+// every scope's, by scope and outlet (what a copy of the library reads).
 func (l *Library) OutletLabels(ctx context.Context, scopes ...string) ([]OutletLabel, error) {
 	var out []OutletLabel
+	all := len(scopes) == 0
+	if all {
+		scopes = []string{""}
+	}
 	for _, scope := range scopes {
-		rows, err := l.r.QueryContext(ctx, `SELECT scope, outlet, label, set_at FROM outlet_labels WHERE scope = ? ORDER BY outlet_key`, labelScope(scope))
+		q, args := `SELECT scope, outlet, label, set_at FROM outlet_labels WHERE scope = ? ORDER BY outlet_key`, []any{labelScope(scope)}
+		if all {
+			q, args = `SELECT scope, outlet, label, set_at FROM outlet_labels ORDER BY scope, outlet_key`, nil
+		}
+		rows, err := l.r.QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("corpus: outlet labels: %w", err)
 		}

@@ -73,6 +73,9 @@ func testOutletLabels(t *testing.T, s OutletStore) {
 	if ls, _ := s.OutletLabels(ctx, "g2"); labelsOf(ls) != "g2/O'Brien & Sons=opinion/blog" {
 		t.Errorf("g2 labels: %s", labelsOf(ls))
 	}
+	if ls, _ := s.OutletLabels(ctx); labelsOf(ls) != "g1/Reuters=wire service, g1/XINHUA NEWS=official, g2/O'Brien & Sons=opinion/blog, shared/Reuters=wire" {
+		t.Errorf("OutletLabels() of every scope = %s", labelsOf(ls))
+	}
 	if ls, _ := s.OutletLabels(ctx, "g3"); len(ls) != 0 {
 		t.Errorf("a scope without labels has %s", labelsOf(ls))
 	}

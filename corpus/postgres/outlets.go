@@ -72,11 +72,20 @@ func (l *Library) SetOutletLabel(ctx context.Context, scope, outlet, label strin
 }
 
 // OutletLabels returns the labels of the scopes, by scope in the order
-// given and then by outlet.
+// given and then by outlet; with no scope given, every scope's, as
+// corpus.Library.OutletLabels does.
 func (l *Library) OutletLabels(ctx context.Context, scopes ...string) ([]corpus.OutletLabel, error) {
 	var out []corpus.OutletLabel
+	all := len(scopes) == 0
+	if all {
+		scopes = []string{""}
+	}
 	for _, scope := range scopes {
-		rows, err := l.pool.Query(ctx, `SELECT scope, outlet, label, set_at FROM outlet_labels WHERE scope = $1 ORDER BY outlet_key`, labelScope(scope))
+		q, args := `SELECT scope, outlet, label, set_at FROM outlet_labels WHERE scope = $1 ORDER BY outlet_key`, []any{labelScope(scope)}
+		if all {
+			q, args = `SELECT scope, outlet, label, set_at FROM outlet_labels ORDER BY scope, outlet_key`, nil
+		}
+		rows, err := l.pool.Query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("postgres: outlet labels: %w", err)
 		}
