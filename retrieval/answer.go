@@ -114,9 +114,9 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		notes = append(notes, notMentioned(v.missing)+".")
 	}
 	if model := e.cfg.LLM; model != nil {
-		// One article per story (the story's others listed with it), the
-		// one whose sentences answer best as the extractive answer
-		// judges. The model sees what the sources disagree on, and the
+		// Each story through one outlet (the story's other outlets listed
+		// with it), the one whose sentences answer best as the extractive
+		// answer judges (mixSources). The model sees what the sources disagree on, and the
 		// answer is checked for it: a side left out is added
 		// (showConflicts). Should the model fail, the extractive answer
 		// below starts again from kept.
@@ -171,9 +171,9 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
 	//
-	// One article per story is cited (the story's others are listed with
-	// it): the one whose sentences answer best, read from every passage
-	// first; the answer is then made from the chosen ones.
+	// Each story is cited through one outlet (the story's other outlets
+	// are listed with it): the one whose sentences answer best, read from
+	// every passage first; the answer is then made from the chosen ones.
 	var ex answer.Extraction
 	var conflicts []conflict
 	var m mix

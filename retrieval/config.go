@@ -54,8 +54,8 @@ type Config struct {
 	// IngestWorkers bounds the goroutines that split and embed articles in
 	// AddMany; 0 = the number of CPUs.
 	IngestWorkers int
-	// PerStory is how many articles of one story an answer cites
-	// separately (the others it used are listed with the cited one,
+	// PerStory is how many outlets of one story an answer cites (the
+	// story's articles from other outlets are listed with the cited one,
 	// Source.Also); 0 = DefaultPerStory, negative = no limit.
 	PerStory int
 	// PerOutlet is how many cited sources one outlet may have; 0 =
