@@ -12,9 +12,10 @@ import (
 
 // Defaults of the source mix (Config.PerStory, Config.PerOutlet).
 const (
-	// DefaultPerStory is how many articles of one story an answer cites
-	// separately; the story's other articles it used are listed with the
-	// cited one (Source.Also).
+	// DefaultPerStory is how many outlets of one story an answer cites;
+	// the story's articles from other outlets are listed with the cited
+	// one (Source.Also). An outlet's own further reports of the story stay
+	// citable, under the outlet cap.
 	DefaultPerStory = 1
 	// DefaultPerOutlet is how many cited sources one outlet may have.
 	DefaultPerOutlet = 2
