@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -71,13 +72,20 @@ type WhatsNewRequest struct {
 // quoted from one of its articles, cited "[1]" (each entry numbers its own
 // sources).
 type Entry struct {
-	Date    time.Time
-	Text    string   // the sentence and its citation
-	Sources []Source // the cited article, N = 1
-	StoryID string   // "" when the article has no story yet (a story of its own)
+	Date     time.Time
+	Sentence string   // the quoted sentence, without its citation
+	Text     string   // Sentence and its citation, " [1]"
+	Sources  []Source // the cited article, N = 1
+	StoryID  string   // "" when the article has no story yet (a story of its own)
 	// Articles is how many of the story's articles were found about the
 	// topic (its coverage).
 	Articles int
+}
+
+// CitedAs is the entry's sentence cited as source n of a longer list
+// (a list of entries numbered through).
+func (en Entry) CitedAs(n int) string {
+	return en.Sentence + " [" + strconv.Itoa(n) + "]"
 }
 
 // Chronology is a timeline or a "what's new" list.
@@ -456,8 +464,9 @@ func (e *Engine) entries(ctx context.Context, topic string, stories []*story, pi
 			continue // nothing quotable (an article of numbers or furniture)
 		}
 		out = append(out, Entry{
-			Date: question.DayStart(p.Published),
-			Text: sentence + " [1]",
+			Date:     question.DayStart(p.Published),
+			Sentence: sentence,
+			Text:     sentence + " [1]",
 			Sources: []Source{{N: 1, ArticleID: p.ArticleID, ChunkID: p.ChunkID, Title: p.Title, Source: p.Source,
 				URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text), StoryID: s.id}},
 			StoryID:  s.id,
