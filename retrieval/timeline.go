@@ -366,10 +366,12 @@ const (
 
 // aboutTopic reports, for each passage, whether its article is about the
 // topic t: its headline names at least topicTitleCover of the topic's
-// weight, or its opening paragraph topicLedeCover. An article that only
-// mentions the topic further down is about something else. A topic with no
-// content terms (common words only) leaves it to the gate: every passage
-// counts.
+// weight, or its opening paragraph topicLedeCover, and that part names
+// every word of the topic written with a capital (a name of several words,
+// "North Korea", is named whole, not as "South Korea"). An article that
+// only mentions the topic further down is about something else. A topic
+// with no content terms (common words only) leaves it to the gate: every
+// passage counts.
 func (e *Engine) aboutTopic(ctx context.Context, t topic, passages []Passage) ([]bool, error) {
 	out := make([]bool, len(passages))
 	e.mu.RLock()
@@ -390,13 +392,21 @@ func (e *Engine) aboutTopic(ctx context.Context, t topic, passages []Passage) ([
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
+	names := func(terms map[string]int) bool {
+		for _, term := range t.terms {
+			if term.upper && terms[term.lookup] == 0 {
+				return false
+			}
+		}
+		return true
+	}
 	for i, p := range passages {
 		a := e.ix.Article(p.ArticleID)
 		if a == nil {
 			continue
 		}
 		title := titleTerms(a.Title)
-		if t.cover(func(term string) bool { return title[term] > 0 }) >= topicTitleCover {
+		if names(title) && t.cover(func(term string) bool { return title[term] > 0 }) >= topicTitleCover {
 			out[i] = true
 			continue
 		}
@@ -404,24 +414,37 @@ func (e *Engine) aboutTopic(ctx context.Context, t topic, passages []Passage) ([
 			continue
 		}
 		lede := titleTerms(openingParagraph(texts[a.ChunkIDs()[0]]))
-		out[i] = t.cover(func(term string) bool { return lede[term] > 0 }) >= topicLedeCover
+		out[i] = names(lede) && t.cover(func(term string) bool { return lede[term] > 0 }) >= topicLedeCover
 	}
 	return out, nil
 }
 
-// openingParagraph is the first paragraph of an article's first passage:
-// up to its first blank line, or its first two sentences when it has no
-// paragraph breaks (text flattened from a web page).
+// ledeMinWords is the fewest words of an opening paragraph: shorter
+// blocks at the top of a body are datelines, bylines, captions and
+// highlight bullets, not the lede.
+const ledeMinWords = 12
+
+// ledeMaxSentences bounds an opening paragraph: a body flattened from a
+// web page may be one block.
+const ledeMaxSentences = 3
+
+// openingParagraph is an article's lede read from its first passage: the
+// first paragraph (blank-line separated) of at least ledeMinWords words,
+// at most its first ledeMaxSentences sentences; the passage's start when
+// no paragraph is that long.
 func openingParagraph(text string) string {
 	text = strings.TrimSpace(text)
-	if k := strings.Index(text, "\n\n"); k >= 0 {
-		return text[:k]
+	lede := text
+	for _, para := range strings.Split(text, "\n\n") {
+		if len(strings.Fields(para)) >= ledeMinWords {
+			lede = strings.TrimSpace(para)
+			break
+		}
 	}
-	spans := corpus.Sentences(text)
-	if len(spans) > 2 {
-		return text[:spans[1].End]
+	if spans := corpus.Sentences(lede); len(spans) > ledeMaxSentences {
+		return lede[:spans[ledeMaxSentences-1].End]
 	}
-	return text
+	return lede
 }
 
 // mostCovered keeps the n stories with the most articles (ties: the better

@@ -230,3 +230,33 @@ func TestTimelineNumbersOnlyArticle(t *testing.T) {
 		t.Errorf("entries %v, want the four stories with prose", entryIDs(c))
 	}
 }
+
+func TestOpeningParagraph(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"AP\n\nSeizures rose sharply\n\nST. LOUIS (AP) — Drug cartels are quietly filling the void in the market left by the long crackdown. More follows.\n\nSecond paragraph.",
+			"ST. LOUIS (AP) — Drug cartels are quietly filling the void in the market left by the long crackdown. More follows."},
+		{"One. Two is here. Three is here. Four is here and it is long enough to count for twelve words or more.",
+			"One. Two is here. Three is here."},
+		{"Short text only.", "Short text only."},
+		{"", ""},
+	} {
+		if got := openingParagraph(tc.text); got != tc.want {
+			t.Errorf("openingParagraph(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}
+
+// A name of several words is named whole: "North Kelvoria" is not about
+// "South Kelvoria".
+func TestTimelineNamesWhole(t *testing.T) {
+	e, _ := newTestEngine(t, Config{})
+	mustAdd(t, e, append(kelvoriaCorpus(),
+		art("north-1", corpus.SharedScope, "2025-05-05", "North Kelvoria holds regional vote",
+			"North Kelvoria held a regional vote on Sunday. Turnout was the highest in a decade."),
+		art("south-1", corpus.SharedScope, "2025-05-06", "South Kelvoria floods recede",
+			"Floods in South Kelvoria receded on Monday. Farmers began counting their losses."))...)
+	c := timeline(t, e, TimelineRequest{Topic: "North Kelvoria"})
+	if got := strings.Join(entryIDs(c), ","); got != "north-1" {
+		t.Errorf("North Kelvoria: entries %s, want north-1 only", got)
+	}
+}
