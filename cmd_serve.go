@@ -65,6 +65,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
 		Reports:  lib,
 		Digests:  lib,
+		// Timelines and "what's new" come from the engine.
+		Chronicler: engine,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

@@ -44,6 +44,7 @@ type e2eOptions struct {
 	llm      *llm.Client      // engine's language model; nil = extractive
 	tune     func(b *Bot)     // adjusts the bot before it runs
 	articles []corpus.Article // nil = articleShared
+	places   Places           // nil: autocomplete offers the whole gazetteer
 }
 
 func startE2E(t testing.TB, o e2eOptions) *e2e {
@@ -69,7 +70,7 @@ func startE2E(t testing.TB, o e2eOptions) *e2e {
 		cfg.GuildID = discordtest.DefaultGuildID
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib,
+	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib, Chronicler: eng, Places: o.places,
 		Fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
 	if o.answerer != nil {
 		d.Answerer = o.answerer
@@ -207,8 +208,8 @@ func TestE2ERegistration(t *testing.T) {
 		byName[m["name"].(string)] = m
 	}
 	ask, article, feed, report := byName["ask"], byName["article"], byName["feed"], byName["report"]
-	if ask == nil || article == nil || feed == nil || report == nil || len(byName) != 4 {
-		t.Fatalf("registered %v, want ask, article, feed and report", byName)
+	if ask == nil || article == nil || feed == nil || report == nil || byName["timeline"] == nil || byName["whatsnew"] == nil || len(byName) != 6 {
+		t.Fatalf("registered %v, want ask, article, feed, report, timeline and whatsnew", byName)
 	}
 	var feedSubs []string
 	for _, o := range feed["options"].([]any) {

@@ -67,6 +67,7 @@ type envOptions struct {
 	cfg      Config
 	answerer Answerer // replaces the engine's answers when set
 	articles []corpus.Article
+	places   Places // nil: autocomplete offers the whole gazetteer
 }
 
 // newTestEngine returns a library in a temporary directory and an engine
@@ -107,7 +108,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})
-	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher}
+	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher, chronicler: eng, places: o.places}
 	if o.answerer != nil {
 		d.answerer = o.answerer
 	}

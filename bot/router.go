@@ -229,6 +229,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleFeed(ctx, it, data)
 		case cmdReport:
 			return b.handleReport(ctx, it, data)
+		case cmdTimeline, cmdWhatsNew:
+			return b.handleTimeline(ctx, it, data)
 		}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		data := it.i.ApplicationCommandData()
@@ -237,6 +239,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleAutocomplete(ctx, it, data)
 		case cmdFeed:
 			return b.handleFeedAutocomplete(ctx, it, data)
+		case cmdAsk, cmdTimeline, cmdWhatsNew:
+			return b.handlePlaceAutocomplete(ctx, it, data)
 		}
 	case discordgo.InteractionMessageComponent:
 		id := it.i.MessageComponentData().CustomID

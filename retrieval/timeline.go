@@ -118,7 +118,7 @@ func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (Chronology,
 		return Chronology{}, err
 	}
 	from, to := dayOrZero(req.From), dayOrZero(req.To)
-	if err := checkRange(from, to, asOf); err != nil {
+	if err := CheckRange(from, to, asOf); err != nil {
 		return Chronology{}, err
 	}
 	c := Chronology{Topic: topic, AsOf: asOf, From: from, To: to}
@@ -157,8 +157,8 @@ func (e *Engine) WhatsNew(ctx context.Context, req WhatsNewRequest) (Chronology,
 	if since.IsZero() {
 		since = asOf.Add(-DefaultSince)
 	}
-	if since.After(asOf) {
-		return Chronology{}, fmt.Errorf("%w: since %s is after the as-of date %s", ErrInvalidDates, formatDay(since), formatDay(asOf))
+	if err := CheckSince(since, asOf); err != nil {
+		return Chronology{}, err
 	}
 	c := Chronology{Topic: topic, AsOf: asOf, Since: since}
 	q := Query{Text: topic, Scope: req.Scope, AsOf: asOf, K: timelineCandidates, Country: req.Country, Org: req.Org, from: since}
@@ -206,9 +206,11 @@ func (e *Engine) topicAndDay(topic string, asOf time.Time) (string, time.Time, e
 	return clipQuery(topic), question.DayStart(asOf), nil
 }
 
-// checkRange refuses a range that ends before it starts or a bound after
-// the as-of day.
-func checkRange(from, to, asOf time.Time) error {
+// CheckRange checks a timeline's dates as Timeline does, so that a caller
+// can refuse them before any work: a range that ends before it starts or a
+// bound after the as-of day is ErrInvalidDates (zero dates are unbounded).
+func CheckRange(from, to, asOf time.Time) error {
+	from, to, asOf = dayOrZero(from), dayOrZero(to), dayOrZero(asOf)
 	switch {
 	case !from.IsZero() && from.After(asOf):
 		return fmt.Errorf("%w: from %s is after the as-of date %s", ErrInvalidDates, formatDay(from), formatDay(asOf))
@@ -216,6 +218,15 @@ func checkRange(from, to, asOf time.Time) error {
 		return fmt.Errorf("%w: to %s is after the as-of date %s", ErrInvalidDates, formatDay(to), formatDay(asOf))
 	case !from.IsZero() && !to.IsZero() && from.After(to):
 		return fmt.Errorf("%w: from %s is after to %s", ErrInvalidDates, formatDay(from), formatDay(to))
+	}
+	return nil
+}
+
+// CheckSince checks a "what's new" date as WhatsNew does: after the as-of
+// day is ErrInvalidDates.
+func CheckSince(since, asOf time.Time) error {
+	if since, asOf = dayOrZero(since), dayOrZero(asOf); since.After(asOf) {
+		return fmt.Errorf("%w: since %s is after the as-of date %s", ErrInvalidDates, formatDay(since), formatDay(asOf))
 	}
 	return nil
 }
