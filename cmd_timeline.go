@@ -49,12 +49,11 @@ type entrySourceJSON struct {
 // topicFlags are the flags timeline and whatsnew share with ask: the as-of
 // date, the guild and the country and organisation filters.
 type topicFlags struct {
-	asJSON         *bool
-	asOf           *string
-	guild          *string
-	country, org   *string
-	name           string // the command, for messages
-	positionalName string // "topic" or "question"
+	asJSON       *bool
+	asOf         *string
+	guild        *string
+	country, org *string
+	name         string // the command, for messages
 }
 
 func addTopicFlags(fs *flag.FlagSet, name string) *topicFlags {
@@ -140,42 +139,46 @@ func runTimeline(ctx context.Context, env *environment, args []string) error {
 	f := addTopicFlags(fs, "timeline")
 	fromFlag := fs.String("from", "", "only stories published on or after this date (YYYY-MM-DD)")
 	toFlag := fs.String("to", "", "only stories published on or before this date (YYYY-MM-DD)")
-	positional, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	r, err := f.resolve(fs, positional, "topic")
-	if err != nil {
-		return err
-	}
-	from, err := parseDateFlag("timeline", "from", *fromFlag)
-	if err != nil {
-		return err
-	}
-	to, err := parseDateFlag("timeline", "to", *toFlag)
-	if err != nil {
-		return err
-	}
-	engine, _, closeEngine, err := openEngine(ctx, env, engineOptions{seed: true})
-	if err != nil {
-		return err
-	}
-	defer closeEngine()
-	c, err := engine.Timeline(ctx, retrieval.TimelineRequest{Topic: r.text, Scope: r.scope, AsOf: r.asOf,
-		From: from, To: to, Country: r.country, Org: r.org})
-	if err != nil {
-		return chronologyError(ctx, env, "timeline", err)
-	}
-	if *f.asJSON {
-		return writeChronologyJSON(env.io.out, c)
-	}
-	return writeChronologyText(env.io.out, "Timeline", c)
+	return f.run(ctx, env, fs, args, "Timeline", func(r topicRequest) (chronicle, error) {
+		from, err := parseDateFlag("timeline", "from", *fromFlag)
+		if err != nil {
+			return nil, err
+		}
+		to, err := parseDateFlag("timeline", "to", *toFlag)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, e *retrieval.Engine) (retrieval.Chronology, error) {
+			return e.Timeline(ctx, retrieval.TimelineRequest{Topic: r.text, Scope: r.scope, AsOf: r.asOf,
+				From: from, To: to, Country: r.country, Org: r.org})
+		}, nil
+	})
 }
 
 func runWhatsNew(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "whatsnew")
 	f := addTopicFlags(fs, "whatsnew")
 	sinceFlag := fs.String("since", "", "stories published on or after this date (YYYY-MM-DD; default 7 days before the as-of date)")
+	return f.run(ctx, env, fs, args, "What's new", func(r topicRequest) (chronicle, error) {
+		since, err := parseDateFlag("whatsnew", "since", *sinceFlag)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, e *retrieval.Engine) (retrieval.Chronology, error) {
+			return e.WhatsNew(ctx, retrieval.WhatsNewRequest{Topic: r.text, Scope: r.scope, AsOf: r.asOf,
+				Since: since, Country: r.country, Org: r.org})
+		}, nil
+	})
+}
+
+// chronicle makes a timeline or a "what's new" list with an engine.
+type chronicle func(ctx context.Context, e *retrieval.Engine) (retrieval.Chronology, error)
+
+// run parses args, checks the topic and the flags (prepare checks the
+// command's own and returns what to make), opens the engine and prints
+// the result under heading, or as JSON.
+func (f *topicFlags) run(ctx context.Context, env *environment, fs *flag.FlagSet, args []string, heading string,
+	prepare func(topicRequest) (chronicle, error)) error {
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -184,7 +187,7 @@ func runWhatsNew(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	since, err := parseDateFlag("whatsnew", "since", *sinceFlag)
+	build, err := prepare(r)
 	if err != nil {
 		return err
 	}
@@ -193,15 +196,14 @@ func runWhatsNew(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer closeEngine()
-	c, err := engine.WhatsNew(ctx, retrieval.WhatsNewRequest{Topic: r.text, Scope: r.scope, AsOf: r.asOf,
-		Since: since, Country: r.country, Org: r.org})
+	c, err := build(ctx, engine)
 	if err != nil {
-		return chronologyError(ctx, env, "whatsnew", err)
+		return chronologyError(ctx, env, f.name, err)
 	}
 	if *f.asJSON {
 		return writeChronologyJSON(env.io.out, c)
 	}
-	return writeChronologyText(env.io.out, "What's new", c)
+	return writeChronologyText(env.io.out, heading, c)
 }
 
 // chronologyError turns an engine error into the command's: dates it

@@ -161,6 +161,11 @@ func TestTimelineBadInput(t *testing.T) {
 	// Known names resolve, however written.
 	c.mustRun(0, "timeline", "-asof", "2025-07-28", "-country", "british", "-org", "nato", "Kelvoria")
 	c.mustRun(0, "ask", "-asof", "2025-07-28", "-country", "GB", "What did Kelvoria ratify?")
+	// Hostile text in a topic never reaches the terminal raw.
+	r := c.mustRun(0, "timeline", "-asof", "2025-07-28", "Zorblaxia\x1b[2J\x07 talks")
+	if strings.ContainsAny(r.stdout, "\x1b\x07") {
+		t.Errorf("terminal control characters in the output: %q", r.stdout)
+	}
 	// A 1,000-character topic (Discord's limit) is searched by its start.
 	long := ("Kelvoria border treaty " + strings.Repeat("river crossings and talks ", 40))[:1000]
 	obj := decodeChronology(t, c.mustRun(0, "timeline", "-json", "-asof", "2025-07-28", long).stdout)
