@@ -68,6 +68,8 @@ type envOptions struct {
 	answerer Answerer // replaces the engine's answers when set
 	articles []corpus.Article
 	places   Places // nil: autocomplete offers the whole gazetteer
+	// chronicler replaces the engine's timelines when set.
+	chronicler Chronicler
 }
 
 // newTestEngine returns a library in a temporary directory and an engine
@@ -111,6 +113,9 @@ func newEnv(t *testing.T, o envOptions) *env {
 	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher, chronicler: eng, places: o.places}
 	if o.answerer != nil {
 		d.answerer = o.answerer
+	}
+	if o.chronicler != nil {
+		d.chronicler = o.chronicler
 	}
 	b, err := newBot(logger, cfg, d)
 	if err != nil {

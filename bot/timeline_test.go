@@ -272,3 +272,62 @@ func TestE2ETimelineAndPlaceAutocomplete(t *testing.T) {
 	}
 	checkNobodyPinged(t, e.f)
 }
+
+// chronicleFunc adapts a function to Chronicler (both commands).
+type chronicleFunc func(ctx context.Context, topic string) (retrieval.Chronology, error)
+
+func (f chronicleFunc) Timeline(ctx context.Context, req retrieval.TimelineRequest) (retrieval.Chronology, error) {
+	return f(ctx, req.Topic)
+}
+
+func (f chronicleFunc) WhatsNew(ctx context.Context, req retrieval.WhatsNewRequest) (retrieval.Chronology, error) {
+	return f(ctx, req.Topic)
+}
+
+func TestTimelineLongListContinuesInFollowups(t *testing.T) {
+	d := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	long := retrieval.Chronology{Topic: "Velmora"}
+	for i := range retrieval.MaxTimelineEntries {
+		day := d.AddDate(0, 0, 7*i)
+		long.Entries = append(long.Entries, retrieval.Entry{Date: day, Sentence: strings.Repeat("Velmora did something of note that week. ", 5),
+			Sources: []retrieval.Source{{N: 1, Title: strings.Repeat("Velmora headline ", 6), Source: "Wire", URL: "https://w.example/x", Published: day}}})
+	}
+	e := newEnv(t, envOptions{chronicler: chronicleFunc(func(context.Context, string) (retrieval.Chronology, error) { return long, nil })})
+	calls := e.run(timelineInteraction(cmdTimeline, guildA, strOpt(optTopic, "Velmora"), boolOpt(optPrivate, true)))
+	var edits, followups int
+	var all strings.Builder
+	for _, c := range calls {
+		switch c.Method {
+		case "edit":
+			edits++
+		case "followup":
+			followups++
+			if c.Params.Flags&discordgo.MessageFlagsEphemeral == 0 {
+				t.Errorf("a follow-up of a private timeline is public")
+			}
+		}
+		if c.Method == "edit" || c.Method == "followup" {
+			if utf16Len(c.content()) > maxContent {
+				t.Errorf("%s of %d units", c.Method, utf16Len(c.content()))
+			}
+			all.WriteString(c.content())
+		}
+	}
+	if edits != 1 || followups == 0 {
+		t.Fatalf("%d edits and %d follow-ups, want one edit and follow-ups", edits, followups)
+	}
+	if !strings.Contains(all.String(), "[15]") || !strings.Contains(all.String(), "\n[15. ") {
+		t.Errorf("the list lost its end:\n%s", all.String())
+	}
+	checkNoPings(t, calls)
+}
+
+func TestTimelineEngineFailureGivesPoliteFinalMessage(t *testing.T) {
+	e := newEnv(t, envOptions{chronicler: chronicleFunc(func(context.Context, string) (retrieval.Chronology, error) {
+		return retrieval.Chronology{}, context.DeadlineExceeded
+	})})
+	calls := e.run(timelineInteraction(cmdWhatsNew, guildA, strOpt(optTopic, "Velmora")))
+	if last := calls[len(calls)-1]; last.Method != "edit" || last.content() != msgGenericError {
+		t.Errorf("last call %s %q, want the apology as an edit", last.Method, last.content())
+	}
+}
