@@ -12,14 +12,18 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/postgres"
 	"github.com/attache-bot/attache/retrieval"
 	"github.com/attache-bot/attache/retrieval/evaluate"
 	"github.com/schollz/progressbar/v3"
 )
 
 // runEval measures retrieval and answers over a throw-away library built
-// from -corpus (never the data directory), asking every question of
-// -questions as of its question_date.
+// from -corpus (never the data directory or the configured database's
+// library), asking every question of -questions as of its question_date.
+// With ATTACHE_DATABASE_URL set the library is PostgreSQL's, in a new
+// schema of that database dropped at the end.
 func runEval(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "eval")
 	corpusPath := fs.String("corpus", "", "articles file (.jsonl with id, title, source, url, published, body)")
@@ -59,6 +63,17 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		Answer: func(ctx context.Context, e *retrieval.Engine, req retrieval.Request) (retrieval.Answer, error) {
 			return e.Answer(ctx, req, nil)
 		},
+	}
+	if cfg.DatabaseURL != "" {
+		// A throw-away schema of the configured database, dropped at the
+		// end: the same library as serve's, never its data.
+		opts.Open = func(ctx context.Context) (corpus.Store, func() error, error) {
+			lib, discard, err := postgres.OpenTemp(ctx, cfg.DatabaseURL)
+			if err != nil {
+				return nil, nil, redactedf(cfg, "database (ATTACHE_DATABASE_URL): %w", err)
+			}
+			return lib, discard, nil
+		}
 	}
 	if *detailsPath != "" {
 		f, err := os.Create(*detailsPath)

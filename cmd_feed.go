@@ -283,8 +283,8 @@ func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 	}
 	failed, stored := printPollReports(env.io.out, reports, expired, *asJSON)
 	if stored > 0 {
-		if merr := markUsed(env.cfg.DataDir); merr != nil {
-			fmt.Fprintf(env.io.err, "recording that the data directory is in use: %v\n", merr)
+		if merr := markUsed(ctx, env, lib); merr != nil {
+			fmt.Fprintf(env.io.err, "recording that the library is in use: %v\n", merr)
 		}
 	}
 	switch {

@@ -64,7 +64,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 
-	engine, _, closeEngine, err := openEngine(ctx, env, engineOptions{})
+	engine, lib, closeEngine, err := openEngine(ctx, env, engineOptions{})
 	if err != nil {
 		return err
 	}
@@ -136,8 +136,8 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	printIngestSummary(env.io.out, sum, scope)
 	if sum.added+sum.updated+sum.unchanged > 0 {
 		// The directory holds a real corpus now: never seed it later.
-		if merr := markUsed(env.cfg.DataDir); merr != nil {
-			logger.Warn("recording that the data directory is in use", "err", merr)
+		if merr := markUsed(ctx, env, lib); merr != nil {
+			logger.Warn("recording that the library is in use", "err", merr)
 		}
 	}
 

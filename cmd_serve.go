@@ -81,7 +81,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // (ATTACHE_FEED_INTERVAL) until serve stops, and returns the function that
 // stops the polls and waits for the ones in flight (an interrupted poll is
 // repeated in full next time).
-func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, lib *corpus.Library, logger *slog.Logger) func() {
+func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
 	client, pages := feedClient(env)
 	s := &feed.Scheduler{
 		Syncer:   &feed.Syncer{Library: lib, Client: client, Pages: pages, Add: ingestOne(engine)},
@@ -110,7 +110,7 @@ const retentionEvery = time.Hour
 // (globalDays, and each feed's own) at once and then every retentionEvery,
 // through the engine as remove does, until serve stops; it returns the
 // function that stops it and waits for a pass in flight.
-func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engine, lib *corpus.Library, logger *slog.Logger) func() {
+func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/postgres"
 )
 
 // config is everything attache reads from its environment (and .env).
@@ -31,6 +32,7 @@ type config struct {
 	ModeratorRole  string // role id or name of moderators
 
 	DataDir          string
+	DatabaseURL      string // postgres://…: the PostgreSQL library instead of DataDir; its password is a secret
 	MaxArticleBytes  int
 	RateLimit        int           // questions per user per minute
 	MaxConcurrent    int           // answers in progress at once
@@ -189,6 +191,20 @@ func (r *envReader) baseURL(name, def string, noPath bool) string {
 	return strings.TrimRight(v, "/")
 }
 
+// databaseURL returns name as a PostgreSQL URL (postgres://…), or "" when
+// unset. It is checked as the driver parses it, without connecting.
+func (r *envReader) databaseURL(name string) string {
+	v := r.str(name, "")
+	if v == "" {
+		return ""
+	}
+	if err := postgres.CheckURL(v); err != nil {
+		r.fail(name, "must be a PostgreSQL URL such as postgres://user@host:5432/database?search_path=attache ("+err.Error()+")")
+		return ""
+	}
+	return v
+}
+
 // oneOf returns the lower-cased value of name if it is one of allowed.
 func (r *envReader) oneOf(name, def string, allowed ...string) string {
 	v := strings.ToLower(r.str(name, ""))
@@ -251,6 +267,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.ModeratorRole = r.str("ATTACHE_MODERATOR_ROLE", "")
 
 	c.DataDir = r.str("ATTACHE_DATA_DIR", defaultDataDir)
+	c.DatabaseURL = r.databaseURL("ATTACHE_DATABASE_URL")
 	c.MaxArticleBytes = r.integer("ATTACHE_MAX_ARTICLE_BYTES", 0, 1, 1<<30)
 	c.RateLimit = r.integer("ATTACHE_RATE_LIMIT", 0, 1, 10000)
 	c.MaxConcurrent = r.integer("ATTACHE_MAX_CONCURRENT", 0, 1, 1024)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,13 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"too long", "LLM_MODEL", long, nil, "LLM_MODEL"},
 		{"token with spaces", "DISCORD_TOKEN", "two words", nil, "DISCORD_TOKEN"},
 		{"key with newline", "LLM_API_KEY", "sk-abc\ndef", nil, "LLM_API_KEY"},
+		{"database not a URL", "ATTACHE_DATABASE_URL", "host=db user=attache", nil, "ATTACHE_DATABASE_URL"},
+		{"database other scheme", "ATTACHE_DATABASE_URL", "mysql://root:hunter2@db/attache", nil, "ATTACHE_DATABASE_URL"},
+		{"database bad port", "ATTACHE_DATABASE_URL", "postgres://root:hunter2@db:99999/attache", nil, "ATTACHE_DATABASE_URL"},
+		{"database bad sslmode", "ATTACHE_DATABASE_URL", "postgres://root:hunter2@db/attache?sslmode=bogus", nil, "ATTACHE_DATABASE_URL"},
+		{"database opaque", "ATTACHE_DATABASE_URL", "postgres:root@db", nil, "ATTACHE_DATABASE_URL"},
+		{"database control characters", "ATTACHE_DATABASE_URL", "postgres://db/x\x00;DROP SCHEMA public", nil, "ATTACHE_DATABASE_URL"},
+		{"database too long", "ATTACHE_DATABASE_URL", "postgres://db/" + long, nil, "ATTACHE_DATABASE_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,6 +234,27 @@ func TestLoadConfigSecretsNeverInErrors(t *testing.T) {
 				t.Errorf("error %q contains the secret", err)
 			}
 		})
+	}
+}
+
+// TestLoadConfigDatabaseURL: a PostgreSQL URL is taken as given (an
+// empty one is unset), its password is a secret the logs redact, and an
+// invalid one is refused without showing it.
+func TestLoadConfigDatabaseURL(t *testing.T) {
+	const u = "postgres://attache:pw-TOPSECRET@db.example:5432/news?search_path=attache&sslmode=disable"
+	cfg, err := loadConfig(mapEnv(map[string]string{"ATTACHE_DATABASE_URL": " '" + u + "' "}))
+	if err != nil || cfg.DatabaseURL != u {
+		t.Fatalf("loadConfig = %q, %v; want %q", cfg.DatabaseURL, err, u)
+	}
+	if !slices.Contains(cfg.secrets(), "pw-TOPSECRET") {
+		t.Errorf("secrets() = %q, want the database password among them", cfg.secrets())
+	}
+	if cfg, err := loadConfig(mapEnv(map[string]string{"ATTACHE_DATABASE_URL": "  "})); err != nil || cfg.DatabaseURL != "" {
+		t.Errorf("an empty ATTACHE_DATABASE_URL = %q, %v; want unset", cfg.DatabaseURL, err)
+	}
+	_, err = loadConfig(mapEnv(map[string]string{"ATTACHE_DATABASE_URL": "postgres://attache:pw-TOPSECRET@db.example:notaport/news"}))
+	if err == nil || strings.Contains(err.Error(), "TOPSECRET") || !strings.Contains(err.Error(), "ATTACHE_DATABASE_URL") {
+		t.Errorf("an invalid URL gives %v; want an error naming the variable, without the password", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/attache-bot/attache/redact"
@@ -86,5 +87,15 @@ func redactedf(cfg config, format string, args ...any) error {
 // secrets are the configured values that must never appear in a log line or
 // an error message.
 func (c config) secrets() []string {
-	return []string{c.LLMAPIKey, c.EmbedAPIKey, c.DiscordToken}
+	return []string{c.LLMAPIKey, c.EmbedAPIKey, c.DiscordToken, databasePassword(c.DatabaseURL)}
+}
+
+// databasePassword is the password in a database URL ("" when none).
+func databasePassword(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	p, _ := u.User.Password()
+	return p
 }

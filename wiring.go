@@ -14,6 +14,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/feed"
+	"github.com/attache-bot/attache/corpus/postgres"
 	"github.com/attache-bot/attache/redact"
 	"github.com/attache-bot/attache/retrieval"
 	"github.com/attache-bot/attache/retrieval/llm"
@@ -56,12 +57,13 @@ type engineOptions struct {
 	seed bool
 }
 
-// openEngine opens the data directory, seeds it with the sample corpus on
+// openEngine opens the library (the data directory, or the PostgreSQL
+// database of ATTACHE_DATABASE_URL), seeds it with the sample corpus on
 // first use when opts ask for it, and builds the retrieval engine with the
 // configured embedder and language model. It returns the library too, for
 // the parts of serve that read it directly (the article list, stored
 // answers). The returned function closes everything it opened.
-func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, *corpus.Library, func(), error) {
+func openEngine(ctx context.Context, env *environment, opts engineOptions) (*retrieval.Engine, corpus.Backend, func(), error) {
 	logger := newLogger(env.cfg, env.io.err, opts.daemon)
 	var closers []func()
 	closeAll := func() { closeReversed(closers) }
@@ -108,11 +110,11 @@ func followLibrary(ctx context.Context, engine *retrieval.Engine, logger *slog.L
 	}
 }
 
-// openLibrary opens the data directory without building an engine, for
-// commands that only read or delete stored articles (list, remove): they
-// work whatever embedder the directory was made with, make no API calls
-// and never seed. The returned function closes everything it opened.
-func openLibrary(ctx context.Context, env *environment) (*corpus.Library, func(), error) {
+// openLibrary opens the library without building an engine, for commands
+// that only read or delete stored articles (list, remove): they work
+// whatever embedder the library was made with, make no API calls and
+// never seed. The returned function closes everything it opened.
+func openLibrary(ctx context.Context, env *environment) (corpus.Backend, func(), error) {
 	logger := newLogger(env.cfg, env.io.err, false)
 	var closers []func()
 	closeAll := func() { closeReversed(closers) }
@@ -124,20 +126,31 @@ func openLibrary(ctx context.Context, env *environment) (*corpus.Library, func()
 	return lib, closeAll, nil
 }
 
-// openLib opens the library in the data directory and adds its Close to
-// closers. An empty (zero-byte) database file is opened as a new library,
-// as SQLite does, but with a warning: it may be what is left of a library
-// lost to a full disk or a bad copy, and nobody should find out only from
-// an empty list.
-func openLib(ctx context.Context, env *environment, logger *slog.Logger, closers *[]func()) (*corpus.Library, error) {
-	dir := env.cfg.DataDir
-	if fi, err := os.Stat(filepath.Join(dir, corpus.DBFile)); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-		fmt.Fprintf(env.io.err, "attache: warning: %s is empty (0 bytes); starting a new library in it\n",
-			filepath.Join(dir, corpus.DBFile))
-	}
-	lib, err := corpus.Open(ctx, dir)
-	if err != nil {
-		return nil, fmt.Errorf("data directory (ATTACHE_DATA_DIR): %w", err)
+// openLib opens the library and adds its Close to closers: the
+// PostgreSQL library when ATTACHE_DATABASE_URL is set, else the SQLite one
+// in the data directory. An empty (zero-byte) database file is opened as a
+// new library, as SQLite does, but with a warning: it may be what is left
+// of a library lost to a full disk or a bad copy, and nobody should find
+// out only from an empty list.
+func openLib(ctx context.Context, env *environment, logger *slog.Logger, closers *[]func()) (corpus.Backend, error) {
+	var lib corpus.Backend
+	if dbURL := env.cfg.DatabaseURL; dbURL != "" {
+		pg, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			return nil, redactedf(env.cfg, "database (ATTACHE_DATABASE_URL): %w", err)
+		}
+		lib = pg
+	} else {
+		dir := env.cfg.DataDir
+		if fi, err := os.Stat(filepath.Join(dir, corpus.DBFile)); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			fmt.Fprintf(env.io.err, "attache: warning: %s is empty (0 bytes); starting a new library in it\n",
+				filepath.Join(dir, corpus.DBFile))
+		}
+		sqlite, err := corpus.Open(ctx, dir)
+		if err != nil {
+			return nil, fmt.Errorf("data directory (ATTACHE_DATA_DIR): %w", err)
+		}
+		lib = sqlite
 	}
 	*closers = append(*closers, func() {
 		if err := lib.Close(); err != nil {
@@ -147,35 +160,94 @@ func openLib(ctx context.Context, env *environment, logger *slog.Logger, closers
 	return lib, nil
 }
 
-// seedOnFirstUse adds the sample corpus when the data directory is used for
-// the first time (no marker yet), and says so in one line on stderr.
-func seedOnFirstUse(ctx context.Context, env *environment, lib *corpus.Library, rcfg retrieval.Config) error {
-	marker := filepath.Join(env.cfg.DataDir, seededMarker)
+// firstUse records that a library was seeded with the sample corpus or
+// used by ingest first, so that it is seeded at most once: a marker file
+// in the data directory (SQLite, one process), or a row in the database
+// (PostgreSQL), written under a lock so that two processes starting at
+// once against a new database seed it once.
+type firstUse interface {
+	// seedOnce runs seed unless the library is marked, then marks it.
+	seedOnce(ctx context.Context, seed func(ctx context.Context) error) error
+	// markUsed marks the library without seeding it.
+	markUsed(ctx context.Context) error
+	// where names the library in messages.
+	where() string
+}
+
+// firstUseOf returns the first-use record of lib, opened from env.
+func firstUseOf(env *environment, lib corpus.Backend) firstUse {
+	if pg, ok := lib.(*postgres.Library); ok {
+		return dbMarker{pg}
+	}
+	return dirMarker(env.cfg.DataDir)
+}
+
+// dirMarker is the marker file in a data directory.
+type dirMarker string
+
+func (d dirMarker) where() string { return "the data directory " + string(d) }
+
+func (d dirMarker) seedOnce(ctx context.Context, seed func(ctx context.Context) error) error {
+	marker := filepath.Join(string(d), seededMarker)
 	if _, err := os.Stat(marker); err == nil {
 		return nil
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("adding the sample corpus: %w", err)
+		return err
 	}
-	added, err := seedSample(ctx, lib, rcfg, marker)
-	if err != nil {
-		return fmt.Errorf("adding the sample corpus: %w", err)
+	if err := seed(ctx); err != nil {
+		return err
 	}
-	if added > 0 {
-		fmt.Fprintf(env.io.err, "attache: the data directory %s was empty: added the bundled sample corpus (%s; remove with 'attache remove')\n",
-			env.cfg.DataDir, plural(added, "article"))
-	}
-	return nil
+	return writeFileSync(marker, []byte("The bundled sample corpus was added to this data directory.\n"+
+		"Delete this file to have it added again the next time the directory is empty.\n"))
 }
 
-// markUsed records that the data directory has been used (ingest stored
-// articles in it), so that it is never seeded later, not even after all
-// its articles are removed.
-func markUsed(dataDir string) error {
-	marker := filepath.Join(dataDir, seededMarker)
+func (d dirMarker) markUsed(context.Context) error {
+	marker := filepath.Join(string(d), seededMarker)
 	if _, err := os.Stat(marker); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return writeFileSync(marker, []byte("This data directory was used by attache ingest first: it is not seeded with the sample corpus.\n"))
+}
+
+// dbMarker is the record in a PostgreSQL library's meta table.
+type dbMarker struct{ lib *postgres.Library }
+
+func (d dbMarker) where() string { return "the database (schema " + d.lib.Schema() + ")" }
+
+func (d dbMarker) seedOnce(ctx context.Context, seed func(ctx context.Context) error) error {
+	_, err := d.lib.Once(ctx, seededMarker, "the bundled sample corpus was added", seed)
+	return err
+}
+
+func (d dbMarker) markUsed(ctx context.Context) error {
+	return d.lib.MarkDone(ctx, seededMarker, "used by attache ingest first: not seeded with the sample corpus")
+}
+
+// seedOnFirstUse adds the sample corpus when the library is used for the
+// first time (not marked yet), and says so in one line on stderr.
+func seedOnFirstUse(ctx context.Context, env *environment, lib corpus.Backend, rcfg retrieval.Config) error {
+	first := firstUseOf(env, lib)
+	added := 0
+	err := first.seedOnce(ctx, func(ctx context.Context) error {
+		var err error
+		added, err = seedSample(ctx, lib, rcfg)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("adding the sample corpus: %w", err)
+	}
+	if added > 0 {
+		fmt.Fprintf(env.io.err, "attache: %s was empty: added the bundled sample corpus (%s; remove with 'attache remove')\n",
+			first.where(), plural(added, "article"))
+	}
+	return nil
+}
+
+// markUsed records that the library has been used (ingest stored articles
+// in it), so that it is never seeded later, not even after all its
+// articles are removed.
+func markUsed(ctx context.Context, env *environment, lib corpus.Backend) error {
+	return firstUseOf(env, lib).markUsed(ctx)
 }
 
 // plural writes "1 article", "2 articles".
@@ -223,21 +295,21 @@ func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts eng
 	return rcfg, nil
 }
 
-// seededMarker is the file, in the data directory, that records that the
-// sample corpus was added once; after that the sample articles are ordinary
-// articles, and removing them is final.
+// seededMarker is the file, in the data directory (the step's name in a
+// database), that records that the sample corpus was added once; after
+// that the sample articles are ordinary articles, and removing them is
+// final.
 const seededMarker = "sample-seeded"
 
-// seedSample adds the bundled sample corpus to a data directory used for the
-// first time, then writes marker. "First time" means no marker yet (the
-// caller checks) and nothing in the library but (possibly some of) the
+// seedSample adds the bundled sample corpus to a library used for the
+// first time. "First time" means no marker yet (the caller checks) and nothing in the library but (possibly some of) the
 // sample articles, so that a run killed half-way through seeding finishes
 // it next time, and a library that already holds other articles is left
 // alone. The sample is added by an engine of its own with the default body
 // limit: ATTACHE_MAX_ARTICLE_BYTES limits what users ingest, not the
 // bundled articles.
 // It returns how many sample articles it added.
-func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config, marker string) (int, error) {
+func seedSample(ctx context.Context, lib corpus.Store, rcfg retrieval.Config) (int, error) {
 	sample := corpus.Sample()
 	sampleIDs := make(map[string]bool, len(sample))
 	for _, a := range sample {
@@ -272,8 +344,7 @@ func seedSample(ctx context.Context, lib *corpus.Library, rcfg retrieval.Config,
 			}
 		}
 	}
-	return added, writeFileSync(marker, []byte("The bundled sample corpus was added to this data directory.\n"+
-		"Delete this file to have it added again the next time the directory is empty.\n"))
+	return added, nil
 }
 
 // writeFileSync writes a small file durably: a temporary file, fsync, then

@@ -35,7 +35,7 @@ const (
 )
 
 // Digests keeps the guilds' daily digests and finds their stories.
-// *corpus.Library implements it.
+// corpus.Backend (either library) implements it.
 type Digests interface {
 	SetDigest(ctx context.Context, d corpus.Digest) error
 	RemoveDigest(ctx context.Context, guildID string) error

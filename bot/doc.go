@@ -6,7 +6,7 @@
 // Start with [New] and [Bot.Run]. Handlers talk to Discord through a narrow
 // session interface and to the rest of attache through small interfaces
 // ([Answerer], [Articles], [Catalog], [AnswerStore], [Fetcher]) that
-// *retrieval.Engine, *corpus.Library and *corpus.Fetcher implement.
+// *retrieval.Engine, corpus.Backend (either library) and *corpus.Fetcher implement.
 // Rendering an answer into Discord messages (renderAnswer) is a pure
 // function with golden tests.
 //

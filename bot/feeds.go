@@ -25,15 +25,23 @@ type Feeds interface {
 	RemoveFeed(ctx context.Context, scope, id string) error
 }
 
+// FeedLibrary is what Feeds needs of a library: its feeds, and the
+// retention window of a feed just subscribed. corpus.Backend (either
+// library) is one.
+type FeedLibrary interface {
+	feed.Library
+	SetNewFeedRetention(ctx context.Context, f corpus.Feed, days int) error
+}
+
 // LibraryFeeds is Feeds over lib, fetching feeds with client; a scope may
 // follow at most max feeds (corpus.DefaultMaxFeeds when max <= 0).
-func LibraryFeeds(lib *corpus.Library, client *feed.Client, max int) Feeds {
+func LibraryFeeds(lib FeedLibrary, client *feed.Client, max int) Feeds {
 	return feedStore{lib: lib, client: client, max: max}
 }
 
 // feedStore is Feeds over the library, polling with client.
 type feedStore struct {
-	lib    *corpus.Library
+	lib    FeedLibrary
 	client *feed.Client
 	max    int
 }

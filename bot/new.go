@@ -9,7 +9,10 @@ import (
 var (
 	_ Answerer    = (*retrieval.Engine)(nil)
 	_ Articles    = (*retrieval.Engine)(nil)
-	_ Catalog     = (*corpus.Library)(nil)
-	_ AnswerStore = (*corpus.Library)(nil)
+	_ Catalog     = corpus.Backend(nil)
+	_ AnswerStore = corpus.Backend(nil)
+	_ Reports     = corpus.Backend(nil)
+	_ Digests     = corpus.Backend(nil)
+	_ FeedLibrary = corpus.Backend(nil)
 	_ Fetcher     = (*corpus.Fetcher)(nil)
 )

@@ -25,7 +25,7 @@ const (
 	reportFeeds     = 20
 )
 
-// Reports builds the moderators' report of a guild. *corpus.Library
+// Reports builds the moderators' report of a guild. corpus.Backend
 // implements it.
 type Reports interface {
 	Report(ctx context.Context, opts corpus.ReportOptions) (corpus.Report, error)

@@ -51,7 +51,7 @@ type Articles interface {
 // Catalog lists a scope's articles, newest first; Suggest gives at most
 // limit of them whose title or id contains a text, in the same order, for
 // autocomplete; Summary looks one up by id (corpus.ErrNotFound when there
-// is none). *corpus.Library implements it.
+// is none). corpus.Backend (either library) implements it.
 type Catalog interface {
 	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
 	Suggest(ctx context.Context, scope, text string, limit int) ([]corpus.Summary, error)
@@ -74,7 +74,7 @@ type Fetcher interface {
 // (corpus.ErrNotFound when none was recorded), for the history of a reply;
 // SaveFeedback stores a user's vote on an answer, replacing an earlier one,
 // and returns the vote it replaced (0 for none); PruneAnswers deletes
-// answers older than a time. *corpus.Library implements it.
+// answers older than a time. corpus.Backend (either library) implements it.
 type AnswerStore interface {
 	SaveAnswer(ctx context.Context, a corpus.AnswerRecord) error
 	Answer(ctx context.Context, id string) (corpus.AnswerRecord, error)

@@ -87,6 +87,11 @@ type Article struct {
 	// it is stored with the article but is not its content, so it takes
 	// no part in its content hash.
 	StoryID string
+	// StoryData is what story assignment keeps of the article (its names
+	// and text fingerprint, encoded by the engine) so that later articles
+	// can be compared with it without reading its text. Opaque to the
+	// library and, like StoryID, not content.
+	StoryData string
 }
 
 // Chunk is a passage of an article's body.

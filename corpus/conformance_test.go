@@ -42,3 +42,11 @@ func TestFeedConformance(t *testing.T) {
 		return openSQLite(t, t.TempDir())
 	})
 }
+
+// TestBackendConformance runs the digest, retention, autocomplete and
+// report cases against the SQLite library.
+func TestBackendConformance(t *testing.T) {
+	librarytest.RunBackend(t, func(t *testing.T) corpus.Backend {
+		return openSQLite(t, t.TempDir())
+	})
+}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/attache-bot/attache/vector"
 	"modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -40,8 +42,12 @@ type PutStatus int
 const (
 	Added     PutStatus = iota + 1 // a new article
 	Updated                        // an existing id whose content changed: chunks replaced
-	Unchanged                      // same id, same content: nothing written
+	Unchanged                      // same id, same content: nothing written but a changed story (see StoryOf)
 )
+
+// storyOnly is what putTx returns when it wrote only the article's story:
+// Put commits it and reports Unchanged.
+const storyOnly PutStatus = -1
 
 // String returns "added", "updated" or "unchanged".
 func (s PutStatus) String() string {
@@ -69,6 +75,8 @@ type Summary struct {
 	// StoryID names the story (the event) the article reports: articles
 	// about the same event share it. Empty when none was assigned.
 	StoryID string
+	// StoryData is the article's Article.StoryData.
+	StoryData string
 	// Countries and Orgs are the gazetteer ids (package corpus/gazetteer)
 	// of the countries and international organisations the article is
 	// about, most prominent first.
@@ -94,8 +102,11 @@ const DBFile = "attache.db"
 //
 // History (each step is one entry of migrations): 2 stores a guild's
 // records' own ids as id@GUILD (ScopedID); 3 replaces the porter-stemmed
-// full-text tables with ones holding the analysed terms of package lang.
-const schemaVersion = 3
+// full-text tables with ones holding the analysed terms of package lang;
+// 4 adds each article's story (story, story_data) and the countries and
+// organisations it is about (countries, orgs: gazetteer ids separated by
+// spaces), recognising those of the articles already stored.
+const schemaVersion = 4
 
 // schema creates the tables. Notes:
 //   - articles and chunks have an INTEGER PRIMARY KEY (seq) so that rowids
@@ -120,6 +131,9 @@ const schemaVersion = 3
 //   - Vectors live in their own table: a 1,536-dimension vector is 6 KiB,
 //     ten times a chunk's text, and keeping it out of chunks keeps the rows
 //     a search touches small and cached.
+//   - An article's story and entities are columns of its row: the index
+//     reads them with the listing at start-up, and no query filters on
+//     them in SQL (the index does, in memory).
 //   - "end" is quoted because END is an SQL keyword.
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -137,7 +151,11 @@ CREATE TABLE IF NOT EXISTS articles (
 	language  TEXT NOT NULL DEFAULT '',
 	body      TEXT NOT NULL,
 	hash      TEXT NOT NULL,
-	added_at  TEXT NOT NULL
+	added_at  TEXT NOT NULL,
+	story      TEXT NOT NULL DEFAULT '',
+	story_data TEXT NOT NULL DEFAULT '',
+	countries  TEXT NOT NULL DEFAULT '',
+	orgs       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS articles_scope_published ON articles(scope, published);
 CREATE INDEX IF NOT EXISTS articles_published ON articles(published, added_at);
@@ -349,6 +367,7 @@ type migration struct {
 var migrations = []migration{
 	{2, "guild record ids", migrateScopedIDs},
 	{3, "analysed full-text terms", migrateTerms},
+	{4, "stories and entities", migrateEntities},
 }
 
 // createSchema creates what is missing of the current schema, in one
@@ -766,6 +785,9 @@ func (l *Library) Put(ctx context.Context, a Article, chunks []Chunk, vectors []
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("corpus: put %s: %w", a.ID, err)
 	}
+	if st == storyOnly {
+		return Unchanged, nil
+	}
 	return st, nil
 }
 
@@ -777,6 +799,9 @@ func checkPut(a Article, chunks []Chunk, vectors [][]float32) error {
 	// The size limit is the caller's policy (Validate with the configured
 	// limit); here only the invariants the library relies on are checked.
 	if err := Validate(a, len(a.Body)+1); err != nil {
+		return err
+	}
+	if err := checkStory(a); err != nil {
 		return err
 	}
 	if len(vectors) != len(chunks) {
@@ -801,12 +826,104 @@ func checkPut(a Article, chunks []Chunk, vectors [][]float32) error {
 	return nil
 }
 
+// checkStory verifies an article's story fields: bounded, valid UTF-8,
+// and an id of one line.
+func checkStory(a Article) error {
+	switch {
+	case len(a.StoryID) > MaxStoryIDBytes:
+		return invalidf("story id is %d bytes, more than %d", len(a.StoryID), MaxStoryIDBytes)
+	case !utf8.ValidString(a.StoryID) || strings.IndexFunc(a.StoryID, unicode.IsControl) >= 0:
+		return invalidf("story id is not one line of UTF-8 text")
+	case len(a.StoryData) > MaxStoryDataBytes:
+		return invalidf("story data is %d bytes, more than %d", len(a.StoryData), MaxStoryDataBytes)
+	case !utf8.ValidString(a.StoryData):
+		return invalidf("story data is not valid UTF-8")
+	case a.StoryID == "" && a.StoryData != "":
+		return invalidf("story data without a story id")
+	}
+	return nil
+}
+
+// migrateEntities adds schema 4's story and entity columns and recognises
+// the countries and organisations of every stored article, as Put does
+// for new ones. Story ids are left empty: the engine assigns those of
+// articles without one when it opens the library (assignment needs the
+// vectors and the order of publication, which the engine has).
+func migrateEntities(ctx context.Context, tx *sql.Tx) error {
+	// A library of an earlier schema that CREATE TABLE IF NOT EXISTS
+	// never touched lacks the columns; one made with them (an upgrade
+	// from schema 1 or 2 in which createSchema made the table) has them.
+	have := map[string]bool{}
+	cols, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info('articles')")
+	if err != nil {
+		return err
+	}
+	for cols.Next() {
+		var name string
+		if err := cols.Scan(&name); err != nil {
+			cols.Close()
+			return err
+		}
+		have[name] = true
+	}
+	cols.Close()
+	if err := cols.Err(); err != nil {
+		return err
+	}
+	for _, col := range []string{"story", "story_data", "countries", "orgs"} {
+		if have[col] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE articles ADD COLUMN "+col+" TEXT NOT NULL DEFAULT ''"); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT seq, title, body FROM articles")
+	if err != nil {
+		return err
+	}
+	type row struct {
+		seq             int64
+		countries, orgs string
+	}
+	var found []row
+	for rows.Next() {
+		var r row
+		var title, body string
+		if err := rows.Scan(&r.seq, &title, &body); err != nil {
+			rows.Close()
+			return err
+		}
+		c, o := Entities(title, body)
+		if len(c)+len(o) > 0 {
+			r.countries, r.orgs = JoinIDs(c), JoinIDs(o)
+			found = append(found, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, "UPDATE articles SET countries = ?, orgs = ? WHERE seq = ?")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range found {
+		if _, err := stmt.ExecContext(ctx, r.countries, r.orgs, r.seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // putTx writes one article inside tx. It is shared by Put (one transaction
 // per article) and bulk loading in tests.
 func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [][]float32, now time.Time) (PutStatus, error) {
 	hash := Hash(a)
-	var oldScope, oldHash string
-	err := tx.QueryRowContext(ctx, "SELECT scope, hash FROM articles WHERE id = ?", a.ID).Scan(&oldScope, &oldHash)
+	var oldScope, oldHash, oldStory, oldData string
+	err := tx.QueryRowContext(ctx, "SELECT scope, hash, story, story_data FROM articles WHERE id = ?", a.ID).
+		Scan(&oldScope, &oldHash, &oldStory, &oldData)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
@@ -820,9 +937,18 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			return 0, err
 		}
 	}
+	story, storyData, storyChanged := StoryOf(a, oldStory, oldData)
 	if exists && oldHash == hash {
+		if storyChanged {
+			if _, err := tx.ExecContext(ctx, "UPDATE articles SET story = ?, story_data = ? WHERE id = ?",
+				story, storyData, a.ID); err != nil {
+				return 0, err
+			}
+			return storyOnly, nil
+		}
 		return Unchanged, nil
 	}
+	countries, orgs := Entities(a.Title, a.Body)
 	published := formatDate(a.Published)
 	var artSeq int64
 	if exists {
@@ -830,8 +956,9 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 			return 0, err
 		}
 		if err := tx.QueryRowContext(ctx, `UPDATE articles SET url = ?, title = ?, source = ?, published = ?,
-			language = ?, body = ?, hash = ? WHERE id = ? RETURNING seq`,
-			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, a.ID).Scan(&artSeq); err != nil {
+			language = ?, body = ?, hash = ?, story = ?, story_data = ?, countries = ?, orgs = ? WHERE id = ? RETURNING seq`,
+			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, story, storyData,
+			JoinIDs(countries), JoinIDs(orgs), a.ID).Scan(&artSeq); err != nil {
 			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM article_terms WHERE rowid = ?", artSeq); err != nil {
@@ -839,9 +966,10 @@ func putTx(ctx context.Context, tx *sql.Tx, a Article, chunks []Chunk, vectors [
 		}
 	} else {
 		res, err := tx.ExecContext(ctx, `INSERT INTO articles(id, scope, url, title, source, published,
-			language, body, hash, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			language, body, hash, added_at, story, story_data, countries, orgs)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.ID, a.Scope, a.URL, a.Title, a.Source, published, a.Language, a.Body, hash,
-			now.UTC().Format(time.RFC3339Nano))
+			now.UTC().Format(time.RFC3339Nano), story, storyData, JoinIDs(countries), JoinIDs(orgs))
 		if err != nil {
 			return 0, err
 		}
@@ -963,8 +1091,9 @@ func (l *Library) Lookup(ctx context.Context, scope, id string) (string, error) 
 func (l *Library) Get(ctx context.Context, id string) (Article, error) {
 	var a Article
 	var published string
-	err := l.r.QueryRowContext(ctx, `SELECT id, scope, url, title, source, published, language, body
-		FROM articles WHERE id = ?`, id).Scan(&a.ID, &a.Scope, &a.URL, &a.Title, &a.Source, &published, &a.Language, &a.Body)
+	err := l.r.QueryRowContext(ctx, `SELECT id, scope, url, title, source, published, language, body, story, story_data
+		FROM articles WHERE id = ?`, id).Scan(&a.ID, &a.Scope, &a.URL, &a.Title, &a.Source, &published, &a.Language, &a.Body,
+		&a.StoryID, &a.StoryData)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Article{}, fmt.Errorf("corpus: get %s: %w", id, ErrNotFound)
 	}
@@ -1006,7 +1135,7 @@ func (l *Library) List(ctx context.Context, scopes ...string) ([]Summary, error)
 
 func (l *Library) list(ctx context.Context, where string, args []any) ([]Summary, error) {
 	rows, err := l.r.QueryContext(ctx, `SELECT a.seq, a.id, a.scope, a.url, a.title, a.source, a.published,
-		(SELECT count(*) FROM chunks c WHERE c.article_id = a.id)
+		(SELECT count(*) FROM chunks c WHERE c.article_id = a.id), a.story, a.story_data, a.countries, a.orgs
 		FROM articles a `+where+` ORDER BY a.published DESC, a.added_at DESC, a.id`, args...)
 	if err != nil {
 		return nil, err
@@ -1015,11 +1144,13 @@ func (l *Library) list(ctx context.Context, where string, args []any) ([]Summary
 	var out []Summary
 	for rows.Next() {
 		var s Summary
-		var published string
-		if err := rows.Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks); err != nil {
+		var published, countries, orgs string
+		if err := rows.Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks,
+			&s.StoryID, &s.StoryData, &countries, &orgs); err != nil {
 			return nil, err
 		}
 		s.Published = parseDate(published)
+		s.Countries, s.Orgs = SplitIDs(countries), SplitIDs(orgs)
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -1139,9 +1270,10 @@ func (l *Library) Stored(ctx context.Context, id string) (StoredArticle, error) 
 	}
 	defer tx.Rollback()
 	var s StoredArticle
-	var published string
-	err = tx.QueryRowContext(ctx, `SELECT seq, id, scope, url, title, source, published, hash FROM articles WHERE id = ?`, id).
-		Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Hash)
+	var published, countries, orgs string
+	err = tx.QueryRowContext(ctx, `SELECT seq, id, scope, url, title, source, published, hash, story, story_data, countries, orgs
+		FROM articles WHERE id = ?`, id).
+		Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Hash, &s.StoryID, &s.StoryData, &countries, &orgs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, ErrNotFound)
 	}
@@ -1149,6 +1281,7 @@ func (l *Library) Stored(ctx context.Context, id string) (StoredArticle, error) 
 		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, err)
 	}
 	s.Published = parseDate(published)
+	s.Countries, s.Orgs = SplitIDs(countries), SplitIDs(orgs)
 	// The chunks' vectors share one allocation of exactly their size: a
 	// slab sized for start-up would pin far more memory per article.
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM chunks WHERE article_id = ?", id).Scan(&s.Summary.Chunks); err != nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/attache-bot/attache/vector"
@@ -89,7 +91,7 @@ func TestMigrateSchema2(t *testing.T) {
 
 	lib := libOpen(t, dir)
 	var v string
-	if err := lib.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != "3" {
+	if err := lib.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != strconv.Itoa(schemaVersion) {
 		t.Fatalf("schema_version = %q, %v", v, err)
 	}
 	var old int
@@ -138,4 +140,67 @@ func TestMigrateSchema2(t *testing.T) {
 	lib.Close()
 	// Opening again finds nothing to do.
 	libOpen(t, dir)
+}
+
+// TestMigrateSchema3 opens a library of schema 3 (no story or entity
+// columns): the upgrade adds them, recognises the entities of the stored
+// articles exactly as Put does, leaves their story ids empty for the
+// engine to assign, and logs a put of each article it gave entities to
+// (their summaries changed).
+func TestMigrateSchema3(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	about := libArticle("e1", SharedScope, "NATO allies meet in Poland", "2025-03-04",
+		"Polish and German ministers met NATO officials in Warsaw on Tuesday.\n\nPoland asked for more troops.")
+	none := libArticle("e2", SharedScope, "Ministers meet over treaty", "2025-03-05", libBodyTreaty)
+	lib := libOpen(t, dir)
+	libPut(t, lib, about)
+	libPut(t, lib, none)
+	head := mustHead(t, lib)
+	lib.Close()
+	db, err := sql.Open("sqlite", filepath.Join(dir, DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"ALTER TABLE articles DROP COLUMN story", "ALTER TABLE articles DROP COLUMN story_data",
+		"ALTER TABLE articles DROP COLUMN countries", "ALTER TABLE articles DROP COLUMN orgs",
+		"UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	lib = libOpen(t, dir)
+	var v string
+	if err := lib.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != "4" {
+		t.Fatalf("schema_version = %q, %v", v, err)
+	}
+	wantC, wantO := Entities(about.Title, about.Body)
+	if !slices.Contains(wantC, "PL") || !slices.Equal(wantO, []string{"NATO"}) {
+		t.Fatalf("Entities = %v %v, want PL among the countries and NATO", wantC, wantO)
+	}
+	s, err := lib.Summary(ctx, "e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Countries, wantC) || !slices.Equal(s.Orgs, wantO) || s.StoryID != "" {
+		t.Errorf("migrated e1: countries %v orgs %v story %q; want %v %v and no story", s.Countries, s.Orgs, s.StoryID, wantC, wantO)
+	}
+	if s, err := lib.Summary(ctx, "e2"); err != nil || len(s.Countries)+len(s.Orgs) != 0 {
+		t.Errorf("migrated e2: %+v, %v; want no entities", s, err)
+	}
+	if cs := mustChanges(t, lib, head, 0); len(cs) != 1 || cs[0].ArticleID != "e1" || cs[0].Kind != ChangePut {
+		t.Errorf("changes of the upgrade: %v, want one put of e1", changeSummary(cs))
+	}
+	// Put on the upgraded library writes the new columns.
+	about.StoryID = "s-1"
+	if st := libPut(t, lib, about); st != Unchanged {
+		t.Errorf("story-only put = %v, want unchanged", st)
+	}
+	if s, _ := lib.Summary(ctx, "e1"); s.StoryID != "s-1" {
+		t.Errorf("story after the upgrade = %q", s.StoryID)
+	}
 }

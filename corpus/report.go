@@ -2,7 +2,6 @@ package corpus
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -101,17 +100,11 @@ type FeedHealth struct {
 
 // Report builds the report of opts' scope and window.
 func (l *Library) Report(ctx context.Context, opts ReportOptions) (Report, error) {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
-	}
-	switch {
-	case opts.Since.After(opts.Now):
-		return Report{}, fmt.Errorf("corpus: report: the window starts after it ends")
-	case opts.Now.Sub(opts.Since) > MaxReportDays*24*time.Hour+time.Minute:
-		return Report{}, fmt.Errorf("corpus: report: at most %d days (questions are kept no longer)", MaxReportDays)
+	opts, err := CheckReportOptions(opts)
+	if err != nil {
+		return Report{}, fmt.Errorf("corpus: report: %w", err)
 	}
 	rep := Report{Since: opts.Since.UTC(), Until: opts.Now.UTC()}
-	var err error
 	if rep.NotCovered, rep.NotCoveredTotal, err = l.notCovered(ctx, opts); err != nil {
 		return Report{}, fmt.Errorf("corpus: report: %w", err)
 	}
@@ -158,51 +151,44 @@ func (l *Library) notCovered(ctx context.Context, opts ReportOptions) ([]Questio
 		return nil, 0, err
 	}
 	defer rows.Close()
-	var qs []askedQuestion
+	var qs []AskedQuestion
 	for rows.Next() {
-		var q askedQuestion
+		var q AskedQuestion
 		var last string
-		if err := rows.Scan(&q.text, &q.count, &last); err != nil {
+		if err := rows.Scan(&q.Text, &q.Count, &last); err != nil {
 			return nil, 0, err
 		}
-		q.last, _ = time.Parse(feedbackTime, last)
+		q.Last, _ = time.Parse(feedbackTime, last)
 		qs = append(qs, q)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
-	return groupQuestions(qs), total, nil
+	return GroupQuestions(qs), total, nil
 }
 
-// askedQuestion is one wording and how often it was asked.
-type askedQuestion struct {
-	text  string
-	count int
-	last  time.Time
-}
-
-// groupQuestions groups wordings that ask the same thing: the same set of
+// GroupQuestions groups wordings that ask the same thing: the same set of
 // index terms (package lang: stop words left out, inflections folded), or
 // sets near-identical to a larger group's. Questions without a single
 // term group by their lower-cased text. Groups come most asked first.
-func groupQuestions(qs []askedQuestion) []QuestionGroup {
+func GroupQuestions(qs []AskedQuestion) []QuestionGroup {
 	type group struct {
 		terms map[string]bool
-		best  askedQuestion // the most asked wording
+		best  AskedQuestion // the most asked wording
 		QuestionGroup
 	}
 	byKey := map[string]*group{}
 	var order []*group
 	var buf []string
 	for _, q := range qs {
-		buf = lang.Terms(q.text, buf[:0])
+		buf = lang.Terms(q.Text, buf[:0])
 		set := map[string]bool{}
 		for _, t := range buf {
 			set[t] = true
 		}
 		key := termKey(set)
 		if key == "" {
-			key = "\x00" + strings.ToLower(strings.Join(strings.Fields(q.text), " "))
+			key = "\x00" + strings.ToLower(strings.Join(strings.Fields(q.Text), " "))
 		}
 		g := byKey[key]
 		if g == nil {
@@ -211,7 +197,7 @@ func groupQuestions(qs []askedQuestion) []QuestionGroup {
 			order = append(order, g)
 		}
 		g.add(q)
-		if q.count > g.best.count {
+		if q.Count > g.best.Count {
 			g.best = q
 		}
 	}
@@ -238,13 +224,13 @@ func groupQuestions(qs []askedQuestion) []QuestionGroup {
 		if g.Last.After(into.Last) {
 			into.Last = g.Last
 		}
-		if g.best.count > into.best.count {
+		if g.best.Count > into.best.Count {
 			into.best = g.best
 		}
 	}
 	out := make([]QuestionGroup, len(merged))
 	for i, g := range merged {
-		g.Question = g.best.text
+		g.Question = g.best.Text
 		out[i] = g.QuestionGroup
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -257,11 +243,11 @@ func groupQuestions(qs []askedQuestion) []QuestionGroup {
 }
 
 // add counts one more wording of g.
-func (g *QuestionGroup) add(q askedQuestion) {
-	g.Count += q.count
+func (g *QuestionGroup) add(q AskedQuestion) {
+	g.Count += q.Count
 	g.Wordings++
-	if q.last.After(g.Last) {
-		g.Last = q.last
+	if q.Last.After(g.Last) {
+		g.Last = q.Last
 	}
 }
 
@@ -305,9 +291,7 @@ func (l *Library) disliked(ctx context.Context, opts ReportOptions) ([]DislikedA
 			return nil, err
 		}
 		d.Last, _ = time.Parse(feedbackTime, last)
-		// The sources are the bot's JSON of its cited sources; whatever
-		// does not parse is shown as no sources rather than failing.
-		_ = json.Unmarshal([]byte(sources), &d.Sources)
+		d.Sources = ReportSources(sources)
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -166,8 +166,8 @@ func TestReportHugeCounts(t *testing.T) {
 // TestGroupQuestions: wordings group by their terms, not their letters.
 func TestGroupQuestions(t *testing.T) {
 	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	q := func(text string, n int) askedQuestion { return askedQuestion{text: text, count: n, last: at} }
-	got := groupQuestions([]askedQuestion{
+	q := func(text string, n int) AskedQuestion { return AskedQuestion{Text: text, Count: n, Last: at} }
+	got := GroupQuestions([]AskedQuestion{
 		q("What sanctions were announced on Iran?", 2),
 		q("what sanction was announced on iran", 5),
 		q("Which sanctions did they announce against Iran?", 1),

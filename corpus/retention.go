@@ -3,7 +3,6 @@ package corpus
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -72,16 +71,7 @@ func (l *Library) SetFeedRetention(ctx context.Context, feedID string, days int)
 // when that fails it removes the feed again, so that a failed subscription
 // stores nothing.
 func (l *Library) SetNewFeedRetention(ctx context.Context, f Feed, days int) error {
-	if days == 0 {
-		return nil
-	}
-	if err := l.SetFeedRetention(ctx, f.ID, days); err != nil {
-		if rerr := l.RemoveFeed(ctx, f.Scope, f.ID); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		return err
-	}
-	return nil
+	return SetNewFeedRetention(ctx, l, f, days)
 }
 
 // ExpiredArticle is an article past its retention window.
@@ -99,10 +89,7 @@ func (l *Library) Expired(ctx context.Context, now time.Time, globalDays int) ([
 		return nil, fmt.Errorf("corpus: expired: %w", err)
 	}
 	today := now.UTC().Format(DateLayout)
-	global := "" // no article is published before ''
-	if globalDays > 0 {
-		global = now.UTC().AddDate(0, 0, -globalDays).Format(DateLayout)
-	}
+	global := RetentionCutoff(now, globalDays)
 	// An article carried by several feeds stays while any of them keeps it:
 	// a feed without a window, or one whose window it is still inside.
 	rows, err := l.r.QueryContext(ctx, `SELECT a.id, a.scope, a.published FROM articles a
@@ -141,22 +128,5 @@ func (l *Library) ApplyRetention(ctx context.Context, scope string, now time.Tim
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for _, e := range expired {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		if scope != "" && e.Scope != scope {
-			continue
-		}
-		err := remove(ctx, e.Scope, e.ID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-		case err != nil:
-			return n, fmt.Errorf("corpus: retention: removing %s: %w", e.ID, err)
-		default:
-			n++
-		}
-	}
-	return n, nil
+	return RemoveExpired(ctx, expired, scope, remove)
 }

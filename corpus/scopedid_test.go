@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -99,7 +100,7 @@ func TestMigrateScopedIDs(t *testing.T) {
 		t.Errorf("content hash of the renamed article: %q %v %v, want %q", h, ok, err, Hash(renamed))
 	}
 	var v string
-	if err := lib.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != "3" {
+	if err := lib.r.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil || v != strconv.Itoa(schemaVersion) {
 		t.Errorf("schema_version = %q, %v", v, err)
 	}
 	// The renamed article's full-text rows still resolve to it.

@@ -1,6 +1,9 @@
 package corpus
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // TextReader is what search reads of a library's full-text indexes: the
 // statistics, document frequencies and postings that BM25 needs. FullText
@@ -44,3 +47,55 @@ type Store interface {
 func (l *Library) Text() TextReader { return l.FullText() }
 
 var _ Store = (*Library)(nil)
+
+// FeedStore is what feed polling keeps in a library: subscriptions, their
+// polls, the items they carried and the near-duplicate bands of the
+// articles they became.
+type FeedStore interface {
+	AddFeed(ctx context.Context, f Feed, max int) (Feed, error)
+	Feeds(ctx context.Context, scope string) ([]Feed, error)
+	Feed(ctx context.Context, scope, id string) (Feed, error)
+	RemoveFeed(ctx context.Context, scope, id string) error
+	FeedItem(ctx context.Context, feedID, guid string) (FeedItem, bool, error)
+	FeedItemByURL(ctx context.Context, scope, canonicalURL string) (FeedItem, bool, error)
+	BandCandidates(ctx context.Context, scope string, bands []string) ([]string, error)
+	SaveFeedItem(ctx context.Context, it FeedItem, at time.Time) error
+	SaveFeedPoll(ctx context.Context, id string, p FeedPoll) error
+}
+
+// Backend is a whole library as the commands and the bot use it: the
+// engine's Store, feeds, the bot's answers and votes, digests, the
+// moderators' report, retention and autocomplete. *Library (SQLite, in a
+// data directory) and the PostgreSQL library of package corpus/postgres
+// are the two; the conformance suite in package librarytest holds both to
+// the same behaviour.
+type Backend interface {
+	Store
+	FeedStore
+
+	SaveAnswer(ctx context.Context, a AnswerRecord) error
+	Answer(ctx context.Context, id string) (AnswerRecord, error)
+	SaveAnswerMessage(ctx context.Context, messageID, answerID string) error
+	AnswerByMessage(ctx context.Context, messageID string) (AnswerRecord, error)
+	SaveFeedback(ctx context.Context, f Feedback) (prev int, err error)
+	Feedback(ctx context.Context, guildID string) ([]Feedback, error)
+	PruneAnswers(ctx context.Context, before time.Time) (int, error)
+
+	SetDigest(ctx context.Context, d Digest) error
+	RemoveDigest(ctx context.Context, guildID string) error
+	Digests(ctx context.Context) ([]Digest, error)
+	DigestSent(ctx context.Context, guildID string, sent time.Time, afterSeq int64) error
+	NewStories(ctx context.Context, guildID string, afterSeq int64, max int) ([]Story, int, int64, error)
+
+	Report(ctx context.Context, opts ReportOptions) (Report, error)
+	Suggest(ctx context.Context, scope, text string, limit int) ([]Summary, error)
+
+	SetFeedRetention(ctx context.Context, feedID string, days int) error
+	SetNewFeedRetention(ctx context.Context, f Feed, days int) error
+	Expired(ctx context.Context, now time.Time, globalDays int) ([]ExpiredArticle, error)
+	ApplyRetention(ctx context.Context, scope string, now time.Time, globalDays int, remove func(ctx context.Context, scope, id string) error) (int, error)
+
+	Close() error
+}
+
+var _ Backend = (*Library)(nil)

@@ -35,20 +35,15 @@ func (l *Library) Suggest(ctx context.Context, scope, text string, limit int) ([
 	if scope == "" {
 		scope = SharedScope
 	}
-	limit = min(max(limit, 1), MaxSuggestions)
-	text = strings.ToLower(strings.TrimSpace(text))
-	// Neither matches a stored title, and SQLite would not see what Go
-	// sees: other bytes for invalid UTF-8, the end of the pattern at a NUL
-	// (which would then match everything).
-	if !utf8.ValidString(text) || strings.ContainsRune(text, 0) {
+	q := NewSuggestQuery(text, limit)
+	if !q.OK {
 		return nil, nil
 	}
-	pattern, exact := likePattern(text)
-	sqlLimit := limit
-	if !exact {
+	sqlLimit := q.Limit
+	if !q.Exact {
 		sqlLimit = -1 // Go drops some of the rows LIKE passes
 	}
-	seqs, err := l.suggestSeqs(ctx, scope, text, pattern, exact, limit, sqlLimit)
+	seqs, err := l.suggestSeqs(ctx, scope, q, sqlLimit)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: suggest: %w", err)
 	}
@@ -89,22 +84,22 @@ func (l *Library) Suggest(ctx context.Context, scope, text string, limit int) ([
 }
 
 // suggestSeqs picks the rows of Suggest, in order, from the index alone.
-func (l *Library) suggestSeqs(ctx context.Context, scope, text, pattern string, exact bool, limit, sqlLimit int) ([]int64, error) {
+func (l *Library) suggestSeqs(ctx context.Context, scope string, q SuggestQuery, sqlLimit int) ([]int64, error) {
 	rows, err := l.r.QueryContext(ctx, `SELECT seq, id, title FROM articles INDEXED BY articles_scope_titles
 		WHERE scope = ?1 AND (title LIKE ?2 ESCAPE '\' OR id LIKE ?2 ESCAPE '\')
-		ORDER BY published DESC, added_at DESC, id LIMIT ?3`, scope, pattern, sqlLimit)
+		ORDER BY published DESC, added_at DESC, id LIMIT ?3`, scope, q.Pattern, sqlLimit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var seqs []int64
-	for len(seqs) < limit && rows.Next() {
+	for len(seqs) < q.Limit && rows.Next() {
 		var seq int64
 		var id, title string
 		if err := rows.Scan(&seq, &id, &title); err != nil {
 			return nil, err
 		}
-		if exact || strings.Contains(strings.ToLower(title), text) || strings.Contains(strings.ToLower(id), text) {
+		if q.Matches(title, id) {
 			seqs = append(seqs, seq)
 		}
 	}

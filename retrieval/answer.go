@@ -86,7 +86,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	if err := ctx.Err(); err != nil {
 		return Answer{}, err
 	}
-	res, err := e.search(ctx, Query{Text: query, Scope: req.Scope, AsOf: asOf})
+	res, err := e.search(ctx, Query{Text: query, Scope: req.Scope, AsOf: asOf, Country: req.Country, Org: req.Org})
 	if err != nil {
 		return Answer{}, err
 	}

@@ -226,6 +226,16 @@ func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
 	return nil
 }
 
+// storyMoved reports whether s carries a story (the library keeps the
+// stored one for an empty StoryID) other than the one the index holds for
+// it: the library stores a new story without counting the article as
+// changed (corpus.StoryOf), but the index must follow. The caller holds
+// the lock.
+func (e *Engine) storyMoved(s corpus.Summary) bool {
+	a := e.ix.Article(s.ID)
+	return a != nil && s.StoryID != "" && (a.StoryID != s.StoryID || a.StoryData != s.StoryData)
+}
+
 // removeLocked is remove for a caller holding the write lock.
 func (e *Engine) removeLocked(ctx context.Context, id string) error {
 	if err := e.ix.Remove(ctx, id); err != nil {
@@ -319,7 +329,7 @@ func (e *Engine) write(ctx context.Context, p prepared) (corpus.PutStatus, error
 	if err != nil {
 		return 0, fmt.Errorf("store article %s: %w", p.article.ID, err)
 	}
-	if st == corpus.Unchanged {
+	if st == corpus.Unchanged && !e.storyMoved(corpus.Summary{ID: p.article.ID, StoryID: p.article.StoryID, StoryData: p.article.StoryData}) {
 		return st, nil
 	}
 	// The article is stored: index it even if the caller gives up now, or

@@ -260,7 +260,7 @@ func (e *Engine) syncArticle(ctx context.Context, lib followedLibrary, id string
 	if err != nil {
 		return false, false, err
 	}
-	if h, ok := e.hashes[id]; ok && h == s.Hash && !force {
+	if h, ok := e.hashes[id]; ok && h == s.Hash && !force && !e.storyMoved(s.Summary) {
 		return false, false, nil
 	}
 	if err := e.putLocked(ctx, s); err != nil {

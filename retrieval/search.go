@@ -172,6 +172,10 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	if text == "" {
 		return searchResult{}, ErrEmptyQuery
 	}
+	filter, err := resolveFilter(index.DayRange{}, q.Country, q.Org)
+	if err != nil {
+		return searchResult{}, fmt.Errorf("search: %w", err)
+	}
 	if !hasWord(text) {
 		return searchResult{}, nil
 	}
@@ -190,6 +194,8 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	text = correctSpelling(e.ix, text)
 	e.mu.RUnlock()
 	plan := e.plan(text, normalizeScope(q.Scope), asOf, q.from)
+	plan.visible.Country, plan.visible.Org = filter.Country, filter.Org
+	plan.window.Country, plan.window.Org = filter.Country, filter.Org
 	res := searchResult{query: text}
 
 	qvec, err := e.emb.EmbedQuery(ctx, plan.text)
@@ -207,7 +213,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 		arts := e.newestArticles(plan.scopes, plan.window, k)
 		if len(arts) == 0 && plan.hasWindow {
 			res.emptyPeriod = plan.period
-			arts = e.newestArticles(plan.scopes, index.DayRange{From: plan.visible.From, To: plan.window.From - 1}, k)
+			arts = e.newestArticles(plan.scopes, plan.visible.Between(plan.visible.From, plan.window.From-1), k)
 		}
 		if res.passages, err = e.passages(ctx, arts); err != nil {
 			return searchResult{}, err
@@ -378,10 +384,7 @@ type searchPlan struct {
 // plan resolves scopes and date ranges; from, when not zero, is the first
 // visible day.
 func (e *Engine) plan(text, scope string, asOf, from time.Time) searchPlan {
-	p := searchPlan{text: text, scopes: []string{corpus.SharedScope}}
-	if scope != corpus.SharedScope {
-		p.scopes = []string{scope, corpus.SharedScope}
-	}
+	p := searchPlan{text: text, scopes: scopesOf(scope)}
 	last := index.DayOf(question.DayStart(asOf)) + int32(e.rank.AsOfGraceDays)
 	p.visible = index.DayRange{From: index.AllDays.From, To: last}
 	if !from.IsZero() {
@@ -411,6 +414,15 @@ func (e *Engine) plan(text, scope string, asOf, from time.Time) searchPlan {
 		}
 	}
 	return p
+}
+
+// scopesOf returns the scopes a search in scope sees: its own and the
+// shared one.
+func scopesOf(scope string) []string {
+	if scope != corpus.SharedScope {
+		return []string{scope, corpus.SharedScope}
+	}
+	return []string{corpus.SharedScope}
 }
 
 // candidates is what both retrievers found for one question, merged by
@@ -482,7 +494,7 @@ func (e *Engine) gather(ctx context.Context, p searchPlan, r index.DayRange, qve
 	c := &candidates{terms: terms, chunkText: make(map[string]float64), artText: make(map[string]float64)}
 	visible := func(articleID string) bool {
 		a := e.ix.Article(articleID)
-		return a != nil && r.Contains(a.Day())
+		return r.Admits(a)
 	}
 	for _, h := range vhits {
 		c.addArticle(h.ArticleID)
@@ -664,7 +676,7 @@ func (e *Engine) passages(ctx context.Context, arts []articleScore) ([]Passage, 
 		out = append(out, Passage{
 			ChunkID: s.ChunkID, ArticleID: s.ArticleID,
 			Title: a.Title, Source: a.Source, URL: a.URL, Published: a.Published,
-			Text: text, Score: s.Absolute,
+			Text: text, Score: s.Absolute, StoryID: a.StoryID,
 		})
 	}
 	return out, nil

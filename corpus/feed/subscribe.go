@@ -14,7 +14,7 @@ import (
 // (corpus.DefaultMaxFeeds when max <= 0), or that has this one, is refused
 // before anything is fetched (errors wrapping corpus.ErrTooManyFeeds and
 // corpus.ErrFeedExists); the fetch's errors are Poll's.
-func Subscribe(ctx context.Context, lib *corpus.Library, c *Client, scope, rawURL string, max int) (corpus.Feed, Result, error) {
+func Subscribe(ctx context.Context, lib Library, c *Client, scope, rawURL string, max int) (corpus.Feed, Result, error) {
 	if max <= 0 {
 		max = corpus.DefaultMaxFeeds
 	}

@@ -39,12 +39,20 @@ type Report struct {
 	RetryAt time.Time
 }
 
+// Library is what polling and subscribing read and write of a library:
+// its feeds and their items, and the articles those became.
+// corpus.Backend (either library) is one.
+type Library interface {
+	corpus.FeedStore
+	Get(ctx context.Context, id string) (corpus.Article, error)
+}
+
 // Syncer turns feed items into articles of the feed's scope: items are
 // known by GUID, then by canonical URL, then by near-identical text, so that
 // a story is stored once however many items carry it; an item whose
 // content or updated date changed updates its article.
 type Syncer struct {
-	Library *corpus.Library
+	Library Library
 	Client  *Client
 	// Pages fetches the page of an item that carries only a summary.
 	Pages *corpus.Fetcher

@@ -11,20 +11,8 @@ import (
 	"github.com/attache-bot/attache/corpus"
 )
 
-// FeedStore is what feed polling keeps in the library: subscriptions,
-// their polls, the items they carried and the near-duplicate bands of
-// the articles they became.
-type FeedStore interface {
-	AddFeed(ctx context.Context, f corpus.Feed, max int) (corpus.Feed, error)
-	Feeds(ctx context.Context, scope string) ([]corpus.Feed, error)
-	Feed(ctx context.Context, scope, id string) (corpus.Feed, error)
-	RemoveFeed(ctx context.Context, scope, id string) error
-	FeedItem(ctx context.Context, feedID, guid string) (corpus.FeedItem, bool, error)
-	FeedItemByURL(ctx context.Context, scope, canonicalURL string) (corpus.FeedItem, bool, error)
-	BandCandidates(ctx context.Context, scope string, bands []string) ([]string, error)
-	SaveFeedItem(ctx context.Context, it corpus.FeedItem, at time.Time) error
-	SaveFeedPoll(ctx context.Context, id string, p corpus.FeedPoll) error
-}
+// FeedStore is what feed polling keeps in the library (corpus.FeedStore).
+type FeedStore = corpus.FeedStore
 
 // RunFeeds runs the feed-store cases against stores made by open, each
 // new and empty, closed when the test ends.

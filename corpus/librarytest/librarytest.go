@@ -52,6 +52,7 @@ func Run(t *testing.T, open Open) {
 		{"FullText", testFullText},
 		{"FullTextBadTerms", testFullTextBadTerms},
 	}
+	cases = append(cases, storyCases...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, open) })
 	}

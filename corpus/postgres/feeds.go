@@ -43,6 +43,9 @@ func (l *Library) AddFeed(ctx context.Context, f corpus.Feed, max int) (corpus.F
 	if err != nil {
 		return corpus.Feed{}, fmt.Errorf("postgres: add feed: %w", err)
 	}
+	if err := corpus.CheckRetentionDays(f.RetentionDays); err != nil {
+		return corpus.Feed{}, fmt.Errorf("postgres: add feed: %w", err)
+	}
 	f.URL, f.ID = c, corpus.FeedID(f.Scope, c)
 	f.Title = corpus.FeedTitle(f.Title)
 	if f.AddedAt.IsZero() {
@@ -65,8 +68,14 @@ func (l *Library) AddFeed(ctx context.Context, f corpus.Feed, max int) (corpus.F
 		if n >= max {
 			return fmt.Errorf("%w: this scope has %d feeds, the limit is %d; remove one first", corpus.ErrTooManyFeeds, n, max)
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO feeds (id, scope, url, title, added_at) VALUES ($1, $2, $3, $4, $5)`,
-			f.ID, f.Scope, f.URL, f.Title, f.AddedAt)
+		if _, err := tx.Exec(ctx, `INSERT INTO feeds (id, scope, url, title, added_at) VALUES ($1, $2, $3, $4, $5)`,
+			f.ID, f.Scope, f.URL, f.Title, f.AddedAt); err != nil {
+			return err
+		}
+		if f.RetentionDays == 0 {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO feed_retention (feed_id, days) VALUES ($1, $2)`, f.ID, f.RetentionDays)
 		return err
 	})
 	if err != nil {
@@ -77,13 +86,14 @@ func (l *Library) AddFeed(ctx context.Context, f corpus.Feed, max int) (corpus.F
 
 const feedColumns = `f.id, f.scope, f.url, f.title, f.etag, f.last_modified, f.last_polled, f.last_ok, f.failures,
 	f.last_error, f.retry_at, f.added_at,
-	(SELECT count(DISTINCT i.article_id) FROM feed_items i WHERE i.feed_id = f.id AND i.article_id <> '')`
+	(SELECT count(DISTINCT i.article_id) FROM feed_items i WHERE i.feed_id = f.id AND i.article_id <> ''),
+	coalesce((SELECT r.days FROM feed_retention r WHERE r.feed_id = f.id), 0)`
 
 func scanFeed(row pgx.Row) (corpus.Feed, error) {
 	var f corpus.Feed
 	var polled, ok, retry *time.Time
 	err := row.Scan(&f.ID, &f.Scope, &f.URL, &f.Title, &f.ETag, &f.LastModified, &polled, &ok, &f.Failures,
-		&f.LastError, &retry, &f.AddedAt, &f.Articles)
+		&f.LastError, &retry, &f.AddedAt, &f.Articles, &f.RetentionDays)
 	at := func(t *time.Time) time.Time {
 		if t == nil {
 			return time.Time{}

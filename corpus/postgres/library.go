@@ -85,7 +85,57 @@ func (l *Library) prepare(ctx context.Context, where string) error {
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&l.schema); err != nil {
 		return fmt.Errorf("postgres: open %s: %w", where, err)
 	}
+	if err := fillEntities(ctx, conn.Conn()); err != nil {
+		return fmt.Errorf("postgres: open %s: recognising the entities of stored articles: %w", where, err)
+	}
 	return nil
+}
+
+// fillEntities recognises the countries and organisations of the
+// articles stored before migration 0005 (countries IS NULL), as Put does
+// for new ones, a batch per transaction. Several processes opening at
+// once may both do a batch: each writes the same values, and the
+// condition keeps a row from being written twice by one of them.
+func fillEntities(ctx context.Context, conn *pgx.Conn) error {
+	const batch = 200
+	for {
+		n := 0
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, "SELECT seq, title, body FROM articles WHERE countries IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", batch)
+			if err != nil {
+				return err
+			}
+			var seqs []int64
+			var cs, os []string
+			for rows.Next() {
+				var seq int64
+				var title, body string
+				if err := rows.Scan(&seq, &title, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				c, o := corpus.Entities(title, body)
+				seqs, cs, os = append(seqs, seq), append(cs, corpus.JoinIDs(c)), append(os, corpus.JoinIDs(o))
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			n = len(seqs)
+			if n == 0 {
+				return nil
+			}
+			_, err = tx.Exec(ctx, `UPDATE articles a SET countries = u.c, orgs = u.o
+				FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(seq, c, o) WHERE a.seq = u.seq`, seqs, cs, os)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if n < batch {
+			return nil
+		}
+	}
 }
 
 // redact keeps a parse error's reason but not the URL it quotes.
@@ -248,10 +298,17 @@ func (l *Library) Put(ctx context.Context, a corpus.Article, chunks []corpus.Chu
 	if err != nil {
 		return 0, fmt.Errorf("postgres: put %s: %w", a.ID, err)
 	}
+	if st == storyOnly {
+		return corpus.Unchanged, nil
+	}
 	return st, nil
 }
 
 var errUnchanged = errors.New("unchanged")
+
+// storyOnly is what putTx returns when it wrote only the article's story:
+// Put commits it and reports Unchanged.
+const storyOnly corpus.PutStatus = -1
 
 // articleLock serialises writers of one article id (two processes adding
 // the same new article: the second waits and finds it).
@@ -262,17 +319,17 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 	// trip; each statement reads what was committed when it runs, so the
 	// row is read after the lock is held.
 	hash := corpus.Hash(a)
-	var oldScope, oldHash string
+	var oldScope, oldHash, oldStory, oldData string
 	var artSeq int64
 	batch := &pgx.Batch{}
 	batch.Queue(articleLock, a.ID)
-	batch.Queue("SELECT scope, hash, seq FROM articles WHERE id = $1", a.ID)
+	batch.Queue("SELECT scope, hash, seq, story, story_data FROM articles WHERE id = $1", a.ID)
 	batch.Queue(embedderSQL)
 	br := tx.SendBatch(ctx, batch)
 	_, err := br.Exec()
 	var rowErr error
 	if err == nil {
-		rowErr = br.QueryRow().Scan(&oldScope, &oldHash, &artSeq)
+		rowErr = br.QueryRow().Scan(&oldScope, &oldHash, &artSeq, &oldStory, &oldData)
 		if rowErr != nil && !errors.Is(rowErr, pgx.ErrNoRows) {
 			err = rowErr
 		}
@@ -297,9 +354,30 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 			return 0, err
 		}
 	}
+	story, storyData, storyChanged := corpus.StoryOf(a, oldStory, oldData)
 	if exists && oldHash == hash {
-		return corpus.Unchanged, nil
+		if !storyChanged {
+			return corpus.Unchanged, nil
+		}
+		// Only the story: written, logged as a put so that followers read
+		// it again, and reported Unchanged (see corpus.StoryOf).
+		batch = &pgx.Batch{}
+		batch.Queue("UPDATE articles SET story = $1, story_data = $2 WHERE seq = $3", story, storyData, artSeq)
+		queueChange(batch, a.ID, a.Scope, corpus.ChangePut)
+		br = tx.SendBatch(ctx, batch)
+		_, err = br.Exec()
+		if err == nil {
+			err = changeResults(br)
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return 0, err
+		}
+		return storyOnly, nil
 	}
+	countries, orgs := corpus.Entities(a.Title, a.Body)
 	published := corpus.FormatDate(a.Published)
 	if exists {
 		// The chunks go with their vectors and full-text rows (cascade).
@@ -310,14 +388,17 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 			return 0, err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE articles SET url = $1, title = $2, source = $3, published = $4,
-			language = $5, body = $6, hash = $7 WHERE seq = $8`,
-			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, artSeq); err != nil {
+			language = $5, body = $6, hash = $7, story = $9, story_data = $10, countries = $11, orgs = $12 WHERE seq = $8`,
+			a.URL, a.Title, a.Source, published, a.Language, a.Body, hash, artSeq,
+			story, storyData, corpus.JoinIDs(countries), corpus.JoinIDs(orgs)); err != nil {
 			return 0, err
 		}
 	} else {
-		if err := tx.QueryRow(ctx, `INSERT INTO articles (id, scope, url, title, source, published, language, body, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq`,
-			a.ID, a.Scope, a.URL, a.Title, a.Source, published, a.Language, a.Body, hash).Scan(&artSeq); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO articles (id, scope, url, title, source, published, language, body, hash,
+			story, story_data, countries, orgs)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq`,
+			a.ID, a.Scope, a.URL, a.Title, a.Source, published, a.Language, a.Body, hash,
+			story, storyData, corpus.JoinIDs(countries), corpus.JoinIDs(orgs)).Scan(&artSeq); err != nil {
 			return 0, err
 		}
 	}
@@ -486,8 +567,9 @@ func (l *Library) Lookup(ctx context.Context, scope, id string) (string, error) 
 func (l *Library) Get(ctx context.Context, id string) (corpus.Article, error) {
 	var a corpus.Article
 	var published string
-	err := l.pool.QueryRow(ctx, `SELECT id, scope, url, title, source, published, language, body
-		FROM articles WHERE id = $1`, id).Scan(&a.ID, &a.Scope, &a.URL, &a.Title, &a.Source, &published, &a.Language, &a.Body)
+	err := l.pool.QueryRow(ctx, `SELECT id, scope, url, title, source, published, language, body, story, story_data
+		FROM articles WHERE id = $1`, id).Scan(&a.ID, &a.Scope, &a.URL, &a.Title, &a.Source, &published, &a.Language, &a.Body,
+		&a.StoryID, &a.StoryData)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return corpus.Article{}, fmt.Errorf("postgres: get %s: %w", id, corpus.ErrNotFound)
 	}
@@ -528,7 +610,7 @@ func (l *Library) List(ctx context.Context, scopes ...string) ([]corpus.Summary,
 
 func (l *Library) list(ctx context.Context, where string, args ...any) ([]corpus.Summary, error) {
 	rows, err := l.pool.Query(ctx, `SELECT a.seq, a.id, a.scope, a.url, a.title, a.source, a.published,
-		(SELECT count(*) FROM chunks c WHERE c.article_id = a.id)
+		(SELECT count(*) FROM chunks c WHERE c.article_id = a.id), a.story, a.story_data, COALESCE(a.countries, ''), a.orgs
 		FROM articles a `+where+` ORDER BY a.published DESC, a.added_at DESC, a.id`, args...)
 	if err != nil {
 		return nil, err
@@ -537,11 +619,13 @@ func (l *Library) list(ctx context.Context, where string, args ...any) ([]corpus
 	var out []corpus.Summary
 	for rows.Next() {
 		var s corpus.Summary
-		var published string
-		if err := rows.Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks); err != nil {
+		var published, countries, orgs string
+		if err := rows.Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Chunks,
+			&s.StoryID, &s.StoryData, &countries, &orgs); err != nil {
 			return nil, err
 		}
 		s.Published = corpus.ParseDate(published)
+		s.Countries, s.Orgs = corpus.SplitIDs(countries), corpus.SplitIDs(orgs)
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -646,9 +730,10 @@ var readOnly = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadO
 func (l *Library) Stored(ctx context.Context, id string) (corpus.StoredArticle, error) {
 	var s corpus.StoredArticle
 	err := pgx.BeginTxFunc(ctx, l.pool, readOnly, func(tx pgx.Tx) error {
-		var published string
-		err := tx.QueryRow(ctx, `SELECT seq, id, scope, url, title, source, published, hash FROM articles WHERE id = $1`, id).
-			Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Hash)
+		var published, countries, orgs string
+		err := tx.QueryRow(ctx, `SELECT seq, id, scope, url, title, source, published, hash, story, story_data,
+			COALESCE(countries, ''), orgs FROM articles WHERE id = $1`, id).
+			Scan(&s.Seq, &s.ID, &s.Scope, &s.URL, &s.Title, &s.Source, &published, &s.Hash, &s.StoryID, &s.StoryData, &countries, &orgs)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return corpus.ErrNotFound
 		}
@@ -656,6 +741,7 @@ func (l *Library) Stored(ctx context.Context, id string) (corpus.StoredArticle, 
 			return err
 		}
 		s.Published = corpus.ParseDate(published)
+		s.Countries, s.Orgs = corpus.SplitIDs(countries), corpus.SplitIDs(orgs)
 		rows, err := tx.Query(ctx, storedColumns+"WHERE c.article_id = $1 ORDER BY c.idx", id)
 		if err != nil {
 			return err
@@ -747,3 +833,4 @@ func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) 
 }
 
 var _ corpus.Store = (*Library)(nil)
+var _ corpus.Backend = (*Library)(nil)

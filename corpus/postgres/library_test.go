@@ -195,6 +195,15 @@ func TestFeedConformance(t *testing.T) {
 	})
 }
 
+// TestBackendConformance runs the digest, retention, autocomplete and
+// report cases against PostgreSQL.
+func TestBackendConformance(t *testing.T) {
+	librarytest.RunBackend(t, func(t *testing.T) corpus.Backend {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL)
+	})
+}
+
 // TestPutIsOneTransaction: a write that fails at its last step (the
 // change log, here damaged on purpose) leaves nothing of the article
 // behind, and an update that fails leaves the old version whole.
@@ -252,5 +261,59 @@ func TestPutIsOneTransaction(t *testing.T) {
 	}
 	if m, _ := lib.Count(ctx); m != n {
 		t.Errorf("the refused new article was stored (%d articles, was %d)", m, n)
+	}
+}
+
+// TestOpenFillsEntities: articles stored before migration 0005 (countries
+// NULL) get the entities Put would have given them when the library is
+// next opened; the others are left as they are.
+func TestOpenFillsEntities(t *testing.T) {
+	ctx := context.Background()
+	dbURL, _ := testSchema(t)
+	lib := openTest(t, dbURL)
+	if err := lib.CheckEmbedder(ctx, corpus.EmbedderInfo{Name: "e", Dim: 2}); err != nil {
+		t.Fatal(err)
+	}
+	var arts []corpus.Article
+	for i := range 250 { // more than one batch
+		a := corpus.Article{ID: "e" + strings.Repeat("x", i%3) + string(rune('a'+i%26)) + strings.Repeat("0", i/26),
+			Scope: corpus.SharedScope, Title: "NATO meets in Poland", Body: "Polish ministers met NATO officials in Warsaw. Poland asked for troops."}
+		if i%2 == 1 {
+			a.Title, a.Body = "Bakery wins prize", "The bakery on the corner won a prize for its bread."
+		}
+		a.Normalize()
+		chunks := corpus.Split(a, corpus.SplitOptions{})
+		vecs := make([][]float32, len(chunks))
+		for j := range vecs {
+			vecs[j] = []float32{1, 0}
+		}
+		if _, err := lib.Put(ctx, a, chunks, vecs); err != nil {
+			t.Fatal(err)
+		}
+		arts = append(arts, a)
+	}
+	if _, err := lib.pool.Exec(ctx, "UPDATE articles SET countries = NULL, orgs = ''"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := lib.Summary(ctx, arts[0].ID); err != nil || len(s.Countries)+len(s.Orgs) != 0 {
+		t.Fatalf("before reopening: %+v, %v", s, err)
+	}
+	again := openTest(t, dbURL)
+	for _, a := range arts {
+		c, o := corpus.Entities(a.Title, a.Body)
+		s, err := again.Summary(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(s.Countries, " ") != strings.Join(c, " ") || strings.Join(s.Orgs, " ") != strings.Join(o, " ") {
+			t.Fatalf("%s after reopening: countries %v orgs %v, want %v %v", a.ID, s.Countries, s.Orgs, c, o)
+		}
+	}
+	if c, _ := corpus.Entities(arts[0].Title, arts[0].Body); len(c) == 0 {
+		t.Fatal("the test article names no country")
+	}
+	var left int
+	if err := again.pool.QueryRow(ctx, "SELECT count(*) FROM articles WHERE countries IS NULL").Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d articles left without entities, %v", left, err)
 	}
 }

@@ -185,6 +185,10 @@ type Options struct {
 	RetrievalOnly bool
 	// TempDir is where the throw-away library is made; "" = os.TempDir().
 	TempDir string
+	// Open, when not nil, makes the throw-away library instead (TempDir is
+	// then ignored): a new, empty store, and the function that closes and
+	// discards it (a PostgreSQL schema dropped at the end, for example).
+	Open func(ctx context.Context) (corpus.Store, func() error, error)
 	// IngestProgress, if not nil, is called after each corpus article.
 	IngestProgress func(done, total int)
 	// QuestionProgress, if not nil, is called after each question.
@@ -222,7 +226,7 @@ func (r Result) detail() Detail {
 	return d
 }
 
-// Run builds a throw-away library from the corpus file (in a new
+// Run builds a throw-away library from the corpus file (opts.Open's, or in a new
 // temporary directory, removed afterwards; never the data directory),
 // asks every question as of its question_date, and scores retrieval over
 // distinct articles and, with an Answerer, the answers.
@@ -237,16 +241,11 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 	if k <= 0 {
 		k = 10
 	}
-	dir, err := os.MkdirTemp(opts.TempDir, "attache-eval-*")
+	lib, discard, err := openTemp(ctx, opts)
 	if err != nil {
 		return Report{}, fmt.Errorf("eval: %w", err)
 	}
-	defer os.RemoveAll(dir)
-	lib, err := corpus.Open(ctx, dir)
-	if err != nil {
-		return Report{}, fmt.Errorf("eval: %w", err)
-	}
-	defer lib.Close()
+	defer discard()
 	e, err := retrieval.New(ctx, lib, opts.Config)
 	if err != nil {
 		return Report{}, fmt.Errorf("eval: %w", err)
@@ -284,6 +283,24 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 		return Report{}, err
 	}
 	return rep, nil
+}
+
+// openTemp makes Run's throw-away library: opts.Open's, or a SQLite
+// library in a new directory under opts.TempDir, removed by discard.
+func openTemp(ctx context.Context, opts Options) (lib corpus.Store, discard func() error, err error) {
+	if opts.Open != nil {
+		return opts.Open(ctx)
+	}
+	dir, err := os.MkdirTemp(opts.TempDir, "attache-eval-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	sqlite, err := corpus.Open(ctx, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return sqlite, func() error { return errors.Join(sqlite.Close(), os.RemoveAll(dir)) }, nil
 }
 
 // RunEngine asks opts.Questions of an engine that already holds the

@@ -204,9 +204,10 @@ type ArticleHit struct {
 	Score     float64
 }
 
-// InScopes reports whether an article is in one of scopes and inside r.
+// InScopes reports whether an article is in one of scopes and inside r
+// (Admits).
 func InScopes(a *Article, scopes []string, r DayRange) bool {
-	return a != nil && slices.Contains(scopes, a.Scope) && r.Contains(a.day)
+	return a != nil && slices.Contains(scopes, a.Scope) && r.Admits(a)
 }
 
 // scored is one row's BM25 score summed over the question's terms.

@@ -36,10 +36,17 @@ type Article struct {
 	Source    string
 	URL       string
 	Published time.Time
-	day       int32    // days since 1970-01-01 of Published, or UnknownDay
-	chunkIDs  []string // in chunk order
-	seq       int64    // the article's row in the library (its full-text row)
-	ord       int32    // its slot in the index's article rows (rowTable)
+	StoryID   string // the article's story (corpus.Summary.StoryID)
+	// StoryData is what story assignment stored of the article
+	// (corpus.Summary.StoryData).
+	StoryData string
+	// Countries and Orgs are the gazetteer ids of what the article is
+	// about (corpus.Summary); the index's copies, not to be modified.
+	Countries, Orgs []string
+	day             int32    // days since 1970-01-01 of Published, or UnknownDay
+	chunkIDs        []string // in chunk order
+	seq             int64    // the article's row in the library (its full-text row)
+	ord             int32    // its slot in the index's article rows (rowTable)
 }
 
 // Chunk is what the index keeps about a chunk. Vector shares memory
@@ -197,6 +204,7 @@ func (ix *Index) Put(ctx context.Context, s corpus.Summary, chunks []corpus.Stor
 	info := &Article{
 		Scope: scope, Title: s.Title, Source: s.Source, URL: s.URL,
 		Published: s.Published, day: DayOf(s.Published), seq: s.Seq,
+		StoryID: s.StoryID, StoryData: s.StoryData, Countries: s.Countries, Orgs: s.Orgs,
 		chunkIDs: make([]string, 0, len(chunks)),
 	}
 	vecs := make([][]float32, len(chunks))
@@ -281,9 +289,35 @@ func (ix *Index) Texts(ctx context.Context, ids []string) (map[string]string, er
 	return t, nil
 }
 
-// DayRange is an inclusive range of day numbers; unknown-date chunks are
-// always inside.
-type DayRange struct{ From, To int32 }
+// DayRange is what a search may see: an inclusive range of day numbers
+// (unknown-date chunks are always inside, see Contains) and, when Country
+// or Org is set (a gazetteer id), only the articles about that country or
+// organisation (Admits).
+type DayRange struct {
+	From, To     int32
+	Country, Org string
+}
+
+// Between returns r with the day range from..to and r's other limits.
+func (r DayRange) Between(from, to int32) DayRange {
+	r.From, r.To = from, to
+	return r
+}
+
+// Filtered reports whether r limits the articles by what they are about.
+func (r DayRange) Filtered() bool { return r.Country != "" || r.Org != "" }
+
+// Admits reports whether article a is inside r: its day (Contains) and
+// what it is about.
+func (r DayRange) Admits(a *Article) bool {
+	if a == nil || !r.Contains(a.day) {
+		return false
+	}
+	if r.Country != "" && !slices.Contains(a.Countries, r.Country) {
+		return false
+	}
+	return r.Org == "" || slices.Contains(a.Orgs, r.Org)
+}
 
 // AllDays is the range that hides nothing.
 var AllDays = DayRange{From: math.MinInt32 + 1, To: math.MaxInt32}
@@ -347,7 +381,10 @@ func (ix *Index) Query(ctx context.Context, q []float32, scopes []string, r DayR
 			continue
 		}
 		need := min(want, vis)
-		if vis*2 < total {
+		if vis*2 < total || r.Filtered() {
+			// (Few articles are about one country or organisation, and
+			// the per-day counts cannot tell how many: scanning them is
+			// exact and cheap.)
 			hits = append(hits, ix.Scan(q, name, r, need)...)
 			continue
 		}
@@ -375,7 +412,7 @@ func (ix *Index) Query(ctx context.Context, q []float32, scopes []string, r DayR
 					continue
 				}
 				a := ix.articles[c.ArticleID]
-				if a == nil || !r.Contains(a.day) {
+				if !r.Admits(a) {
 					continue
 				}
 				got = append(got, Hit{ChunkID: d.ID, ArticleID: c.ArticleID, Similarity: float64(d.Similarity)})
@@ -400,7 +437,7 @@ func (ix *Index) Scan(q []float32, scope string, r DayRange, want int) []Hit {
 	var arts []string
 	var sims []float64
 	for id, a := range ix.articles {
-		if a.Scope != scope || !r.Contains(a.day) {
+		if a.Scope != scope || !r.Admits(a) {
 			continue
 		}
 		for _, cid := range a.chunkIDs {
