@@ -65,8 +65,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
 		Reports:  lib,
 		Digests:  lib,
-		// Timelines and "what's new" come from the engine.
+		// Timelines, "what's new" and the places for autocomplete come
+		// from the engine.
 		Chronicler: engine,
+		Places:     engine,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

@@ -44,7 +44,7 @@ type e2eOptions struct {
 	llm      *llm.Client      // engine's language model; nil = extractive
 	tune     func(b *Bot)     // adjusts the bot before it runs
 	articles []corpus.Article // nil = articleShared
-	places   Places           // nil: autocomplete offers the whole gazetteer
+	places   Places           // replaces the engine's places when set
 }
 
 func startE2E(t testing.TB, o e2eOptions) *e2e {
@@ -70,10 +70,13 @@ func startE2E(t testing.TB, o e2eOptions) *e2e {
 		cfg.GuildID = discordtest.DefaultGuildID
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib, Chronicler: eng, Places: o.places,
+	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib, Chronicler: eng, Places: eng,
 		Fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
 	if o.answerer != nil {
 		d.Answerer = o.answerer
+	}
+	if o.places != nil {
+		d.Places = o.places
 	}
 	b, err := New(logger, cfg, d)
 	if err != nil {

@@ -67,7 +67,7 @@ type envOptions struct {
 	cfg      Config
 	answerer Answerer // replaces the engine's answers when set
 	articles []corpus.Article
-	places   Places // nil: autocomplete offers the whole gazetteer
+	places   Places // replaces the engine's places when set
 	// chronicler replaces the engine's timelines when set.
 	chronicler Chronicler
 }
@@ -110,7 +110,10 @@ func newEnv(t *testing.T, o envOptions) *env {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})
-	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher, chronicler: eng, places: o.places}
+	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher, chronicler: eng, places: eng}
+	if o.places != nil {
+		d.places = o.places
+	}
 	if o.answerer != nil {
 		d.answerer = o.answerer
 	}

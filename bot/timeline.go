@@ -24,11 +24,12 @@ type Chronicler interface {
 	WhatsNew(ctx context.Context, req retrieval.WhatsNewRequest) (retrieval.Chronology, error)
 }
 
-// Places tells which countries or organisations (gazetteer ids) the
-// articles of a guild's scope and the shared scope are about, with how many
-// articles each, for the country and org options' autocomplete.
+// Places tells which countries and organisations the articles a scope
+// sees (its own and the shared ones) are about, with how many articles
+// each, for the country and org options' autocomplete.
+// *retrieval.Engine implements it.
 type Places interface {
-	Places(ctx context.Context, scope string, kind gazetteer.Kind) (map[string]int, error)
+	Entities(scope string) []retrieval.EntityCount
 }
 
 const (
@@ -384,9 +385,11 @@ func (b *Bot) handlePlaceAutocomplete(ctx context.Context, it *interaction, data
 		typed, _ := focused.Value.(string)
 		var counts map[string]int
 		if b.places != nil {
-			var err error
-			if counts, err = b.places.Places(ctx, scopeOf(it.i.GuildID), kind); err != nil {
-				return fmt.Errorf("places: %w", err)
+			counts = map[string]int{}
+			for _, ec := range b.places.Entities(scopeOf(it.i.GuildID)) {
+				if ec.Kind == kind {
+					counts[ec.ID] = ec.Articles
+				}
 			}
 		}
 		choices = placeChoices(gazetteer.Default().Entities(kind), counts, b.places != nil, firstRunes(typed, gazetteer.MaxLookupBytes))

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,11 +192,9 @@ func TestRenderChronology(t *testing.T) {
 }
 
 // placesFunc adapts a function to Places.
-type placesFunc func(ctx context.Context, scope string, kind gazetteer.Kind) (map[string]int, error)
+type placesFunc func(scope string) []retrieval.EntityCount
 
-func (f placesFunc) Places(ctx context.Context, scope string, kind gazetteer.Kind) (map[string]int, error) {
-	return f(ctx, scope, kind)
-}
+func (f placesFunc) Entities(scope string) []retrieval.EntityCount { return f(scope) }
 
 func TestPlaceChoices(t *testing.T) {
 	g := gazetteer.Default()
@@ -223,13 +222,16 @@ func TestPlaceChoices(t *testing.T) {
 
 func TestE2ETimelineAndPlaceAutocomplete(t *testing.T) {
 	t.Parallel()
+	var mu sync.Mutex
 	var asked []string
-	e := startE2E(t, e2eOptions{articles: velmoraArticles(), places: placesFunc(func(_ context.Context, scope string, kind gazetteer.Kind) (map[string]int, error) {
-		asked = append(asked, scope+"/"+string(kind))
-		if kind == gazetteer.Organisation {
-			return map[string]int{"NATO": 3, "UN": 1}, nil
+	e := startE2E(t, e2eOptions{articles: velmoraArticles(), places: placesFunc(func(scope string) []retrieval.EntityCount {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, scope)
+		return []retrieval.EntityCount{
+			{Kind: gazetteer.Organisation, ID: "NATO", Articles: 3}, {Kind: gazetteer.Country, ID: "FR", Articles: 2},
+			{Kind: gazetteer.Organisation, ID: "UN", Articles: 1},
 		}
-		return map[string]int{"FR": 2}, nil
 	})})
 	it := e.f.SendSlashCommand("timeline", discordtest.Option{Name: "topic", Value: "Velmora"})
 	got := e.final(t, it, hasAll("Sources"))
@@ -267,7 +269,9 @@ func TestE2ETimelineAndPlaceAutocomplete(t *testing.T) {
 	if r.Field("type") != 4.0 || r.Field("data.flags") != 64.0 || !strings.Contains(r.StringAt("data.content"), "is after to") {
 		t.Errorf("from after to: %v", r.Body)
 	}
-	if len(asked) != 2 || asked[0] != discordtest.DefaultGuildID+"/org" {
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 2 || asked[0] != discordtest.DefaultGuildID {
 		t.Errorf("places asked for %v, want the guild's scope", asked)
 	}
 	checkNobodyPinged(t, e.f)
@@ -329,5 +333,40 @@ func TestTimelineEngineFailureGivesPoliteFinalMessage(t *testing.T) {
 	calls := e.run(timelineInteraction(cmdWhatsNew, guildA, strOpt(optTopic, "Velmora")))
 	if last := calls[len(calls)-1]; last.Method != "edit" || last.content() != msgGenericError {
 		t.Errorf("last call %s %q, want the apology as an edit", last.Method, last.content())
+	}
+}
+
+// Autocomplete over the engine's own count of the server's articles: a
+// guild's articles count for it and not for another guild.
+func TestPlaceAutocompleteFromServerArticles(t *testing.T) {
+	arts := []corpus.Article{
+		{Title: "France and Germany agree on rail link", Source: "Wire", Published: testNow.AddDate(0, 0, -3),
+			Body: "France and Germany agreed on a new rail link between Paris and Berlin. French and German ministers signed it."},
+		{Title: "Japan opens new port", Source: "Wire", Published: testNow.AddDate(0, 0, -2), Scope: guildA,
+			Body: "Japan opened a new container port near Osaka. Japanese officials expect more trade."},
+	}
+	e := newEnv(t, envOptions{articles: arts})
+	complete := func(guild, cmd, typed string) []string {
+		i := newInteraction(discordgo.InteractionApplicationCommandAutocomplete, guild, userU, 0)
+		i.Data = discordgo.ApplicationCommandInteractionData{Name: cmd, Options: []*discordgo.ApplicationCommandInteractionDataOption{
+			strOpt(optTopic, "rail"), {Name: optCountry, Type: discordgo.ApplicationCommandOptionString, Value: typed, Focused: true}}}
+		calls := e.run(i)
+		if len(calls) != 1 || calls[0].Resp.Type != discordgo.InteractionApplicationCommandAutocompleteResult {
+			t.Fatalf("calls %+v, want one autocomplete result", calls)
+		}
+		var ids []string
+		for _, c := range calls[0].Resp.Data.Choices {
+			ids = append(ids, c.Value.(string))
+		}
+		return ids
+	}
+	if got := strings.Join(complete(guildA, cmdTimeline, ""), ","); !strings.Contains(got, "FR") || !strings.Contains(got, "DE") || !strings.Contains(got, "JP") {
+		t.Errorf("guild A's countries: %s, want France, Germany and Japan", got)
+	}
+	if got := strings.Join(complete(guildB, cmdWhatsNew, ""), ","); strings.Contains(got, "JP") || !strings.Contains(got, "FR") {
+		t.Errorf("guild B sees %s: Japan is guild A's only", got)
+	}
+	if got := strings.Join(complete(guildA, cmdAsk, "ger"), ","); got != "DE" {
+		t.Errorf("typed ger: %s", got)
 	}
 }
