@@ -212,7 +212,7 @@ func chronologyError(ctx context.Context, env *environment, cmd string, err erro
 	switch {
 	case ctx.Err() != nil:
 		return errInterrupted
-	case errors.Is(err, retrieval.ErrInvalidDates), errors.Is(err, retrieval.ErrEmptyQuery):
+	case errors.Is(err, retrieval.ErrInvalidDates), errors.Is(err, retrieval.ErrEmptyQuery), errors.Is(err, retrieval.ErrBadFilter):
 		return usagef("%s: %v", cmd, err)
 	}
 	return redactedf(env.cfg, "%s: %w", cmd, err)

@@ -260,3 +260,75 @@ func TestTimelineNamesWhole(t *testing.T) {
 		t.Errorf("North Kelvoria: entries %s, want north-1 only", got)
 	}
 }
+
+// withStory is a with its story id set, as story assignment at ingest
+// sets it.
+func withStory(a corpus.Article, story string) corpus.Article {
+	a.StoryID = story
+	return a
+}
+
+// One event reported by several outlets is one entry, dated by its first
+// report; when more stories are about the topic than fit, the most covered
+// are kept.
+func TestTimelineOneEntryPerStory(t *testing.T) {
+	e, _ := newTestEngine(t, Config{})
+	arts := kelvoriaCorpus()
+	for i := range arts {
+		if arts[i].ID == "kel-3" {
+			arts[i] = withStory(arts[i], "treaty")
+		}
+	}
+	arts = append(arts,
+		withStory(art("kel-3b", corpus.SharedScope, "2025-06-21", "Kelvoria treaty with Norland signed",
+			"Kelvoria signed the border treaty with Norland a day ago, ending the river dispute. Ratification comes next."), "treaty"),
+		withStory(art("kel-3c", corpus.SharedScope, "2025-06-19", "Kelvoria to sign treaty with Norland",
+			"Kelvoria will sign a border treaty with Norland on Friday, officials said. The deal settles two crossings."), "treaty"))
+	mustAdd(t, e, arts...)
+	c := timeline(t, e, TimelineRequest{Topic: "Kelvoria"})
+	if got, want := strings.Join(entryIDs(c), ","), "kel-1,kel-2,kel-3c,kel-4"; got != want {
+		t.Fatalf("entries %s, want %s (the treaty story once, dated by its first report)", got, want)
+	}
+	if en := c.Entries[2]; en.StoryID != "treaty" || en.Articles != 3 || en.Sources[0].StoryID != "treaty" {
+		t.Errorf("treaty entry: story %q, %d articles, source story %q", en.StoryID, en.Articles, en.Sources[0].StoryID)
+	}
+	// What's new cites the story's newest article in the window.
+	w, err := e.WhatsNew(context.Background(), WhatsNewRequest{Topic: "Kelvoria", AsOf: day("2025-06-25")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(entryIDs(w), ","); got != "kel-3b" {
+		t.Errorf("whatsnew: %s, want the treaty story once, by its newest article", got)
+	}
+
+	// The most covered stories win when they do not all fit.
+	if got := mostCovered([]*story{{id: "a", articles: make([]storyArticle, 1)}, {id: "b", articles: make([]storyArticle, 3)},
+		{id: "c", articles: make([]storyArticle, 1)}, {id: "d", articles: make([]storyArticle, 2)}}, 2); len(got) != 2 || got[0].id != "b" || got[1].id != "d" {
+		t.Errorf("mostCovered kept %v", got)
+	}
+}
+
+// Country and Org limit the stories to articles about them.
+func TestTimelineCountryFilter(t *testing.T) {
+	e, _ := newTestEngine(t, Config{})
+	mustAdd(t, e, append(kelvoriaCorpus(),
+		art("rail-fr", corpus.SharedScope, "2025-05-01", "France opens high-speed rail line",
+			"France opened a high-speed rail line between Lyon and Turin on Thursday. French officials called it a milestone."),
+		art("rail-de", corpus.SharedScope, "2025-05-08", "Germany orders high-speed rail trains",
+			"Germany ordered sixty high-speed rail trains for its northern lines. German officials expect delivery in 2027."))...)
+	all := timeline(t, e, TimelineRequest{Topic: "high-speed rail"})
+	if got := strings.Join(entryIDs(all), ","); got != "rail-fr,rail-de" {
+		t.Fatalf("unfiltered: %s", got)
+	}
+	fr := timeline(t, e, TimelineRequest{Topic: "high-speed rail", Country: "FR"})
+	if got := strings.Join(entryIDs(fr), ","); got != "rail-fr" {
+		t.Errorf("country FR: %s, want rail-fr only", got)
+	}
+	none := timeline(t, e, TimelineRequest{Topic: "high-speed rail", Org: "NATO"})
+	if len(none.Entries) != 0 || none.Text == "" {
+		t.Errorf("org NATO: %+v", none)
+	}
+	if _, err := e.Timeline(context.Background(), TimelineRequest{Topic: "rail", Country: "Narnia"}); !errors.Is(err, ErrBadFilter) {
+		t.Errorf("unknown country: %v, want ErrBadFilter", err)
+	}
+}
