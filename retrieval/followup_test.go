@@ -31,11 +31,13 @@ func TestCleanRewrite(t *testing.T) {
 }
 
 // The rewrite call has its own small timeout: a slow model falls back to
-// the heuristic and the answer still comes.
+// the heuristic and the answer still comes. The timeout is long enough for
+// the rewrite request to reach the server on a loaded machine: one that
+// gave up before sending would leave the Slow step to the answer call.
 func TestFollowUpRewriteTimeoutFallsBack(t *testing.T) {
 	srv := openaitest.New(t)
 	srv.Script(openaitest.Slow(), openaitest.Reply("Prices rose after the drought [1]."))
-	e := newAnswerEngineWith(t, Config{LLM: newTestLLM(t, srv), RewriteTimeout: 20 * time.Millisecond})
+	e := newAnswerEngineWith(t, Config{LLM: newTestLLM(t, srv), RewriteTimeout: time.Second})
 	history := []Turn{{Question: "What happened to grain prices in Tessaly?", Answer: "They rose [1]."}}
 	a, err := e.Answer(context.Background(), Request{Question: "and why?", History: history}, nil)
 	if err != nil {
