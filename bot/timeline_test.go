@@ -370,3 +370,17 @@ func TestPlaceAutocompleteFromServerArticles(t *testing.T) {
 		t.Errorf("typed ger: %s", got)
 	}
 }
+
+// A topic of Discord's full 1,000 characters is accepted and searched by
+// its start.
+func TestTimelineFullLengthTopic(t *testing.T) {
+	e := newEnv(t, envOptions{articles: velmoraArticles()})
+	topic := ("Velmora harbour " + strings.Repeat("talks accord storm ports ", 60))[:maxQuestionRunes]
+	calls := e.run(timelineInteraction(cmdTimeline, guildA, strOpt(optTopic, topic)))
+	if len(calls) < 2 || calls[0].Resp.Type != discordgo.InteractionResponseDeferredChannelMessageWithSource {
+		t.Fatalf("calls = %+v, want a deferred response and the list", calls)
+	}
+	if got := calls[len(calls)-1].content(); !strings.Contains(got, "Velmora") || utf16Len(got) > maxContent {
+		t.Errorf("full-length topic:\n%s", got)
+	}
+}
