@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -195,16 +194,7 @@ func readDate(name, v, problem string) (time.Time, string) {
 
 // checkTopic validates a topic as checkQuestion does a question.
 func checkTopic(topic string) (string, string) {
-	topic = strings.TrimSpace(topic)
-	switch {
-	case topic == "":
-		return "", "Please name a topic, for example `/timeline topic: Iran nuclear talks`."
-	case !utf8.ValidString(topic):
-		return "", "That topic contains characters I can't read. Please retype it."
-	case utf8.RuneCountInString(topic) > maxQuestionRunes:
-		return "", "That topic is too long: please keep it under 1000 characters."
-	}
-	return topic, ""
+	return checkText(topic, "topic", "Please name a topic, for example `/timeline topic: Iran nuclear talks`.")
 }
 
 // readPlaces resolves the country and org options to gazetteer ids, or

@@ -297,21 +297,17 @@ type story struct {
 }
 
 // first is the story's earliest article (ties: the better ranked).
-func (s *story) first() storyArticle {
-	best := s.articles[0]
-	for _, a := range s.articles[1:] {
-		if a.passage.Published.Before(best.passage.Published) {
-			best = a
-		}
-	}
-	return best
-}
+func (s *story) first() storyArticle { return s.pick(time.Time.Before) }
 
 // newest is the story's latest article (ties: the better ranked).
-func (s *story) newest() storyArticle {
+func (s *story) newest() storyArticle { return s.pick(time.Time.After) }
+
+// pick is the article whose date beats every other's by better, the
+// better ranked on a tie.
+func (s *story) pick(better func(t, u time.Time) bool) storyArticle {
 	best := s.articles[0]
 	for _, a := range s.articles[1:] {
-		if a.passage.Published.After(best.passage.Published) {
+		if better(a.passage.Published, best.passage.Published) {
 			best = a
 		}
 	}
