@@ -136,7 +136,7 @@ func (e *Engine) Timeline(ctx context.Context, req TimelineRequest) (Chronology,
 		return c, nil
 	}
 	stories = mostCovered(stories, MaxTimelineEntries)
-	if c.Entries, err = e.entries(ctx, topic, stories, func(s *story) storyArticle { return s.first() }); err != nil {
+	if c.Entries, err = e.entries(ctx, topic, stories, func(s *topicStory) storyArticle { return s.first() }); err != nil {
 		return Chronology{}, err
 	}
 	slices.SortStableFunc(c.Entries, func(a, b Entry) int { return a.Date.Compare(b.Date) })
@@ -168,7 +168,7 @@ func (e *Engine) WhatsNew(ctx context.Context, req WhatsNewRequest) (Chronology,
 	}
 	if len(stories) > 0 {
 		stories = mostCovered(stories, MaxTimelineEntries)
-		if c.Entries, err = e.entries(ctx, topic, stories, func(s *story) storyArticle { return s.newest() }); err != nil {
+		if c.Entries, err = e.entries(ctx, topic, stories, func(s *topicStory) storyArticle { return s.newest() }); err != nil {
 			return Chronology{}, err
 		}
 		slices.SortStableFunc(c.Entries, func(a, b Entry) int { return b.Date.Compare(a.Date) })
@@ -289,22 +289,22 @@ type storyArticle struct {
 	rank    int
 }
 
-// story is the articles of one story found about the topic, in search
+// topicStory is the articles of one story found about the topic, in search
 // order.
-type story struct {
+type topicStory struct {
 	id       string
 	articles []storyArticle
 }
 
 // first is the story's earliest article (ties: the better ranked).
-func (s *story) first() storyArticle { return s.pick(time.Time.Before) }
+func (s *topicStory) first() storyArticle { return s.pick(time.Time.Before) }
 
 // newest is the story's latest article (ties: the better ranked).
-func (s *story) newest() storyArticle { return s.pick(time.Time.After) }
+func (s *topicStory) newest() storyArticle { return s.pick(time.Time.After) }
 
 // pick is the article whose date beats every other's by better, the
 // better ranked on a tie.
-func (s *story) pick(better func(t, u time.Time) bool) storyArticle {
+func (s *topicStory) pick(better func(t, u time.Time) bool) storyArticle {
 	best := s.articles[0]
 	for _, a := range s.articles[1:] {
 		if better(a.passage.Published, best.passage.Published) {
@@ -317,7 +317,7 @@ func (s *story) pick(better func(t, u time.Time) bool) storyArticle {
 // topicStories searches q and returns the stories of the articles that
 // pass the coverage gate and are about the topic (aboutTopic), in search
 // order of their best article, with the gate's verdict.
-func (e *Engine) topicStories(ctx context.Context, q Query, asOf time.Time) ([]*story, verdict, error) {
+func (e *Engine) topicStories(ctx context.Context, q Query, asOf time.Time) ([]*topicStory, verdict, error) {
 	if !hasWord(q.Text) {
 		return nil, verdict{}, nil
 	}
@@ -340,8 +340,8 @@ func (e *Engine) topicStories(ctx context.Context, q Query, asOf time.Time) ([]*
 	if err != nil {
 		return nil, v, err
 	}
-	byID := map[string]*story{}
-	var out []*story
+	byID := map[string]*topicStory{}
+	var out []*topicStory
 	for i, p := range kept {
 		if !about[i] {
 			continue
@@ -352,7 +352,7 @@ func (e *Engine) topicStories(ctx context.Context, q Query, asOf time.Time) ([]*
 		}
 		s := byID[id]
 		if s == nil {
-			s = &story{id: p.StoryID}
+			s = &topicStory{id: p.StoryID}
 			byID[id] = s
 			out = append(out, s)
 		}
@@ -456,24 +456,24 @@ func openingParagraph(text string) string {
 
 // mostCovered keeps the n stories with the most articles (ties: the better
 // ranked first article), in their original order.
-func mostCovered(stories []*story, n int) []*story {
+func mostCovered(stories []*topicStory, n int) []*topicStory {
 	if len(stories) <= n {
 		return stories
 	}
 	order := slices.Clone(stories)
-	slices.SortStableFunc(order, func(a, b *story) int { return len(b.articles) - len(a.articles) })
-	keep := make(map[*story]bool, n)
+	slices.SortStableFunc(order, func(a, b *topicStory) int { return len(b.articles) - len(a.articles) })
+	keep := make(map[*topicStory]bool, n)
 	for _, s := range order[:n] {
 		keep[s] = true
 	}
-	return slices.DeleteFunc(slices.Clone(stories), func(s *story) bool { return !keep[s] })
+	return slices.DeleteFunc(slices.Clone(stories), func(s *topicStory) bool { return !keep[s] })
 }
 
 // entries makes one entry per story from the article pick chooses: the
 // sentence of that article (its passage read with its neighbours and its
 // lede, as answers read them) that best states the topic, cited [1]; the
 // article's first quotable sentence when none names it.
-func (e *Engine) entries(ctx context.Context, topic string, stories []*story, pick func(*story) storyArticle) ([]Entry, error) {
+func (e *Engine) entries(ctx context.Context, topic string, stories []*topicStory, pick func(*topicStory) storyArticle) ([]Entry, error) {
 	chosen := make([]Passage, len(stories))
 	for i, s := range stories {
 		chosen[i] = pick(s).passage

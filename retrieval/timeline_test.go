@@ -302,7 +302,7 @@ func TestTimelineOneEntryPerStory(t *testing.T) {
 	}
 
 	// The most covered stories win when they do not all fit.
-	if got := mostCovered([]*story{{id: "a", articles: make([]storyArticle, 1)}, {id: "b", articles: make([]storyArticle, 3)},
+	if got := mostCovered([]*topicStory{{id: "a", articles: make([]storyArticle, 1)}, {id: "b", articles: make([]storyArticle, 3)},
 		{id: "c", articles: make([]storyArticle, 1)}, {id: "d", articles: make([]storyArticle, 2)}}, 2); len(got) != 2 || got[0].id != "b" || got[1].id != "d" {
 		t.Errorf("mostCovered kept %v", got)
 	}
