@@ -279,17 +279,20 @@ func TestTimelineOneEntryPerStory(t *testing.T) {
 			arts[i] = withStory(arts[i], "treaty")
 		}
 	}
-	arts = append(arts,
-		withStory(art("kel-3b", corpus.SharedScope, "2025-06-21", "Kelvoria treaty with Norland signed",
-			"Kelvoria signed the border treaty with Norland a day ago, ending the river dispute. Ratification comes next."), "treaty"),
-		withStory(art("kel-3c", corpus.SharedScope, "2025-06-19", "Kelvoria to sign treaty with Norland",
-			"Kelvoria will sign a border treaty with Norland on Friday, officials said. The deal settles two crossings."), "treaty"))
+	// Two more outlets carry the treaty story: wire copies of the same
+	// report a day before and a day after (story assignment at ingest
+	// joins them; the ids are set as it would set them).
+	treaty := "Kelvoria and Norland signed a border treaty settling both river crossings. Parliament must ratify it within ninety days."
+	b, c3 := art("kel-3b", corpus.SharedScope, "2025-06-21", "Kelvoria and Norland sign border treaty", treaty+" Officials in Mirsk welcomed it."),
+		art("kel-3c", corpus.SharedScope, "2025-06-19", "Kelvoria and Norland sign border treaty", treaty)
+	b.Source, c3.Source = "Second Outlet", "Third Outlet"
+	arts = append(arts, withStory(b, "treaty"), withStory(c3, "treaty"))
 	mustAdd(t, e, arts...)
 	c := timeline(t, e, TimelineRequest{Topic: "Kelvoria"})
 	if got, want := strings.Join(entryIDs(c), ","), "kel-1,kel-2,kel-3c,kel-4"; got != want {
 		t.Fatalf("entries %s, want %s (the treaty story once, dated by its first report)", got, want)
 	}
-	if en := c.Entries[2]; en.StoryID != "treaty" || en.Articles != 3 || en.Sources[0].StoryID != "treaty" {
+	if en := c.Entries[2]; en.StoryID == "" || en.Articles != 3 || en.Sources[0].StoryID != en.StoryID {
 		t.Errorf("treaty entry: story %q, %d articles, source story %q", en.StoryID, en.Articles, en.Sources[0].StoryID)
 	}
 	// What's new cites the story's newest article in the window.
