@@ -70,9 +70,15 @@ func TestTimelineEval(t *testing.T) {
 	t.Logf("ingested %d articles in %.1f s; timelines as of %s", len(byID), time.Since(start).Seconds(), asOf.Format(corpus.DateLayout))
 
 	var entries, onTopic, onTopicStrict, ordered, distinct, withStory int
-	var took []time.Duration
+	var took, searchTook []time.Duration
 	for _, topic := range timelineTopics {
+		// Baseline in the same run: one ordinary search of the topic.
 		t0 := time.Now()
+		if _, err := e.Search(ctx, retrieval.Query{Text: topic, AsOf: asOf}); err != nil {
+			t.Fatalf("search %q: %v", topic, err)
+		}
+		searchTook = append(searchTook, time.Since(t0))
+		t0 = time.Now()
 		c, err := e.Timeline(ctx, retrieval.TimelineRequest{Topic: topic, AsOf: asOf})
 		took = append(took, time.Since(t0))
 		if err != nil {
@@ -124,10 +130,12 @@ func TestTimelineEval(t *testing.T) {
 			c.Entries[0].Date.Format(corpus.DateLayout), c.Entries[len(c.Entries)-1].Date.Format(corpus.DateLayout))
 	}
 	slices.Sort(took)
+	slices.Sort(searchTook)
 	n := float64(len(timelineTopics))
-	t.Logf("topics %d  entries %d  ordered %.2f  distinct %.2f  on_topic %.3f  on_topic_first_block %.3f  entries_with_story_id %d  timeline_ms_p50 %.0f",
+	t.Logf("topics %d  entries %d  ordered %.2f  distinct %.2f  on_topic %.3f  on_topic_first_block %.3f  entries_with_story_id %d  timeline_ms_p50 %.0f  search_ms_p50 %.0f",
 		len(timelineTopics), entries, float64(ordered)/n, float64(distinct)/n, float64(onTopic)/float64(entries),
-		float64(onTopicStrict)/float64(entries), withStory, float64(took[len(took)/2].Microseconds())/1000)
+		float64(onTopicStrict)/float64(entries), withStory, float64(took[len(took)/2].Microseconds())/1000,
+		float64(searchTook[len(searchTook)/2].Microseconds())/1000)
 	if ordered != len(timelineTopics) || distinct != len(timelineTopics) {
 		t.Errorf("ordered %d, distinct %d of %d timelines: want all", ordered, distinct, len(timelineTopics))
 	}
