@@ -16,7 +16,7 @@ func TestUsage(t *testing.T) {
 	c := newCLI(t)
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := c.mustRun(0, args...)
-		for _, name := range []string{"ask", "ingest", "list", "remove", "eval", "serve", "help", "version"} {
+		for _, name := range []string{"ask", "ingest", "list", "remove", "eval", "migrate", "serve", "help", "version"} {
 			if !strings.Contains(r.stdout, "  "+name+" ") {
 				t.Errorf("attache %v does not list %s:\n%s", args, name, r.stdout)
 			}

@@ -42,6 +42,26 @@ func openPTY(t *testing.T) (controller, terminal *os.File) {
 	return c, term
 }
 
+// terminal opens a pseudo-terminal for a child's output: term is the end
+// to give the child; screen, called once the child has exited, closes it
+// and returns everything the terminal showed.
+func terminal(t *testing.T) (term *os.File, screen func() string) {
+	t.Helper()
+	controller, term := openPTY(t)
+	t.Cleanup(func() { controller.Close() })
+	var shown bytes.Buffer
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		io.Copy(&shown, controller) // ends with EIO once the terminal end is closed
+	}()
+	return term, func() string {
+		term.Close()
+		<-read
+		return shown.String()
+	}
+}
+
 // TestAskStreamCutOffOnTerminal: on a terminal, a generated answer that
 // breaks off mid-stream is marked as cut off and replaced by quoted
 // sentences, the note says it broke off (not that the model was
@@ -55,25 +75,17 @@ func TestAskStreamCutOffOnTerminal(t *testing.T) {
 	c.env["LLM_BASE_URL"] = srv.URL()
 	c.env["LLM_MAX_RETRIES"] = "0"
 
-	controller, term := openPTY(t)
-	defer controller.Close()
-	var screen bytes.Buffer
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		io.Copy(&screen, controller) // ends with EIO once the terminal end is closed
-	}()
+	term, screen := terminal(t)
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
 	cmd := c.command(ctx, "ask", "-asof", "2025-07-28", sampleQuestion)
 	cmd.Stdout, cmd.Stderr = term, term
 	err := cmd.Run()
-	term.Close()
-	<-read
+	shown := screen()
 	if err != nil {
-		t.Fatalf("ask: %v\n%s", err, screen.String())
+		t.Fatalf("ask: %v\n%s", err, shown)
 	}
-	out := strings.ReplaceAll(screen.String(), "\r\n", "\n")
+	out := strings.ReplaceAll(shown, "\r\n", "\n")
 	for _, want := range []string{"[the generated answer above broke off]", "Sources:", retrieval.NoteLLMCutOff} {
 		if !strings.Contains(out, want) {
 			t.Errorf("terminal output lacks %q:\n%s", want, out)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,6 +66,11 @@ func articleCount(t *testing.T, c *cli) int {
 // feed server whose feed changes between polls.
 func TestFeedCommands(t *testing.T) {
 	c, srv := feedCLI(t)
+	testFeedCommands(t, c, srv)
+}
+
+// testFeedCommands is TestFeedCommands on c's library.
+func testFeedCommands(t *testing.T, c *cli, srv *feedtest.Server) {
 	var es []feedtest.Entry
 	for i := range 3 {
 		es = append(es, storyEntry(srv, i, 200))
@@ -227,31 +230,9 @@ func TestFeedPollCrashSafety(t *testing.T) {
 // killPollAfter runs a poll and kills it after `after` added items.
 func killPollAfter(t *testing.T, c *cli, after int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := c.command(ctx, "feed", "poll")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if line := sc.Text(); strings.Contains(line, "feed item") && strings.Contains(line, "status=added") {
-			if seen++; seen == after {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Errorf("kill: %v", err)
-				}
-				break
-			}
-		}
-	}
-	io.Copy(io.Discard, stderr)
-	cmd.Wait()
+	seen := killAfter(t, c, func(line string) bool {
+		return strings.Contains(line, "feed item") && strings.Contains(line, "status=added")
+	}, after, "feed", "poll")
 	if seen < after {
 		t.Fatalf("the poll finished after %d added items, before the kill at %d", seen, after)
 	}

@@ -115,30 +115,28 @@ func ask(t *testing.T, f *discordtest.Fake, question string) string {
 // article, and stops citing it once it is removed.
 func TestServeFollowsOtherProcesses(t *testing.T) {
 	t.Parallel()
+	testServeFollows(t, newCLI(t))
+}
+
+// testServeFollows is TestServeFollowsOtherProcesses on c's library.
+func testServeFollows(t *testing.T, c *cli) {
 	f := discordtest.New(t, discordtest.Options{})
-	c := newCLI(t)
 	c.env["LOG_LEVEL"] = "debug" // the follower logs each change it applies
 	stderr, stop := startServe(t, c, f)
 
-	const question = "Why did the Brellow lighthouse keepers protest?"
 	const link = "news.example/lighthouse-1"
-	if answer := ask(t, f, question); strings.Contains(answer, link) {
+	if answer := ask(t, f, lighthouseQuestion); strings.Contains(answer, link) {
 		t.Fatalf("the article is cited before it was ingested:\n%s", answer)
 	}
-
-	path := writeFile(t, c.dir, "lighthouse.jsonl", jsonlRecord("lighthouse-1", "Brellow lighthouse keepers protest automation",
-		"Coast Post", time.Now().UTC().AddDate(0, 0, -2).Format(corpus.DateLayout),
-		"Lighthouse keepers in Brellow protested on Saturday against plans to automate the last staffed lighthouses. "+
-			"The keepers said automation would leave the coast without anyone watching the sea at night.")+"\n")
-	c.mustRun(0, "ingest", path)
+	c.mustRun(0, "ingest", lighthouseFile(t, c.dir))
 	stderr.waitFor(t, "id=lighthouse-1 removed=false", followTimeout)
-	if answer := ask(t, f, question); !strings.Contains(answer, link) {
+	if answer := ask(t, f, lighthouseQuestion); !strings.Contains(answer, link) {
 		t.Errorf("after ingest by another process, the answer does not cite the article:\n%s", answer)
 	}
 
 	c.mustRun(0, "remove", "lighthouse-1")
 	stderr.waitFor(t, "id=lighthouse-1 removed=true", followTimeout)
-	if answer := ask(t, f, question); strings.Contains(answer, link) {
+	if answer := ask(t, f, lighthouseQuestion); strings.Contains(answer, link) {
 		t.Errorf("after remove by another process, the answer still cites the article:\n%s", answer)
 	}
 	stop()
@@ -148,6 +146,18 @@ func TestServeFollowsOtherProcesses(t *testing.T) {
 	for _, v := range f.Violations() {
 		t.Errorf("Discord rule broken: %v", v)
 	}
+}
+
+// lighthouseQuestion asks what lighthouseFile's article answers.
+const lighthouseQuestion = "Why did the Brellow lighthouse keepers protest?"
+
+// lighthouseFile writes a one-article .jsonl file in dir.
+func lighthouseFile(t *testing.T, dir string) string {
+	t.Helper()
+	return writeFile(t, dir, "lighthouse.jsonl", jsonlRecord("lighthouse-1", "Brellow lighthouse keepers protest automation",
+		"Coast Post", time.Now().UTC().AddDate(0, 0, -2).Format(corpus.DateLayout),
+		"Lighthouse keepers in Brellow protested on Saturday against plans to automate the last staffed lighthouses. "+
+			"The keepers said automation would leave the coast without anyone watching the sea at night.")+"\n")
 }
 
 // TestConcurrentIngest runs two "attache ingest" processes at once, 400

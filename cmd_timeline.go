@@ -14,7 +14,7 @@ import (
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/corpus/gazetteer"
 	"github.com/attache-bot/attache/retrieval"
-	"github.com/attache-bot/attache/retrieval/answer"
+	extractive "github.com/attache-bot/attache/retrieval/answer"
 )
 
 // chronologyJSON is the "timeline -json" and "whatsnew -json" object of
@@ -261,7 +261,7 @@ func writeChronologyText(w io.Writer, heading string, c retrieval.Chronology) er
 	}
 	var sources []retrieval.Source
 	for _, en := range c.Entries {
-		b.WriteString(en.Date.UTC().Format(answer.DateLayout) + ": " + en.CitedAs(len(sources)+1) + "\n")
+		b.WriteString(en.Date.UTC().Format(extractive.DateLayout) + ": " + en.CitedAs(len(sources)+1) + "\n")
 		sources = append(sources, en.Sources...)
 	}
 	b.WriteString("\nSources:\n")

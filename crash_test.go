@@ -113,36 +113,9 @@ func TestIngestCrashSafety(t *testing.T) {
 // than after means the ingest finished first.
 func killIngestAfter(t *testing.T, c *cli, path string, after int) int {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
-	defer cancel()
-	cmd := c.command(ctx, "ingest", path)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	seen := 0
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if line := sc.Text(); strings.Contains(line, "ingest article") && strings.Contains(line, "status=added") {
-			seen++
-			if seen == after {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Errorf("kill: %v", err)
-				}
-				break
-			}
-		}
-	}
-	io.Copy(io.Discard, stderr) // drain until the pipe closes
-	cmd.Wait()
-	if ctx.Err() != nil {
-		t.Fatalf("ingest did not finish or die within %s", childTimeout)
-	}
-	return seen
+	return killAfter(t, c, func(line string) bool {
+		return strings.Contains(line, "ingest article") && strings.Contains(line, "status=added")
+	}, after, "ingest", path)
 }
 
 // checkLibrary runs the checker (testdata/crashcheck, built without the

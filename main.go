@@ -70,6 +70,7 @@ var commands = []command{
 	{"timeline", `[-json] [-asof D] [-from D] [-to D] [-guild ID] [-country C] [-org O] "topic"`, "a dated, cited chronology of a topic: one entry per story, oldest first"},
 	{"whatsnew", `[-json] [-asof D] [-since D] [-guild ID] [-country C] [-org O] "topic"`, "the stories about a topic since a date (default a week), newest first"},
 	{"report", "[-guild ID] [-days N] [-json]", "questions answered \"not covered\", answers voted down, and feed health"},
+	{"migrate", "-to postgres://…", "copy the data directory's library into PostgreSQL (resumable, verified)"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
 	{"help", "[command]", "describe the commands, or one command with its flags"},
 	{"version", "", "print the version and the revision it was built from"},
@@ -97,6 +98,8 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runTimeline
 	case "whatsnew":
 		return runWhatsNew
+	case "migrate":
+		return runMigrate
 	case "serve":
 		return runServe
 	}

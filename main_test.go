@@ -1,14 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -70,14 +73,25 @@ func (r result) String() string {
 // only the variables given (plus a private HOME and TMPDIR), so that the
 // developer's own settings and .env never leak into a test.
 type cli struct {
-	t   *testing.T
+	t   testing.TB
 	dir string // working directory
 	env map[string]string
+	// timeout bounds each run; 0 is childTimeout (benchmarks of big
+	// corpora need more).
+	timeout time.Duration
+}
+
+// limit is how long one run of c may take.
+func (c *cli) limit() time.Duration {
+	if c.timeout > 0 {
+		return c.timeout
+	}
+	return childTimeout
 }
 
 // newCLI returns a cli working in a fresh directory whose data directory
 // is ./data.
-func newCLI(t *testing.T) *cli {
+func newCLI(t testing.TB) *cli {
 	t.Helper()
 	dir := t.TempDir()
 	return &cli{t: t, dir: dir, env: map[string]string{"ATTACHE_DATA_DIR": filepath.Join(dir, "data")}}
@@ -101,7 +115,7 @@ func (c *cli) command(ctx context.Context, args ...string) *exec.Cmd {
 // run runs attache with args and returns what it did.
 func (c *cli) run(args ...string) result {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
 	defer cancel()
 	cmd := c.command(ctx, args...)
 	var stdout, stderr bytes.Buffer
@@ -132,7 +146,7 @@ func (c *cli) mustRun(want int, args ...string) result {
 
 // checkErrorOutput checks the rule for failures: one clear line on stderr
 // starting with "attache: ", and never a stack trace.
-func checkErrorOutput(t *testing.T, r result) {
+func checkErrorOutput(t testing.TB, r result) {
 	t.Helper()
 	for _, bad := range []string{"panic:", "goroutine ", "[running]", ".go:"} {
 		if strings.Contains(r.stderr, bad) {
@@ -167,6 +181,53 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// killAfter runs attache with args, kills it with SIGKILL once `after`
+// lines of its stderr have matched, and waits for it to die. It returns
+// how many lines matched: fewer than after means the command finished
+// first. A command that neither finishes nor dies in c's limit fails the
+// test.
+func killAfter(t testing.TB, c *cli, match func(line string) bool, after int, args ...string) int {
+	t.Helper()
+	seen, _, _ := signalAfter(t, c, syscall.SIGKILL, match, after, args...)
+	return seen
+}
+
+// signalAfter is killAfter with another signal; it also returns the rest
+// of stderr after the signal and the command's Wait error.
+func signalAfter(t testing.TB, c *cli, sig os.Signal, match func(line string) bool, after int, args ...string) (int, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
+	defer cancel()
+	cmd := c.command(ctx, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if match(sc.Text()) {
+			if seen++; seen == after {
+				if err := cmd.Process.Signal(sig); err != nil {
+					t.Errorf("signal: %v", err)
+				}
+				break
+			}
+		}
+	}
+	var rest strings.Builder
+	io.Copy(&rest, stderr) // drain until the pipe closes
+	err = cmd.Wait()
+	if ctx.Err() != nil {
+		t.Fatalf("attache %s did not finish or die within %s", args[0], c.limit())
+	}
+	return seen, rest.String(), err
 }
 
 // child is a started process whose exit is watched: Exited is closed when

@@ -2,6 +2,7 @@ package corpus_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/attache-bot/attache/corpus"
@@ -16,6 +17,26 @@ func openSQLite(t *testing.T, dir string) *corpus.Library {
 	}
 	t.Cleanup(func() { lib.Close() })
 	return lib
+}
+
+// TestMain lets the test binary be a child process of the conformance
+// suite's process cases.
+func TestMain(m *testing.M) {
+	librarytest.Child(openSQLiteAt)
+	os.Exit(m.Run())
+}
+
+func openSQLiteAt(ctx context.Context, dir string) (librarytest.Library, error) {
+	return corpus.Open(ctx, dir)
+}
+
+// TestProcessConformance runs the suite's cases that need other processes
+// (SIGKILL mid-write, two writing processes) against the SQLite library.
+func TestProcessConformance(t *testing.T) {
+	librarytest.RunProcesses(t, librarytest.Processes{
+		New:  func(t *testing.T) string { return t.TempDir() },
+		Open: openSQLiteAt,
+	})
 }
 
 // TestConformance runs the library conformance suite against the SQLite

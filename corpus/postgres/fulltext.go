@@ -78,13 +78,14 @@ func (f FullText) Postings(ctx context.Context, ix corpus.TextIndex, term string
 	if err := corpus.CheckTerm(term); err != nil {
 		return err
 	}
-	st, err := f.Stats(ctx, ix)
-	if err != nil {
-		return err
-	}
-	t, _ := table(ix)
-	rows, err := f.pool.Query(ctx, "SELECT seq, (tf ->> $1)::int, len FROM "+t+" WHERE terms @@ $2::tsquery ORDER BY seq",
-		term, tsquery(term))
+	t, n := table(ix)
+	// The statistics come with every row, in one round trip and one
+	// snapshot (one row with a NULL seq when no row holds the term). A
+	// term missing from tf is in the row once (see termRow).
+	rows, err := f.pool.Query(ctx, `SELECT s.docs, s.total, p.seq, p.tf, p.len FROM text_stats s
+		LEFT JOIN LATERAL (SELECT seq, coalesce((tf ->> $1)::int, 1) AS tf, len FROM `+t+`
+			WHERE terms @@ $2::tsquery) p ON true
+		WHERE s.ix = $3 ORDER BY p.seq`, term, tsquery(term), n)
 	if err != nil {
 		return fmt.Errorf("postgres: full text %q: %w", term, err)
 	}
@@ -93,13 +94,21 @@ func (f FullText) Postings(ctx context.Context, ix corpus.TextIndex, term string
 		tf, len int
 	}
 	var hits []hit
+	var st corpus.TextStats
 	for rows.Next() {
-		var h hit
-		if err := rows.Scan(&h.seq, &h.tf, &h.len); err != nil {
+		var total int64
+		var seq *int64
+		var tf, length *int
+		if err := rows.Scan(&st.Docs, &total, &seq, &tf, &length); err != nil {
 			rows.Close()
 			return fmt.Errorf("postgres: full text %q: %w", term, err)
 		}
-		hits = append(hits, h)
+		if st.Docs > 0 {
+			st.AvgLen = float64(total) / float64(st.Docs)
+		}
+		if seq != nil {
+			hits = append(hits, hit{*seq, *tf, *length})
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -2,66 +2,20 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
-	"time"
 
+	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
 
-// testServer is the PostgreSQL the tests use: ATTACHE_TEST_DATABASE_URL,
-// or the local server of the development machines.
-func testServer() string {
-	if u := os.Getenv("ATTACHE_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://root@127.0.0.1:5432/test?sslmode=disable"
-}
+// testServer is the PostgreSQL the tests use (pgtest.Server).
+func testServer() string { return pgtest.Server() }
 
-// adminConn connects to the test server, failing the test (never
-// skipping it) with how to start the server when it cannot.
-func adminConn(t testing.TB) *pgx.Conn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, testServer())
-	if err != nil {
-		t.Fatalf("these tests need PostgreSQL at %s (set ATTACHE_TEST_DATABASE_URL to use another): %v\n"+
-			"start the local one with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start", testServer(), err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
+// adminConn connects to the test server (pgtest.Admin).
+func adminConn(t testing.TB) *pgx.Conn { return pgtest.Admin(t) }
 
-// testSchema creates a throw-away schema, dropped when the test ends, and
-// returns a database URL whose search_path selects it.
-func testSchema(t testing.TB) (dbURL, schema string) {
-	t.Helper()
-	admin := adminConn(t)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema = "attache_test_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("creating schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("dropping schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(testServer())
-	if err != nil {
-		t.Fatalf("ATTACHE_TEST_DATABASE_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), schema
-}
+// testSchema creates a throw-away schema (pgtest.Schema).
+func testSchema(t testing.TB) (dbURL, schema string) { return pgtest.Schema(t) }
 
 // openTest opens the library at dbURL, closed when the test ends.
 func openTest(t *testing.T, dbURL string) *Library {

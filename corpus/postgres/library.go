@@ -465,8 +465,14 @@ func (l *Library) putTx(ctx context.Context, tx pgx.Tx, a corpus.Article, chunks
 }
 
 // termRow turns a full-text row (terms each followed by a space, as
-// corpus.TermRows writes them) into its distinct terms, their counts as a
-// JSON object and its length in terms.
+// corpus.TermRows writes them) into its distinct terms, the counts of the
+// terms it holds more than once as a JSON object (a term of terms absent
+// from it is there once) and its length in terms.
+//
+// Most terms of a row are there once: leaving them out keeps tf a few
+// hundred bytes, stored in the row itself rather than compressed or
+// apart (TOAST), which search would otherwise unpack for every row that
+// holds a term. Rows written with every count read the same.
 func termRow(row string) (distinct []string, tf string, n int) {
 	distinct = []string{} // never NULL: array_to_tsvector of an empty row is an empty tsvector
 	counts := map[string]int{}
@@ -476,6 +482,11 @@ func termRow(row string) (distinct []string, tf string, n int) {
 		}
 		counts[t]++
 		n++
+	}
+	for t, c := range counts {
+		if c == 1 {
+			delete(counts, t)
+		}
 	}
 	b, _ := json.Marshal(counts) // a map of strings to ints always marshals
 	return distinct, string(b), n

@@ -19,6 +19,15 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestProcessConformance runs the suite's cases that need other processes
+// (SIGKILL mid-write, two writing processes) against PostgreSQL.
+func TestProcessConformance(t *testing.T) {
+	librarytest.RunProcesses(t, librarytest.Processes{
+		New:  func(t *testing.T) string { u, _ := testSchema(t); return u },
+		Open: openAt,
+	})
+}
+
 func TestOpenBadURL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
