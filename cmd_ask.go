@@ -40,6 +40,18 @@ type askJSONSource struct {
 	URL       string  `json:"url"`
 	ChunkID   string  `json:"chunk_id"`
 	Score     float64 `json:"score"`
+	// Label is the outlet's label set by moderators ("wire").
+	Label   string        `json:"label,omitempty"`
+	StoryID string        `json:"story_id,omitempty"`
+	Also    []askJSONAlso `json:"also,omitempty"`
+}
+
+// askJSONAlso is another outlet's article of a source's story.
+type askJSONAlso struct {
+	ArticleID string `json:"article_id"`
+	Source    string `json:"source"`
+	URL       string `json:"url"`
+	Label     string `json:"label,omitempty"`
 }
 
 func runAsk(ctx context.Context, env *environment, args []string) error {
@@ -141,10 +153,15 @@ func writeAnswerJSON(w io.Writer, ans retrieval.Answer) error {
 		Note:     ans.Note,
 	}
 	for _, s := range ans.Sources {
-		obj.Sources = append(obj.Sources, askJSONSource{
+		src := askJSONSource{
 			N: s.N, ArticleID: s.ArticleID, Title: s.Title, Source: s.Source,
 			Published: formatDate(s.Published), URL: s.URL, ChunkID: s.ChunkID, Score: s.Score,
-		})
+			Label: s.Label, StoryID: s.StoryID,
+		}
+		for _, a := range s.Also {
+			src.Also = append(src.Also, askJSONAlso{ArticleID: a.ArticleID, Source: a.Source, URL: a.URL, Label: a.Label})
+		}
+		obj.Sources = append(obj.Sources, src)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -171,6 +188,9 @@ func writeAnswerText(w io.Writer, ans retrieval.Answer, streamed string) error {
 	}
 	if ans.Uncited {
 		b.WriteString("\nWarning: this answer cites none of the sources below; treat it as unverified.\n")
+	}
+	if line := retrieval.OutletsLine(ans.Outlets(), textOutlet); line != "" {
+		b.WriteString("\n" + line + "\n")
 	}
 	if len(ans.Sources) > 0 {
 		b.WriteString("\nSources:\n")
@@ -236,7 +256,7 @@ func sourceLine(s retrieval.Source) string {
 	}
 	var parts []string
 	if s.Source != "" {
-		parts = append(parts, s.Source)
+		parts = append(parts, textOutlet(retrieval.Outlet{Name: s.Source, Label: s.Label}))
 	}
 	if d := formatDate(s.Published); d != "" {
 		parts = append(parts, d)
@@ -244,10 +264,20 @@ func sourceLine(s retrieval.Source) string {
 	if s.URL != "" {
 		parts = append(parts, s.URL)
 	}
-	if len(parts) == 0 {
-		return title
+	line := title
+	if len(parts) > 0 {
+		line += " — " + strings.Join(parts, ", ")
 	}
-	return title + " — " + strings.Join(parts, ", ")
+	if also := retrieval.AlsoLine(s.AlsoOutlets(), textOutlet); also != "" {
+		line += "; " + also
+	}
+	return line
+}
+
+// textOutlet is an outlet with its label on one line of text output.
+func textOutlet(o retrieval.Outlet) string {
+	o.Name = strings.Join(strings.Fields(o.Name), " ")
+	return o.String()
 }
 
 func modeName(m retrieval.Mode) string {

@@ -52,6 +52,14 @@ type askObject struct {
 		URL       string  `json:"url"`
 		ChunkID   string  `json:"chunk_id"`
 		Score     float64 `json:"score"`
+		Label     string  `json:"label"`
+		StoryID   string  `json:"story_id"`
+		Also      []struct {
+			ArticleID string `json:"article_id"`
+			Source    string `json:"source"`
+			URL       string `json:"url"`
+			Label     string `json:"label"`
+		} `json:"also"`
 	} `json:"sources"`
 	Uncited bool   `json:"uncited"`
 	Note    string `json:"note"`
@@ -234,6 +242,7 @@ func TestWriteAnswerText(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "Iran wants guarantees [1]. Talks continue [2].\n\n" +
+		"1 outlet: Wire\n\n" +
 		"Sources:\n" +
 		"1. Talks in [31mIstanbul — Wire, 2025-07-27, https://example.com/a\n" +
 		"2. abc\n\n" +
@@ -268,5 +277,49 @@ func TestWriteAnswerText(t *testing.T) {
 	writeAnswerText(&b, ans, "")
 	if !strings.Contains(b.String(), "Warning") {
 		t.Errorf("writeAnswerText did not warn about an uncited answer:\n%s", b.String())
+	}
+}
+
+// TestWriteAnswerTextStories: labels, the story's other outlets and the
+// outlets line, with hostile outlet names made printable on one line.
+func TestWriteAnswerTextStories(t *testing.T) {
+	ans := retrieval.Answer{
+		AsOf: time.Date(2025, 7, 28, 0, 0, 0, 0, time.UTC),
+		Text: "At least 12 were killed [1].\n\nReports differ: Coastal Wire (wire) reports 12 dead [1]; Plains Herald reports 15 dead [2].",
+		Mode: retrieval.ModeExtractive,
+		Sources: []retrieval.Source{
+			{N: 1, Title: "Blast", Source: "Coastal Wire", Label: "wire", StoryID: "s1", Also: []retrieval.Also{
+				{ArticleID: "b", Source: "The Week", Label: "opinion"}, {ArticleID: "c", Source: "Coastal  Wire"},
+				{ArticleID: "d", Source: "Evil\x1b[2J\nOutlet"}}},
+			{N: 2, Title: "Toll rises", Source: "Plains Herald", StoryID: "s1"},
+		},
+	}
+	var b strings.Builder
+	if err := writeAnswerText(&b, ans, ""); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\n4 outlets: Coastal Wire (wire), Plains Herald, The Week (opinion), Evil[2J Outlet\n",
+		"1. Blast — Coastal Wire (wire); also reported by The Week (opinion), Evil[2J Outlet\n",
+		"2. Toll rises — Plains Herald\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "\x1b") {
+		t.Errorf("a control character reached the terminal:\n%q", b.String())
+	}
+
+	var j strings.Builder
+	if err := writeAnswerJSON(&j, ans); err != nil {
+		t.Fatal(err)
+	}
+	obj, _ := decodeAsk(t, j.String())
+	if s := obj.Sources[0]; s.Label != "wire" || s.StoryID != "s1" || len(s.Also) != 3 || s.Also[0].ArticleID != "b" || s.Also[0].Label != "opinion" {
+		t.Errorf("ask -json source: %+v", s)
+	}
+	if s := obj.Sources[1]; s.Label != "" || len(s.Also) != 0 || strings.Contains(j.String(), `"also": null`) {
+		t.Errorf("ask -json leaves out what a source does not have: %+v\n%s", s, j.String())
 	}
 }

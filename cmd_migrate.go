@@ -148,8 +148,8 @@ func checkSourceDir(dir string) error {
 func printMigrateSummary(w io.Writer, dir, schema string, res transfer.Result, extra transfer.Records, v transfer.Verification) {
 	fmt.Fprintf(w, "migrated %d articles from %s to PostgreSQL schema %s: %d copied (%d chunks), %d already there\n",
 		res.Articles, dir, schema, res.Copied, res.Chunks, res.Skipped)
-	fmt.Fprintf(w, "also copied: %d answers, %d answer messages, %d votes, %d feeds, %d feed items, %d digests\n",
-		extra.Answers, extra.Messages, extra.Votes, extra.Feeds, extra.Items, extra.Digests)
+	fmt.Fprintf(w, "also copied: %d answers, %d answer messages, %d votes, %d feeds, %d feed items, %d digests, %d outlet labels\n",
+		extra.Answers, extra.Messages, extra.Votes, extra.Feeds, extra.Items, extra.Digests, extra.Labels)
 	for _, s := range v.Scopes {
 		status := "verified"
 		if !s.Match() {

@@ -82,6 +82,11 @@ func migrateCorpus(t *testing.T, c *cli) {
 	if err := lib.SetDigest(ctx, corpus.Digest{GuildID: migrateGuild, ChannelID: "chan-1", Hour: 7, LastSent: at}); err != nil {
 		t.Fatal(err)
 	}
+	for _, l := range []corpus.OutletLabel{{Scope: corpus.SharedScope, Outlet: "Coastal Wire", Label: "wire"}, {Scope: migrateGuild, Outlet: "Club News", Label: "official"}} {
+		if err := lib.SetOutletLabel(ctx, l.Scope, l.Outlet, l.Label, at); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "g-1", URL: "https://club.example/1", ArticleID: corpus.ScopedID(migrateGuild, "club"),
 		Signature: "sig", Bands: []string{"b1", "b2"}}, at); err != nil {
 		t.Fatal(err)
@@ -154,7 +159,7 @@ func TestMigrate(t *testing.T) {
 	r := c.mustRun(0, "migrate", "-to", dbURL)
 	for _, want := range []string{
 		"migrated 5 articles", "to PostgreSQL schema " + schema, "5 copied", "0 already there",
-		"1 answers, 1 answer messages, 1 votes, 1 feeds, 1 feed items, 1 digests",
+		"1 answers, 1 answer messages, 1 votes, 1 feeds, 1 feed items, 1 digests, 2 outlet labels",
 		"scope shared: 3 articles", "scope " + migrateGuild + ": 2 articles",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -201,6 +206,10 @@ func TestMigrate(t *testing.T) {
 	if got, err := dst.Digests(ctx); err != nil || len(got) != 1 || got[0].GuildID != migrateGuild ||
 		got[0].ChannelID != "chan-1" || got[0].Hour != 7 || !got[0].LastSent.Equal(time.Date(2026, 3, 5, 10, 0, 0, 123456000, time.UTC)) {
 		t.Errorf("digests in PostgreSQL = %+v, %v", got, err)
+	}
+	if got, err := dst.OutletLabels(ctx); err != nil || len(got) != 2 || got[0].Outlet != "Club News" || got[0].Label != "official" ||
+		got[0].Scope != migrateGuild || got[1].Label != "wire" || !got[1].SetAt.Equal(time.Date(2026, 3, 5, 10, 0, 0, 123456000, time.UTC)) {
+		t.Errorf("outlet labels in PostgreSQL = %+v, %v", got, err)
 	}
 	wantItem, _, _ := src.FeedItem(ctx, wantFeeds[0].ID, "g-1")
 	if got, ok, err := dst.FeedItem(ctx, wantFeeds[0].ID, "g-1"); err != nil || !ok || !reflect.DeepEqual(got, wantItem) {

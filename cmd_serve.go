@@ -63,6 +63,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Answers:  lib,
 		Fetcher:  fetcher,
 		Feeds:    bot.LibraryFeeds(lib, feeds, cfg.MaxFeeds),
+		Outlets:  lib,
 		Reports:  lib,
 		Digests:  lib,
 		// Timelines, "what's new" and the places for autocomplete come

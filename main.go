@@ -69,6 +69,7 @@ var commands = []command{
 	{"feed", "add|list|remove|poll [-guild ID] [-json] [URL|ID...]", "subscribe to RSS, Atom and JSON feeds, list, remove or poll them"},
 	{"timeline", `[-json] [-asof D] [-from D] [-to D] [-guild ID] [-country C] [-org O] "topic"`, "a dated, cited chronology of a topic: one entry per story, oldest first"},
 	{"whatsnew", `[-json] [-asof D] [-since D] [-guild ID] [-country C] [-org O] "topic"`, "the stories about a topic since a date (default a week), newest first"},
+	{"outlet", "label|unlabel|list [-guild ID] [-json] [NAME [LABEL]]", "label outlets (wire, state media, official, opinion) shown next to them in answers"},
 	{"report", "[-guild ID] [-days N] [-json]", "questions answered \"not covered\", answers voted down, and feed health"},
 	{"migrate", "-to postgres://…", "copy the data directory's library into PostgreSQL (resumable, verified)"},
 	{"serve", "", "run the Discord bot (needs DISCORD_TOKEN)"},
@@ -92,6 +93,8 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runEval
 	case "feed":
 		return runFeed
+	case "outlet":
+		return runOutlet
 	case "report":
 		return runReport
 	case "timeline":

@@ -61,6 +61,7 @@ type Deps struct {
 	Feeds    Feeds   // nil: /feed says feeds are not available
 	Reports  Reports // nil: /report says reports are not available
 	Digests  Digests // nil: /feed digest says digests are not available
+	Outlets  Outlets // nil: /outlet says labels are not available
 	// Chronicler makes /timeline and /whatsnew; nil: they say they are not
 	// available.
 	Chronicler Chronicler
@@ -79,6 +80,7 @@ type deps struct {
 	feeds    Feeds   // nil: /feed says feeds are not available
 	reports  Reports // nil: /report says reports are not available
 	digests  Digests // nil: /feed digest says digests are not available
+	outlets  Outlets // nil: /outlet says labels are not available
 
 	chronicler Chronicler // nil: /timeline and /whatsnew say they are not available
 	places     Places     // nil: autocomplete offers the whole gazetteer
@@ -118,7 +120,7 @@ type Bot struct {
 // New returns a bot that logs to logger (nil discards logs), configured by
 // cfg, working with d. It makes no network call: Run connects.
 func New(logger *slog.Logger, cfg Config, d Deps) (*Bot, error) {
-	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports, digests: d.Digests,
+	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports, digests: d.Digests, outlets: d.Outlets,
 		chronicler: d.Chronicler, places: d.Places})
 }
 

@@ -126,6 +126,7 @@ func commands() []*discordgo.ApplicationCommand {
 			},
 		},
 		feedCommand(),
+		outletCommand(),
 		reportCommand(),
 	}, timelineCommands()...)
 }

@@ -210,9 +210,9 @@ func TestE2ERegistration(t *testing.T) {
 		m := c.(map[string]any)
 		byName[m["name"].(string)] = m
 	}
-	ask, article, feed, report := byName["ask"], byName["article"], byName["feed"], byName["report"]
-	if ask == nil || article == nil || feed == nil || report == nil || byName["timeline"] == nil || byName["whatsnew"] == nil || len(byName) != 6 {
-		t.Fatalf("registered %v, want ask, article, feed, report, timeline and whatsnew", byName)
+	ask, article, feed, report, outlet := byName["ask"], byName["article"], byName["feed"], byName["report"], byName["outlet"]
+	if ask == nil || article == nil || feed == nil || report == nil || outlet == nil || byName["timeline"] == nil || byName["whatsnew"] == nil || len(byName) != 7 {
+		t.Fatalf("registered %v, want ask, article, feed, outlet, report, timeline and whatsnew", byName)
 	}
 	var feedSubs []string
 	for _, o := range feed["options"].([]any) {
@@ -221,7 +221,7 @@ func TestE2ERegistration(t *testing.T) {
 	if strings.Join(feedSubs, ",") != "add,list,remove,digest" {
 		t.Errorf("feed subcommands = %v", feedSubs)
 	}
-	for _, c := range []map[string]any{feed, report} {
+	for _, c := range []map[string]any{feed, report, outlet} {
 		if ctx, _ := c["contexts"].([]any); c["default_member_permissions"] != "8192" || len(ctx) != 1 || ctx[0] != 0.0 {
 			t.Errorf("%s permissions %v and contexts %v, want \"8192\" and [0]", c["name"], c["default_member_permissions"], c["contexts"])
 		}

@@ -43,9 +43,17 @@ func renderAnswer(a retrieval.Answer, now time.Time) []string {
 	// message (a masked link to a phishing page, a fake Sources block).
 	b.WriteString(neutralise(inertText(text)))
 
+	// Small lines under the text: the outlets used, then the note.
+	var small []string
+	if line := outletsLine(a); line != "" {
+		small = append(small, line)
+	}
 	if note := answerNote(a); note != "" {
+		small = append(small, neutralise(inertText(note)))
+	}
+	if len(small) > 0 {
 		b.WriteString("\n\n-# ")
-		b.WriteString(neutralise(inertText(note)))
+		b.WriteString(strings.Join(small, "\n-# "))
 	}
 	if len(a.Sources) > 0 {
 		b.WriteString("\n\n**Sources**")
@@ -83,7 +91,7 @@ func sourceLine(s retrieval.Source, now time.Time) string {
 		line = label
 	}
 	var meta []string
-	if outlet := escapeMarkdown(neutralise(truncateRunes(oneLine(s.Source), 60))); outlet != "" {
+	if outlet := discordOutlet(retrieval.Outlet{Name: s.Source, Label: s.Label}); outlet != "" {
 		meta = append(meta, outlet)
 	}
 	if !s.Published.IsZero() {
@@ -98,7 +106,55 @@ func sourceLine(s retrieval.Source, now time.Time) string {
 	if len(meta) > 0 {
 		line += " — " + strings.Join(meta, ", ")
 	}
+	if also, more := firstOutlets(s.AlsoOutlets(), maxAlsoOutlets); len(also) > 0 {
+		line += "; " + retrieval.AlsoLine(also, discordOutlet) + more
+	}
 	return line
+}
+
+// How many outlets a source line's "also reported by" and the outlets
+// line under an answer name before "and N more".
+const (
+	maxAlsoOutlets = 4
+	maxLineOutlets = 8
+)
+
+// outletsLine is the line under an answer naming its outlets, "3
+// outlets: CNN, USA Today, The Week", or "".
+func outletsLine(a retrieval.Answer) string {
+	all := a.Outlets()
+	shown, more := firstOutlets(all, maxLineOutlets)
+	if len(shown) == 0 {
+		return ""
+	}
+	line := retrieval.OutletsLine(shown, discordOutlet) + more
+	if more != "" {
+		// The count is of all of them, not of the ones named.
+		line = strings.Replace(line, fmt.Sprint(len(shown)), fmt.Sprint(len(all)), 1)
+	}
+	return line
+}
+
+// firstOutlets is at most n of outlets and, when some are left out, the
+// words that say how many.
+func firstOutlets(outlets []retrieval.Outlet, n int) ([]retrieval.Outlet, string) {
+	if len(outlets) <= n {
+		return outlets, ""
+	}
+	return outlets[:n], fmt.Sprintf(" and %d more", len(outlets)-n)
+}
+
+// discordOutlet is an outlet with its label as plain text in a message:
+// one line, shortened, no markdown, no mentions.
+func discordOutlet(o retrieval.Outlet) string {
+	name := escapeMarkdown(neutralise(truncateRunes(oneLine(o.Name), 60)))
+	if name == "" {
+		return ""
+	}
+	if label := escapeMarkdown(neutralise(truncateRunes(oneLine(o.Label), 30))); label != "" {
+		return name + " (" + label + ")"
+	}
+	return name
 }
 
 // renderSources is the private list shown by an answer's Sources button:

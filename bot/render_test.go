@@ -58,6 +58,21 @@ var renderCases = map[string]retrieval.Answer{
 			{N: 3, Title: "Future dated", URL: "ftp://files.example/x", Published: day(2027, 1, 1)},
 		},
 	},
+	"stories": {
+		Text: "At least 12 people were killed in the blast [1]. The envoys met on Friday [2].\n\n" +
+			"Reports differ: Coastal Wire (wire) reports 12 dead [1]; Plains Herald reports 15 dead [3].",
+		Mode: retrieval.ModeExtractive,
+		Sources: []retrieval.Source{
+			{N: 1, Title: "Blast in Velmora", Source: "Coastal Wire", Label: "wire", URL: "https://coastal.example/blast", Published: day(2026, 6, 3),
+				StoryID: "s-blast", Also: []retrieval.Also{
+					{ArticleID: "b", Source: "The Week", URL: "https://week.example/b", Label: "opinion"},
+					{ArticleID: "c", Source: "Coastal Wire", URL: "https://coastal.example/c"}, // its own outlet: not named
+					{ArticleID: "d", Source: "*Bold* @everyone"}, {ArticleID: "e", Source: "Outlet E"}, {ArticleID: "f", Source: "Outlet F"},
+					{ArticleID: "g", Source: "Outlet G"}}},
+			{N: 2, Title: "Envoys meet", Source: "Dorvast Daily", URL: "https://dorvast.example/e", Published: day(2026, 6, 5)},
+			{N: 3, Title: "Velmora blast toll rises", Source: "Plains Herald", URL: "https://plains.example/blast", Published: day(2026, 6, 4), StoryID: "s-blast"},
+		},
+	},
 	"long_split": {
 		Text: strings.Repeat("The envoys met in Brindle and discussed the corridor, the convoys and the **inspection regime** at length [1]. ", 14) +
 			"\n\nA second paragraph quotes [the treaty text](<https://treaty.example/text>) and `code spans` [2].\n\n" +

@@ -227,6 +227,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleArticle(ctx, it, data)
 		case cmdFeed:
 			return b.handleFeed(ctx, it, data)
+		case cmdOutlet:
+			return b.handleOutlet(ctx, it, data)
 		case cmdReport:
 			return b.handleReport(ctx, it, data)
 		case cmdTimeline, cmdWhatsNew:
@@ -239,6 +241,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleAutocomplete(ctx, it, data)
 		case cmdFeed:
 			return b.handleFeedAutocomplete(ctx, it, data)
+		case cmdOutlet:
+			return b.handleOutletAutocomplete(ctx, it, data)
 		case cmdAsk, cmdTimeline, cmdWhatsNew:
 			return b.handlePlaceAutocomplete(ctx, it, data)
 		}

@@ -64,6 +64,14 @@ func TestFeedConformance(t *testing.T) {
 	})
 }
 
+// TestOutletConformance runs the outlet-label cases against the SQLite
+// library.
+func TestOutletConformance(t *testing.T) {
+	librarytest.RunOutlets(t, func(t *testing.T) librarytest.OutletStore {
+		return openSQLite(t, t.TempDir())
+	})
+}
+
 // TestBackendConformance runs the digest, retention, autocomplete and
 // report cases against the SQLite library.
 func TestBackendConformance(t *testing.T) {

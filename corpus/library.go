@@ -399,7 +399,7 @@ func (l *Library) createSchema(ctx context.Context) (int, error) {
 	default:
 		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, schema+feedbackSchema+suggestSchema+feedSchema+retentionSchema+digestSchema); err != nil {
+	if _, err := tx.ExecContext(ctx, schema+feedbackSchema+suggestSchema+feedSchema+retentionSchema+digestSchema+outletLabelSchema); err != nil {
 		return 0, err
 	}
 	if err := createChanges(ctx, tx); err != nil {

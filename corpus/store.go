@@ -39,6 +39,8 @@ type Store interface {
 	CheckEmbedder(ctx context.Context, info EmbedderInfo) error
 	ArticleHashes(ctx context.Context) (map[string]string, error)
 	SetChangeRetention(ctx context.Context, n int) error
+	// OutletLabels are the moderators' labels of outlets in the scopes.
+	OutletLabels(ctx context.Context, scopes ...string) ([]OutletLabel, error)
 	// Text returns the reader of the library's full-text indexes.
 	Text() TextReader
 }
@@ -94,6 +96,9 @@ type Backend interface {
 	SetNewFeedRetention(ctx context.Context, f Feed, days int) error
 	Expired(ctx context.Context, now time.Time, globalDays int) ([]ExpiredArticle, error)
 	ApplyRetention(ctx context.Context, scope string, now time.Time, globalDays int, remove func(ctx context.Context, scope, id string) error) (int, error)
+
+	SetOutletLabel(ctx context.Context, scope, outlet, label string, at time.Time) error
+	Outlets(ctx context.Context, scopes ...string) ([]OutletCount, error)
 
 	Close() error
 }

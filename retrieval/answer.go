@@ -103,25 +103,34 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	if !v.covered {
 		return notCoveredBy(ans, v), nil
 	}
-	passages := make([]Passage, 0, len(v.keep))
+	kept := make([]Passage, 0, len(v.keep))
 	for _, i := range v.keep {
-		passages = append(passages, res.passages[i])
+		kept = append(kept, res.passages[i])
 	}
+	labels := e.outletLabels(ctx, req.Scope)
 
 	var notes []string
 	if len(v.missing) > 0 {
 		notes = append(notes, notMentioned(v.missing)+".")
 	}
 	if model := e.cfg.LLM; model != nil {
+		// Each story through one outlet (the story's other outlets listed
+		// with it), the one whose sentences answer best as the extractive
+		// answer judges (mixSources). The model sees what the sources disagree on, and the
+		// answer is checked for it: a side left out is added
+		// (showConflicts). Should the model fail, the extractive answer
+		// below starts again from kept.
+		lm := mixSources(kept, e.cfg.PerStory, preferred(answer.Extract(res.query, answerPassages(kept), answer.DefaultExtractChars), kept))
+		conflicts := findConflicts(&lm, func(p Passage) string { return p.Text }, labels.show)
 		var stream *answer.Stream
 		if onDelta != nil {
-			stream = answer.NewStream(len(passages), onDelta)
+			stream = answer.NewStream(len(lm.cited), onDelta)
 			onDelta = stream.Write
 		}
-		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, passages, onDelta)
+		gen, err := e.generate(ctx, model, q, req.History, ans.AsOf, lm.cited, conflictsOf(conflicts), onDelta)
 		switch {
 		case err == nil:
-			finish(&ans, gen.Text, passages, answer.DropInvented)
+			e.compose(&ans, gen.Text, lm, conflicts, labels, answer.DropInvented)
 			if len(ans.Sources) == 0 && answer.HasCitation(gen.Text) {
 				// Every citation named a source we never gave: what is left
 				// is unchecked prose around claims we removed.
@@ -161,20 +170,42 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// sentence that answers often sits just before or after the one that
 	// matched the question best. Citations and excerpts still name the
 	// matched passage (finish uses passages, not the widened copies).
+	//
+	// Each story is cited through one outlet (the story's other outlets
+	// are listed with it): the one whose sentences answer best, read from
+	// every passage first; the answer is then made from the chosen ones.
 	var ex answer.Extraction
+	var conflicts []conflict
+	var m mix
 	if res.digest {
-		ex = answer.Digest(answerPassages(passages), answer.DefaultExtractChars)
+		m = mixSources(kept, e.cfg.PerStory, nil)
+		ex = answer.Digest(answerPassages(m.cited), answer.DefaultExtractChars)
 	} else {
-		wide, err := e.withNeighbours(ctx, passages)
+		wide, err := e.withNeighbours(ctx, kept)
 		if err != nil {
 			if cerr := ctx.Err(); cerr != nil {
 				return Answer{}, cerr
 			}
 			// The matched passages alone still answer.
 			e.cfg.Logger.Warn("could not read neighbouring passages", "error", err)
-			wide = passages
+			wide = kept
 		}
 		ex = answer.Extract(res.query, answerPassages(wide), answer.DefaultExtractChars)
+		m = mixSources(kept, e.cfg.PerStory, preferred(ex, kept))
+		wideText := make(map[string]string, len(wide))
+		for _, p := range wide {
+			wideText[p.ArticleID] = p.Text
+		}
+		if len(m.cited) < len(kept) {
+			chosen := slices.Clone(m.cited)
+			for i := range chosen {
+				chosen[i].Text = wideText[chosen[i].ArticleID]
+			}
+			ex = answer.Extract(res.query, answerPassages(chosen), answer.DefaultExtractChars)
+		}
+		// A disagreement with a cited passage may sit in the lede of a
+		// story's other article: they are read widened too.
+		conflicts = findConflicts(&m, func(p Passage) string { return wideText[p.ArticleID] }, labels.show)
 	}
 	if ex.Text == "" {
 		ans = notCovered(ans)
@@ -182,7 +213,7 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 		return ans, nil
 	}
 	ans.Mode = ModeExtractive
-	finish(&ans, ex.Text, passages, answer.KeepSentences)
+	e.compose(&ans, ex.Text, m, conflicts, labels, answer.KeepSentences)
 	if len(ans.Sources) == 0 {
 		// Extract always cites; this guards the invariant all the same.
 		ans = notCovered(ans)
@@ -205,8 +236,8 @@ func answerPassages(passages []Passage) []answer.Passage {
 
 // generate builds the prompt and streams the model's answer.
 func (e *Engine) generate(ctx context.Context, model *llm.Client, question string, history []Turn, asOf time.Time,
-	passages []Passage, onDelta func(string)) (llm.Generation, error) {
-	sys, user, err := answer.AnswerPrompt(question, answerTurns(history), asOf, promptSources(passages))
+	passages []Passage, conflicts []answer.Conflict, onDelta func(string)) (llm.Generation, error) {
+	sys, user, err := answer.AnswerPrompt(question, answerTurns(history), asOf, promptSources(passages), conflicts)
 	if err != nil {
 		return llm.Generation{}, err
 	}
@@ -317,6 +348,18 @@ func joinTexts(ids []string, texts map[string]string) (string, bool) {
 	return strings.Join(parts, " "), true
 }
 
+// compose makes ans from text, which cites m.cited by number (1-based):
+// the disagreements it touches shown in full (showConflicts), at most
+// Config.PerOutlet cited sources of an outlet (capOutlets), its citations
+// checked (finish, with policy), each source with its story's other
+// articles (withAlso) and every outlet with its label.
+func (e *Engine) compose(ans *Answer, text string, m mix, conflicts []conflict, labels labelSet, policy answer.Policy) {
+	text, cited := capOutlets(showConflicts(text, conflicts), m.cited, e.cfg.PerOutlet, conflicts, policy)
+	finish(ans, text, cited, policy)
+	withAlso(ans, m)
+	labels.apply(ans)
+}
+
 // finish checks text's citations against passages (see checkCitationsAs
 // for policy) and fills ans.Text and ans.Sources: exactly the cited passages,
 // renumbered by first use.
@@ -328,7 +371,7 @@ func finish(ans *Answer, text string, passages []Passage, policy answer.Policy) 
 		p := passages[n-1]
 		ans.Sources = append(ans.Sources, Source{
 			N: i + 1, ArticleID: p.ArticleID, ChunkID: p.ChunkID, Title: p.Title, Source: p.Source,
-			URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text),
+			URL: p.URL, Published: p.Published, Score: p.Score, Excerpt: excerpt(p.Text), StoryID: p.StoryID,
 		})
 	}
 }

@@ -54,6 +54,13 @@ type Config struct {
 	// IngestWorkers bounds the goroutines that split and embed articles in
 	// AddMany; 0 = the number of CPUs.
 	IngestWorkers int
+	// PerStory is how many outlets of one story an answer cites (the
+	// story's articles from other outlets are listed with the cited one,
+	// Source.Also); 0 = DefaultPerStory, negative = no limit.
+	PerStory int
+	// PerOutlet is how many cited sources one outlet may have; 0 =
+	// DefaultPerOutlet, negative = no limit.
+	PerOutlet int
 	// Now is the clock for "as of today"; nil = time.Now.
 	Now func() time.Time
 	// Logger receives operational logs; nil = slog.Default().
@@ -67,6 +74,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.K <= 0 {
 		cfg.K = DefaultK
+	}
+	if cfg.PerStory == 0 {
+		cfg.PerStory = DefaultPerStory
+	}
+	if cfg.PerOutlet == 0 {
+		cfg.PerOutlet = DefaultPerOutlet
 	}
 	if cfg.MinScore == 0 {
 		cfg.MinScore = DefaultMinScore

@@ -82,6 +82,7 @@ type Source struct {
 	Score     float64
 	Excerpt   string // the cited passage (or its start)
 	StoryID   string // the article's story, "" when none was assigned
+	Label     string // the outlet's label set by moderators ("wire", "state media"), or ""
 	// Also lists the other outlets' articles of the same story that the
 	// answer used but did not cite separately.
 	Also []Also
@@ -93,6 +94,7 @@ type Also struct {
 	ArticleID string
 	Source    string // outlet
 	URL       string
+	Label     string // the outlet's label, or ""
 }
 
 // Usage is the language model's token usage, when known.

@@ -204,6 +204,14 @@ func TestFeedConformance(t *testing.T) {
 	})
 }
 
+// TestOutletConformance runs the outlet-label cases against PostgreSQL.
+func TestOutletConformance(t *testing.T) {
+	librarytest.RunOutlets(t, func(t *testing.T) librarytest.OutletStore {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL)
+	})
+}
+
 // TestBackendConformance runs the digest, retention, autocomplete and
 // report cases against PostgreSQL.
 func TestBackendConformance(t *testing.T) {

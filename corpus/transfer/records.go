@@ -16,6 +16,7 @@ import (
 // one.
 type RecordSource interface {
 	Digests(ctx context.Context) ([]corpus.Digest, error)
+	OutletLabels(ctx context.Context, scopes ...string) ([]corpus.OutletLabel, error)
 	Answers(ctx context.Context, fn func(corpus.AnswerRecord) error) error
 	AnswerMessages(ctx context.Context, fn func(messageID, answerID string) error) error
 	Feedback(ctx context.Context, guildID string) ([]corpus.Feedback, error)
@@ -27,6 +28,7 @@ type RecordSource interface {
 // is one.
 type RecordTarget interface {
 	SetDigest(ctx context.Context, d corpus.Digest) error
+	SetOutletLabel(ctx context.Context, scope, outlet, label string, at time.Time) error
 	SetFeedRetention(ctx context.Context, feedID string, days int) error
 	SaveAnswer(ctx context.Context, a corpus.AnswerRecord) error
 	SaveAnswerMessage(ctx context.Context, messageID, answerID string) error
@@ -38,12 +40,12 @@ type RecordTarget interface {
 
 // Records counts what CopyRecords wrote.
 type Records struct {
-	Answers, Messages, Votes, Feeds, Items, Digests int
+	Answers, Messages, Votes, Feeds, Items, Digests, Labels int
 }
 
 // CopyRecords copies the answers, answer messages, votes, feeds (with
-// their poll state and retention), feed items and digests of src into
-// dst. Every write replaces what dst holds under the same key, so running
+// their poll state and retention), feed items, digests and outlet labels
+// of src into dst. Every write replaces what dst holds under the same key, so running
 // it again after an interruption finishes the copy without duplicates.
 //
 // A digest continues from the copy: its next one holds the stories stored
@@ -99,6 +101,16 @@ func CopyRecords(ctx context.Context, src RecordSource, dst RecordTarget) (Recor
 			return n, fmt.Errorf("copying the digest of %s: %w", d.GuildID, err)
 		}
 		n.Digests++
+	}
+	labels, err := src.OutletLabels(ctx)
+	if err != nil {
+		return n, fmt.Errorf("reading the outlet labels: %w", err)
+	}
+	for _, l := range labels {
+		if err := dst.SetOutletLabel(ctx, l.Scope, l.Outlet, l.Label, l.SetAt); err != nil {
+			return n, fmt.Errorf("copying the label of %q in %s: %w", l.Outlet, l.Scope, err)
+		}
+		n.Labels++
 	}
 	return n, nil
 }

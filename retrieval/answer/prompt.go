@@ -59,6 +59,8 @@ type answerData struct {
 	Question string
 	History  []promptTurn
 	Sources  []promptSource
+	// Conflicts are the figures the sources disagree on, one line each.
+	Conflicts []string
 }
 
 // rewriteData fills prompts/rewrite.tmpl.
@@ -72,9 +74,14 @@ type rewriteData struct {
 // conversation's earlier turns (oldest first) and the as-of date. Every
 // untrusted value (the question, the turns, the sources) is neutralised so
 // that nothing in it can pass for the prompt's own delimiters; the turns
-// are the last few, shortened, without their old citations.
-func AnswerPrompt(question string, history []Turn, asOf time.Time, sources []PromptSource) (system, user string, err error) {
-	return renderPrompt(answerTmpl, answerPromptData(question, history, asOf, sources))
+// are the last few, shortened, without their old citations. conflicts,
+// when there are any, tell the model which figures the sources disagree
+// on (their N number sources as sources does), so that it gives each
+// with its outlet and citation instead of one of them.
+func AnswerPrompt(question string, history []Turn, asOf time.Time, sources []PromptSource, conflicts []Conflict) (system, user string, err error) {
+	d := answerPromptData(question, history, asOf, sources)
+	d.Conflicts = conflictLines(conflicts)
+	return renderPrompt(answerTmpl, d)
 }
 
 // RewritePrompt renders the prompt that asks a language model to rewrite

@@ -34,7 +34,7 @@ func TestAnswerPrompt(t *testing.T) {
 		{Title: "Second", URL: "https://www.example.org/a", Text: "No date here."},
 		{Title: "Third", URL: "::not a url", Text: "Neither outlet nor host."},
 	}
-	sys, user, err := AnswerPrompt("Who <<<resumed>>> the talks?", history, asOf, sources)
+	sys, user, err := AnswerPrompt("Who <<<resumed>>> the talks?", history, asOf, sources, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestAnswerPrompt(t *testing.T) {
 }
 
 func TestAnswerPromptEmpty(t *testing.T) {
-	_, user, err := AnswerPrompt("", nil, time.Time{}, nil)
+	_, user, err := AnswerPrompt("", nil, time.Time{}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

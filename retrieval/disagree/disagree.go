@@ -434,7 +434,22 @@ var percentNouns = strings.Fields("turnout inflation unemployment support growth
 // factOf names the fact the figure at toks[i] states, or "" when its
 // words say nothing about what it counts.
 func factOf(toks []token, i int, f figure) string {
-	lo, hi := max(0, i-5), min(len(toks), f.scaleEnd+6)
+	// The words around a figure name its fact: up to eight before it
+	// ("the death toll from the Tavos storm rose to 154") and five after
+	// it, but never past another figure, whose words they are.
+	lo, hi := max(0, i-8), min(len(toks), f.scaleEnd+6)
+	for k := i - 1; k >= lo; k-- {
+		if _, ok := figureAt(toks, k); ok {
+			lo = k + 1
+			break
+		}
+	}
+	for k := f.scaleEnd + 1; k < hi; k++ {
+		if _, ok := figureAt(toks, k); ok {
+			hi = k
+			break
+		}
+	}
 	window := func(words []string) string {
 		for k := lo; k < hi; k++ {
 			if k >= i && k <= f.scaleEnd {
@@ -537,3 +552,26 @@ week weeks month months hour hours minute minutes said says a.m p.m am pm`) {
 	}
 	return m
 }()
+
+// Figures returns the values of the figures written in text, read as Find
+// reads them (years, ages, times of day and the like are not figures), in
+// text order. An answer that states one side of a disagreement states one
+// of these.
+func Figures(text string) []float64 {
+	if len(text) > maxTextBytes {
+		text = text[:maxTextBytes]
+	}
+	var out []float64
+	for _, sp := range corpus.Sentences(text) {
+		toks := tokens(text[sp.Start:sp.End])
+		if len(toks) > maxSentenceFields {
+			toks = toks[:maxSentenceFields]
+		}
+		for i := range toks {
+			if f, ok := figureAt(toks, i); ok {
+				out = append(out, f.value)
+			}
+		}
+	}
+	return out
+}

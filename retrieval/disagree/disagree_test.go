@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/attache-bot/attache/retrieval/disagree/disagreetest"
 )
 
 func TestFindDeathToll(t *testing.T) {
@@ -139,39 +141,12 @@ var distractors = []string{
 	"It was the No. 2 story of the day.",
 }
 
-// formatFigure writes v as an outlet might: "1,200", "1200", number words
-// up to twenty, "$26 million" or "$26,000,000".
-func formatFigure(r *rand.Rand, v int, money bool) string {
-	if money {
-		if r.IntN(2) == 0 {
-			return fmt.Sprintf("$%d million", v)
-		}
-		return "$" + commas(v*1000000)
-	}
-	words := []string{"", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
-	if v < len(words) && r.IntN(2) == 0 {
-		return words[v]
-	}
-	if v >= 1000 && r.IntN(2) == 0 {
-		return fmt.Sprint(v)
-	}
-	return commas(v)
-}
-
-func commas(v int) string {
-	s := fmt.Sprint(v)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 func plantedText(r *rand.Rand, facts []int, values []int) string {
 	var sents []string
 	for k, fi := range facts {
 		f := plantedFacts[fi]
 		p := f.phrases[r.IntN(len(f.phrases))]
-		fig := formatFigure(r, values[k], f.money)
+		fig := disagreetest.Figure(r, values[k], f.money)
 		if strings.HasPrefix(p, "{V}") {
 			fig = strings.ToUpper(fig[:1]) + fig[1:]
 		}
