@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/gazetteer"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -58,6 +59,8 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 	asJSON := fs.Bool("json", false, "print the answer as one JSON object")
 	asOfFlag := fs.String("asof", "", "answer as of this date (YYYY-MM-DD); later articles are invisible (default today)")
 	guild := fs.String("guild", "", "answer for this guild: its articles and the shared ones (default shared only)")
+	countryFlag := fs.String("country", "", "answer only from articles about this country (a name, short form, demonym or ISO code)")
+	orgFlag := fs.String("org", "", "answer only from articles about this international organisation (e.g. NATO, UN, EU)")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -83,6 +86,14 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 		if err != nil {
 			return usagef("ask: -asof must be a date as YYYY-MM-DD")
 		}
+	}
+	country, err := placeFlag("ask", gazetteer.Country, *countryFlag)
+	if err != nil {
+		return err
+	}
+	org, err := placeFlag("ask", gazetteer.Organisation, *orgFlag)
+	if err != nil {
+		return err
 	}
 
 	// On a terminal the generated text is shown as it arrives (see below),
@@ -115,7 +126,7 @@ func runAsk(ctx context.Context, env *environment, args []string) error {
 			guard.answer(printable(d))
 		}
 	}
-	ans, err := engine.Answer(ctx, retrieval.Request{Question: question, Scope: scope, AsOf: asOf}, onDelta)
+	ans, err := engine.Answer(ctx, retrieval.Request{Question: question, Scope: scope, AsOf: asOf, Country: country, Org: org}, onDelta)
 	if err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted

@@ -66,6 +66,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Outlets:  lib,
 		Reports:  lib,
 		Digests:  lib,
+		// Timelines, "what's new" and the places for autocomplete come
+		// from the engine.
+		Chronicler: engine,
+		Places:     engine,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

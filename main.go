@@ -61,12 +61,14 @@ type command struct {
 }
 
 var commands = []command{
-	{"ask", `[-json] [-asof YYYY-MM-DD] [-guild ID] "question"`, "answer a question from the corpus, with citations"},
+	{"ask", `[-json] [-asof YYYY-MM-DD] [-guild ID] [-country C] [-org O] "question"`, "answer a question from the corpus, with citations"},
 	{"ingest", "[-guild ID] PATH_OR_URL...", "add articles from .jsonl/.json/.md/.txt/.html files or URLs"},
 	{"list", "[-guild ID] [-json]", "list the articles in the corpus, newest first"},
 	{"remove", "[-guild ID] ID...", "remove articles with their chunks, vectors and index entries"},
 	{"eval", "-corpus F -questions F [-k 10] [-json] [-details FILE]", "measure retrieval and answers on a throw-away corpus"},
 	{"feed", "add|list|remove|poll [-guild ID] [-json] [URL|ID...]", "subscribe to RSS, Atom and JSON feeds, list, remove or poll them"},
+	{"timeline", `[-json] [-asof D] [-from D] [-to D] [-guild ID] [-country C] [-org O] "topic"`, "a dated, cited chronology of a topic: one entry per story, oldest first"},
+	{"whatsnew", `[-json] [-asof D] [-since D] [-guild ID] [-country C] [-org O] "topic"`, "the stories about a topic since a date (default a week), newest first"},
 	{"outlet", "label|unlabel|list [-guild ID] [-json] [NAME [LABEL]]", "label outlets (wire, state media, official, opinion) shown next to them in answers"},
 	{"report", "[-guild ID] [-days N] [-json]", "questions answered \"not covered\", answers voted down, and feed health"},
 	{"migrate", "-to postgres://…", "copy the data directory's library into PostgreSQL (resumable, verified)"},
@@ -95,6 +97,10 @@ func runner(name string) func(ctx context.Context, env *environment, args []stri
 		return runOutlet
 	case "report":
 		return runReport
+	case "timeline":
+		return runTimeline
+	case "whatsnew":
+		return runWhatsNew
 	case "migrate":
 		return runMigrate
 	case "serve":

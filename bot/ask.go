@@ -34,6 +34,11 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 		it.outcome = "invalid question"
 		return it.reply(ctx, problem)
 	}
+	country, org, problem := readPlaces(data.Options)
+	if problem != "" {
+		it.outcome = "invalid option"
+		return it.reply(ctx, problem)
+	}
 	if ok, wait := b.limiter.allow(it.userID(), b.now()); !ok {
 		it.outcome = "rate-limited"
 		return it.reply(ctx, rateLimitMessage(wait))
@@ -44,7 +49,7 @@ func (b *Bot) handleAsk(ctx context.Context, it *interaction, data discordgo.App
 	b.debugQuestion("ask", it.i.ID, question)
 
 	job := answerJob{
-		req: retrieval.Request{Question: question, Scope: scopeOf(it.i.GuildID)},
+		req: retrieval.Request{Question: question, Scope: scopeOf(it.i.GuildID), Country: country, Org: org},
 		onQueued: func(ctx context.Context, ahead int) {
 			if err := it.edit(ctx, queuedMessage(ahead), nil); err != nil {
 				b.log.Warn("queued notice failed", "interaction", it.i.ID, "err", err)

@@ -62,6 +62,12 @@ type Deps struct {
 	Reports  Reports // nil: /report says reports are not available
 	Digests  Digests // nil: /feed digest says digests are not available
 	Outlets  Outlets // nil: /outlet says labels are not available
+	// Chronicler makes /timeline and /whatsnew; nil: they say they are not
+	// available.
+	Chronicler Chronicler
+	// Places lists the countries and organisations present in a server's
+	// articles for autocomplete; nil: the whole gazetteer is offered.
+	Places Places
 }
 
 // deps are Deps as the handlers use them; tests may substitute any.
@@ -75,6 +81,9 @@ type deps struct {
 	reports  Reports // nil: /report says reports are not available
 	digests  Digests // nil: /feed digest says digests are not available
 	outlets  Outlets // nil: /outlet says labels are not available
+
+	chronicler Chronicler // nil: /timeline and /whatsnew say they are not available
+	places     Places     // nil: autocomplete offers the whole gazetteer
 }
 
 // Bot is the Discord bot. Create it with New and run it with Run.
@@ -111,7 +120,8 @@ type Bot struct {
 // New returns a bot that logs to logger (nil discards logs), configured by
 // cfg, working with d. It makes no network call: Run connects.
 func New(logger *slog.Logger, cfg Config, d Deps) (*Bot, error) {
-	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports, digests: d.Digests, outlets: d.Outlets})
+	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports, digests: d.Digests, outlets: d.Outlets,
+		chronicler: d.Chronicler, places: d.Places})
 }
 
 // newBot checks cfg, applies the defaults and builds a Bot over d.

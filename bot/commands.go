@@ -49,14 +49,14 @@ const moderatorPerms = int64(discordgo.PermissionManageMessages)
 func commands() []*discordgo.ApplicationCommand {
 	perm := moderatorPerms
 	minPage := 1.0
-	return []*discordgo.ApplicationCommand{
+	return append([]*discordgo.ApplicationCommand{
 		{
 			Name:        cmdAsk,
 			Description: "Ask a question about the news articles this server follows",
 			Contexts: &[]discordgo.InteractionContextType{
 				discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM,
 			},
-			Options: []*discordgo.ApplicationCommandOption{
+			Options: append([]*discordgo.ApplicationCommandOption{
 				{
 					Type:        discordgo.ApplicationCommandOptionString,
 					Name:        optQuestion,
@@ -69,7 +69,7 @@ func commands() []*discordgo.ApplicationCommand {
 					Name:        optPrivate,
 					Description: "Show the answer only to you",
 				},
-			},
+			}, placeOptions()...),
 		},
 		{
 			Name:                     cmdArticle,
@@ -128,5 +128,5 @@ func commands() []*discordgo.ApplicationCommand {
 		feedCommand(),
 		outletCommand(),
 		reportCommand(),
-	}
+	}, timelineCommands()...)
 }

@@ -44,6 +44,7 @@ type e2eOptions struct {
 	llm      *llm.Client      // engine's language model; nil = extractive
 	tune     func(b *Bot)     // adjusts the bot before it runs
 	articles []corpus.Article // nil = articleShared
+	places   Places           // replaces the engine's places when set
 }
 
 func startE2E(t testing.TB, o e2eOptions) *e2e {
@@ -69,10 +70,13 @@ func startE2E(t testing.TB, o e2eOptions) *e2e {
 		cfg.GuildID = discordtest.DefaultGuildID
 	}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib,
+	d := Deps{Answerer: eng, Articles: eng, Catalog: lib, Answers: lib, Chronicler: eng, Places: eng,
 		Fetcher: corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})}
 	if o.answerer != nil {
 		d.Answerer = o.answerer
+	}
+	if o.places != nil {
+		d.Places = o.places
 	}
 	b, err := New(logger, cfg, d)
 	if err != nil {
@@ -207,8 +211,8 @@ func TestE2ERegistration(t *testing.T) {
 		byName[m["name"].(string)] = m
 	}
 	ask, article, feed, report, outlet := byName["ask"], byName["article"], byName["feed"], byName["report"], byName["outlet"]
-	if ask == nil || article == nil || feed == nil || report == nil || outlet == nil || len(byName) != 5 {
-		t.Fatalf("registered %v, want ask, article, feed, outlet and report", byName)
+	if ask == nil || article == nil || feed == nil || report == nil || outlet == nil || byName["timeline"] == nil || byName["whatsnew"] == nil || len(byName) != 7 {
+		t.Fatalf("registered %v, want ask, article, feed, outlet, report, timeline and whatsnew", byName)
 	}
 	var feedSubs []string
 	for _, o := range feed["options"].([]any) {

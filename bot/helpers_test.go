@@ -67,6 +67,9 @@ type envOptions struct {
 	cfg      Config
 	answerer Answerer // replaces the engine's answers when set
 	articles []corpus.Article
+	places   Places // replaces the engine's places when set
+	// chronicler replaces the engine's timelines when set.
+	chronicler Chronicler
 }
 
 // newTestEngine returns a library in a temporary directory and an engine
@@ -107,9 +110,15 @@ func newEnv(t *testing.T, o envOptions) *env {
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: true, Timeout: 5 * time.Second})
-	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher}
+	d := deps{answerer: eng, articles: eng, catalog: lib, store: lib, fetcher: fetcher, chronicler: eng, places: eng}
+	if o.places != nil {
+		d.places = o.places
+	}
 	if o.answerer != nil {
 		d.answerer = o.answerer
+	}
+	if o.chronicler != nil {
+		d.chronicler = o.chronicler
 	}
 	b, err := newBot(logger, cfg, d)
 	if err != nil {

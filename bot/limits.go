@@ -130,14 +130,21 @@ func (s *slots) release() { <-s.ch }
 // checkQuestion validates a question's text and returns it trimmed, or a
 // message for the user saying what is wrong with it.
 func checkQuestion(q string) (string, string) {
-	q = strings.TrimSpace(q)
+	return checkText(q, "question", "Please ask a question, for example `/ask question: What did the summit agree on?`")
+}
+
+// checkText validates what a member typed as what ("question", "topic"):
+// empty gets the message empty, unreadable or over maxQuestionRunes one
+// naming what. It returns the text trimmed, or the message.
+func checkText(s, what, empty string) (string, string) {
+	s = strings.TrimSpace(s)
 	switch {
-	case q == "":
-		return "", "Please ask a question, for example `/ask question: What did the summit agree on?`"
-	case !utf8.ValidString(q):
-		return "", "That question contains characters I can't read. Please retype it."
-	case utf8.RuneCountInString(q) > maxQuestionRunes:
-		return "", "That question is too long: please keep it under 1000 characters."
+	case s == "":
+		return "", empty
+	case !utf8.ValidString(s):
+		return "", "That " + what + " contains characters I can't read. Please retype it."
+	case utf8.RuneCountInString(s) > maxQuestionRunes:
+		return "", "That " + what + " is too long: please keep it under 1000 characters."
 	}
-	return q, ""
+	return s, ""
 }

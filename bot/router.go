@@ -231,6 +231,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleOutlet(ctx, it, data)
 		case cmdReport:
 			return b.handleReport(ctx, it, data)
+		case cmdTimeline, cmdWhatsNew:
+			return b.handleTimeline(ctx, it, data)
 		}
 	case discordgo.InteractionApplicationCommandAutocomplete:
 		data := it.i.ApplicationCommandData()
@@ -241,6 +243,8 @@ func (b *Bot) route(ctx context.Context, it *interaction) (err error) {
 			return b.handleFeedAutocomplete(ctx, it, data)
 		case cmdOutlet:
 			return b.handleOutletAutocomplete(ctx, it, data)
+		case cmdAsk, cmdTimeline, cmdWhatsNew:
+			return b.handlePlaceAutocomplete(ctx, it, data)
 		}
 	case discordgo.InteractionMessageComponent:
 		id := it.i.MessageComponentData().CustomID

@@ -193,7 +193,7 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	e.mu.RLock()
 	text = correctSpelling(e.ix, text)
 	e.mu.RUnlock()
-	plan := e.plan(text, normalizeScope(q.Scope), asOf)
+	plan := e.plan(text, normalizeScope(q.Scope), asOf, q.from)
 	plan.visible.Country, plan.visible.Org = filter.Country, filter.Org
 	plan.window.Country, plan.window.Org = filter.Country, filter.Org
 	res := searchResult{query: text}
@@ -381,11 +381,15 @@ type searchPlan struct {
 	boost float64
 }
 
-// plan resolves scopes and date ranges.
-func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
+// plan resolves scopes and date ranges; from, when not zero, is the first
+// visible day.
+func (e *Engine) plan(text, scope string, asOf, from time.Time) searchPlan {
 	p := searchPlan{text: text, scopes: scopesOf(scope)}
 	last := index.DayOf(question.DayStart(asOf)) + int32(e.rank.AsOfGraceDays)
 	p.visible = index.DayRange{From: index.AllDays.From, To: last}
+	if !from.IsZero() {
+		p.visible.From = index.DayOf(question.DayStart(from))
+	}
 	p.window = p.visible
 	if question.ReadIntent(text).Latest {
 		p.latest = true
@@ -393,7 +397,7 @@ func (e *Engine) plan(text, scope string, asOf time.Time) searchPlan {
 	}
 	if w, ok := question.ParseTimeWindow(text, asOf); ok {
 		slack := int32(e.rank.WindowSlackDays)
-		r := index.DayRange{From: index.DayOf(w.From) - slack, To: min(index.DayOf(w.To)+slack, last)}
+		r := index.DayRange{From: max(index.DayOf(w.From)-slack, p.visible.From), To: min(index.DayOf(w.To)+slack, last)}
 		if r.From <= r.To {
 			p.window, p.hasWindow, p.period = r, true, w
 			p.boost = e.rank.RelativeWindowBoost

@@ -27,6 +27,9 @@ type Query struct {
 	// Country and Org, when set, limit the search to articles about that
 	// country or organisation (gazetteer ids, as in corpus.Summary).
 	Country, Org string
+	// from, when set, hides articles published before its day: the start
+	// of a timeline's or a "what's new" list's range (AsOf is the end).
+	from time.Time
 }
 
 // Passage is one retrieved passage; Search returns at most one per article.
