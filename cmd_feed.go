@@ -132,17 +132,11 @@ func rfc3339(t time.Time) string {
 
 // runFeedList lists feeds: with -guild that guild's, else every scope's.
 func runFeedList(ctx context.Context, env *environment, args []string) error {
-	fs := newFlagSet(env, "feed")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	guild := fs.String("guild", "", "list this guild's feeds (default: every scope's)")
-	rest, err := parseFlags(fs, args)
+	guild, asJSON, err := listFlags(env, "feed", "feed list", "list this guild's feeds (default: every scope's)", args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef("feed list: unexpected argument %q", cell(rest[0], 40))
-	}
-	scope, err := filterScope(*guild)
+	scope, err := filterScope(guild)
 	if err != nil {
 		return err
 	}
@@ -155,7 +149,7 @@ func runFeedList(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listing feeds: %w", err)
 	}
-	if *asJSON {
+	if asJSON {
 		out := make([]feedListItem, 0, len(feeds))
 		for _, f := range feeds {
 			out = append(out, feedListItem{f.ID, redact.Text(f.URL), f.Title, f.Scope, rfc3339(f.LastPolled), rfc3339(f.LastOK), f.Articles, f.LastError, f.RetentionDays})
