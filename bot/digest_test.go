@@ -208,13 +208,11 @@ func TestE2EDigest(t *testing.T) {
 	checkNobodyPinged(t, e.f)
 }
 
-// TestDigestPostFails: a digest whose post fails is not retried every
-// minute, and its stories come with the next day's digest.
-func TestDigestPostFails(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	e.bot.digests = e.lib
+// quayDigest gives guildA a digest at 10:00 last sent at day, and one new
+// story of its feed, "Quay works begin".
+func quayDigest(t *testing.T, e *env, day time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
 	f, err := e.lib.AddFeed(ctx, corpus.Feed{Scope: guildA, URL: "https://news.example/rss"}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +228,16 @@ func TestDigestPostFails(t *testing.T) {
 	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDigestPostFails: a digest whose post fails is not retried every
+// minute, and its stories come with the next day's digest.
+func TestDigestPostFails(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.bot.digests = e.lib
+	ctx := context.Background()
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	quayDigest(t, e, day)
 	sent := func() int {
 		n := 0
 		for _, c := range e.rec.all() {
@@ -287,21 +295,7 @@ func TestDigestPostedOnce(t *testing.T) {
 	}
 	defer other.Close()
 	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
-	f, err := e.lib.AddFeed(ctx, corpus.Feed{Scope: guildA, URL: "https://news.example/rss"}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.lib.SetDigest(ctx, corpus.Digest{GuildID: guildA, ChannelID: chanA, Hour: 10, LastSent: day}); err != nil {
-		t.Fatal(err)
-	}
-	a, _, err := e.engine.Add(ctx, corpus.Article{Scope: guildA, Title: "Quay works begin", Source: "Wire", URL: "https://news.example/quay",
-		Published: day, Body: "Works on the quay began on Monday, the harbour board said."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
-		t.Fatal(err)
-	}
+	quayDigest(t, e, day)
 	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
 
 	_, unlock, err := other.TryLock(ctx, "digest:"+guildA)

@@ -77,6 +77,27 @@ func gatedFeed(srv *feedtest.Server, path string) (fetching <-chan struct{}, rel
 	return f, r
 }
 
+// gated is a gated feed (gatedFeed) subscribed in a shared library, and
+// two handles on that library.
+type gated struct {
+	srv        *feedtest.Server
+	fetching   <-chan struct{}
+	release    chan<- struct{}
+	libA, libB corpus.Backend
+	feed       corpus.Feed
+}
+
+func newGated(t *testing.T, sl sharedLibrary) gated {
+	t.Helper()
+	g := gated{srv: feedtest.New(t), libA: sl.open(t), libB: sl.open(t)}
+	g.fetching, g.release = gatedFeed(g.srv, "/gated")
+	var err error
+	if g.feed, err = g.libA.AddFeed(context.Background(), corpus.Feed{Scope: corpus.SharedScope, URL: g.srv.URLOf("/gated")}, 0); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func wait[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
 	select {
@@ -112,13 +133,8 @@ func runScheduler(t *testing.T, s *feed.Scheduler) (stop func()) {
 func TestSchedulersPollOnce(t *testing.T) {
 	for _, sl := range sharedLibraries(t) {
 		t.Run(sl.name, func(t *testing.T) {
-			srv := feedtest.New(t)
-			fetching, release := gatedFeed(srv, "/once")
-			libA, libB := sl.open(t), sl.open(t)
-			f, err := libA.AddFeed(context.Background(), corpus.Feed{Scope: corpus.SharedScope, URL: srv.URLOf("/once")}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := newGated(t, sl)
+			srv, fetching, release, libA, libB, f := g.srv, g.fetching, g.release, g.libA, g.libB, g.feed
 			clk := &clock{t: now}
 			polls, skips := make(chan feed.Report, 8), make(chan error, 8)
 			wakes := [2]chan time.Time{make(chan time.Time), make(chan time.Time)}
@@ -142,7 +158,7 @@ func TestSchedulersPollOnce(t *testing.T) {
 				if r := wait(t, polls, "the poll"); r.Err != nil || r.FeedID != f.ID {
 					t.Fatalf("round %d: poll %+v", round, r)
 				}
-				if n := srv.Hits("/once"); n != round+1 {
+				if n := srv.Hits("/gated"); n != round+1 {
 					t.Fatalf("round %d: %d fetches, want %d", round, n, round+1)
 				}
 			}
@@ -203,12 +219,8 @@ func TestPollOnceRereads(t *testing.T) {
 func TestPollerStoppedMidPoll(t *testing.T) {
 	for _, sl := range sharedLibraries(t) {
 		t.Run(sl.name, func(t *testing.T) {
-			srv := feedtest.New(t)
-			fetching, release := gatedFeed(srv, "/mid")
-			libA, libB := sl.open(t), sl.open(t)
-			if _, err := libA.AddFeed(context.Background(), corpus.Feed{Scope: corpus.SharedScope, URL: srv.URLOf("/mid")}, 0); err != nil {
-				t.Fatal(err)
-			}
+			g := newGated(t, sl)
+			fetching, release, libA, libB := g.fetching, g.release, g.libA, g.libB
 			polls, skips := make(chan feed.Report, 8), make(chan error, 8)
 			stopA := runScheduler(t, &feed.Scheduler{Syncer: syncerOn(t, libA), Now: func() time.Time { return now },
 				Wake: make(chan time.Time), OnPoll: func(r feed.Report) { polls <- r }})
