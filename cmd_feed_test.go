@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -466,5 +467,46 @@ func TestFeedPollWaitsForAnotherPoller(t *testing.T) {
 	}
 	if p := parsePoll(t, result{stdout: stdout.String()}); len(p.Feeds) != 1 || p.Feeds[0].Status != "ok" || p.Feeds[0].Added != 2 {
 		t.Fatalf("feed poll after the lock was freed: %s", stdout.String())
+	}
+}
+
+// TestFeedPollKilledMidPoll: a "feed poll" killed (SIGKILL) while it
+// fetches a feed leaves the feed's lock free: the next poll, not waiting
+// at all, polls it.
+func TestFeedPollKilledMidPoll(t *testing.T) {
+	c, srv := feedCLI(t)
+	body := feedtest.RSS("Slow Wire", srv.URL, storyEntry(srv, 1, 300))
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: body})
+	c.mustRun(0, "feed", "add", srv.URLOf("/rss"))
+	fetching, release := make(chan struct{}, 2), make(chan struct{}, 2)
+	srv.Handle("/rss", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetching <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(body)
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
+	defer cancel()
+	cmd := c.command(ctx, "feed", "poll")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-fetching:
+	case <-ctx.Done():
+		t.Fatal("the first poll did not fetch the feed")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	release <- struct{}{}
+	r := c.mustRun(0, "feed", "poll", "-json", "-wait", "0")
+	if p := parsePoll(t, r); len(p.Feeds) != 1 || p.Feeds[0].Status != "ok" || p.Feeds[0].Added != 1 {
+		t.Fatalf("the poll after a poller was killed: %s", r)
 	}
 }
