@@ -23,7 +23,9 @@ var ErrNotDue = errors.New("no longer due (polled elsewhere meanwhile)")
 // process polled it; when due is set and reports the stored feed is no
 // longer due, it does not poll. The poll runs under the lock's context,
 // so that it stops if the lock is lost (another process may then take
-// over): an interrupted poll records nothing and is repeated in full.
+// over): an interrupted poll records nothing and is repeated in full,
+// and one interrupted by the loss of the lock reports an error wrapping
+// corpus.ErrLockLost.
 // polled is false when it did not poll, with the reason: an error
 // wrapping corpus.ErrLocked (polled elsewhere now), ErrNotDue, or
 // corpus.ErrNotFound (the feed was removed); any other error is the
@@ -41,5 +43,9 @@ func (s *Syncer) PollOnce(ctx context.Context, f corpus.Feed, due func(corpus.Fe
 	if due != nil && !due(cur) {
 		return Report{}, false, fmt.Errorf("feed %s: %w", f.ID, ErrNotDue)
 	}
-	return s.Poll(held, cur), true, nil
+	rep = s.Poll(held, cur)
+	if rep.Err != nil && ctx.Err() == nil && errors.Is(context.Cause(held), corpus.ErrLockLost) {
+		rep.Err = fmt.Errorf("stopped, another process may poll it now: %w", corpus.ErrLockLost)
+	}
+	return rep, true, nil
 }

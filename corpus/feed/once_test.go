@@ -244,3 +244,26 @@ func TestPollerStoppedMidPoll(t *testing.T) {
 		})
 	}
 }
+
+// TestPollStopsWhenTheLockIsLost: a poll whose lock goes (here its
+// library handle closes; in PostgreSQL also when the server ends the
+// lock's session) stops, records nothing and says why.
+func TestPollStopsWhenTheLockIsLost(t *testing.T) {
+	for _, sl := range sharedLibraries(t) {
+		t.Run(sl.name, func(t *testing.T) {
+			g := newGated(t, sl)
+			polls := make(chan feed.Report, 8)
+			runScheduler(t, &feed.Scheduler{Syncer: syncerOn(t, g.libA), Now: func() time.Time { return now },
+				Wake: make(chan time.Time), OnPoll: func(r feed.Report) { polls <- r }})
+			wait(t, g.fetching, "the fetch")
+			g.libA.Close()
+			if r := wait(t, polls, "the poll"); !errors.Is(r.Err, corpus.ErrLockLost) {
+				t.Fatalf("the poll whose lock was lost: %+v, want ErrLockLost", r)
+			}
+			got, err := g.libB.Feed(context.Background(), "", g.feed.ID)
+			if err != nil || !got.LastPolled.IsZero() || got.Failures != 0 {
+				t.Fatalf("the feed after the lost poll: %+v, %v; want nothing recorded", got, err)
+			}
+		})
+	}
+}
