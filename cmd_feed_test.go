@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"syscall"
 	"testing"
@@ -475,20 +474,9 @@ func TestFeedPollWaitsForAnotherPoller(t *testing.T) {
 // at all, polls it.
 func TestFeedPollKilledMidPoll(t *testing.T) {
 	c, srv := feedCLI(t)
-	body := feedtest.RSS("Slow Wire", srv.URL, storyEntry(srv, 1, 300))
-	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: body})
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Slow Wire", srv.URL, storyEntry(srv, 1, 300))})
 	c.mustRun(0, "feed", "add", srv.URLOf("/rss"))
-	fetching, release := make(chan struct{}, 2), make(chan struct{}, 2)
-	srv.Handle("/rss", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetching <- struct{}{}
-		select {
-		case <-release:
-		case <-r.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write(body)
-	}))
+	fetching, release := srv.Gate("/rss")
 	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
 	defer cancel()
 	cmd := c.command(ctx, "feed", "poll")

@@ -3,7 +3,6 @@ package feed_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
@@ -59,22 +58,11 @@ func syncerOn(t *testing.T, lib corpus.Backend) *feed.Syncer {
 		Pages: fetcher, Add: engine.Add}
 }
 
-// gatedFeed serves an RSS feed at path whose responses wait, after
-// saying so on fetching, for a value on release (or the client's end).
+// gatedFeed serves an RSS feed of one item at path through a Gate.
 func gatedFeed(srv *feedtest.Server, path string) (fetching <-chan struct{}, release chan<- struct{}) {
-	f, r := make(chan struct{}, 8), make(chan struct{}, 8)
-	body := feedtest.RSS("Gated", srv.URL, feedtest.Entry{GUID: "1", Link: "/1", Title: "One", Content: paras(feedtest.Story(7, 200))})
-	srv.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		f <- struct{}{}
-		select {
-		case <-r:
-		case <-req.Context().Done():
-			return
-		}
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write(body)
-	}))
-	return f, r
+	srv.Set(path, feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Gated", srv.URL,
+		feedtest.Entry{GUID: "1", Link: "/1", Title: "One", Content: paras(feedtest.Story(7, 200))})})
+	return srv.Gate(path)
 }
 
 // gated is a gated feed (gatedFeed) subscribed in a shared library, and

@@ -7,18 +7,8 @@ import (
 	"time"
 
 	"github.com/attache-bot/attache/corpus"
-	"github.com/attache-bot/attache/corpus/librarytest"
 	"github.com/jackc/pgx/v5"
 )
-
-// TestLockConformance runs the lock cases against PostgreSQL; another
-// handle is a second Open of the same schema.
-func TestLockConformance(t *testing.T) {
-	librarytest.RunLocks(t, func(t *testing.T) (librarytest.Library, func(*testing.T) librarytest.Library) {
-		dbURL, _ := testSchema(t)
-		return openTest(t, dbURL), func(t *testing.T) librarytest.Library { return openTest(t, dbURL) }
-	})
-}
 
 // TestLockLostWithItsConnection: when the server ends the session that
 // holds a lock (pg_terminate_backend, as an operator or a restart does),
