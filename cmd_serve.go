@@ -83,7 +83,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // startFeedPolls polls the library's feeds on their schedule
 // (ATTACHE_FEED_INTERVAL) until serve stops, and returns the function that
 // stops the polls and waits for the ones in flight (an interrupted poll is
-// repeated in full next time).
+// repeated in full next time). Each poll holds the feed's lock, so that
+// several serve processes sharing the library poll each feed once.
 func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
 	client, pages := feedClient(env)
 	s := &feed.Scheduler{

@@ -197,9 +197,11 @@ END;
 // deadlock upgrading a read lock); reads use a separate pool whose
 // connections read in parallel with each other and with the writer.
 type Library struct {
-	dir string
-	w   *sql.DB // the writer: MaxOpenConns(1), BEGIN IMMEDIATE
-	r   *sql.DB // readers, query_only
+	dir   string
+	abs   string  // dir, absolute: where the locks directory is
+	w     *sql.DB // the writer: MaxOpenConns(1), BEGIN IMMEDIATE
+	r     *sql.DB // readers, query_only
+	locks HeldLocks
 }
 
 // busyTimeout is how long a statement waits for another connection's lock
@@ -251,7 +253,7 @@ func Open(ctx context.Context, dir string) (*Library, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	l := &Library{dir: dir, w: w}
+	l := &Library{dir: dir, abs: abs, w: w}
 	if err := l.init(ctx, isNew); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("corpus: open %s: %w", dir, describeOpenError(err))
@@ -639,9 +641,10 @@ func migrateScopedIDs(ctx context.Context, tx *sql.Tx) error {
 // Dir returns the data directory the library was opened in.
 func (l *Library) Dir() string { return l.dir }
 
-// Close closes the library. The last connection to close checkpoints the
-// WAL into the main file.
+// Close closes the library, releasing the locks it holds first. The last
+// connection to close checkpoints the WAL into the main file.
 func (l *Library) Close() error {
+	l.locks.Close()
 	var errs []error
 	if l.r != nil {
 		errs = append(errs, l.r.Close())

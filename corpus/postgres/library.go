@@ -34,6 +34,7 @@ import (
 type Library struct {
 	pool   *pgxpool.Pool
 	schema string // the schema it works in: the payload of its notifications
+	locks  corpus.HeldLocks
 }
 
 // connectTimeout bounds the first connection when the URL sets none, so
@@ -147,8 +148,10 @@ func redact(err error) string {
 	return s
 }
 
-// Close closes the library's connections.
+// Close releases the locks the library holds, then closes its
+// connections.
 func (l *Library) Close() error {
+	l.locks.Close()
 	l.pool.Close()
 	return nil
 }
