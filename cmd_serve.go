@@ -56,6 +56,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ModeratorRole: cfg.ModeratorRole,
 		RatePerMinute: cfg.RateLimit,
 		MaxConcurrent: cfg.MaxConcurrent,
+		ShardID:       cfg.ShardID,
+		ShardCount:    cfg.ShardCount,
 	}, bot.Deps{
 		Answerer: engine,
 		Articles: engine,

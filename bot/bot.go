@@ -46,6 +46,11 @@ type Config struct {
 	RatePerMinute int          // questions per user per minute; DefaultRatePerMinute when 0, unlimited when negative
 	MaxConcurrent int          // answers in progress at once; DefaultMaxConcurrent when 0
 	HTTPClient    *http.Client // transport and timeout for Discord's REST API; optional
+	// ShardID and ShardCount are this process's gateway shard: Discord sends
+	// it the events of the servers whose (id >> 22) % ShardCount is ShardID.
+	// ShardCount 0 means 1, one process for every server.
+	ShardID    int
+	ShardCount int
 }
 
 // Deps are what the bot works with, each a small interface declared here;
@@ -141,6 +146,12 @@ func newBot(logger *slog.Logger, cfg Config, d deps) (*Bot, error) {
 	}
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.ShardCount == 0 {
+		cfg.ShardCount = 1
+	}
+	if cfg.ShardCount < 0 || cfg.ShardID < 0 || cfg.ShardID >= cfg.ShardCount {
+		return nil, fmt.Errorf("discord shard %d of %d: want 0 <= id < count", cfg.ShardID, cfg.ShardCount)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -269,6 +280,7 @@ func (b *Bot) configureSession(s *discordgo.Session) {
 	// intent, so none is requested.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 	s.StateEnabled = true
+	s.ShardID, s.ShardCount = b.cfg.ShardID, b.cfg.ShardCount
 	s.SyncEvents = b.syncEvents
 	// Warnings and errors only: discordgo's informational lines dump raw
 	// gateway payloads, and its debug lines whole REST requests.
