@@ -72,6 +72,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		// from the engine.
 		Chronicler: engine,
 		Places:     engine,
+		// Each shard holds its servers' articles (all of them with one).
+		Holder: engine,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

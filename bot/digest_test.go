@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 func TestDigestDue(t *testing.T) {
@@ -255,5 +257,51 @@ func TestDigestPostFails(t *testing.T) {
 	e.bot.digestPass(ctx, e.rec)
 	if n := sent(); n != 2 {
 		t.Errorf("%d posts of the story, want the failed one and the next day's", n)
+	}
+}
+
+// TestDigestOnlyHeldGuilds: a shard posts the digests of the guilds it
+// holds only; another shard's guild is that shard's to post.
+func TestDigestOnlyHeldGuilds(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.bot.digests = e.lib
+	ctx := context.Background()
+	lib, err := corpus.Open(ctx, e.lib.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	held, err := retrieval.New(ctx, lib, retrieval.Config{HoldScopes: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.bot.holder = held
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	f, err := e.lib.AddFeed(ctx, corpus.Feed{Scope: guildA, URL: "https://news.example/rss"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.lib.SetDigest(ctx, corpus.Digest{GuildID: guildA, ChannelID: chanA, Hour: 10, LastSent: day}); err != nil {
+		t.Fatal(err)
+	}
+	a, _, err := e.engine.Add(ctx, corpus.Article{Scope: guildA, Title: "Quay works begin", Source: "Wire", URL: "https://news.example/quay",
+		Published: day, Body: "Works on the quay began on Monday, the harbour board said."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
+		t.Fatal(err)
+	}
+	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
+	e.bot.digestPass(ctx, e.rec)
+	if calls := e.rec.all(); len(calls) != 0 {
+		t.Fatalf("a guild not held got its digest: %d calls", len(calls))
+	}
+	if err := held.Hold(ctx, guildA); err != nil {
+		t.Fatal(err)
+	}
+	e.bot.digestPass(ctx, e.rec)
+	if calls := e.rec.all(); len(calls) != 1 || !strings.Contains(calls[0].content(), "Quay works begin") {
+		t.Errorf("the held guild's digest: %d calls", len(calls))
 	}
 }
