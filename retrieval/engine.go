@@ -43,6 +43,10 @@ type Engine struct {
 	// shared one and those given to Hold), under mu. Articles of the
 	// others stay in the library only.
 	held map[string]bool
+	// loading holds, under mu, a channel for every scope Hold is still
+	// loading, closed when it is done: searches of the scope wait for it
+	// rather than answer from half its articles.
+	loading map[string]chan struct{}
 	// feedStart and feedFilled are the change feed's head read before and
 	// after ix was filled: Follow starts at feedStart, and re-applies the
 	// changes up to feedFilled whatever the hashes say (see follower).
@@ -72,6 +76,7 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib)}
 	if cfg.HoldScopes {
 		e.held = map[string]bool{corpus.SharedScope: true}
+		e.loading = map[string]chan struct{}{}
 	}
 	start := time.Now()
 	// The feed's head and the hashes are read before the index is

@@ -19,24 +19,44 @@ var ErrSharedScope = errors.New("retrieval: the shared scope is always held")
 // Config.HoldScopes, when the process starts serving a guild; holding a
 // scope already held, or any scope of an engine that holds every scope,
 // does nothing. A scope held later is loaded fresh from the library, so a
-// change made while it was not held is never missed. On failure the scope
-// is not held (a later Hold tries again).
+// change made while it was not held is never missed. Searches of the scope
+// wait until it is loaded, and so does a second Hold of it meanwhile. On
+// failure the scope is not held (a later Hold tries again).
 func (e *Engine) Hold(ctx context.Context, scope string) error {
 	scope = normalizeScope(scope)
 	e.mu.Lock()
-	if e.held == nil || e.held[scope] {
+	if e.held == nil || (e.held[scope] && e.loading[scope] == nil) {
 		e.mu.Unlock()
+		return nil
+	}
+	if wait := e.loading[scope]; wait != nil {
+		// Another Hold of it is loading: done when that one is.
+		e.mu.Unlock()
+		if err := e.awaitScope(ctx, scope); err != nil {
+			return err
+		}
+		if !e.Holds(scope) {
+			return fmt.Errorf("retrieval: hold scope %s: loading it failed", scope)
+		}
 		return nil
 	}
 	// Held before listing: a change written from now on is applied by
 	// Follow, and one written before is in the listing.
 	e.held[scope] = true
+	done := make(chan struct{})
+	e.loading[scope] = done
 	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		delete(e.loading, scope)
+		e.mu.Unlock()
+		close(done)
+	}()
 	sums, err := e.lib.List(ctx, scope)
 	if err == nil {
 		for _, s := range sums {
 			// One article at a time under the write lock, as Follow
-			// applies a change: searches see each whole or not at all.
+			// applies a change: other scopes' searches go on meanwhile.
 			if _, _, err = e.syncArticle(ctx, e.lib, s.ID, false); err != nil {
 				break
 			}
@@ -49,6 +69,24 @@ func (e *Engine) Hold(ctx context.Context, scope string) error {
 	}
 	e.cfg.Logger.Debug("holding scope", "scope", scope, "articles", len(sums))
 	return nil
+}
+
+// awaitScope waits until no Hold is loading scope, or ctx is done: a
+// search of a guild that has just become available waits for its articles
+// instead of answering without them.
+func (e *Engine) awaitScope(ctx context.Context, scope string) error {
+	e.mu.RLock()
+	wait := e.loading[normalizeScope(scope)]
+	e.mu.RUnlock()
+	if wait == nil {
+		return nil
+	}
+	select {
+	case <-wait:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Drop removes the articles of scope from the in-memory index (not from

@@ -286,3 +286,66 @@ func TestHoldReloadComparesHeldScopesOnly(t *testing.T) {
 		t.Errorf("index holds %d articles, want the shared ones and A's %d", n, len(inA))
 	}
 }
+
+// blockingList is a library whose List of one scope waits until release is
+// closed, signalling listed when it starts: a Hold caught mid-load.
+type blockingList struct {
+	corpus.Store
+	scope   string
+	listed  chan struct{}
+	release chan struct{}
+}
+
+func (l *blockingList) List(ctx context.Context, scopes ...string) ([]corpus.Summary, error) {
+	if len(scopes) == 1 && scopes[0] == l.scope {
+		close(l.listed)
+		<-l.release
+	}
+	return l.Store.List(ctx, scopes...)
+}
+
+// TestHoldWhileLoading: while a scope is being loaded, a search of it waits
+// for the whole scope instead of answering without it, and so does a
+// second Hold (which gives up with its context).
+func TestHoldWhileLoading(t *testing.T) {
+	ctx := context.Background()
+	full, lib := newTestEngine(t, Config{})
+	mustAdd(t, full, fixtureCorpus()...)
+	aID := add(t, full, beacon(guildA))
+	blocking := &blockingList{Store: lib, scope: guildA, listed: make(chan struct{}), release: make(chan struct{})}
+	e, err := New(ctx, blocking, Config{HoldScopes: true, Now: func() time.Time { return testAsOf }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := make(chan error, 1)
+	go func() { held <- e.Hold(ctx, guildA) }()
+	<-blocking.listed
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := e.Hold(cancelled, guildA); !errors.Is(err, context.Canceled) {
+		t.Errorf("a second Hold while loading = %v, want it to wait (and give up with its context)", err)
+	}
+	searched := make(chan []Passage, 1)
+	go func() {
+		ps, err := e.Search(ctx, Query{Text: qBeacon, Scope: guildA, K: 5, AsOf: testAsOf})
+		if err != nil {
+			t.Error(err)
+		}
+		searched <- ps
+	}()
+	// Other scopes are searched meanwhile.
+	if ps := search(t, e, Query{Text: "Norland Vesteria fishing accord", K: 5}); !has(ps, "fish-accord") {
+		t.Errorf("the shared scope while a guild loads: %v", ids(ps))
+	}
+	close(blocking.release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if ps := <-searched; !has(ps, aID) {
+		t.Errorf("a search during the load answered without the scope's article: %v", ids(ps))
+	}
+	if err := e.Hold(ctx, guildA); err != nil || !e.Holds(guildA) {
+		t.Errorf("Hold after the load: %v, holds %v", err, e.Holds(guildA))
+	}
+}
