@@ -210,9 +210,11 @@ func TestE2EDigest(t *testing.T) {
 	checkNobodyPinged(t, e.f)
 }
 
-// TestDigestPostFails: a digest whose post fails is not retried every
-// minute, and its stories come with the next day's digest.
-func TestDigestPostFails(t *testing.T) {
+// digestEnv returns a bot over a real library with a daily digest for
+// guildA, last sent at day (returned), and one new story from a feed of the
+// guild ("Quay works begin") due in the next one.
+func digestEnv(t *testing.T) (*env, time.Time) {
+	t.Helper()
 	e := newEnv(t, envOptions{})
 	e.bot.digests = e.lib
 	ctx := context.Background()
@@ -232,6 +234,14 @@ func TestDigestPostFails(t *testing.T) {
 	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
 		t.Fatal(err)
 	}
+	return e, day
+}
+
+// TestDigestPostFails: a digest whose post fails is not retried every
+// minute, and its stories come with the next day's digest.
+func TestDigestPostFails(t *testing.T) {
+	e, day := digestEnv(t)
+	ctx := context.Background()
 	sent := func() int {
 		n := 0
 		for _, c := range e.rec.all() {
@@ -263,8 +273,7 @@ func TestDigestPostFails(t *testing.T) {
 // TestDigestOnlyHeldGuilds: a shard posts the digests of the guilds it
 // holds only; another shard's guild is that shard's to post.
 func TestDigestOnlyHeldGuilds(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	e.bot.digests = e.lib
+	e, day := digestEnv(t)
 	ctx := context.Background()
 	lib, err := corpus.Open(ctx, e.lib.Dir())
 	if err != nil {
@@ -276,22 +285,6 @@ func TestDigestOnlyHeldGuilds(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.bot.holder = held
-	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
-	f, err := e.lib.AddFeed(ctx, corpus.Feed{Scope: guildA, URL: "https://news.example/rss"}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.lib.SetDigest(ctx, corpus.Digest{GuildID: guildA, ChannelID: chanA, Hour: 10, LastSent: day}); err != nil {
-		t.Fatal(err)
-	}
-	a, _, err := e.engine.Add(ctx, corpus.Article{Scope: guildA, Title: "Quay works begin", Source: "Wire", URL: "https://news.example/quay",
-		Published: day, Body: "Works on the quay began on Monday, the harbour board said."})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
-		t.Fatal(err)
-	}
 	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
 	e.bot.digestPass(ctx, e.rec)
 	if calls := e.rec.all(); len(calls) != 0 {

@@ -34,6 +34,20 @@ func heldEngine(t *testing.T, dir string) *Engine {
 	return e
 }
 
+// holdingA returns the fixture corpus in a library, an engine holding
+// every scope as its other writer, and an engine holding the shared scope
+// and guildA over it, as another process.
+func holdingA(t *testing.T) (other *Engine, lib *corpus.Library, e *Engine) {
+	t.Helper()
+	other, lib = newTestEngine(t, Config{})
+	mustAdd(t, other, fixtureCorpus()...)
+	e = heldEngine(t, lib.Dir())
+	if err := e.Hold(context.Background(), guildA); err != nil {
+		t.Fatal(err)
+	}
+	return other, lib, e
+}
+
 // indexLen is the number of articles in e's index.
 func indexLen(e *Engine) int {
 	e.mu.RLock()
@@ -188,12 +202,7 @@ func TestHoldFollowsHeldScopesOnly(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
 	ctx := context.Background()
-	other, lib := newTestEngine(t, Config{})
-	mustAdd(t, other, fixtureCorpus()...)
-	e := heldEngine(t, lib.Dir())
-	if err := e.Hold(ctx, guildA); err != nil {
-		t.Fatal(err)
-	}
+	other, _, e := holdingA(t)
 	log := startFollow(t, e)
 
 	bID := add(t, other, kestrel(guildB))
@@ -253,12 +262,7 @@ func TestHoldFollowsHeldScopesOnly(t *testing.T) {
 // others out of its index.
 func TestHoldReloadComparesHeldScopesOnly(t *testing.T) {
 	ctx := context.Background()
-	other, lib := newTestEngine(t, Config{})
-	mustAdd(t, other, fixtureCorpus()...)
-	e := heldEngine(t, lib.Dir())
-	if err := e.Hold(ctx, guildA); err != nil {
-		t.Fatal(err)
-	}
+	other, lib, e := holdingA(t)
 	if err := lib.SetChangeRetention(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
@@ -284,6 +288,13 @@ func TestHoldReloadComparesHeldScopesOnly(t *testing.T) {
 	}
 	if n := indexLen(e); n != len(fixtureCorpus())+len(inA) {
 		t.Errorf("index holds %d articles, want the shared ones and A's %d", n, len(inA))
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	for _, id := range inB {
+		if e.ix.Article(id) != nil {
+			t.Errorf("the reload indexed %s of a scope not held", id)
+		}
 	}
 }
 
