@@ -18,6 +18,19 @@ import (
 // ingested from the command line reaches both.
 func TestServeShards(t *testing.T) {
 	t.Parallel()
+	testServeShards(t, newCLI(t))
+}
+
+// TestPostgresServeShards is TestServeShards on one PostgreSQL library, the
+// deployment shards are meant for.
+func TestPostgresServeShards(t *testing.T) {
+	t.Parallel()
+	c, _ := newPostgresCLI(t)
+	testServeShards(t, c)
+}
+
+// testServeShards is TestServeShards on c's library.
+func testServeShards(t *testing.T, c *cli) {
 	var guilds [2]string
 	for ts := uint64(1 << 30); guilds[0] == "" || guilds[1] == ""; ts++ {
 		id := strconv.FormatUint(ts<<22, 10)
@@ -29,7 +42,6 @@ func TestServeShards(t *testing.T) {
 	f := discordtest.New(t, discordtest.Options{Shards: 2, Guilds: []discordtest.Guild{
 		{ID: guilds[0], Channels: []string{channels[0]}}, {ID: guilds[1], Channels: []string{channels[1]}},
 	}})
-	c := newCLI(t)
 	date := time.Now().UTC().AddDate(0, 0, -2).Format(corpus.DateLayout)
 	questions := [2]string{"Why did the Brellow lighthouse keepers protest?", "How did the Marrow council vote on the valley dam?"}
 	links := [2]string{"news.example/lighthouse-0", "news.example/dam-1"}
