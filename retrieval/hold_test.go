@@ -114,6 +114,13 @@ func TestHoldAndDrop(t *testing.T) {
 		t.Errorf("the shared scope is not searched for a guild: %v", ids(ps))
 	}
 
+	// A load that fails (here: given up at once) leaves the scope not
+	// held, for a later Hold to try again.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := e.Hold(cancelled, guildA); !errors.Is(err, context.Canceled) || e.Holds(guildA) || indexLen(e) != shared {
+		t.Fatalf("Hold with a cancelled context = %v, holds %v, %d articles", err, e.Holds(guildA), indexLen(e))
+	}
 	for range 2 { // idempotent
 		if err := e.Hold(ctx, guildA); err != nil {
 			t.Fatal(err)
