@@ -167,9 +167,6 @@ func (e *Engine) fill(ctx context.Context) error {
 		if failed.Load() {
 			return errIndexStopped
 		}
-		if !e.holdsLocked(c.Scope) {
-			return nil
-		}
 		batch = append(batch, c)
 		if len(batch) == batchSize {
 			select {
@@ -180,7 +177,7 @@ func (e *Engine) fill(ctx context.Context) error {
 			batch = make([]corpus.StoredChunk, 0, batchSize)
 		}
 		return nil
-	})
+	}, e.heldScopes()...)
 	if err == nil && len(batch) > 0 {
 		batches <- batch
 	}
