@@ -11,8 +11,8 @@ import (
 
 // followedLibrary is what Follow needs from a library: its change feed,
 // one stored article at a time, and every article's content hash and the
-// articles of the scopes held (to reload). *corpus.Library is one; a PostgreSQL library (LISTEN/NOTIFY
-// behind Watch) would be another.
+// articles of the scopes held (to reload). *corpus.Library is one; a
+// PostgreSQL library (LISTEN/NOTIFY behind Watch) would be another.
 type followedLibrary interface {
 	corpus.ChangeFeed
 	Stored(ctx context.Context, id string) (corpus.StoredArticle, error)
