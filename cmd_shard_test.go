@@ -67,6 +67,8 @@ func testServeShards(t *testing.T, c *cli) {
 	}
 	for s := range 2 {
 		logs[s].waitFor(t, `msg="holding the server's articles" guild=`+guilds[s], followTimeout)
+		// The engine holds scopes (ATTACHE_SHARD_COUNT > 1): it loaded the guild.
+		logs[s].waitFor(t, `msg="holding scope" scope=`+guilds[s]+" articles=1", followTimeout)
 	}
 	f.WaitForCall(t, "PUT", "/api/v9/applications/*/commands", followTimeout)
 
