@@ -31,13 +31,7 @@ func TestPostgresServeShards(t *testing.T) {
 
 // testServeShards is TestServeShards on c's library.
 func testServeShards(t *testing.T, c *cli) {
-	var guilds [2]string
-	for ts := uint64(1 << 30); guilds[0] == "" || guilds[1] == ""; ts++ {
-		id := strconv.FormatUint(ts<<22, 10)
-		if s := discordtest.ShardOf(id, 2); guilds[s] == "" {
-			guilds[s] = id
-		}
-	}
+	guilds := [2]string{discordtest.GuildOnShard(0, 2, 0), discordtest.GuildOnShard(1, 2, 0)}
 	channels := [2]string{"3000000000000000001", "3000000000000000002"}
 	f := discordtest.New(t, discordtest.Options{Shards: 2, Guilds: []discordtest.Guild{
 		{ID: guilds[0], Channels: []string{channels[0]}}, {ID: guilds[1], Channels: []string{channels[1]}},

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"log/slog"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +11,6 @@ import (
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval"
 )
-
-// guildOnShard returns a guild id that Discord routes to shard of count.
-func guildOnShard(t testing.TB, shard, count int, from uint64) string {
-	t.Helper()
-	for ts := from; ; ts++ {
-		id := strconv.FormatUint(ts<<22|777, 10)
-		if discordtest.ShardOf(id, count) == shard {
-			return id
-		}
-	}
-}
 
 // shardProcess is one serve process of a sharded deployment: its own
 // library connection, an engine holding only its guilds' scopes and
@@ -121,8 +109,7 @@ func (p *shardProcess) waitHolding(t *testing.T, guild string) {
 // keeps them.
 func TestE2EShards(t *testing.T) {
 	t.Parallel()
-	g0, g0b := guildOnShard(t, 0, 2, 1<<30), guildOnShard(t, 0, 2, 1<<31)
-	g1 := guildOnShard(t, 1, 2, 1<<30)
+	g0, g0b, g1 := discordtest.GuildOnShard(0, 2, 0), discordtest.GuildOnShard(0, 2, 1), discordtest.GuildOnShard(1, 2, 0)
 	const ch0, ch0b, ch1 = "3000000000000000001", "3000000000000000002", "3000000000000000003"
 	f := discordtest.New(t, discordtest.Options{Shards: 2, Guilds: []discordtest.Guild{
 		{ID: g0, Name: "zero", Channels: []string{ch0}},

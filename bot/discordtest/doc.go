@@ -39,7 +39,7 @@
 // every later event goes to the session of its guild's shard (events without a guild, such as
 // direct messages, to shard 0), or waits until that shard identifies. A shard that is not two
 // whole numbers with 0 <= id < count is refused with close code 4010. Options.Shards is the
-// count GET /gateway/bot recommends.
+// count GET /gateway/bot recommends; GuildOnShard makes guild ids for a given shard.
 //
 // # Close order and goroutines
 //

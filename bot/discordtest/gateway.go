@@ -201,6 +201,20 @@ func ShardOf(guildID string, count int) int {
 	return int((id >> 22) % uint64(count))
 }
 
+// GuildOnShard returns the n-th (from 0) of a fixed series of snowflake-shaped guild ids
+// that ShardOf places on shard of count: guilds for a test of several shards.
+func GuildOnShard(shard, count, n int) string {
+	for ts := uint64(1 << 30); ; ts++ {
+		id := strconv.FormatUint(ts<<22|777, 10)
+		if ShardOf(id, count) == shard {
+			if n == 0 {
+				return id
+			}
+			n--
+		}
+	}
+}
+
 // maxShards bounds num_shards in IDENTIFY: a larger count is refused with 4010, like any
 // count Discord would not accept for this bot.
 const maxShards = 1 << 16

@@ -7,20 +7,6 @@ import (
 	"time"
 )
 
-// guildOn returns the n-th guild id (n from 0) that Discord routes to shard of count shards.
-func guildOn(t *testing.T, shard, count, n int) string {
-	t.Helper()
-	for ts := uint64(1 << 20); ; ts++ {
-		id := strconv.FormatUint(ts<<22|12345, 10)
-		if ShardOf(id, count) == shard {
-			if n == 0 {
-				return id
-			}
-			n--
-		}
-	}
-}
-
 func TestShardOf(t *testing.T) {
 	cases := []struct {
 		guild string
@@ -42,6 +28,26 @@ func TestShardOf(t *testing.T) {
 	for _, c := range cases {
 		if got := ShardOf(c.guild, c.count); got != c.want {
 			t.Errorf("ShardOf(%q, %d) = %d, want %d", c.guild, c.count, got, c.want)
+		}
+	}
+}
+
+func TestGuildOnShard(t *testing.T) {
+	seen := map[string]bool{}
+	for _, count := range []int{1, 2, 5} {
+		for shard := range count {
+			for n := range 3 {
+				id := GuildOnShard(shard, count, n)
+				if _, err := strconv.ParseUint(id, 10, 64); err != nil || ShardOf(id, count) != shard {
+					t.Errorf("GuildOnShard(%d, %d, %d) = %s, on shard %d", shard, count, n, id, ShardOf(id, count))
+				}
+				if count == 5 && seen[id] {
+					t.Errorf("GuildOnShard(%d, 5, %d) = %s again", shard, n, id)
+				}
+				if count == 5 {
+					seen[id] = true
+				}
+			}
 		}
 	}
 }
@@ -69,7 +75,7 @@ func readyGuilds(t *testing.T, ready map[string]any) []string {
 // receives the events of, only the guilds of its shard, and direct messages go to shard 0.
 func TestGatewayRoutesByShard(t *testing.T) {
 	t.Parallel()
-	g0, g1, g1b := guildOn(t, 0, 2, 0), guildOn(t, 1, 2, 0), guildOn(t, 1, 2, 1)
+	g0, g1, g1b := GuildOnShard(0, 2, 0), GuildOnShard(1, 2, 0), GuildOnShard(1, 2, 1)
 	f := New(t, Options{Guilds: []Guild{
 		{ID: g0, Channels: []string{"2000000000000000001"}},
 		{ID: g1, Channels: []string{"2000000000000000002"}},
