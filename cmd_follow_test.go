@@ -77,13 +77,22 @@ func startServe(t *testing.T, c *cli, f *discordtest.Fake) (stderr *logBuffer, s
 	c.env["DISCORD_TOKEN"] = discordtest.DefaultToken
 	c.env["DISCORD_API_BASE"] = f.APIBase()
 	c.env["DISCORD_GUILD_ID"] = discordtest.DefaultGuildID
+	stderr, stop = startServeChild(t, c)
+	f.WaitForCall(t, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", followTimeout)
+	return stderr, stop
+}
+
+// startServeChild starts "attache serve" as a child with c's environment,
+// without waiting for anything; stop stops it with SIGTERM and checks that
+// it exits 0. The child is killed at the end of the test if still running.
+func startServeChild(t *testing.T, c *cli) (stderr *logBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	cmd := c.command(ctx, "serve")
 	stderr = newLogBuffer()
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, stderr
 	t.Cleanup(cancel) // registered first, so it runs after the child is gone
 	serve := startChild(t, cmd)
-	f.WaitForCall(t, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", followTimeout)
 	return stderr, func() {
 		t.Helper()
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -56,6 +56,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ModeratorRole: cfg.ModeratorRole,
 		RatePerMinute: cfg.RateLimit,
 		MaxConcurrent: cfg.MaxConcurrent,
+		ShardID:       cfg.ShardID,
+		ShardCount:    cfg.ShardCount,
 	}, bot.Deps{
 		Answerer: engine,
 		Articles: engine,
@@ -70,6 +72,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		// from the engine.
 		Chronicler: engine,
 		Places:     engine,
+		// Each shard holds its servers' articles (all of them with one).
+		Holder: engine,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)

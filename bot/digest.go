@@ -183,7 +183,8 @@ func (b *Bot) digestPass(ctx context.Context, s session) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !digestDue(d, now) {
+		if !digestDue(d, now) || !b.holds(d.GuildID) {
+			// Another shard's guild is that shard's to post.
 			continue
 		}
 		if err := b.postDigestOnce(ctx, s, d, now); err != nil {

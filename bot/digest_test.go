@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 func TestDigestDue(t *testing.T) {
@@ -321,5 +323,37 @@ func TestDigestPostedOnce(t *testing.T) {
 	e.bot.digestPass(ctx, e.rec)
 	if calls := len(e.rec.all()); calls != 1 || !strings.Contains(e.rec.all()[0].content(), "Quay works begin") {
 		t.Fatalf("%d calls once the lock was free, want the one post of the digest", calls)
+	}
+}
+
+// TestDigestOnlyHeldGuilds: a shard posts the digests of the guilds it
+// holds only; another shard's guild is that shard's to post.
+func TestDigestOnlyHeldGuilds(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.bot.digests = e.lib
+	ctx := context.Background()
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	quayDigest(t, e, day)
+	lib, err := corpus.Open(ctx, e.lib.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	held, err := retrieval.New(ctx, lib, retrieval.Config{HoldScopes: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.bot.holder = held
+	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
+	e.bot.digestPass(ctx, e.rec)
+	if calls := e.rec.all(); len(calls) != 0 {
+		t.Fatalf("a guild not held got its digest: %d calls", len(calls))
+	}
+	if err := held.Hold(ctx, guildA); err != nil {
+		t.Fatal(err)
+	}
+	e.bot.digestPass(ctx, e.rec)
+	if calls := e.rec.all(); len(calls) != 1 || !strings.Contains(calls[0].content(), "Quay works begin") {
+		t.Errorf("the held guild's digest: %d calls", len(calls))
 	}
 }

@@ -1184,13 +1184,22 @@ const vectorSlab = 256
 
 // Chunks calls fn for every stored chunk with its vector but without its
 // text (for building the in-memory vector index at start-up), in storage
-// order, from one consistent snapshot read by a single query. fn may keep the StoredChunk
+// order, from one consistent snapshot read by a single query; with scopes,
+// only for the chunks of those scopes (a gateway shard's engine reads only
+// what it holds). fn may keep the StoredChunk
 // and its Vector; it may use the library (writes wait for no reader). An
 // error from fn stops the iteration and is returned.
-func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error {
+func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error, scopes ...string) error {
+	where, args := "", []any(nil)
+	if len(scopes) > 0 {
+		where = "WHERE c.scope IN (" + placeholders(len(scopes)) + ") "
+		for _, s := range scopes {
+			args = append(args, s)
+		}
+	}
 	rows, err := l.r.QueryContext(ctx, `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end", v.vector,
 		c.scope, c.published
-		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq ORDER BY c.seq`)
+		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq `+where+`ORDER BY c.seq`, args...)
 	if err != nil {
 		return fmt.Errorf("corpus: chunks: %w", err)
 	}

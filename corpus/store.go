@@ -30,7 +30,7 @@ type Store interface {
 	List(ctx context.Context, scopes ...string) ([]Summary, error)
 	Count(ctx context.Context) (int, error)
 	ChunkCount(ctx context.Context) (int, error)
-	Chunks(ctx context.Context, fn func(StoredChunk) error) error
+	Chunks(ctx context.Context, fn func(StoredChunk) error, scopes ...string) error
 	Stored(ctx context.Context, id string) (StoredArticle, error)
 	ChunkTexts(ctx context.Context, ids []string) (map[string]string, error)
 	ArticleChunks(ctx context.Context, id string) ([]Chunk, error)

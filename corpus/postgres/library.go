@@ -672,11 +672,18 @@ const storedColumns = `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end"
 	FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq `
 
 // Chunks calls fn for every stored chunk with its vector but without its
-// text, in storage order, from one snapshot read by a single query. fn may
-// keep the StoredChunk and use the library; an error from fn stops the
-// iteration and is returned.
-func (l *Library) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error) error {
-	rows, err := l.pool.Query(ctx, storedColumns+"ORDER BY c.seq")
+// text, in storage order, from one snapshot read by a single query; with
+// scopes, only for the chunks of those scopes. fn may keep the StoredChunk
+// and use the library; an error from fn stops the iteration and is
+// returned.
+func (l *Library) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error, scopes ...string) error {
+	var rows pgx.Rows
+	var err error
+	if len(scopes) > 0 {
+		rows, err = l.pool.Query(ctx, storedColumns+"WHERE c.scope = ANY($1) ORDER BY c.seq", scopes)
+	} else {
+		rows, err = l.pool.Query(ctx, storedColumns+"ORDER BY c.seq")
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: chunks: %w", err)
 	}
