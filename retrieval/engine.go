@@ -86,7 +86,7 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 	if e.feedStart, err = lib.Head(ctx); err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
 	}
-	hashes, err := lib.ArticleHashes(ctx)
+	hashes, err := lib.ArticleHashes(ctx, e.heldScopes()...)
 	if err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
 	}

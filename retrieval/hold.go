@@ -79,7 +79,7 @@ func (e *Engine) loadScope(ctx context.Context, scope string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	hashes, err := e.lib.ArticleHashes(ctx)
+	hashes, err := e.lib.ArticleHashes(ctx, scope)
 	if err != nil {
 		return 0, err
 	}

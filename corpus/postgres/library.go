@@ -832,9 +832,16 @@ func (l *Library) ArticleChunks(ctx context.Context, id string) ([]corpus.Chunk,
 	return out, nil
 }
 
-// ArticleHashes returns the content hash of every stored article by id.
-func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) {
-	rows, err := l.pool.Query(ctx, "SELECT id, hash FROM articles")
+// ArticleHashes returns the content hash of every stored article by id;
+// with scopes, only of the articles of those scopes.
+func (l *Library) ArticleHashes(ctx context.Context, scopes ...string) (map[string]string, error) {
+	var rows pgx.Rows
+	var err error
+	if len(scopes) > 0 {
+		rows, err = l.pool.Query(ctx, "SELECT id, hash FROM articles WHERE scope = ANY($1)", scopes)
+	} else {
+		rows, err = l.pool.Query(ctx, "SELECT id, hash FROM articles")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: article hashes: %w", err)
 	}
