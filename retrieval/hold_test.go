@@ -472,3 +472,54 @@ func findsVersion(t *testing.T, e *Engine, q Query, id, text, what string) {
 		}
 	}
 }
+
+// failingHead is a library whose change feed's head can be read ok more
+// times, then not: a feed lost after a bulk load indexed the scope.
+type failingHead struct {
+	corpus.Store
+	ok int
+}
+
+var errFeedLost = errors.New("connection lost")
+
+func (l *failingHead) Head(ctx context.Context) (int64, error) {
+	if l.ok <= 0 {
+		return 0, errFeedLost
+	}
+	l.ok--
+	return l.Store.Head(ctx)
+}
+
+// TestHoldFailedLoad: a Hold that fails after its bulk load indexed the
+// scope (it cannot read the feed to bring in step what was written
+// meanwhile) leaves none of it indexed and the scope not held; a later
+// Hold loads it whole.
+func TestHoldFailedLoad(t *testing.T) {
+	ctx := context.Background()
+	full, lib := newTestEngine(t, Config{})
+	mustAdd(t, full, fixtureCorpus()...)
+	aID := add(t, full, beacon(guildA))
+	kID := add(t, full, kestrel(guildA))
+	feed := &failingHead{Store: lib, ok: 2} // New reads the head twice
+	e, err := New(ctx, feed, Config{HoldScopes: true, Now: func() time.Time { return testAsOf }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed.ok = 1 // the head before the load, not after it
+	if err := e.Hold(ctx, guildA); !errors.Is(err, errFeedLost) {
+		t.Fatalf("Hold losing the feed after its load = %v, want %v", err, errFeedLost)
+	}
+	e.mu.RLock()
+	a, k, hashes := e.ix.Article(aID), e.ix.Article(kID), len(e.hashes)
+	e.mu.RUnlock()
+	if e.Holds(guildA) || a != nil || k != nil || indexLen(e) != len(fixtureCorpus()) || hashes != len(fixtureCorpus()) {
+		t.Fatalf("after a failed load: holds %v, articles %v %v, %d indexed, %d hashes", e.Holds(guildA), a, k, indexLen(e), hashes)
+	}
+	feed.ok = 2
+	if err := e.Hold(ctx, guildA); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexLen(e); n != len(fixtureCorpus())+2 || !e.Holds(guildA) {
+		t.Errorf("a later Hold: %d articles, holds %v; want the shared ones and 2", n, e.Holds(guildA))
+	}
+}
