@@ -362,9 +362,18 @@ func (w *dataVersionWatcher) close() {
 }
 
 // ArticleHashes returns the content hash of every stored article by id, to
-// compare an in-memory copy with the library after falling behind.
-func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) {
-	rows, err := l.r.QueryContext(ctx, "SELECT id, hash FROM articles")
+// compare an in-memory copy with the library after falling behind; with
+// scopes, only of the articles of those scopes (what a process holding
+// some guilds keeps in memory).
+func (l *Library) ArticleHashes(ctx context.Context, scopes ...string) (map[string]string, error) {
+	q, args := "SELECT id, hash FROM articles", []any(nil)
+	if len(scopes) > 0 {
+		q += " WHERE scope IN (" + placeholders(len(scopes)) + ")"
+		for _, s := range scopes {
+			args = append(args, s)
+		}
+	}
+	rows, err := l.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: article hashes: %w", err)
 	}

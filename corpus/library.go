@@ -1197,6 +1197,18 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error, scopes
 			args = append(args, s)
 		}
 	}
+	expect := 0
+	if len(scopes) > 0 {
+		// A few scopes (a guild a shard starts to hold) are often far
+		// fewer chunks than a slab: sized to what is left, the last slab
+		// pins no unused memory for as long as the guild is held. The
+		// count (through the articles' scope index) is only a size hint.
+		err := l.r.QueryRowContext(ctx, `SELECT count(*) FROM chunks
+			WHERE article_id IN (SELECT id FROM articles WHERE scope IN (`+placeholders(len(scopes))+`))`, args...).Scan(&expect)
+		if err != nil {
+			return fmt.Errorf("corpus: chunks: %w", err)
+		}
+	}
 	rows, err := l.r.QueryContext(ctx, `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end", v.vector,
 		c.scope, c.published
 		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq `+where+`ORDER BY c.seq`, args...)
@@ -1204,12 +1216,25 @@ func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error, scopes
 		return fmt.Errorf("corpus: chunks: %w", err)
 	}
 	defer rows.Close()
-	return scanStored(rows, vectorSlab, fn)
+	return scanStored(rows, vectorSlab, expect, fn)
+}
+
+// SlabSize is how many vectors the next slab of a stored-chunk read
+// (Chunks, Stored, of either library) holds once it has decoded decoded
+// rows: slabSize, or, when expect (> 0) rows are expected, no more than
+// are left (one at a time past them), so that the last slab is not mostly
+// unused memory pinned by the few vectors in it.
+func SlabSize(slabSize, expect, decoded int) int {
+	if expect <= 0 {
+		return max(slabSize, 1)
+	}
+	return max(min(slabSize, expect-decoded), 1)
 }
 
 // scanStored decodes the rows of a stored-chunk query (Chunks, Stored)
-// and calls fn for each; slab vectors share one allocation.
-func scanStored(rows *sql.Rows, slabSize int, fn func(StoredChunk) error) error {
+// and calls fn for each; slab vectors share one allocation (SlabSize,
+// with expect rows expected, 0 if unknown).
+func scanStored(rows *sql.Rows, slabSize, expect int, fn func(StoredChunk) error) error {
 	var (
 		slab      []float32
 		blob      sql.RawBytes
@@ -1220,6 +1245,7 @@ func scanStored(rows *sql.Rows, slabSize int, fn func(StoredChunk) error) error 
 		scope     sql.RawBytes
 		articleID sql.RawBytes
 		lastArt   string
+		decoded   int
 	)
 	for rows.Next() {
 		var sc StoredChunk
@@ -1246,13 +1272,14 @@ func scanStored(rows *sql.Rows, slabSize int, fn func(StoredChunk) error) error 
 		}
 		if n := len(blob) / 4; n > 0 {
 			if len(slab) < n {
-				slab = make([]float32, n*max(slabSize, 1))
+				slab = make([]float32, n*SlabSize(slabSize, expect, decoded))
 			}
 			v := vector.Vector(slab[:0:n])
 			v.Decode(blob)
 			sc.Vector = v
 			slab = slab[n:]
 		}
+		decoded++
 		if err := fn(sc); err != nil {
 			return err
 		}
@@ -1306,7 +1333,7 @@ func (l *Library) Stored(ctx context.Context, id string) (StoredArticle, error) 
 		return StoredArticle{}, fmt.Errorf("corpus: stored %s: %w", id, err)
 	}
 	defer rows.Close()
-	if err := scanStored(rows, s.Summary.Chunks, func(c StoredChunk) error { s.Chunks = append(s.Chunks, c); return nil }); err != nil {
+	if err := scanStored(rows, s.Summary.Chunks, s.Summary.Chunks, func(c StoredChunk) error { s.Chunks = append(s.Chunks, c); return nil }); err != nil {
 		return StoredArticle{}, err
 	}
 	s.Summary.Chunks = len(s.Chunks)

@@ -919,3 +919,23 @@ func TestFullTextEmptyAndChunkTextsInput(t *testing.T) {
 		t.Fatalf("ChunkTexts(nil) = %v, %v", texts, err)
 	}
 }
+
+// TestSlabSize: a read of unknown length uses whole slabs; one whose
+// length is known sizes the last slab to what is left, and one slab a
+// vector past it (more rows than counted: written meanwhile).
+func TestSlabSize(t *testing.T) {
+	for _, tc := range []struct{ slab, expect, decoded, want int }{
+		{256, 0, 0, 256},
+		{256, 0, 1000, 256},
+		{0, 0, 0, 1},
+		{256, 180, 0, 180},
+		{256, 1000, 0, 256},
+		{256, 1000, 768, 232},
+		{256, 1000, 1000, 1},
+		{256, 1000, 1200, 1},
+	} {
+		if got := SlabSize(tc.slab, tc.expect, tc.decoded); got != tc.want {
+			t.Errorf("SlabSize(%d, %d, %d) = %d, want %d", tc.slab, tc.expect, tc.decoded, got, tc.want)
+		}
+	}
+}

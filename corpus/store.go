@@ -37,7 +37,7 @@ type Store interface {
 	ContentHash(ctx context.Context, id string) (hash string, found bool, err error)
 	Embedder(ctx context.Context) (EmbedderInfo, bool, error)
 	CheckEmbedder(ctx context.Context, info EmbedderInfo) error
-	ArticleHashes(ctx context.Context) (map[string]string, error)
+	ArticleHashes(ctx context.Context, scopes ...string) (map[string]string, error)
 	SetChangeRetention(ctx context.Context, n int) error
 	// OutletLabels are the moderators' labels of outlets in the scopes.
 	OutletLabels(ctx context.Context, scopes ...string) ([]OutletLabel, error)

@@ -86,16 +86,13 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 	if e.feedStart, err = lib.Head(ctx); err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
 	}
-	if e.hashes, err = lib.ArticleHashes(ctx); err != nil {
+	hashes, err := lib.ArticleHashes(ctx, e.heldScopes()...)
+	if err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
 	}
-	if err := e.fill(ctx); err != nil {
+	e.hashes = make(map[string]string, len(hashes))
+	if _, err := e.load(ctx, hashes, e.heldScopes()...); err != nil {
 		return nil, err
-	}
-	for id := range e.hashes {
-		if e.ix.Article(id) == nil { // an article of a scope not held
-			delete(e.hashes, id)
-		}
 	}
 	if e.feedFilled, err = lib.Head(ctx); err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
@@ -105,19 +102,27 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// fill loads every article summary and every stored chunk vector (no
-// text: that stays in the library) of the scopes held into the index, one
-// article at a time through the index's Put, as index does for a single
-// article.
-func (e *Engine) fill(ctx context.Context) error {
-	sums, err := e.lib.List(ctx, e.heldScopes()...)
+// load reads into the index the article summaries and stored chunk
+// vectors (no text: that stays in the library) of scopes, every scope when
+// none is given, in bulk: one listing and one streaming read of the
+// chunks. It is how New fills the index at start-up and how Hold loads a
+// guild. Each article is put under the write lock, one at a time, so that
+// searches of other scopes go on meanwhile, and recorded with its hash
+// from hashes: read before the listing, a hash is never of a newer version
+// than the one indexed unless the article changed meanwhile, which the
+// caller brings in step from the change feed. An article absent from
+// hashes is left without one (compared afresh by the next change). It
+// returns the ids it put.
+func (e *Engine) load(ctx context.Context, hashes map[string]string, scopes ...string) (map[string]bool, error) {
+	sums, err := e.lib.List(ctx, scopes...)
 	if err != nil {
-		return fmt.Errorf("retrieval: list articles: %w", err)
+		return nil, fmt.Errorf("retrieval: list articles: %w", err)
 	}
 	byID := make(map[string]corpus.Summary, len(sums))
 	for _, s := range sums {
 		byID[s.ID] = s
 	}
+	put := make(map[string]bool, len(sums))
 	// Reading and decoding the stored vectors (SQLite) and indexing them
 	// (chromem-go) take about as long as each other, so they run as a
 	// two-stage pipeline: this goroutine reads, another indexes, in order.
@@ -138,11 +143,7 @@ func (e *Engine) fill(ctx context.Context) error {
 				// scope and date, so that nothing stored is unsearchable.
 				s = corpus.Summary{ID: run[0].ArticleID, Scope: run[0].Scope, Published: run[0].Published}
 			}
-			if a := e.ix.Article(s.ID); a != nil {
-				// Delivered apart: keep the chunks already indexed.
-				run = append(e.ix.Stored(s.ID), run...)
-			}
-			err = e.ix.Put(ctx, s, run)
+			err = e.putLoaded(ctx, s, run, hashes, put)
 			run = nil
 		}
 		for b := range batches {
@@ -177,25 +178,52 @@ func (e *Engine) fill(ctx context.Context) error {
 			batch = make([]corpus.StoredChunk, 0, batchSize)
 		}
 		return nil
-	}, e.heldScopes()...)
+	}, scopes...)
 	if err == nil && len(batch) > 0 {
 		batches <- batch
 	}
 	close(batches)
 	if ierr := <-indexed; ierr != nil {
-		return fmt.Errorf("retrieval: index stored vectors: %w", ierr)
+		return put, fmt.Errorf("retrieval: index stored vectors: %w", ierr)
 	}
 	if err != nil {
-		return fmt.Errorf("retrieval: load stored vectors: %w", err)
+		return put, fmt.Errorf("retrieval: load stored vectors: %w", err)
 	}
 	// Articles without chunks are listed too (they cannot be found, but
 	// the index knows them as the library does).
 	for _, s := range sums {
-		if e.ix.Article(s.ID) == nil {
-			if err := e.ix.Put(ctx, s, nil); err != nil {
-				return fmt.Errorf("retrieval: index stored vectors: %w", err)
+		if !put[s.ID] {
+			if err := e.putLoaded(ctx, s, nil, hashes, put); err != nil {
+				return put, fmt.Errorf("retrieval: index stored vectors: %w", err)
 			}
 		}
+	}
+	return put, nil
+}
+
+// putLoaded is load's put of one article, under the write lock: chunks
+// are what the read delivered of it, added to those it delivered before
+// (put says which articles it did), and its hash is taken from hashes. An
+// article of a scope no longer held (dropped meanwhile) is left out.
+func (e *Engine) putLoaded(ctx context.Context, s corpus.Summary, chunks []corpus.StoredChunk, hashes map[string]string, put map[string]bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.holdsLocked(s.Scope) {
+		return nil
+	}
+	if put[s.ID] {
+		// Delivered apart: keep the chunks already indexed.
+		chunks = append(e.ix.Stored(s.ID), chunks...)
+	}
+	put[s.ID] = true
+	if err := e.ix.Put(ctx, s, chunks); err != nil {
+		delete(e.hashes, s.ID) // as putLocked: the index may hold neither version
+		return err
+	}
+	if h, ok := hashes[s.ID]; ok {
+		e.hashes[s.ID] = h
+	} else {
+		delete(e.hashes, s.ID)
 	}
 	return nil
 }

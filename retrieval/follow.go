@@ -10,14 +10,13 @@ import (
 )
 
 // followedLibrary is what Follow needs from a library: its change feed,
-// one stored article at a time, and every article's content hash and the
-// articles of the scopes held (to reload). *corpus.Library is one; a
+// one stored article at a time, and the content hashes of the articles of
+// the scopes held (to reload). *corpus.Library is one; a
 // PostgreSQL library (LISTEN/NOTIFY behind Watch) would be another.
 type followedLibrary interface {
 	corpus.ChangeFeed
 	Stored(ctx context.Context, id string) (corpus.StoredArticle, error)
-	ArticleHashes(ctx context.Context) (map[string]string, error)
-	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
+	ArticleHashes(ctx context.Context, scopes ...string) (map[string]string, error)
 }
 
 // FollowOptions configures Follow.
@@ -173,25 +172,14 @@ func (f *follower) reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	stored, err := f.lib.ArticleHashes(ctx)
-	if err != nil {
-		return err
-	}
 	f.e.mu.RLock()
 	held := f.e.heldScopes()
 	f.e.mu.RUnlock()
-	if held != nil {
-		// Only the scopes held are compared: the others are not the
-		// index's to follow.
-		sums, err := f.lib.List(ctx, held...)
-		if err != nil {
-			return err
-		}
-		inHeld := make(map[string]string, len(sums))
-		for _, s := range sums {
-			inHeld[s.ID] = stored[s.ID]
-		}
-		stored = inHeld
+	// Only the scopes held are compared: the others are not the index's
+	// to follow.
+	stored, err := f.lib.ArticleHashes(ctx, held...)
+	if err != nil {
+		return err
 	}
 	var differ []string
 	f.e.mu.RLock()

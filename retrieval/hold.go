@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/attache-bot/attache/corpus"
@@ -40,8 +41,9 @@ func (e *Engine) Hold(ctx context.Context, scope string) error {
 		}
 		return nil
 	}
-	// Held before listing: a change written from now on is applied by
-	// Follow, and one written before is in the listing.
+	// Held before the load reads anything: a change written from now on
+	// is applied by Follow (and, when written during the load, re-read by
+	// loadScope), and one written before is in what the load reads.
 	e.held[scope] = true
 	done := make(chan struct{})
 	e.loading[scope] = done
@@ -52,23 +54,88 @@ func (e *Engine) Hold(ctx context.Context, scope string) error {
 		e.mu.Unlock()
 		close(done)
 	}()
-	sums, err := e.lib.List(ctx, scope)
-	if err == nil {
-		for _, s := range sums {
-			// One article at a time under the write lock, as Follow
-			// applies a change: other scopes' searches go on meanwhile.
-			if _, _, err = e.syncArticle(ctx, e.lib, s.ID, false); err != nil {
-				break
-			}
-		}
-	}
+	n, err := e.loadScope(ctx, scope)
 	if err != nil {
 		// Drop fails only on the index, which is then beyond repair.
 		_ = e.Drop(scope)
 		return fmt.Errorf("retrieval: hold scope %s: %w", scope, err)
 	}
-	e.cfg.Logger.Debug("holding scope", "scope", scope, "articles", len(sums))
+	e.cfg.Logger.Debug("holding scope", "scope", scope, "articles", n)
 	return nil
+}
+
+// loadScope reads the articles of scope, held from now on, into the index
+// in bulk (load, as New does at start-up), then brings in step every
+// article of it the change feed says was written during the load, and
+// returns how many articles it loaded. Such an article may be indexed in a
+// version other than its recorded hash's (updated between the hashes'
+// read, the listing and the chunk read, or indexed by Follow and then
+// overwritten by the load's older read), and a later change back to the
+// hash's version would then be taken as applied; re-read whatever the
+// hashes say, its hash and its index entry agree again. Changes after the
+// feed's head read once the load is done are Follow's, as usual.
+func (e *Engine) loadScope(ctx context.Context, scope string) (int, error) {
+	before, err := e.lib.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	hashes, err := e.lib.ArticleHashes(ctx, scope)
+	if err != nil {
+		return 0, err
+	}
+	loaded, err := e.load(ctx, hashes, scope)
+	if err != nil {
+		return 0, err
+	}
+	changed, err := e.changedDuring(ctx, scope, before, loaded)
+	if err != nil {
+		return 0, err
+	}
+	for id := range changed {
+		if _, _, err := e.syncArticle(ctx, e.lib, id, true); err != nil {
+			return 0, err
+		}
+	}
+	return len(loaded), nil
+}
+
+// changedDuring returns the articles of scope written after change
+// `after` up to the feed's head now. Should the feed no longer keep
+// those changes (more were written meanwhile than it keeps), it returns
+// every article loaded and every one stored in scope now: all are re-read.
+func (e *Engine) changedDuring(ctx context.Context, scope string, after int64, loaded map[string]bool) (map[string]bool, error) {
+	head, err := e.lib.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changed := map[string]bool{}
+	for pos := after; pos < head; {
+		cs, err := e.lib.Changes(ctx, pos, followBatch)
+		if errors.Is(err, corpus.ErrFellBehind) {
+			sums, err := e.lib.List(ctx, scope)
+			if err != nil {
+				return nil, err
+			}
+			changed = maps.Clone(loaded)
+			for _, s := range sums {
+				changed[s.ID] = true
+			}
+			return changed, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(cs) == 0 {
+			break
+		}
+		for _, c := range cs {
+			if c.Seq <= head && c.ArticleID != "" && normalizeScope(c.Scope) == scope {
+				changed[c.ArticleID] = true
+			}
+		}
+		pos = cs[len(cs)-1].Seq
+	}
+	return changed, nil
 }
 
 // awaitScope waits until no Hold is loading scope, or ctx is done: a

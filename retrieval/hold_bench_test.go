@@ -7,8 +7,11 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/postgres"
+	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 )
 
 // Sizes of BenchmarkHeldScopesMemory's library: the shared scope and
@@ -114,3 +117,77 @@ func BenchmarkHeldScopesMemory(b *testing.B) {
 }
 
 func mb(n uint64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// holdLoadArticles is the size of the guild BenchmarkHoldLoad holds.
+const holdLoadArticles = 2000
+
+// BenchmarkHoldLoad measures how long a shard's engine takes to Hold one
+// guild of holdLoadArticles generated articles (six passages each), the
+// time that guild's questions wait when the shard starts serving it, on
+// each library. It reports milliseconds per 1,000 articles held.
+//
+//	go test ./retrieval -run '^$' -bench BenchmarkHoldLoad -benchtime 5x
+func BenchmarkHoldLoad(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		lib, err := corpus.Open(context.Background(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer lib.Close()
+		benchHoldLoad(b, lib)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		dbURL, _ := pgtest.Schema(b)
+		lib, err := postgres.Open(context.Background(), dbURL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer lib.Close()
+		benchHoldLoad(b, lib)
+	})
+}
+
+// benchHoldLoad fills lib with one guild of holdLoadArticles articles and
+// times Hold of it by a fresh engine holding scopes, once per iteration.
+func benchHoldLoad(b *testing.B, lib corpus.Store) {
+	ctx := context.Background()
+	cfg := Config{Embedder: randomEmbedder{}, Logger: slog.New(slog.DiscardHandler)}
+	writer, err := New(ctx, lib, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	gen := newGrowthText(11)
+	arts := make([]corpus.Article, holdLoadArticles)
+	for i := range arts {
+		arts[i] = gen.article(i)
+		arts[i].Scope = guildA
+	}
+	if err := writer.AddMany(ctx, arts, func(i int, _ corpus.Article, _ corpus.PutStatus, err error) {
+		if err != nil {
+			b.Fatalf("article %d: %v", i, err)
+		}
+	}); err != nil {
+		b.Fatal(err)
+	}
+	held := cfg
+	held.HoldScopes = true
+	var took time.Duration
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		e, err := New(ctx, lib, held)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		if err := e.Hold(ctx, guildA); err != nil {
+			b.Fatal(err)
+		}
+		took += time.Since(start)
+		if n := indexLen(e); n != holdLoadArticles {
+			b.Fatalf("the engine holds %d articles, want %d", n, holdLoadArticles)
+		}
+	}
+	b.ReportMetric(took.Seconds()*1000/float64(b.N)/(holdLoadArticles/1000.0), "ms/1000-articles")
+}

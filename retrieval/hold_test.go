@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -246,15 +247,7 @@ func TestHoldFollowsHeldScopesOnly(t *testing.T) {
 	if err := e.Hold(ctx, guildB); err != nil {
 		t.Fatal(err)
 	}
-	ps := search(t, e, Query{Text: qKestrel, Scope: guildB, K: 5})
-	if !has(ps, bID) {
-		t.Fatalf("a scope held later misses an article written before: %v", ids(ps))
-	}
-	for _, p := range ps {
-		if p.ArticleID == bID && !strings.Contains(p.Text, "eleven to two") {
-			t.Errorf("a scope held later has an old version: %q", p.Text)
-		}
-	}
+	findsVersion(t, e, Query{Text: qKestrel, Scope: guildB, K: 5}, bID, "eleven to two", "a scope held later, an article written before")
 	// And it is followed from then on.
 	dID := add(t, other, art("dam-2", guildB, "2025-07-28", "Kestrel dam plan withdrawn",
 		"The ministry withdrew the Kestrel dam plan on Monday."))
@@ -365,5 +358,168 @@ func TestHoldWhileLoading(t *testing.T) {
 	}
 	if err := e.Hold(ctx, guildA); err != nil || !e.Holds(guildA) {
 		t.Errorf("Hold after the load: %v, holds %v", err, e.Holds(guildA))
+	}
+}
+
+// chunksHook is a library that runs before, once, when the stored chunks
+// of scope are first read: a change written by another process between a
+// bulk load's listing and its chunk read.
+type chunksHook struct {
+	corpus.Store
+	scope  string
+	before func()
+	once   sync.Once
+}
+
+func (l *chunksHook) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error, scopes ...string) error {
+	if len(scopes) == 1 && scopes[0] == l.scope {
+		l.once.Do(l.before)
+	}
+	return l.Store.Chunks(ctx, fn, scopes...)
+}
+
+// TestHoldChangeDuringLoad: an article another writer updates, and one it
+// removes, after Hold listed the scope and before it read the stored
+// chunks, and which Follow applied meanwhile, are in step once Hold
+// returns: the updated one indexed with its new summary and the hash of
+// what is indexed (so that a later change back to the version listed is
+// applied, not taken as already there), the removed one gone.
+func TestHoldChangeDuringLoad(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	ctx := context.Background()
+	other, lib := newTestEngine(t, Config{})
+	mustAdd(t, other, fixtureCorpus()...)
+	original := beacon(guildA)
+	aID := add(t, other, original)
+	kID := add(t, other, kestrel(guildA))
+
+	mine, err := corpus.Open(ctx, lib.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mine.Close() })
+	hook := &chunksHook{Store: mine, scope: guildA}
+	e, err := New(ctx, hook, Config{HoldScopes: true, Now: func() time.Time { return testAsOf }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := startFollow(t, e)
+	updated := original
+	updated.Title = "Brellow beacon keepers end their protest"
+	updated.Body = "Beacon keepers in Brellow ended their protest on Sunday after the ministry kept two beacons staffed."
+	var firstSeq int64
+	hook.before = func() {
+		if err := other.Remove(ctx, guildA, kID); err != nil {
+			t.Error(err)
+			return
+		}
+		if _, st, err := other.Add(ctx, updated); err != nil || st != corpus.Updated {
+			t.Errorf("update during the load: %v %v", st, err)
+			return
+		}
+		// Follow applies both, in feed order, before the chunks are read
+		// (the removal of an article not indexed yet reports nothing):
+		// the load's listing is older than what Follow indexed.
+		firstSeq = log.waitFor(t, "put of "+aID, applied(aID, false)).Seq
+	}
+	if err := e.Hold(ctx, guildA); err != nil {
+		t.Fatal(err)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	stored, err := lib.Stored(ctx, aID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mu.RLock()
+	a, k, hash := e.ix.Article(aID), e.ix.Article(kID), e.hashes[aID]
+	e.mu.RUnlock()
+	if a == nil || a.Title != updated.Title || hash != stored.Hash {
+		t.Fatalf("after Hold, the article updated during the load is %+v with hash %q; want title %q and hash %q",
+			a, hash, updated.Title, stored.Hash)
+	}
+	if k != nil {
+		t.Errorf("the article removed during the load is indexed: %+v", k)
+	}
+	if n := indexLen(e); n != len(fixtureCorpus())+1 {
+		t.Errorf("index holds %d articles, want the shared ones and %s", n, aID)
+	}
+
+	// Changed back to the version the load listed: applied, and searched.
+	if _, st, err := other.Add(ctx, original); err != nil || st != corpus.Updated {
+		t.Fatalf("change back: %v %v", st, err)
+	}
+	log.waitFor(t, "the change back of "+aID, func(ev FollowEvent) bool {
+		return applied(aID, false)(ev) && ev.Seq > firstSeq
+	})
+	findsVersion(t, e, Query{Text: qBeacon, Scope: guildA, K: 5}, aID, "against plans to automate", "the article changed back")
+}
+
+// findsVersion fails the test unless a search of e for q finds article id
+// and every passage of it found contains text (its version is the one
+// expected); what names the article in the failure.
+func findsVersion(t *testing.T, e *Engine, q Query, id, text, what string) {
+	t.Helper()
+	ps := search(t, e, q)
+	if !has(ps, id) {
+		t.Fatalf("%s: %s is not found: %v", what, id, ids(ps))
+	}
+	for _, p := range ps {
+		if p.ArticleID == id && !strings.Contains(p.Text, text) {
+			t.Errorf("%s: %s is searched in another version: %q", what, id, p.Text)
+		}
+	}
+}
+
+// failingHead is a library whose change feed's head can be read ok more
+// times, then not: a feed lost after a bulk load indexed the scope.
+type failingHead struct {
+	corpus.Store
+	ok int
+}
+
+var errFeedLost = errors.New("connection lost")
+
+func (l *failingHead) Head(ctx context.Context) (int64, error) {
+	if l.ok <= 0 {
+		return 0, errFeedLost
+	}
+	l.ok--
+	return l.Store.Head(ctx)
+}
+
+// TestHoldFailedLoad: a Hold that fails after its bulk load indexed the
+// scope (it cannot read the feed to bring in step what was written
+// meanwhile) leaves none of it indexed and the scope not held; a later
+// Hold loads it whole.
+func TestHoldFailedLoad(t *testing.T) {
+	ctx := context.Background()
+	full, lib := newTestEngine(t, Config{})
+	mustAdd(t, full, fixtureCorpus()...)
+	aID := add(t, full, beacon(guildA))
+	kID := add(t, full, kestrel(guildA))
+	feed := &failingHead{Store: lib, ok: 2} // New reads the head twice
+	e, err := New(ctx, feed, Config{HoldScopes: true, Now: func() time.Time { return testAsOf }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed.ok = 1 // the head before the load, not after it
+	if err := e.Hold(ctx, guildA); !errors.Is(err, errFeedLost) {
+		t.Fatalf("Hold losing the feed after its load = %v, want %v", err, errFeedLost)
+	}
+	e.mu.RLock()
+	a, k, hashes := e.ix.Article(aID), e.ix.Article(kID), len(e.hashes)
+	e.mu.RUnlock()
+	if e.Holds(guildA) || a != nil || k != nil || indexLen(e) != len(fixtureCorpus()) || hashes != len(fixtureCorpus()) {
+		t.Fatalf("after a failed load: holds %v, articles %v %v, %d indexed, %d hashes", e.Holds(guildA), a, k, indexLen(e), hashes)
+	}
+	feed.ok = 2
+	if err := e.Hold(ctx, guildA); err != nil {
+		t.Fatal(err)
+	}
+	if n := indexLen(e); n != len(fixtureCorpus())+2 || !e.Holds(guildA) {
+		t.Errorf("a later Hold: %d articles, holds %v; want the shared ones and 2", n, e.Holds(guildA))
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -367,6 +368,28 @@ func testScopes(t *testing.T, open Open) {
 	none, err := lib.List(ctx, "g3")
 	if err != nil || len(none) != 0 {
 		t.Errorf("List(g3) = %v, %v; want none", ids(none), err)
+	}
+	// ArticleHashes of some scopes: only theirs, as List.
+	for _, tc := range []struct {
+		scopes []string
+		want   []string
+	}{
+		{nil, []string{"s-old", "s-new", "s-undated", "r1@g1", "r1@g2"}},
+		{[]string{"g1"}, []string{"r1@g1"}},
+		{[]string{corpus.SharedScope, "g2"}, []string{"s-old", "s-new", "s-undated", "r1@g2"}},
+		{[]string{"g3"}, nil},
+	} {
+		hashes, err := lib.ArticleHashes(ctx, tc.scopes...)
+		if err != nil {
+			t.Fatalf("ArticleHashes(%q): %v", tc.scopes, err)
+		}
+		want := map[string]string{}
+		for _, id := range tc.want {
+			want[id] = corpus.Hash(arts[slices.IndexFunc(arts, func(a corpus.Article) bool { return a.ID == id })])
+		}
+		if !maps.Equal(hashes, want) {
+			t.Errorf("ArticleHashes(%q) = %v, want %v", tc.scopes, hashes, want)
+		}
 	}
 	seqs := map[int64]bool{}
 	for _, s := range all {

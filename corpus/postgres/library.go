@@ -679,7 +679,16 @@ const storedColumns = `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end"
 func (l *Library) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error, scopes ...string) error {
 	var rows pgx.Rows
 	var err error
+	expect := 0
 	if len(scopes) > 0 {
+		// The last slab sized to what is left (corpus.SlabSize): a guild
+		// a shard starts to hold is often far fewer chunks than a slab.
+		// The count (through the articles' scope index) is a size hint.
+		err = l.pool.QueryRow(ctx, `SELECT count(*) FROM chunks
+			WHERE article_id IN (SELECT id FROM articles WHERE scope = ANY($1))`, scopes).Scan(&expect)
+		if err != nil {
+			return fmt.Errorf("postgres: chunks: %w", err)
+		}
 		rows, err = l.pool.Query(ctx, storedColumns+"WHERE c.scope = ANY($1) ORDER BY c.seq", scopes)
 	} else {
 		rows, err = l.pool.Query(ctx, storedColumns+"ORDER BY c.seq")
@@ -688,10 +697,13 @@ func (l *Library) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error,
 		return fmt.Errorf("postgres: chunks: %w", err)
 	}
 	defer rows.Close()
-	return scanStored(rows, vectorSlab, fn)
+	return scanStored(rows, vectorSlab, expect, fn)
 }
 
-func scanStored(rows pgx.Rows, slabSize int, fn func(corpus.StoredChunk) error) error {
+// scanStored decodes the rows of a stored-chunk query (Chunks, Stored)
+// and calls fn for each; vectors share slabs (corpus.SlabSize, with
+// expect rows expected, 0 if unknown).
+func scanStored(rows pgx.Rows, slabSize, expect int, fn func(corpus.StoredChunk) error) error {
 	var (
 		slab     []float32
 		blob     []byte
@@ -702,6 +714,7 @@ func scanStored(rows pgx.Rows, slabSize int, fn func(corpus.StoredChunk) error) 
 		lastArt  string
 		article  string
 		pub      string
+		decoded  int
 	)
 	for rows.Next() {
 		var sc corpus.StoredChunk
@@ -727,12 +740,13 @@ func scanStored(rows pgx.Rows, slabSize int, fn func(corpus.StoredChunk) error) 
 		}
 		n := len(blob) / 4
 		if len(slab) < n {
-			slab = make([]float32, n*max(slabSize, 1))
+			slab = make([]float32, n*corpus.SlabSize(slabSize, expect, decoded))
 		}
 		v := vector.Vector(slab[:0:n])
 		v.Decode(blob)
 		sc.Vector = v
 		slab = slab[n:]
+		decoded++
 		if err := fn(sc); err != nil {
 			return err
 		}
@@ -769,7 +783,7 @@ func (l *Library) Stored(ctx context.Context, id string) (corpus.StoredArticle, 
 		}
 		defer rows.Close()
 		// A slab of a few vectors: one article's share no more.
-		return scanStored(rows, 8, func(c corpus.StoredChunk) error { s.Chunks = append(s.Chunks, c); return nil })
+		return scanStored(rows, 8, 0, func(c corpus.StoredChunk) error { s.Chunks = append(s.Chunks, c); return nil })
 	})
 	if err != nil {
 		return corpus.StoredArticle{}, fmt.Errorf("postgres: stored %s: %w", id, err)
@@ -832,9 +846,16 @@ func (l *Library) ArticleChunks(ctx context.Context, id string) ([]corpus.Chunk,
 	return out, nil
 }
 
-// ArticleHashes returns the content hash of every stored article by id.
-func (l *Library) ArticleHashes(ctx context.Context) (map[string]string, error) {
-	rows, err := l.pool.Query(ctx, "SELECT id, hash FROM articles")
+// ArticleHashes returns the content hash of every stored article by id;
+// with scopes, only of the articles of those scopes.
+func (l *Library) ArticleHashes(ctx context.Context, scopes ...string) (map[string]string, error) {
+	var rows pgx.Rows
+	var err error
+	if len(scopes) > 0 {
+		rows, err = l.pool.Query(ctx, "SELECT id, hash FROM articles WHERE scope = ANY($1)", scopes)
+	} else {
+		rows, err = l.pool.Query(ctx, "SELECT id, hash FROM articles")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: article hashes: %w", err)
 	}
