@@ -4,11 +4,13 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/bwmarrin/discordgo"
 )
 
 // TestServeShards runs two "attache serve" processes, shards 0 and 1 of 2,
@@ -29,13 +31,99 @@ func TestPostgresServeShards(t *testing.T) {
 	testServeShards(t, c)
 }
 
+// shards is a deployment of two "attache serve" processes, shards 0 and 1
+// of 2, on one library, against one fake Discord with a guild (and a
+// channel) on each shard.
+type shards struct {
+	c        *cli // the library's environment, for command-line runs
+	f        *discordtest.Fake
+	guilds   [2]string
+	channels [2]string
+	logs     [2]*logBuffer // the latest run of each shard
+	procs    [2]*child
+	stops    [2]func()
+}
+
+// newShards makes the fake Discord of a deployment on c's library; no
+// shard runs yet.
+func newShards(t *testing.T, c *cli) *shards {
+	d := &shards{c: c,
+		guilds:   [2]string{discordtest.GuildOnShard(0, 2, 0), discordtest.GuildOnShard(1, 2, 0)},
+		channels: [2]string{"3000000000000000001", "3000000000000000002"},
+	}
+	d.f = discordtest.New(t, discordtest.Options{Shards: 2, Guilds: []discordtest.Guild{
+		{ID: d.guilds[0], Channels: []string{d.channels[0]}}, {ID: d.guilds[1], Channels: []string{d.channels[1]}},
+	}})
+	return d
+}
+
+// start starts shard s (again, after a kill) with the library's
+// environment and waits until it holds its guild's articles.
+func (d *shards) start(t *testing.T, s int) {
+	t.Helper()
+	sc := &cli{t: t, dir: d.c.dir, env: maps.Clone(d.c.env)}
+	sc.env["LOG_LEVEL"] = "debug" // the bot logs the guilds it holds, the follower each change
+	sc.env["DISCORD_TOKEN"] = discordtest.DefaultToken
+	sc.env["DISCORD_API_BASE"] = d.f.APIBase()
+	sc.env["ATTACHE_SHARD_ID"], sc.env["ATTACHE_SHARD_COUNT"] = strconv.Itoa(s), "2"
+	d.logs[s], d.procs[s], d.stops[s] = startServeProcess(t, sc)
+	d.logs[s].waitFor(t, `msg="holding the server's articles" guild=`+d.guilds[s], followTimeout)
+}
+
+// kill kills shard s with SIGKILL and waits until it is gone.
+func (d *shards) kill(t *testing.T, s int) {
+	t.Helper()
+	if err := d.procs[s].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.procs[s].Exited():
+	case <-time.After(followTimeout):
+		t.Fatalf("shard %d did not die within %s of SIGKILL", s, followTimeout)
+	}
+}
+
+// ask sends /ask in shard s's guild and returns the final answer.
+func (d *shards) ask(t *testing.T, s int, question string) string {
+	t.Helper()
+	it := d.f.Interaction(discordtest.InteractionSpec{Name: "ask", GuildID: d.guilds[s], ChannelID: d.channels[s],
+		Options: []discordtest.Option{{Name: "question", Value: question}}})
+	d.f.WaitUntil(t, func() bool {
+		m, ok := d.f.Original(it.Token)
+		return ok && !m.Loading() && m.Content != ""
+	}, followTimeout)
+	return d.f.FinalContent(it.Token)
+}
+
+// stop stops the shards still running with SIGTERM (each must exit 0)
+// and checks that no shard's latest run held the other's guild or
+// reported a failure, and that no Discord rule was broken.
+func (d *shards) stop(t *testing.T) {
+	t.Helper()
+	for s := range 2 {
+		select {
+		case <-d.procs[s].Exited():
+		default:
+			d.stops[s]()
+		}
+	}
+	for s := range 2 {
+		log := d.logs[s].String()
+		if strings.Contains(log, `msg="holding the server's articles" guild=`+d.guilds[1-s]) {
+			t.Errorf("shard %d holds the other shard's guild:\n%s", s, log)
+		}
+		if strings.Contains(log, "cannot hold") || strings.Contains(log, "could not be applied") {
+			t.Errorf("shard %d reported failures:\n%s", s, log)
+		}
+	}
+	for _, v := range d.f.Violations() {
+		t.Errorf("Discord rule broken: %v", v)
+	}
+}
+
 // testServeShards is TestServeShards on c's library.
 func testServeShards(t *testing.T, c *cli) {
-	guilds := [2]string{discordtest.GuildOnShard(0, 2, 0), discordtest.GuildOnShard(1, 2, 0)}
-	channels := [2]string{"3000000000000000001", "3000000000000000002"}
-	f := discordtest.New(t, discordtest.Options{Shards: 2, Guilds: []discordtest.Guild{
-		{ID: guilds[0], Channels: []string{channels[0]}}, {ID: guilds[1], Channels: []string{channels[1]}},
-	}})
+	d := newShards(t, c)
 	date := time.Now().UTC().AddDate(0, 0, -2).Format(corpus.DateLayout)
 	questions := [2]string{"Why did the Brellow lighthouse keepers protest?", "How did the Marrow council vote on the valley dam?"}
 	links := [2]string{"news.example/lighthouse-0", "news.example/dam-1"}
@@ -46,72 +134,101 @@ func testServeShards(t *testing.T, c *cli) {
 			"The Marrow council voted against the valley dam on Friday, saying the farms of Marrow would flood.")+"\n"),
 	}
 	for s := range 2 {
-		c.mustRun(0, "ingest", "-guild", guilds[s], files[s])
-	}
-	c.env["LOG_LEVEL"] = "debug" // the bot logs the guilds it holds, the follower each change
-	c.env["DISCORD_TOKEN"] = discordtest.DefaultToken
-	c.env["DISCORD_API_BASE"] = f.APIBase()
-
-	var logs [2]*logBuffer
-	var stops [2]func()
-	for s := range 2 {
-		sc := &cli{t: t, dir: c.dir, env: maps.Clone(c.env)}
-		sc.env["ATTACHE_SHARD_ID"], sc.env["ATTACHE_SHARD_COUNT"] = strconv.Itoa(s), "2"
-		logs[s], stops[s] = startServeChild(t, sc)
+		c.mustRun(0, "ingest", "-guild", d.guilds[s], files[s])
 	}
 	for s := range 2 {
-		logs[s].waitFor(t, `msg="holding the server's articles" guild=`+guilds[s], followTimeout)
+		d.start(t, s)
+	}
+	for s := range 2 {
 		// The engine holds scopes (ATTACHE_SHARD_COUNT > 1): it loaded the guild.
-		logs[s].waitFor(t, `msg="holding scope" scope=`+guilds[s]+" articles=1", followTimeout)
+		d.logs[s].waitFor(t, `msg="holding scope" scope=`+d.guilds[s]+" articles=1", followTimeout)
 	}
-	f.WaitForCall(t, "PUT", "/api/v9/applications/*/commands", followTimeout)
+	d.f.WaitForCall(t, "PUT", "/api/v9/applications/*/commands", followTimeout)
 
-	ask := func(s int, q string) string {
-		t.Helper()
-		it := f.Interaction(discordtest.InteractionSpec{Name: "ask", GuildID: guilds[s], ChannelID: channels[s],
-			Options: []discordtest.Option{{Name: "question", Value: q}}})
-		f.WaitUntil(t, func() bool {
-			m, ok := f.Original(it.Token)
-			return ok && !m.Loading() && m.Content != ""
-		}, followTimeout)
-		return f.FinalContent(it.Token)
-	}
 	for s := range 2 {
-		if got := ask(s, questions[s]); !strings.Contains(got, links[s]) {
+		if got := d.ask(t, s, questions[s]); !strings.Contains(got, links[s]) {
 			t.Errorf("shard %d does not answer its guild from its article:\n%s", s, got)
 		}
-		if got := ask(1-s, questions[s]); strings.Contains(got, links[s]) {
+		if got := d.ask(t, 1-s, questions[s]); strings.Contains(got, links[s]) {
 			t.Errorf("the guild of shard %d is answered from shard %d's article:\n%s", 1-s, s, got)
 		}
 	}
 
 	// A shared article ingested from the command line reaches both shards.
-	const sharedLink = "news.example/ferry-shared"
-	c.mustRun(0, "ingest", writeFile(t, c.dir, "shared.jsonl", jsonlRecord("ferry-shared", "Halvik ferry timetable changes",
-		"Harbour Wire", date, "The Halvik ferry timetable changes on Monday, with two more morning crossings.")+"\n"))
-	for s := range 2 {
-		logs[s].waitFor(t, "id=ferry-shared removed=false", followTimeout)
-		if got := ask(s, "What changes in the Halvik ferry timetable?"); !strings.Contains(got, sharedLink) {
-			t.Errorf("shard %d does not answer from the shared article:\n%s", s, got)
-		}
-	}
+	ingestShared(t, d, "ferry-shared", "Halvik ferry timetable changes",
+		"The Halvik ferry timetable changes on Monday, with two more morning crossings.", "What changes in the Halvik ferry timetable?")
 
-	for s := range 2 {
-		stops[s]()
-	}
-	puts := f.Count(func(c discordtest.Call) bool { return c.Method == "PUT" })
+	d.stop(t)
+	puts := d.f.Count(func(c discordtest.Call) bool { return c.Method == "PUT" })
 	if puts != 1 {
 		t.Errorf("commands registered %d times, want once (shard 0)", puts)
 	}
+}
+
+// ingestShared ingests a shared article (id, title, body) from the command
+// line and checks that both shards apply it and answer question, which
+// the body answers, from it.
+func ingestShared(t *testing.T, d *shards, id, title, body, question string) {
+	t.Helper()
+	date := time.Now().UTC().AddDate(0, 0, -1).Format(corpus.DateLayout)
+	d.c.mustRun(0, "ingest", writeFile(t, d.c.dir, id+".jsonl", jsonlRecord(id, title, "Harbour Wire", date, body)+"\n"))
 	for s := range 2 {
-		if strings.Contains(logs[s].String(), `msg="holding the server's articles" guild=`+guilds[1-s]) {
-			t.Errorf("shard %d holds the other shard's guild:\n%s", s, logs[s].String())
-		}
-		if strings.Contains(logs[s].String(), "cannot hold") || strings.Contains(logs[s].String(), "could not be applied") {
-			t.Errorf("shard %d reported failures:\n%s", s, logs[s].String())
+		d.logs[s].waitFor(t, "id="+id+" removed=false", followTimeout)
+		if got := d.ask(t, s, question); !strings.Contains(got, "news.example/"+id) {
+			t.Errorf("shard %d does not answer from the shared article %s:\n%s", s, id, got)
 		}
 	}
-	for _, v := range f.Violations() {
-		t.Errorf("Discord rule broken: %v", v)
+}
+
+// TestServeShardArticleAdd: an article a moderator adds in one guild
+// through its shard (the "Add article" modal sent to shard 0) is answered
+// there and not in the guild of shard 1, which has meanwhile seen the
+// change (a later shared article reached it).
+func TestServeShardArticleAdd(t *testing.T) {
+	t.Parallel()
+	testServeShardArticleAdd(t, newCLI(t))
+}
+
+// TestPostgresServeShardArticleAdd is TestServeShardArticleAdd on one
+// PostgreSQL library.
+func TestPostgresServeShardArticleAdd(t *testing.T) {
+	t.Parallel()
+	c, _ := newPostgresCLI(t)
+	testServeShardArticleAdd(t, c)
+}
+
+func testServeShardArticleAdd(t *testing.T, c *cli) {
+	d := newShards(t, c)
+	for s := range 2 {
+		d.start(t, s)
 	}
+	const question = "By how much did Velmora cut the Kessel port fees?"
+	submit := d.f.Interaction(discordtest.InteractionSpec{Type: 5, CustomID: "article_add",
+		GuildID: d.guilds[0], ChannelID: d.channels[0], Permissions: int64(discordgo.PermissionManageMessages),
+		Fields: []discordtest.TextInput{
+			{CustomID: "title", Value: "Kessel port fees cut"}, {CustomID: "source", Value: "Coastal Wire"},
+			{CustomID: "url", Value: "https://coastal.example/kessel-fees"}, {CustomID: "published", Value: time.Now().UTC().AddDate(0, 0, -1).Format(corpus.DateLayout)},
+			{CustomID: "body", Value: "Velmora cut the port fees of Kessel by half on Tuesday for ships from Ostrane."},
+		}})
+	d.f.WaitUntil(t, func() bool {
+		m, ok := d.f.Original(submit.Token)
+		return ok && !m.Loading() && m.Content != ""
+	}, followTimeout)
+	if got := d.f.FinalContent(submit.Token); !strings.Contains(got, "Added **Kessel port fees cut**") {
+		t.Fatalf("the modal through shard 0 did not add the article:\n%s", got)
+	}
+	if got := d.ask(t, 0, question); !strings.Contains(got, "coastal.example/kessel-fees") {
+		t.Errorf("shard 0 does not answer its guild from the article added there:\n%s", got)
+	}
+	// Changes are applied in order: once shard 1 has the later shared
+	// article, it has seen the guild's too.
+	ingestShared(t, d, "ferry-shared", "Halvik ferry timetable changes",
+		"The Halvik ferry timetable changes on Monday, with two more morning crossings.", "What changes in the Halvik ferry timetable?")
+	if got := d.ask(t, 1, question); strings.Contains(got, "coastal.example/kessel-fees") {
+		t.Errorf("shard 1's guild is answered from an article added in shard 0's guild:\n%s", got)
+	}
+	if got := d.ask(t, 0, question); !strings.Contains(got, "coastal.example/kessel-fees") {
+		t.Errorf("shard 0 lost the article added in its guild:\n%s", got)
+	}
+	d.stop(t)
 }
