@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"maps"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 	"github.com/bwmarrin/discordgo"
 )
 
@@ -231,4 +233,64 @@ func testServeShardArticleAdd(t *testing.T, c *cli) {
 		t.Errorf("shard 0 lost the article added in its guild:\n%s", got)
 	}
 	d.stop(t)
+}
+
+// TestPostgresServeShardsConnectionCut ends the PostgreSQL backends of both
+// running shards (their pools' connections and the ones listening for
+// changes; only this test's, by application name, since other tests share
+// the server), then ingests an article from the command line at once:
+// both shards connect again, catch up from the changes table on what was
+// committed while they were cut off, and answer with it and with what they
+// held before.
+func TestPostgresServeShardsConnectionCut(t *testing.T) {
+	t.Parallel()
+	c, schema := newPostgresCLI(t)
+	app := "attache_e2e_" + schema
+	c.env["ATTACHE_DATABASE_URL"] += "&application_name=" + app
+	d := newShards(t, c)
+	for s := range 2 {
+		d.start(t, s)
+	}
+	const before = "What changes in the Halvik ferry timetable?"
+	// Once both have applied it, both listen for changes.
+	ingestShared(t, d, "ferry-shared", "Halvik ferry timetable changes",
+		"The Halvik ferry timetable changes on Monday, with two more morning crossings.", before)
+
+	rows, err := pgtest.Admin(t).Query(context.Background(),
+		`SELECT application_name, pg_terminate_backend(pid) FROM pg_stat_activity
+		 WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name IN ($1, $2)`,
+		app, "attache watch "+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := map[string]int{}
+	for rows.Next() {
+		var name string
+		var ok bool
+		if err := rows.Scan(&name, &ok); err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			cut[name]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if cut["attache watch "+schema] != 2 || cut[app] < 2 {
+		t.Fatalf("ended backends %v, want both shards' listening connection and pool connections", cut)
+	}
+
+	ingestShared(t, d, "dam-shared", "Marrow council rejects the valley dam",
+		"The Marrow council voted against the valley dam on Friday, saying the farms of Marrow would flood.",
+		"How did the Marrow council vote on the valley dam?")
+	for s := range 2 {
+		if got := d.ask(t, s, before); !strings.Contains(got, "news.example/ferry-shared") {
+			t.Errorf("shard %d lost the article it held before the cut:\n%s", s, got)
+		}
+	}
+	d.stop(t)
+	if ids := listIDs(t, c); ids["ferry-shared"] != 1 || ids["dam-shared"] != 1 {
+		t.Errorf("list after the cut = %v, want both articles, once each", ids)
+	}
 }
