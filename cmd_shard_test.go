@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed/feedtest"
 	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 	"github.com/bwmarrin/discordgo"
 )
@@ -82,6 +84,32 @@ func (d *shards) kill(t *testing.T, s int) {
 	case <-d.procs[s].Exited():
 	case <-time.After(followTimeout):
 		t.Fatalf("shard %d did not die within %s of SIGKILL", s, followTimeout)
+	}
+}
+
+// waitForLogs waits until the latest runs of both shards have logged s n
+// times between them.
+func (d *shards) waitForLogs(t *testing.T, s string, n int) {
+	t.Helper()
+	deadline := time.After(followTimeout)
+	for {
+		var changed [2]<-chan struct{}
+		seen := 0
+		for i, l := range d.logs {
+			l.mu.Lock()
+			seen += strings.Count(l.b.String(), s)
+			changed[i] = l.changed
+			l.mu.Unlock()
+		}
+		if seen >= n {
+			return
+		}
+		select {
+		case <-changed[0]:
+		case <-changed[1]:
+		case <-deadline:
+			t.Fatalf("%q logged %d times, not %d, within %s:\n%s\n---\n%s", s, seen, n, followTimeout, d.logs[0], d.logs[1])
+		}
 	}
 }
 
@@ -293,4 +321,161 @@ func TestPostgresServeShardsConnectionCut(t *testing.T) {
 	if ids := listIDs(t, c); ids["ferry-shared"] != 1 || ids["dam-shared"] != 1 {
 		t.Errorf("list after the cut = %v, want both articles, once each", ids)
 	}
+}
+
+// shardFeedInterval is ATTACHE_FEED_INTERVAL in the shard feed tests: the
+// shortest allowed (with private addresses), so that periods pass quickly.
+const shardFeedInterval = time.Second
+
+// feedShards is newShards on a feed CLI's library (PostgreSQL when
+// postgres is set): feeds on the loopback server srv, polled every
+// shardFeedInterval. An article in shard 1's guild is ingested first, so
+// that the library is in use and serve adds no sample corpus.
+func feedShards(t *testing.T, postgres bool) (*shards, *feedtest.Server) {
+	c, srv := feedCLI(t)
+	if postgres {
+		dbURL, _ := pgtest.Schema(t)
+		c.env["ATTACHE_DATABASE_URL"] = dbURL
+	}
+	c.env["ATTACHE_FEED_INTERVAL"] = shardFeedInterval.String()
+	d := newShards(t, c)
+	c.mustRun(0, "ingest", "-guild", d.guilds[1], writeFile(t, c.dir, "g1.jsonl", jsonlRecord("dam-1", "Marrow council rejects the valley dam",
+		"Valley Post", time.Now().UTC().AddDate(0, 0, -2).Format(corpus.DateLayout),
+		"The Marrow council voted against the valley dam on Friday, saying the farms of Marrow would flood.")+"\n"))
+	return d, srv
+}
+
+// receive waits for a value on ch (a feedtest Gate's fetching) or fails.
+func receive(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(followTimeout):
+		t.Fatalf("no %s within %s", what, followTimeout)
+	}
+}
+
+// TestServeShardsPollAFeedOnce: two shards running, one feed: it is
+// fetched once per period for the whole deployment. While one shard polls
+// it, the other finds it taken and skips it; the fetches of several
+// periods are never closer than half a period (two in one period would
+// be); its items are stored once.
+func TestServeShardsPollAFeedOnce(t *testing.T) {
+	t.Parallel()
+	testServeShardsPollAFeedOnce(t, false)
+}
+
+// TestPostgresServeShardsPollAFeedOnce is TestServeShardsPollAFeedOnce on
+// one PostgreSQL library.
+func TestPostgresServeShardsPollAFeedOnce(t *testing.T) {
+	t.Parallel()
+	testServeShardsPollAFeedOnce(t, true)
+}
+
+func testServeShardsPollAFeedOnce(t *testing.T, postgres bool) {
+	const periods = 3
+	d, srv := feedShards(t, postgres)
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Shared Wire", srv.URL, storyEntry(srv, 1, 200), storyEntry(srv, 2, 200))})
+	d.c.mustRun(0, "feed", "add", srv.URLOf("/rss"))
+	added := len(srv.Times("/rss")) // feed add's own fetch
+	fetching, release := srv.Gate("/rss")
+
+	// Shard 0 polls first and is held in its fetch until shard 1, started
+	// meanwhile, has found the feed taken.
+	d.start(t, 0)
+	receive(t, fetching, "first fetch of the feed")
+	d.start(t, 1)
+	d.logs[1].waitFor(t, `msg="feed poll skipped"`, followTimeout)
+	release <- struct{}{}
+	for p := 1; p < periods; p++ {
+		receive(t, fetching, fmt.Sprintf("fetch of period %d", p+1))
+		release <- struct{}{}
+	}
+	// Later fetches pass at once, so that none is held when the shards
+	// stop (a poll stopped midway is repeated in full, by the other shard
+	// if it still runs: rightly a second fetch in that period).
+	for range cap(release) - 1 {
+		release <- struct{}{}
+	}
+	d.waitForLogs(t, `msg="feed polled"`, periods)
+	d.stop(t)
+
+	times := srv.Times("/rss")[added:]
+	if len(times) < periods {
+		t.Fatalf("%d fetches, want at least %d", len(times), periods)
+	}
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < shardFeedInterval/2 {
+			t.Errorf("fetches %d and %d of the feed %s apart: twice in one period of %s", i, i+1, gap, shardFeedInterval)
+		}
+	}
+	polled := strings.Count(d.logs[0].String(), `msg="feed polled"`) + strings.Count(d.logs[1].String(), `msg="feed polled"`)
+	if polled < periods || polled > len(times) {
+		t.Errorf("the shards report %d polls for %d fetches", polled, len(times))
+	}
+	if n := checkFeedLibrary(t, d.c); n != 3 {
+		t.Errorf("%d articles, want the 2 items and shard 1's article", n)
+	}
+}
+
+// TestServeShardKilledMidPoll kills (SIGKILL) the shard that is polling a
+// feed in the middle of its items (held fetching the page of one): the
+// library holds whole articles only, those stored before the kill; the
+// other shard, which had found the feed taken, polls it at its next due
+// check and stores the rest, once; and the killed shard, restarted,
+// holds every article of its guild's feed and answers from the one it
+// was killed on.
+func TestServeShardKilledMidPoll(t *testing.T) {
+	t.Parallel()
+	testServeShardKilledMidPoll(t, false)
+}
+
+// TestPostgresServeShardKilledMidPoll is TestServeShardKilledMidPoll on one
+// PostgreSQL library.
+func TestPostgresServeShardKilledMidPoll(t *testing.T) {
+	t.Parallel()
+	testServeShardKilledMidPoll(t, true)
+}
+
+func testServeShardKilledMidPoll(t *testing.T, postgres bool) {
+	const items, heldAt = 12, 6 // heldAt is neither first nor last, whatever the order
+	d, srv := feedShards(t, postgres)
+	var es []feedtest.Entry
+	for i := range items {
+		es = append(es, storyEntry(srv, i, 200))
+	}
+	// Item heldAt carries only a summary: its page is fetched, and held.
+	lede := "The Quillon bridge over the Sarn reopened on Thursday after the flood repairs, the county said."
+	es[heldAt].Content, es[heldAt].Summary = "", "The Quillon bridge reopened."
+	srv.Set(fmt.Sprintf("/news/%d", heldAt), feedtest.Doc{ContentType: "text/html",
+		Body: feedtest.Page(es[heldAt].Title, "Sarn Courier", es[heldAt].Published, lede, feedtest.Story(99, 200))})
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("County Wire", srv.URL, es...)})
+	d.c.mustRun(0, "feed", "add", "-guild", d.guilds[0], srv.URLOf("/rss"))
+	fetching, release := srv.Gate(fmt.Sprintf("/news/%d", heldAt))
+
+	d.start(t, 0)
+	receive(t, fetching, "shard 0's fetch of the held page")
+	d.start(t, 1)
+	d.logs[1].waitFor(t, `msg="feed poll skipped"`, followTimeout)
+	d.kill(t, 0)
+	// Shard 1 takes the feed over and is held on the same page: the
+	// library is as the killed shard left it, with the items before the
+	// held one, whole.
+	receive(t, fetching, "shard 1's fetch of the held page")
+	stored := checkFeedLibrary(t, d.c) - 1
+	if stored <= 0 || stored >= items {
+		t.Fatalf("shard 0 stored %d of the %d items before the kill, want those before the held one", stored, items)
+	}
+	release <- struct{}{}
+	d.logs[1].waitFor(t, fmt.Sprintf("status=ok added=%d", items-stored), followTimeout)
+	if n := checkFeedLibrary(t, d.c); n != 1+items {
+		t.Errorf("%d articles after shard 1's poll, want shard 1's article and the %d items", n, items)
+	}
+
+	d.start(t, 0)
+	d.logs[0].waitFor(t, fmt.Sprintf(`msg="holding scope" scope=%s articles=%d`, d.guilds[0], items), followTimeout)
+	if got := d.ask(t, 0, "When did the Quillon bridge over the Sarn reopen?"); !strings.Contains(got, fmt.Sprintf("/news/%d", heldAt)) {
+		t.Errorf("the restarted shard does not answer from the item it was killed on:\n%s", got)
+	}
+	d.stop(t)
 }
