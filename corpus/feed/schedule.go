@@ -166,9 +166,15 @@ func (s *Scheduler) Run(ctx context.Context) {
 					return
 				}
 				if s.Logger != nil {
-					if rep.Err != nil {
+					switch {
+					case rep.Err != nil && ctx.Err() != nil:
+						// Cut short by shutdown: nothing was recorded (no
+						// failure, no retry time) and the next poll, here or
+						// in another process, repeats it in full.
+						s.Logger.Debug("feed poll stopped by shutdown", "feed", f.ID)
+					case rep.Err != nil:
 						s.Logger.Warn("feed poll failed", "feed", f.ID, "err", rep.Err, "retry_at", rep.RetryAt)
-					} else {
+					default:
 						s.Logger.Info("feed polled", "feed", f.ID, "status", rep.Status, "added", rep.Added, "updated", rep.Updated)
 					}
 				}
