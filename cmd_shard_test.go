@@ -45,7 +45,6 @@ type shards struct {
 	channels [2]string
 	logs     [2]*logBuffer // the latest run of each shard
 	procs    [2]*child
-	stops    [2]func()
 }
 
 // newShards makes the fake Discord of a deployment on c's library; no
@@ -70,7 +69,7 @@ func (d *shards) start(t *testing.T, s int) {
 	sc.env["DISCORD_TOKEN"] = discordtest.DefaultToken
 	sc.env["DISCORD_API_BASE"] = d.f.APIBase()
 	sc.env["ATTACHE_SHARD_ID"], sc.env["ATTACHE_SHARD_COUNT"] = strconv.Itoa(s), "2"
-	d.logs[s], d.procs[s], d.stops[s] = startServeProcess(t, sc)
+	d.logs[s], d.procs[s], _ = startServeProcess(t, sc)
 	d.logs[s].waitFor(t, `msg="holding the server's articles" guild=`+d.guilds[s], followTimeout)
 }
 
@@ -130,11 +129,28 @@ func (d *shards) ask(t *testing.T, s int, question string) string {
 // reported a failure, and that no Discord rule was broken.
 func (d *shards) stop(t *testing.T) {
 	t.Helper()
+	// Both at once: with one shard still running, it would rightly take
+	// over a poll that the other's shutdown cut short, a second fetch in
+	// that period.
+	var running []int
 	for s := range 2 {
 		select {
 		case <-d.procs[s].Exited():
 		default:
-			d.stops[s]()
+			if err := d.procs[s].cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			running = append(running, s)
+		}
+	}
+	for _, s := range running {
+		select {
+		case <-d.procs[s].Exited():
+			if err := d.procs[s].Err(); err != nil {
+				t.Errorf("shard %d after SIGTERM: %v\nstderr:\n%s", s, err, d.logs[s])
+			}
+		case <-time.After(followTimeout):
+			t.Fatalf("shard %d did not exit within %s of SIGTERM", s, followTimeout)
 		}
 	}
 	for s := range 2 {
@@ -142,7 +158,7 @@ func (d *shards) stop(t *testing.T) {
 		if strings.Contains(log, `msg="holding the server's articles" guild=`+d.guilds[1-s]) {
 			t.Errorf("shard %d holds the other shard's guild:\n%s", s, log)
 		}
-		if strings.Contains(log, "cannot hold") || strings.Contains(log, "could not be applied") {
+		if strings.Contains(log, "cannot hold") || strings.Contains(log, "could not be applied") || strings.Contains(log, "feed poll failed") {
 			t.Errorf("shard %d reported failures:\n%s", s, log)
 		}
 	}
