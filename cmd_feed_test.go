@@ -303,19 +303,20 @@ func TestServePollsFeeds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
 	cmd := c.command(ctx, "serve")
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stdout syncBuffer
+	stderr := newLogBuffer()
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	serve := startChild(t, cmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("serve's stderr:\n%s", stderr.String())
 		}
 	})
-	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "feed poll") }, 60*time.Second)
+	stderr.waitFor(t, "feed poll", 60*time.Second)
 	if log := stderr.String(); !strings.Contains(log, "added=2") {
 		t.Fatalf("serve's first poll did not add the 2 items:\n%s", log)
 	}
-	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "retention removed articles past their window") }, 60*time.Second)
+	stderr.waitFor(t, "retention removed articles past their window", 60*time.Second)
 	if log := stderr.String(); !strings.Contains(log, "removed=1") {
 		t.Errorf("serve's retention did not remove the one old article:\n%s", log)
 	}
