@@ -211,7 +211,7 @@ func TestFeedPollCrashSafety(t *testing.T) {
 	prev := 0
 	for kill, after := range []int{1, 7, 13, 5} {
 		killPollAfter(t, c, after)
-		n := checkFeedLibrary(t, c.env["ATTACHE_DATA_DIR"])
+		n := checkFeedLibrary(t, c)
 		t.Logf("kill %d after %d added items: %d articles stored", kill+1, after, n)
 		if n < prev+after {
 			t.Errorf("kill %d: %d articles, want at least %d", kill+1, n, prev+after)
@@ -222,7 +222,7 @@ func TestFeedPollCrashSafety(t *testing.T) {
 	if f := p.Feeds[0]; f.Status != "ok" || f.Added+f.Unchanged != items || f.Added != items-prev || f.Updated != 0 || f.Rejected != 0 {
 		t.Errorf("the poll after the kills: %+v (had %d articles)", f, prev)
 	}
-	if n := checkFeedLibrary(t, c.env["ATTACHE_DATA_DIR"]); n != items {
+	if n := checkFeedLibrary(t, c); n != items {
 		t.Errorf("%d articles in the end, want %d", n, items)
 	}
 	if l := feedList(t, c); l[0].Articles != items {
@@ -241,17 +241,14 @@ func killPollAfter(t *testing.T, c *cli, after int) {
 	}
 }
 
-// checkFeedLibrary opens the data directory as attache does and checks
-// that every article is whole (chunks, vectors, text searchable) and that
-// no item became two articles; it returns the number of articles.
-func checkFeedLibrary(t *testing.T, dir string) int {
+// checkFeedLibrary opens c's library as attache does and checks that
+// every article is whole (chunks, vectors, text searchable) and that no
+// item became two articles; it returns the number of articles.
+func checkFeedLibrary(t *testing.T, c *cli) int {
 	t.Helper()
 	ctx := context.Background()
-	lib, err := corpus.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lib.Close()
+	lib, closeLib := libraryOf(t, c)
+	defer closeLib()
 	list, err := lib.List(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -306,19 +303,20 @@ func TestServePollsFeeds(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
 	cmd := c.command(ctx, "serve")
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stdout syncBuffer
+	stderr := newLogBuffer()
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	serve := startChild(t, cmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("serve's stderr:\n%s", stderr.String())
 		}
 	})
-	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "feed poll") }, 60*time.Second)
+	stderr.waitFor(t, "feed poll", 60*time.Second)
 	if log := stderr.String(); !strings.Contains(log, "added=2") {
 		t.Fatalf("serve's first poll did not add the 2 items:\n%s", log)
 	}
-	f.WaitUntil(t, func() bool { return strings.Contains(stderr.String(), "retention removed articles past their window") }, 60*time.Second)
+	stderr.waitFor(t, "retention removed articles past their window", 60*time.Second)
 	if log := stderr.String(); !strings.Contains(log, "removed=1") {
 		t.Errorf("serve's retention did not remove the one old article:\n%s", log)
 	}
@@ -497,4 +495,19 @@ func TestFeedPollKilledMidPoll(t *testing.T) {
 	if p := parsePoll(t, r); len(p.Feeds) != 1 || p.Feeds[0].Status != "ok" || p.Feeds[0].Added != 1 {
 		t.Fatalf("the poll after a poller was killed: %s", r)
 	}
+}
+
+// libraryOf opens c's library as attache's commands do (openLibrary); the
+// caller closes it with the function returned.
+func libraryOf(t *testing.T, c *cli) (corpus.Backend, func()) {
+	t.Helper()
+	env, err := newEnvironment(mapEnv(c.env), "", stdio{in: strings.NewReader(""), out: io.Discard, err: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, closeLib, err := openLibrary(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib, closeLib
 }

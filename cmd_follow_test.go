@@ -87,13 +87,21 @@ func startServe(t *testing.T, c *cli, f *discordtest.Fake) (stderr *logBuffer, s
 // it exits 0. The child is killed at the end of the test if still running.
 func startServeChild(t *testing.T, c *cli) (stderr *logBuffer, stop func()) {
 	t.Helper()
+	stderr, _, stop = startServeProcess(t, c)
+	return stderr, stop
+}
+
+// startServeProcess is startServeChild that also returns the child, for a
+// test that kills it.
+func startServeProcess(t *testing.T, c *cli) (stderr *logBuffer, serve *child, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	cmd := c.command(ctx, "serve")
 	stderr = newLogBuffer()
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, stderr
 	t.Cleanup(cancel) // registered first, so it runs after the child is gone
-	serve := startChild(t, cmd)
-	return stderr, func() {
+	serve = startChild(t, cmd)
+	return stderr, serve, func() {
 		t.Helper()
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)

@@ -93,7 +93,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
 	client, pages := feedClient(env)
 	s := &feed.Scheduler{
-		Syncer:   &feed.Syncer{Library: lib, Client: client, Pages: pages, Add: ingestOne(engine)},
+		Syncer:   &feed.Syncer{Library: lib, Client: client, Pages: pages, Add: ingestOne(engine), Logger: logger},
 		Interval: env.cfg.FeedInterval,
 		Logger:   logger,
 	}

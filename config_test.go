@@ -104,6 +104,34 @@ func TestLoadConfigValues(t *testing.T) {
 	}
 }
 
+// TestLoadConfigFeedIntervalFloor: an interval under a minute is refused,
+// unless private addresses are allowed (local testing), then down to a
+// second.
+func TestLoadConfigFeedIntervalFloor(t *testing.T) {
+	for _, c := range []struct {
+		interval, private string
+		want              time.Duration
+	}{
+		{"1m", "", time.Minute},
+		{"59s", "", 0},
+		{"2s", "", 0},
+		{"2s", "true", 2 * time.Second},
+		{"1s", "true", time.Second},
+		{"999ms", "true", 0},
+	} {
+		cfg, err := loadConfig(mapEnv(map[string]string{"ATTACHE_FEED_INTERVAL": c.interval, "ATTACHE_ALLOW_PRIVATE_URLS": c.private}))
+		if c.want == 0 {
+			if err == nil || !strings.Contains(err.Error(), "ATTACHE_FEED_INTERVAL") {
+				t.Errorf("interval %s (private %q): err = %v, want one naming ATTACHE_FEED_INTERVAL", c.interval, c.private, err)
+			}
+			continue
+		}
+		if err != nil || cfg.FeedInterval != c.want {
+			t.Errorf("interval %s (private %q) = %s, %v; want %s", c.interval, c.private, cfg.FeedInterval, err, c.want)
+		}
+	}
+}
+
 func TestLoadConfigPrecedence(t *testing.T) {
 	tests := []struct {
 		name string
@@ -160,6 +188,7 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"feeds zero", "ATTACHE_MAX_FEEDS", "0", nil, "ATTACHE_MAX_FEEDS"},
 		{"feeds text", "ATTACHE_MAX_FEEDS", "fifty", nil, "ATTACHE_MAX_FEEDS"},
 		{"feed interval too short", "ATTACHE_FEED_INTERVAL", "10s", nil, "ATTACHE_FEED_INTERVAL"},
+		{"feed interval too short for private URLs", "ATTACHE_FEED_INTERVAL", "500ms", map[string]string{"ATTACHE_ALLOW_PRIVATE_URLS": "true"}, "ATTACHE_FEED_INTERVAL"},
 		{"feed interval words", "ATTACHE_FEED_INTERVAL", "hourly", nil, "ATTACHE_FEED_INTERVAL"},
 		{"retention negative", "ATTACHE_RETENTION_DAYS", "-1", nil, "ATTACHE_RETENTION_DAYS"},
 		{"retention huge", "ATTACHE_RETENTION_DAYS", "99999999", nil, "ATTACHE_RETENTION_DAYS"},

@@ -90,6 +90,7 @@ func (e *Engine) Follow(ctx context.Context, opts FollowOptions) error {
 	}()
 	timer := time.NewTimer(interval)
 	defer timer.Stop()
+	retry := followRetryMin
 	for {
 		select {
 		case <-ctx.Done():
@@ -98,9 +99,24 @@ func (e *Engine) Follow(ctx context.Context, opts FollowOptions) error {
 		case <-timer.C:
 		}
 		f.catchUp(ctx)
-		timer.Reset(interval)
+		if f.lastErr == "" {
+			retry = followRetryMin
+			timer.Reset(interval)
+			continue
+		}
+		// The read failed, typically on a connection the server has just
+		// ended: the wake-ups that came with the failure are spent, and
+		// the changes committed meanwhile would otherwise wait for the
+		// safety net. Read again soon, backing off while it lasts.
+		timer.Reset(min(retry, interval))
+		retry = min(2*retry, interval)
 	}
 }
+
+// followRetryMin is the first wait before Follow reads the feed again
+// after a failed read; the wait doubles, up to the interval, while the
+// reads keep failing.
+const followRetryMin = 100 * time.Millisecond
 
 // follower is Follow's state between wake-ups.
 type follower struct {

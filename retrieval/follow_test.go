@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -480,5 +482,72 @@ func TestFollowHostileChanges(t *testing.T) {
 	}
 	if ps := search(t, e, Query{Text: "Where did Norland and Vesteria sign the fishing accord?", K: 5}); !has(ps, "fish-accord") {
 		t.Errorf("search = %v", ids(ps))
+	}
+}
+
+// cutLibrary is a library whose next reads of the change feed fail, as
+// they do on connections a PostgreSQL server has just ended.
+type cutLibrary struct {
+	*corpus.Library
+	failing atomic.Int32 // how many of the next Changes calls fail
+}
+
+func (l *cutLibrary) Changes(ctx context.Context, after int64, limit int) ([]corpus.Change, error) {
+	if l.failing.Add(-1) >= 0 {
+		return nil, errors.New("FATAL: terminating connection due to administrator command")
+	}
+	return l.Library.Changes(ctx, after, limit)
+}
+
+// TestFollowRetriesAFailedRead: when reading the change feed fails on the
+// wake-up that announced a change (the connection was cut), Follow reads
+// it again soon, through a second failure too, instead of leaving the
+// change to the safety net's next read (an hour away here); the lasting
+// failure is reported once.
+func TestFollowRetriesAFailedRead(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	ctx, cancel := context.WithCancel(context.Background())
+	base, err := corpus.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { base.Close() })
+	lib := &cutLibrary{Library: base}
+	e, err := New(ctx, lib, Config{Now: func() time.Time { return testAsOf }, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := secondWriter(t, base.Dir())
+	log := newEventLog()
+	done := make(chan error, 1)
+	go func() { done <- e.Follow(ctx, FollowOptions{Interval: time.Hour, Applied: log.add}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Follow: %v", err)
+		}
+	}()
+	// The first wake-up (Follow listens) reads the feed; it is past
+	// once a change made before the cut is applied.
+	mustAdd(t, other, art("before", corpus.SharedScope, "2025-07-26", "Ferry timetable changes in Halvik",
+		"The Halvik ferry timetable changes on Monday. Two morning crossings are added."))
+	log.waitFor(t, "put of before", applied("before", false))
+
+	lib.failing.Store(2)
+	mustAdd(t, other, art("after", corpus.SharedScope, "2025-07-27", "Brellow lighthouse keepers protest automation",
+		"Lighthouse keepers in Brellow protested on Saturday against plans to automate the last staffed lighthouses."))
+	log.waitFor(t, "put of after", applied("after", false))
+	if n := lib.failing.Load(); n >= 0 {
+		t.Errorf("the failing reads were not all made (%d left): the test did not cut the feed", n+1)
+	}
+	failures := 0
+	for _, ev := range log.snapshot() {
+		if ev.Err != nil {
+			failures++
+		}
+	}
+	if failures != 1 {
+		t.Errorf("%d failure events, want one for the lasting failure: %+v", failures, log.snapshot())
 	}
 }

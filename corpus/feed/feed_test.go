@@ -317,3 +317,38 @@ func TestParseHostileAndOdd(t *testing.T) {
 		}
 	})
 }
+
+// TestWakeEveryPollsOncePerInterval runs Run's looks for due feeds (one
+// every wakeEvery(interval), each polling a due feed and recording the
+// look's time as its poll) over ten intervals: the feed is polled about
+// once an interval, never more than an interval, its jitter and one look
+// after the previous poll, for the shortest intervals too (one look an
+// interval polled those every two).
+func TestWakeEveryPollsOncePerInterval(t *testing.T) {
+	for _, interval := range []time.Duration{time.Second, time.Minute, DefaultInterval, 24 * time.Hour} {
+		s := &Scheduler{Interval: interval}
+		w := wakeEvery(interval)
+		if w <= 0 || w > time.Minute {
+			t.Errorf("interval %s: looks every %s", interval, w)
+			continue
+		}
+		f := corpus.Feed{ID: "f-0123456789"}
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var polls []time.Time
+		for look := start; look.Before(start.Add(10 * interval)); look = look.Add(w) {
+			if s.Due(f, look) {
+				polls = append(polls, look)
+				f.LastPolled = look
+			}
+		}
+		if len(polls) < 8 { // every 1.35 intervals at the most
+			t.Errorf("interval %s, a look every %s: %d polls in ten intervals", interval, w, len(polls))
+		}
+		for i := 1; i < len(polls); i++ {
+			if gap := polls[i].Sub(polls[i-1]); gap < interval || gap > interval+interval/10+w {
+				t.Errorf("interval %s: polls %s apart", interval, gap)
+				break
+			}
+		}
+	}
+}

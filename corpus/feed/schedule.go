@@ -39,8 +39,7 @@ type Scheduler struct {
 	Interval time.Duration
 	Parallel int
 	// Now is the clock and Wake the moments to look for due feeds (a
-	// ticker of a minute, at most the interval, when nil): tests drive
-	// both.
+	// ticker of wakeEvery(Interval) when nil): tests drive both.
 	Now  func() time.Time
 	Wake <-chan time.Time
 	// OnPoll, when set, is called after each poll (from its goroutine).
@@ -83,6 +82,15 @@ func (s *Scheduler) Due(f corpus.Feed, now time.Time) bool {
 	return !now.Before(f.LastPolled.Add(s.interval() + jitter(f.ID, s.interval())))
 }
 
+// wakeEvery is how often Run looks for due feeds when no Wake is given: a
+// quarter of the interval, at most a minute, so that a feed is polled at
+// most that long after it is due. Looking once an interval instead finds
+// each feed polled at the previous look a moment short of due (by its
+// jitter) and polls it one look later: every two intervals.
+func wakeEvery(interval time.Duration) time.Duration {
+	return max(min(time.Minute, interval/4), time.Millisecond)
+}
+
 // skipped logs and reports a due feed PollOnce did not poll.
 func (s *Scheduler) skipped(ctx context.Context, id string, reason error) {
 	if s.Logger != nil && ctx.Err() == nil {
@@ -119,7 +127,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 	}
 	wake := s.Wake
 	if wake == nil {
-		t := time.NewTicker(min(time.Minute, s.interval()))
+		t := time.NewTicker(wakeEvery(s.interval()))
 		defer t.Stop()
 		wake = t.C
 	}
@@ -166,9 +174,15 @@ func (s *Scheduler) Run(ctx context.Context) {
 					return
 				}
 				if s.Logger != nil {
-					if rep.Err != nil {
+					switch {
+					case rep.Err != nil && ctx.Err() != nil:
+						// Cut short by shutdown: nothing was recorded (no
+						// failure, no retry time) and the next poll, here or
+						// in another process, repeats it in full.
+						s.Logger.Debug("feed poll stopped by shutdown", "feed", f.ID)
+					case rep.Err != nil:
 						s.Logger.Warn("feed poll failed", "feed", f.ID, "err", rep.Err, "retry_at", rep.RetryAt)
-					} else {
+					default:
 						s.Logger.Info("feed polled", "feed", f.ID, "status", rep.Status, "added", rep.Added, "updated", rep.Updated)
 					}
 				}

@@ -1,10 +1,13 @@
 package feed_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -127,7 +130,9 @@ func TestSchedulerParallelAndShutdown(t *testing.T) {
 		}))
 		fx.subscribe(t, corpus.SharedScope, p)
 	}
-	s := &feed.Scheduler{Syncer: fx.sync, Parallel: 2, Now: func() time.Time { return now }, Wake: make(chan time.Time)}
+	var logs bytes.Buffer // read once Run has returned
+	s := &feed.Scheduler{Syncer: fx.sync, Parallel: 2, Now: func() time.Time { return now }, Wake: make(chan time.Time),
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { s.Run(ctx); close(done) }()
@@ -146,6 +151,9 @@ func TestSchedulerParallelAndShutdown(t *testing.T) {
 	}
 	if m := most.Load(); m > 2 {
 		t.Errorf("%d polls at once, want at most 2", m)
+	}
+	if strings.Contains(logs.String(), "level=WARN") {
+		t.Errorf("polls cut short by shutdown are reported as failures:\n%s", logs.String())
 	}
 	feeds, _ := fx.lib.Feeds(context.Background(), "")
 	for _, f := range feeds {

@@ -38,6 +38,7 @@ type Server struct {
 	handlers map[string]http.Handler
 	gates    map[string]gate
 	hits     map[string]int
+	times    map[string][]time.Time
 
 	// Requests counts every request, Conditional those that carried
 	// If-None-Match or If-Modified-Since, NotModified the 304 answers.
@@ -46,7 +47,7 @@ type Server struct {
 
 // New starts a server, closed when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{docs: map[string]Doc{}, versions: map[string]int{}, handlers: map[string]http.Handler{}, gates: map[string]gate{}, hits: map[string]int{}}
+	s := &Server{docs: map[string]Doc{}, versions: map[string]int{}, handlers: map[string]http.Handler{}, gates: map[string]gate{}, hits: map[string]int{}, times: map[string][]time.Time{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -91,6 +92,14 @@ func (s *Server) Hits(path string) int {
 	return s.hits[path]
 }
 
+// Times returns when each request of path came, in order: a test of a
+// schedule checks the spacing of the fetches on them.
+func (s *Server) Times(path string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.times[path]...)
+}
+
 // URLOf returns the absolute URL of path.
 func (s *Server) URLOf(path string) string { return s.URL + path }
 
@@ -107,6 +116,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.hits[r.URL.Path]++
+	s.times[r.URL.Path] = append(s.times[r.URL.Path], time.Now())
 	g, gated := s.gates[r.URL.Path]
 	s.mu.Unlock()
 	if gated {
