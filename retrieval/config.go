@@ -61,6 +61,11 @@ type Config struct {
 	// PerOutlet is how many cited sources one outlet may have; 0 =
 	// DefaultPerOutlet, negative = no limit.
 	PerOutlet int
+	// NoStories turns off story assignment at ingest: articles are
+	// stored without a story (one already stored is kept), so each is a
+	// story of its own. It exists to measure what assignment costs
+	// (BenchmarkIngestStories); by default stories are assigned.
+	NoStories bool
 	// Now is the clock for "as of today"; nil = time.Now.
 	Now func() time.Time
 	// Logger receives operational logs; nil = slog.Default().

@@ -11,6 +11,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval/index"
+	"github.com/attache-bot/attache/retrieval/story"
 )
 
 // Engine searches and answers over a corpus library. It owns the in-memory
@@ -265,22 +266,26 @@ func (e *Engine) Add(ctx context.Context, a corpus.Article) (corpus.Article, cor
 	if p.err != nil {
 		return p.article, 0, p.err
 	}
-	st, err := e.write(ctx, p)
+	st, err := e.write(ctx, &p)
 	return p.article, st, err
 }
 
 // prepared is an article made ready for writing: normalised, validated,
-// split and embedded (unless unchanged).
+// split and embedded (unless unchanged), with what its story assignment
+// needs (nil when Config.NoStories).
 type prepared struct {
 	article   corpus.Article
 	unchanged bool
 	chunks    []corpus.Chunk
 	vectors   [][]float32
+	story     *story.Article
 	err       error
 }
 
 // prepare does all the per-article work that needs no lock: normalise,
-// validate, derive the id, skip unchanged content, split and embed.
+// validate, derive the id, skip unchanged content (which keeps its
+// stored story), split, embed and compute the names, fingerprint and
+// vector story assignment compares.
 func (e *Engine) prepare(ctx context.Context, a corpus.Article) prepared {
 	a.Normalize()
 	if err := corpus.Validate(a, e.cfg.MaxBodyBytes); err != nil {
@@ -303,7 +308,11 @@ func (e *Engine) prepare(ctx context.Context, a corpus.Article) prepared {
 	if len(vecs) != len(chunks) {
 		return prepared{article: a, err: fmt.Errorf("article %s: embedder returned %d vectors for %d passages", a.ID, len(vecs), len(chunks))}
 	}
-	return prepared{article: a, chunks: chunks, vectors: vecs}
+	p := prepared{article: a, chunks: chunks, vectors: vecs}
+	if !e.cfg.NoStories {
+		p.story = newStoryArticle(a, vecs)
+	}
+	return p
 }
 
 // passageTexts is what gets embedded for each chunk: the article's title
@@ -317,14 +326,19 @@ func passageTexts(a corpus.Article, chunks []corpus.Chunk) []string {
 	return texts
 }
 
-// write stores a prepared article in the library and the index, under the
-// write lock.
-func (e *Engine) write(ctx context.Context, p prepared) (corpus.PutStatus, error) {
+// write assigns a prepared article its story and stores it in the
+// library and the index, under the write lock (so that its story's
+// candidates include every article written before it). It sets
+// p.article's StoryID and StoryData.
+func (e *Engine) write(ctx context.Context, p *prepared) (corpus.PutStatus, error) {
 	if p.unchanged {
 		return corpus.Unchanged, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if err := e.assignStory(ctx, p); err != nil {
+		return 0, err
+	}
 	st, err := e.lib.Put(ctx, p.article, p.chunks, p.vectors)
 	if err != nil {
 		return 0, fmt.Errorf("store article %s: %w", p.article.ID, err)
@@ -413,7 +427,7 @@ func (e *Engine) AddMany(ctx context.Context, articles []corpus.Article, progres
 		<-slots
 		st, err := corpus.PutStatus(0), p.err
 		if err == nil {
-			st, err = e.write(ctx, p)
+			st, err = e.write(ctx, &p)
 		}
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr

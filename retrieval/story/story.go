@@ -45,7 +45,7 @@ type Candidates interface {
 
 // Options tunes Assign. Zero values mean the defaults.
 type Options struct {
-	Window    time.Duration // how far apart in time two reports of one event may be; default 4 days
+	Window    time.Duration // how far apart in time two reports of one event may be; default DefaultWindow
 	MinCosine float64       // vector similarity a join needs; default 0.35
 	MinShared float64       // weight of shared names a join needs; default 6.5 (a full name, a place and a figure, say)
 	WireText  float64       // fingerprint similarity that makes a re-publication; default 0.5
@@ -56,9 +56,15 @@ type Options struct {
 	MinOverlap float64
 }
 
-func (o Options) withDefaults() Options {
+// DefaultWindow is how far apart in time two reports of one event may be
+// by default: a caller picking candidates looks this far either side.
+const DefaultWindow = 4 * 24 * time.Hour
+
+// WithDefaults returns o with every zero field replaced by its default:
+// what Assign uses, and what a caller choosing candidates must agree with.
+func (o Options) WithDefaults() Options {
 	if o.Window <= 0 {
-		o.Window = 4 * 24 * time.Hour
+		o.Window = DefaultWindow
 	}
 	if o.MinCosine <= 0 {
 		o.MinCosine = 0.35
@@ -104,7 +110,7 @@ type Decision struct {
 // score) and otherwise starts a new story whose id is NewID(a). Ties are
 // broken by candidate id, so the decision does not depend on their order.
 func Assign(a Article, cands []Member, o Options) Decision {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	names := nameSet(a.Names)
 	// Which candidates are near in time and vectors: only they can join on
 	// names, and only they judge which names are the beat's.

@@ -1,0 +1,245 @@
+package retrieval
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/gazetteer"
+	"github.com/attache-bot/attache/retrieval/index"
+	"github.com/attache-bot/attache/retrieval/story"
+	"github.com/attache-bot/attache/vector"
+)
+
+// Story assignment at ingest: prepare (no lock) computes what story.Assign
+// needs of the new article; write (under the lock) picks its candidates
+// from the index, assigns it and stores the story id with what later
+// articles need of it (StoryData). The vector of a stored article is not
+// in StoryData: the index holds its chunk vectors.
+
+// storyOptions are the options of every assignment; the defaults, which
+// the eval-corpus measurement (retrieval/story) uses too.
+var storyOptions = story.Options{}.WithDefaults()
+
+// storyCandidateChunks is how many of the nearest chunks within the window
+// an assignment reads its candidates from: a few dozen articles, enough to
+// hold every report of the event and the beat's other stories that judge
+// which names are common (story.Assign), while the scan stays one vector
+// query per article.
+const storyCandidateChunks = 64
+
+// Bounds of what StoryData keeps of an article's names, so that it stays
+// well under corpus.MaxStoryDataBytes whatever the text: a name longer
+// than maxStoryNameBytes is a run of words no other report repeats.
+const (
+	maxStoryNameBytes  = 200
+	maxStoryNamesBytes = 32 << 10
+)
+
+// storyDataVersion starts every StoryData, so that a later encoding can
+// tell old data from new.
+const storyDataVersion = "s1"
+
+// newStoryArticle is what prepare computes of an article for assignment: its
+// names (bounded as StoryData stores them), fingerprint and vector.
+func newStoryArticle(a corpus.Article, vecs [][]float32) *story.Article {
+	countries, orgs := corpus.Entities(a.Title, a.Body)
+	ents := make([]string, 0, len(countries)+len(orgs))
+	for _, c := range countries {
+		ents = append(ents, story.Entity(string(gazetteer.Country), c))
+	}
+	for _, o := range orgs {
+		ents = append(ents, story.Entity(string(gazetteer.Organisation), o))
+	}
+	return &story.Article{
+		ID:          a.ID,
+		Published:   a.Published,
+		Names:       boundNames(story.Names(a.Title, a.Body, ents...)),
+		Vector:      articleVector(vecs),
+		Fingerprint: story.NewFingerprint(a.Body),
+	}
+}
+
+// boundNames drops the names StoryData would not keep (see
+// maxStoryNameBytes), so that the article is assigned with the names a
+// later article will compare against.
+func boundNames(names []string) []string {
+	out := names[:0:0]
+	total := 0
+	for _, n := range names {
+		if len(n) > maxStoryNameBytes || strings.ContainsRune(n, '\n') {
+			continue
+		}
+		if total+len(n)+1 > maxStoryNamesBytes {
+			break
+		}
+		total += len(n) + 1
+		out = append(out, n)
+	}
+	return out
+}
+
+// articleVector is the vector of a whole article: the normalised mean of
+// its chunk vectors (already computed for search: nothing is embedded
+// twice). nil when there is none or they cancel out.
+func articleVector(vecs [][]float32) []float32 {
+	if len(vecs) == 0 {
+		return nil
+	}
+	if len(vecs) == 1 {
+		u, _ := vector.Vector(vecs[0]).Unit()
+		return u
+	}
+	sum := make(vector.Vector, len(vecs[0]))
+	for _, v := range vecs {
+		if len(v) != len(sum) {
+			return nil
+		}
+		for i, x := range v {
+			sum[i] += x
+		}
+	}
+	if !sum.Normalize() {
+		return nil
+	}
+	return sum
+}
+
+// encodeStoryData writes what later assignments need of a member: the
+// round-up flag, the fingerprint and the names, one per line (no name
+// holds a newline: Names splits on white space, and boundNames drops any
+// other).
+func encodeStoryData(a *story.Article, roundUp bool) string {
+	var b strings.Builder
+	b.WriteString(storyDataVersion)
+	if roundUp {
+		b.WriteString(" roundup")
+	}
+	b.WriteByte('\n')
+	fp := make([]byte, 4*len(a.Fingerprint))
+	for i, v := range a.Fingerprint {
+		binary.BigEndian.PutUint32(fp[4*i:], v)
+	}
+	b.WriteString(base64.RawStdEncoding.EncodeToString(fp))
+	for _, n := range a.Names {
+		b.WriteByte('\n')
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+// errStoryData is returned for StoryData this engine did not write.
+var errStoryData = errors.New("story data in an unknown format")
+
+// decodeStoryData reads what encodeStoryData wrote.
+func decodeStoryData(data string) (names []string, fp story.Fingerprint, roundUp bool, err error) {
+	head, rest, _ := strings.Cut(data, "\n")
+	switch head {
+	case storyDataVersion:
+	case storyDataVersion + " roundup":
+		roundUp = true
+	default:
+		return nil, nil, false, errStoryData
+	}
+	enc, rest, hasNames := strings.Cut(rest, "\n")
+	raw, err := base64.RawStdEncoding.DecodeString(enc)
+	if err != nil || len(raw)%4 != 0 {
+		return nil, nil, false, errStoryData
+	}
+	if len(raw) > 0 {
+		fp = make(story.Fingerprint, len(raw)/4)
+		for i := range fp {
+			fp[i] = binary.BigEndian.Uint32(raw[4*i:])
+		}
+	}
+	if hasNames {
+		names = strings.Split(rest, "\n")
+	}
+	return names, fp, roundUp, nil
+}
+
+// storyScopes are the scopes whose articles an article of scope may join:
+// its own, and for a guild's article the shared articles too, which the
+// guild's answers cite beside its own (so "also reported by" can name
+// them). A shared article joins only shared ones: its story must be the
+// same for every guild and never depend on one guild's articles.
+func storyScopes(scope string) []string {
+	scope = normalizeScope(scope)
+	if scope == corpus.SharedScope {
+		return []string{scope}
+	}
+	return []string{scope, corpus.SharedScope}
+}
+
+// storyCandidates returns the stored articles a may join: the index's
+// nearest articles of storyScopes published within the window (for an
+// article without a date, the nearest of any date: only a copy of the same
+// wire text can join it). The caller holds the lock.
+func (e *Engine) storyCandidates(ctx context.Context, scope string, a *story.Article) ([]story.Member, error) {
+	if len(a.Vector) != e.emb.Dim() {
+		return nil, nil
+	}
+	r := index.AllDays
+	if !a.Published.IsZero() {
+		d := index.DayOf(a.Published)
+		w := int32((storyOptions.Window + 24*time.Hour - 1) / (24 * time.Hour))
+		r = r.Between(d-w, d+w)
+	}
+	hits, err := e.ix.Query(ctx, a.Vector, storyScopes(scope), r, storyCandidateChunks)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(hits))
+	var out []story.Member
+	for _, h := range hits {
+		if seen[h.ArticleID] || h.ArticleID == a.ID {
+			continue
+		}
+		seen[h.ArticleID] = true
+		info := e.ix.Article(h.ArticleID)
+		if info == nil || info.StoryID == "" || info.StoryData == "" {
+			continue // no story, or none this engine can compare with
+		}
+		names, fp, roundUp, err := decodeStoryData(info.StoryData)
+		if err != nil {
+			continue
+		}
+		vecs := make([][]float32, 0, len(info.ChunkIDs()))
+		for _, cid := range info.ChunkIDs() {
+			if c, ok := e.ix.Chunk(cid); ok {
+				vecs = append(vecs, c.Vector)
+			}
+		}
+		out = append(out, story.Member{
+			Article: story.Article{ID: h.ArticleID, Published: info.Published, Names: names,
+				Vector: articleVector(vecs), Fingerprint: fp},
+			Story:   info.StoryID,
+			RoundUp: roundUp,
+		})
+	}
+	return out, nil
+}
+
+// assignStory sets p's StoryID (unless the caller gave one: an article
+// copied with its story keeps it) and StoryData. The caller holds the
+// lock, so that the candidates include every article written before.
+func (e *Engine) assignStory(ctx context.Context, p *prepared) error {
+	if p.story == nil {
+		return nil
+	}
+	cands, err := e.storyCandidates(ctx, p.article.Scope, p.story)
+	if err != nil {
+		return fmt.Errorf("article %s: story candidates: %w", p.article.ID, err)
+	}
+	d := story.Assign(*p.story, cands, storyOptions)
+	if p.article.StoryID == "" {
+		p.article.StoryID = d.Story
+	}
+	p.article.StoryData = encodeStoryData(p.story, d.Reason == story.RoundUp)
+	return nil
+}
