@@ -249,3 +249,35 @@ func TestStoryData(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerAssignedStory: with stories the engine assigned itself (none
+// set by hand), an answer cites one report of the ferry sinking and lists
+// the other outlet's with it.
+func TestAnswerAssignedStory(t *testing.T) {
+	e, _ := newTestEngine(t, Config{Logger: quietLogger()})
+	first, second, _, other := ferryStory()
+	mustAdd(t, e, first, second, other)
+	a, err := e.Answer(context.Background(), Request{Question: "How many people are missing after the ferry Marisol sank off Port Calder?", AsOf: testAsOf}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAnswerInvariants(t, a)
+	story := e.ix.Article(first.ID).StoryID
+	var cited []string
+	var also []Also
+	for _, s := range a.Sources {
+		if s.ArticleID == first.ID || s.ArticleID == second.ID {
+			cited = append(cited, s.ArticleID)
+			if s.StoryID != story {
+				t.Errorf("source %s has story %q, want %q", s.ArticleID, s.StoryID, story)
+			}
+			also = append(also, s.Also...)
+		}
+	}
+	if len(cited) != 1 {
+		t.Fatalf("the ferry story is cited %d times (%v), want once:\n%s", len(cited), cited, a.Text)
+	}
+	if len(also) != 1 || (also[0].ArticleID != first.ID && also[0].ArticleID != second.ID) || also[0].ArticleID == cited[0] {
+		t.Fatalf("also = %+v, want the other report of the story", also)
+	}
+}
