@@ -270,17 +270,19 @@ func TestPlantedStories(t *testing.T) {
 }
 
 // TestPlantedStoriesWithRoundUps adds round-ups that sum up five events of
-// their days in a sentence each. A round-up whose first sentence is the
-// only story it matches when it arrives joins that story: the wrong-merge
-// share is above the 0.02 of the plain corpus, and this test holds it
-// where it is.
+// their days in a sentence each. A round-up that matches two stories on
+// different names, or three, is one; but one whose first sentence is the
+// only story it matches when it arrives joins that story, and later
+// reports of that event join it: the wrong-merge share (0.030, 0.048,
+// 0.030 for the three seeds) is above the 0.02 of the plain corpus, and
+// this test holds it where it is.
 func TestPlantedStoriesWithRoundUps(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		arts := generate(seed, 150, 300, 45, true)
 		grouped, wrong, n := mergeScores(arts, assignAll(t, arts, story.Options{}))
 		t.Logf("seed %d with round-ups: %d articles, %d groups: merged %.3f, wrongly merged %.3f", seed, len(arts), n, grouped, wrong)
-		if grouped < 0.95 || wrong > 0.06 {
-			t.Errorf("seed %d: merged %.3f (want >= 0.95), wrongly merged %.3f (want <= 0.06)", seed, grouped, wrong)
+		if grouped < 0.95 || wrong > 0.05 {
+			t.Errorf("seed %d: merged %.3f (want >= 0.95), wrongly merged %.3f (want <= 0.05)", seed, grouped, wrong)
 		}
 	}
 }
