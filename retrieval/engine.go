@@ -39,6 +39,9 @@ type Engine struct {
 	// change read from the library's feed is applied only when the stored
 	// hash differs (so this engine's own writes are not applied twice).
 	hashes map[string]string
+	// storyVecs caches the article vectors story assignment compares
+	// with (storyVector), under mu.
+	storyVecs map[string]storyVec
 	// feedStart and feedFilled are the change feed's head read before and
 	// after ix was filled: Follow starts at feedStart, and re-applies the
 	// changes up to feedFilled whatever the hashes say (see follower).
@@ -336,9 +339,7 @@ func (e *Engine) write(ctx context.Context, p *prepared) (corpus.PutStatus, erro
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if err := e.assignStory(ctx, p); err != nil {
-		return 0, err
-	}
+	e.assignStory(p)
 	st, err := e.lib.Put(ctx, p.article, p.chunks, p.vectors)
 	if err != nil {
 		return 0, fmt.Errorf("store article %s: %w", p.article.ID, err)

@@ -1,11 +1,11 @@
 package retrieval
 
 import (
-	"context"
+	"cmp"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,12 +26,11 @@ import (
 // the eval-corpus measurement (retrieval/story) uses too.
 var storyOptions = story.Options{}.WithDefaults()
 
-// storyCandidateChunks is how many of the nearest chunks within the window
-// an assignment reads its candidates from: a few dozen articles, enough to
-// hold every report of the event and the beat's other stories that judge
-// which names are common (story.Assign), while the scan stays one vector
-// query per article.
-const storyCandidateChunks = 64
+// storyCandidateArticles is how many of the nearest articles within the
+// window an assignment compares with: enough to hold every report of the
+// event and the beat's other stories that judge which names are common
+// (story.Assign).
+const storyCandidateArticles = 32
 
 // Bounds of what StoryData keeps of an article's names, so that it stays
 // well under corpus.MaxStoryDataBytes whatever the text: a name longer
@@ -176,13 +175,14 @@ func storyScopes(scope string) []string {
 	return []string{scope, corpus.SharedScope}
 }
 
-// storyCandidates returns the stored articles a may join: the index's
-// nearest articles of storyScopes published within the window (for an
-// article without a date, the nearest of any date: only a copy of the same
-// wire text can join it). The caller holds the lock.
-func (e *Engine) storyCandidates(ctx context.Context, scope string, a *story.Article) ([]story.Member, error) {
+// storyCandidates returns the stored articles a may join: the
+// storyCandidateArticles nearest to it (by article vector) of storyScopes
+// published within the window (for an article without a date, of any
+// date: only a copy of the same wire text can join it). The caller holds
+// the write lock.
+func (e *Engine) storyCandidates(scope string, a *story.Article) []story.Member {
 	if len(a.Vector) != e.emb.Dim() {
-		return nil, nil
+		return nil
 	}
 	r := index.AllDays
 	if !a.Published.IsZero() {
@@ -190,56 +190,90 @@ func (e *Engine) storyCandidates(ctx context.Context, scope string, a *story.Art
 		w := int32((storyOptions.Window + 24*time.Hour - 1) / (24 * time.Hour))
 		r = r.Between(d-w, d+w)
 	}
-	hits, err := e.ix.Query(ctx, a.Vector, storyScopes(scope), r, storyCandidateChunks)
-	if err != nil {
-		return nil, err
+	scopes := storyScopes(scope)
+	type near struct {
+		id   string
+		info *index.Article
+		vec  []float32
+		sim  float64
 	}
-	seen := make(map[string]bool, len(hits))
-	var out []story.Member
-	for _, h := range hits {
-		if seen[h.ArticleID] || h.ArticleID == a.ID {
-			continue
-		}
-		seen[h.ArticleID] = true
-		info := e.ix.Article(h.ArticleID)
-		if info == nil || info.StoryID == "" || info.StoryData == "" {
+	var all []near
+	for id, info := range e.ix.Articles() {
+		if id == a.ID || info.StoryID == "" || info.StoryData == "" || !index.InScopes(info, scopes, r) {
 			continue // no story, or none this engine can compare with
 		}
-		names, fp, roundUp, err := decodeStoryData(info.StoryData)
+		v := e.storyVector(id, info)
+		if len(v) != len(a.Vector) {
+			continue
+		}
+		all = append(all, near{id, info, v, vector.Vector(a.Vector).Dot(v)})
+	}
+	slices.SortFunc(all, func(x, y near) int {
+		if c := cmp.Compare(y.sim, x.sim); c != 0 {
+			return c
+		}
+		return strings.Compare(x.id, y.id)
+	})
+	out := make([]story.Member, 0, min(len(all), storyCandidateArticles))
+	for _, n := range all[:min(len(all), storyCandidateArticles)] {
+		names, fp, roundUp, err := decodeStoryData(n.info.StoryData)
 		if err != nil {
 			continue
 		}
-		vecs := make([][]float32, 0, len(info.ChunkIDs()))
-		for _, cid := range info.ChunkIDs() {
-			if c, ok := e.ix.Chunk(cid); ok {
-				vecs = append(vecs, c.Vector)
-			}
-		}
 		out = append(out, story.Member{
-			Article: story.Article{ID: h.ArticleID, Published: info.Published, Names: names,
-				Vector: articleVector(vecs), Fingerprint: fp},
-			Story:   info.StoryID,
+			Article: story.Article{ID: n.id, Published: n.info.Published, Names: names, Vector: n.vec, Fingerprint: fp},
+			Story:   n.info.StoryID,
 			RoundUp: roundUp,
 		})
 	}
-	return out, nil
+	return out
 }
+
+// storyVector is the article vector (articleVector) of a stored article,
+// computed from its chunk vectors in the index once and kept while the
+// index holds that version of it (info). The cache is emptied when it
+// reaches maxStoryVectors, so it holds the recent articles that new ones
+// are compared with, not the whole library. The caller holds the write
+// lock.
+func (e *Engine) storyVector(id string, info *index.Article) []float32 {
+	if c, ok := e.storyVecs[id]; ok && c.info == info {
+		return c.vec
+	}
+	vecs := make([][]float32, 0, len(info.ChunkIDs()))
+	for _, cid := range info.ChunkIDs() {
+		if c, ok := e.ix.Chunk(cid); ok {
+			vecs = append(vecs, c.Vector)
+		}
+	}
+	v := articleVector(vecs)
+	if e.storyVecs == nil || len(e.storyVecs) >= maxStoryVectors {
+		e.storyVecs = make(map[string]storyVec)
+	}
+	e.storyVecs[id] = storyVec{info: info, vec: v}
+	return v
+}
+
+// storyVec is a cached article vector and the index entry it was made
+// from: a new version of the article is a new entry.
+type storyVec struct {
+	info *index.Article
+	vec  []float32
+}
+
+// maxStoryVectors bounds the cached article vectors: a few days of a busy
+// server's articles, 12 MB of 768-dimensional vectors.
+const maxStoryVectors = 4096
 
 // assignStory sets p's StoryID (unless the caller gave one: an article
 // copied with its story keeps it) and StoryData. The caller holds the
 // lock, so that the candidates include every article written before.
-func (e *Engine) assignStory(ctx context.Context, p *prepared) error {
+func (e *Engine) assignStory(p *prepared) {
 	if p.story == nil {
-		return nil
+		return
 	}
-	cands, err := e.storyCandidates(ctx, p.article.Scope, p.story)
-	if err != nil {
-		return fmt.Errorf("article %s: story candidates: %w", p.article.ID, err)
-	}
-	d := story.Assign(*p.story, cands, storyOptions)
+	d := story.Assign(*p.story, e.storyCandidates(p.article.Scope, p.story), storyOptions)
 	if p.article.StoryID == "" {
 		p.article.StoryID = d.Story
 	}
 	p.article.StoryData = encodeStoryData(p.story, d.Reason == story.RoundUp)
-	return nil
 }
