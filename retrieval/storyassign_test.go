@@ -281,3 +281,23 @@ func TestAnswerAssignedStory(t *testing.T) {
 		t.Fatalf("also = %+v, want the other report of the story", also)
 	}
 }
+
+// TestEngineStoriesFollowUpdates: an updated article is compared with
+// later ones as it now reads, not as it read when its vector was first
+// used.
+func TestEngineStoriesFollowUpdates(t *testing.T) {
+	e, lib := newTestEngine(t, Config{Logger: quietLogger()})
+	first, second, _, other := ferryStory()
+	addStory(t, e, lib, first)
+	addStory(t, e, lib, second) // compares with first: its vector is now known
+	moved := first
+	moved.Title, moved.Body, moved.Published = other.Title, other.Body, other.Published
+	sm := addStory(t, e, lib, moved)
+	report := corpus.Article{ID: "rates-2", Title: "Tessaly lifts its main rate to 6.5 percent", Source: "Northern Ledger",
+		URL: "https://ledger.example/rates", Published: day("2025-07-23"),
+		Body: "Tessaly's central bank lifted its main interest rate to 6.5 percent, Governor Oren Malik said on Tuesday, " +
+			"pointing to inflation of 9.2 percent. Exporters in Tessaly fear a stronger currency."}
+	if s := addStory(t, e, lib, report); s.StoryID != sm.StoryID {
+		t.Fatalf("a report of the rate rise got story %q, want that of the article rewritten about it, %q", s.StoryID, sm.StoryID)
+	}
+}
