@@ -44,15 +44,17 @@ func Names(title, body string, entities ...string) []string {
 			out = append(out, n)
 		}
 	}
-	body = clipText(body)
+	// The body is split into words once and read twice: first for the
+	// words capitalised inside its sentences, then for the names.
+	bodyWords := words(clipText(body))
 	inner := make(map[string]bool) // words seen capitalised inside a body sentence
-	words(body, func(w, lw string, initial, _ bool) {
-		if !initial && isName(w) {
-			inner[lw] = true
+	for _, t := range bodyWords {
+		if !t.initial && isName(t.w) {
+			inner[t.lw] = true
 		}
-	})
-	for _, text := range []string{clipText(title), body} {
-		isTitle := text != body
+	}
+	for i, ws := range [][]word{words(clipText(title)), bodyWords} {
+		isTitle := i == 0
 		var run []string
 		flush := func() {
 			if len(run) >= 2 {
@@ -60,23 +62,27 @@ func Names(title, body string, entities ...string) []string {
 			}
 			run = run[:0]
 		}
-		words(text, func(w, lw string, initial, ends bool) {
+		for _, t := range ws {
+			f := ""
+			if t.w != "" {
+				f = figure(t.w)
+			}
 			switch {
-			case w == "":
+			case t.w == "":
 				flush()
-			case figure(w) != "":
+			case f != "":
 				flush()
-				add(figurePrefix + figure(w))
-			case isName(w) && (inner[lw] || (!initial && !isTitle)):
-				add(namePrefix + lw)
-				run = append(run, lw)
+				add(figurePrefix + f)
+			case isName(t.w) && (inner[t.lw] || (!t.initial && !isTitle)):
+				add(namePrefix + t.lw)
+				run = append(run, t.lw)
 			default:
 				flush()
 			}
-			if ends {
+			if t.ends {
 				flush()
 			}
-		})
+		}
 		flush()
 	}
 	for _, e := range entities {
@@ -91,22 +97,30 @@ const maxNameText = 64 << 10
 
 func clipText(s string) string { return clip.Bytes(s, maxNameText) }
 
-// words calls fn for every whitespace-separated word of text, trimmed of
-// punctuation and a possessive "'s", with its lower-case form, whether it
-// starts a sentence and whether punctuation after it ends a run of names.
-// A word that is not UTF-8 text is passed as "".
-func words(text string, fn func(w, lw string, initial, ends bool)) {
+// word is one whitespace-separated word of a text (see words).
+type word struct {
+	w, lw   string // the word trimmed of punctuation and a possessive "'s", and its lower-case form
+	initial bool   // it starts a sentence
+	ends    bool   // punctuation after it ends a run of names
+}
+
+// words splits text into its words. A word that is not UTF-8 text is
+// given as "".
+func words(text string) []word {
+	fields := strings.Fields(text)
+	out := make([]word, 0, len(fields))
 	initial := true
-	for _, f := range strings.Fields(text) {
+	for _, f := range fields {
 		w := strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
 		if !utf8.ValidString(w) {
 			w = ""
 		}
 		last := f[len(f)-1:]
-		fn(w, strings.ToLower(w), initial, strings.ContainsAny(last, ".,;:!?)\"”"))
+		out = append(out, word{w: w, lw: strings.ToLower(w), initial: initial, ends: strings.ContainsAny(last, ".,;:!?)\"”")})
 		initial = strings.ContainsAny(last, ".!?")
 	}
+	return out
 }
 
 // figure returns w as a number without separators ("1,200" -> "1200",
