@@ -16,10 +16,29 @@ func TestUsage(t *testing.T) {
 	c := newCLI(t)
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := c.mustRun(0, args...)
-		for _, name := range []string{"ask", "ingest", "list", "remove", "eval", "migrate", "serve", "help", "version"} {
-			if !strings.Contains(r.stdout, "  "+name+" ") {
+		listed := map[string]bool{}
+		argsAt, summaryAt := map[int]bool{}, map[int]bool{}
+		lines := strings.Split(r.stdout, "\n")
+		for i, line := range lines {
+			name, rest, _ := strings.Cut(strings.TrimPrefix(line, "  "), " ")
+			if !strings.HasPrefix(line, "  ") || strings.HasPrefix(line, "   ") || i+1 == len(lines) || !strings.HasPrefix(lines[i+1], "   ") {
+				continue
+			}
+			listed[name] = true
+			if rest = strings.TrimLeft(rest, " "); rest != "" {
+				argsAt[len(line)-len(rest)] = true
+			}
+			summaryAt[len(lines[i+1])-len(strings.TrimLeft(lines[i+1], " "))] = true
+		}
+		for _, name := range []string{"ask", "ingest", "list", "remove", "eval", "feed", "timeline", "whatsnew", "outlet", "report", "migrate", "serve", "help", "version"} {
+			if !listed[name] {
 				t.Errorf("attache %v does not list %s:\n%s", args, name, r.stdout)
 			}
+		}
+		// Every command's arguments start in one column, and its summary
+		// below them in the same column.
+		if len(argsAt) != 1 || len(summaryAt) != 1 || !reflect.DeepEqual(argsAt, summaryAt) {
+			t.Errorf("attache %v: arguments start at columns %v, summaries at %v:\n%s", args, argsAt, summaryAt, r.stdout)
 		}
 	}
 	r := c.mustRun(0, "help", "ingest")

@@ -22,7 +22,7 @@ func runFeed(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprint(env.io.err, `usage: attache feed add [-guild ID] [-retention-days N] URL
        attache feed list [-guild ID] [-json]
        attache feed remove [-guild ID] ID...
-       attache feed poll [-guild ID] [-json]
+       attache feed poll [-guild ID] [-json] [-wait DURATION]
 `)
 		if len(args) == 0 {
 			return usagef("feed: no subcommand given (add, list, remove or poll)")
@@ -132,17 +132,11 @@ func rfc3339(t time.Time) string {
 
 // runFeedList lists feeds: with -guild that guild's, else every scope's.
 func runFeedList(ctx context.Context, env *environment, args []string) error {
-	fs := newFlagSet(env, "feed")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	guild := fs.String("guild", "", "list this guild's feeds (default: every scope's)")
-	rest, err := parseFlags(fs, args)
+	guild, asJSON, err := listFlags(env, "feed", "feed list", "list this guild's feeds (default: every scope's)", args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef("feed list: unexpected argument %q", cell(rest[0], 40))
-	}
-	scope, err := filterScope(*guild)
+	scope, err := filterScope(guild)
 	if err != nil {
 		return err
 	}
@@ -155,7 +149,7 @@ func runFeedList(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listing feeds: %w", err)
 	}
-	if *asJSON {
+	if asJSON {
 		out := make([]feedListItem, 0, len(feeds))
 		for _, f := range feeds {
 			out = append(out, feedListItem{f.ID, redact.Text(f.URL), f.Title, f.Scope, rfc3339(f.LastPolled), rfc3339(f.LastOK), f.Articles, f.LastError, f.RetentionDays})
@@ -236,18 +230,32 @@ type feedPollItem struct {
 	Error     string `json:"error"`
 }
 
+// defaultFeedPollWait is how long "feed poll" waits for a feed that
+// another process (serve) is polling: longer than most polls take.
+const defaultFeedPollWait = 2 * time.Minute
+
+// feedLockRetry is how often "feed poll" tries again the lock of a feed
+// another process is polling: a held lock announces nothing.
+const feedLockRetry = 500 * time.Millisecond
+
 // runFeedPoll polls every feed (of -guild's scope) once, now, whatever its
-// schedule, one after the other.
+// schedule, one after the other. A feed that another process is polling
+// at that moment is polled once that poll is over (up to -wait), not at
+// the same time, so that no two processes store one feed's items at once.
 func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "feed")
 	asJSON := fs.Bool("json", false, `print {"feeds": [...]}`)
 	guild := fs.String("guild", "", "poll only this guild's feeds (default: every feed)")
+	wait := fs.Duration("wait", defaultFeedPollWait, "how long to wait for a feed another process is polling before reporting it as an error (0: do not wait)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usagef("feed poll: unexpected argument %q", cell(rest[0], 40))
+	}
+	if *wait < 0 || *wait > 24*time.Hour {
+		return usagef("feed poll: -wait must be between 0 and 24h")
 	}
 	scope, err := filterScope(*guild)
 	if err != nil {
@@ -270,7 +278,7 @@ func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 		if ctx.Err() != nil {
 			break
 		}
-		reports = append(reports, sync.Poll(ctx, f))
+		reports = append(reports, pollWaiting(ctx, env, sync, f, *wait))
 	}
 	// Retention after the poll, so that what it just added past its window
 	// goes too; by the engine, like remove.
@@ -294,6 +302,41 @@ func runFeedPoll(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("feed poll: %d of %d feeds failed", failed, len(reports))
 	}
 	return nil
+}
+
+// pollWaiting polls f through PollOnce (under its lock), waiting up to
+// wait for another process polling it to finish; a feed still locked
+// after that, or removed meanwhile, is reported as an error saying so.
+func pollWaiting(ctx context.Context, env *environment, sync *feed.Syncer, f corpus.Feed, wait time.Duration) feed.Report {
+	deadline := time.Now().Add(wait)
+	said := false
+	for {
+		rep, polled, err := sync.PollOnce(ctx, f, nil)
+		if polled {
+			return rep
+		}
+		locked := errors.Is(err, corpus.ErrLocked)
+		if locked && ctx.Err() == nil && time.Now().Before(deadline) {
+			if !said {
+				fmt.Fprintf(env.io.err, "feed %s is being polled by another process (attache serve?); waiting up to %s for it to finish\n", f.ID, wait)
+				said = true
+			}
+			t := time.NewTimer(feedLockRetry)
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			t.Stop()
+			continue
+		}
+		switch {
+		case locked:
+			err = fmt.Errorf("another process is polling this feed (still after %s); try again later", wait)
+		case errors.Is(err, corpus.ErrNotFound):
+			err = errors.New("the feed was removed before its poll")
+		}
+		return feed.Report{FeedID: f.ID, URL: f.URL, Title: f.Title, Status: feed.StatusFailed, Err: err}
+	}
 }
 
 // printPollReports prints the reports and returns how many failed and how

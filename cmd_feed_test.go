@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"syscall"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/feed"
 	"github.com/attache-bot/attache/corpus/feed/feedtest"
 )
 
@@ -403,4 +406,95 @@ func TestFeedRetention(t *testing.T) {
 	}
 	c.env["ATTACHE_RETENTION_DAYS"] = "-3"
 	c.mustRun(2, "feed", "poll")
+}
+
+// TestFeedPollWaitsForAnotherPoller: "feed poll" never polls a feed at the
+// same time as another process holding its lock (serve polling it): with
+// -wait 0 it reports the feed as polled elsewhere without fetching it;
+// by default it waits, says so, and polls once the lock is free.
+func TestFeedPollWaitsForAnotherPoller(t *testing.T) {
+	ctx := context.Background()
+	c, srv := feedCLI(t)
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Busy Wire", srv.URL, storyEntry(srv, 1, 300), storyEntry(srv, 2, 300))})
+	c.mustRun(0, "feed", "add", srv.URLOf("/rss"))
+	id := feedList(t, c)[0].ID
+	lib, err := corpus.Open(ctx, c.env["ATTACHE_DATA_DIR"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lib.Close()
+	_, unlock, err := lib.TryLock(ctx, feed.LockName(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	fetched := srv.Hits("/rss")
+
+	for _, bad := range []string{"-1s", "25h", "soon"} {
+		c.mustRun(2, "feed", "poll", "-wait", bad)
+	}
+	r := c.mustRun(1, "feed", "poll", "-json", "-wait", "0")
+	if p := parsePoll(t, r); len(p.Feeds) != 1 || p.Feeds[0].Status != "error" || !strings.Contains(p.Feeds[0].Error, "another process is polling") {
+		t.Fatalf("feed poll -wait 0 while the feed is locked: %s", r)
+	}
+	if n := srv.Hits("/rss"); n != fetched {
+		t.Fatalf("the feed was fetched while another process held its lock (%d fetches, want %d)", n, fetched)
+	}
+
+	cctx, cancel := context.WithTimeout(ctx, c.limit())
+	defer cancel()
+	cmd := c.command(cctx, "feed", "poll", "-json")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout strings.Builder
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), "is being polled by another process") {
+	}
+	if n := srv.Hits("/rss"); n != fetched {
+		t.Fatalf("the feed was fetched while another process held its lock (%d fetches, want %d)", n, fetched)
+	}
+	unlock()
+	io.Copy(io.Discard, stderr)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("feed poll after the lock was freed: %v\n%s", err, stdout.String())
+	}
+	if p := parsePoll(t, result{stdout: stdout.String()}); len(p.Feeds) != 1 || p.Feeds[0].Status != "ok" || p.Feeds[0].Added != 2 {
+		t.Fatalf("feed poll after the lock was freed: %s", stdout.String())
+	}
+}
+
+// TestFeedPollKilledMidPoll: a "feed poll" killed (SIGKILL) while it
+// fetches a feed leaves the feed's lock free: the next poll, not waiting
+// at all, polls it.
+func TestFeedPollKilledMidPoll(t *testing.T) {
+	c, srv := feedCLI(t)
+	srv.Set("/rss", feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Slow Wire", srv.URL, storyEntry(srv, 1, 300))})
+	c.mustRun(0, "feed", "add", srv.URLOf("/rss"))
+	fetching, release := srv.Gate("/rss")
+	ctx, cancel := context.WithTimeout(context.Background(), c.limit())
+	defer cancel()
+	cmd := c.command(ctx, "feed", "poll")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-fetching:
+	case <-ctx.Done():
+		t.Fatal("the first poll did not fetch the feed")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	release <- struct{}{}
+	r := c.mustRun(0, "feed", "poll", "-json", "-wait", "0")
+	if p := parsePoll(t, r); len(p.Feeds) != 1 || p.Feeds[0].Status != "ok" || p.Feeds[0].Added != 1 {
+		t.Fatalf("the poll after a poller was killed: %s", r)
+	}
 }

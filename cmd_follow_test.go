@@ -16,6 +16,8 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/postgres"
+	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 	"github.com/attache-bot/attache/retrieval"
 )
 
@@ -75,13 +77,22 @@ func startServe(t *testing.T, c *cli, f *discordtest.Fake) (stderr *logBuffer, s
 	c.env["DISCORD_TOKEN"] = discordtest.DefaultToken
 	c.env["DISCORD_API_BASE"] = f.APIBase()
 	c.env["DISCORD_GUILD_ID"] = discordtest.DefaultGuildID
+	stderr, stop = startServeChild(t, c)
+	f.WaitForCall(t, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", followTimeout)
+	return stderr, stop
+}
+
+// startServeChild starts "attache serve" as a child with c's environment,
+// without waiting for anything; stop stops it with SIGTERM and checks that
+// it exits 0. The child is killed at the end of the test if still running.
+func startServeChild(t *testing.T, c *cli) (stderr *logBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	cmd := c.command(ctx, "serve")
 	stderr = newLogBuffer()
 	cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, stderr
 	t.Cleanup(cancel) // registered first, so it runs after the child is gone
 	serve := startChild(t, cmd)
-	f.WaitForCall(t, "PUT", "/api/v9/applications/*/guilds/"+discordtest.DefaultGuildID+"/commands", followTimeout)
 	return stderr, func() {
 		t.Helper()
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -302,106 +313,150 @@ func TestConcurrentIngest(t *testing.T) {
 }
 
 // BenchmarkFollowLatency measures how long a change written by another
-// process takes to reach a following engine's index, for writes at random
-// moments: from the writing transaction's timestamp (recorded in the change log by SQLite, the same
-// clock) to Follow's event for it. Each op is one "attache ingest" of one
-// new article, run as a child process; p50 and p99 are over the ops (run
-// with -benchtime=100x). For comparison in the same run, the same with
+// process takes to become visible in a following engine's answers, for
+// writes at random moments: from the writing transaction's timestamp
+// (recorded in the change log by the library, on the same clock) to the
+// moment a search of this engine, run when Follow reports the change,
+// returns the new article. Each op is one "attache ingest" of one new
+// article, run as a child process; p50 and p99 are over the ops (run with
+// -benchtime=100x). Both libraries: SQLite (the data directory's change
+// log, checked every corpus.WatchInterval) and PostgreSQL (a throw-away
+// schema, LISTEN/NOTIFY). For comparison in the same run, the same with
 // the writer in this process on its own library handle (no process start
 // between changes).
 func BenchmarkFollowLatency(b *testing.B) {
-	for _, mode := range []string{"other-process", "same-process"} {
-		b.Run(mode, func(b *testing.B) {
-			dir := b.TempDir()
-			data := filepath.Join(dir, "data")
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			lib, err := corpus.Open(ctx, data)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer lib.Close()
-			engine, err := retrieval.New(ctx, lib, retrieval.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			type seen struct {
-				ev retrieval.FollowEvent
-				at time.Time
-			}
-			events := make(chan seen, 16)
-			followed := make(chan error, 1)
-			go func() {
-				followed <- engine.Follow(ctx, retrieval.FollowOptions{Applied: func(ev retrieval.FollowEvent) {
-					events <- seen{ev, time.Now()}
-				}})
-			}()
-			defer func() {
-				cancel()
-				<-followed
-			}()
-			var writer *retrieval.Engine
-			if mode == "same-process" {
-				wlib, err := corpus.Open(ctx, data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer wlib.Close()
-				if writer, err = retrieval.New(ctx, wlib, retrieval.Config{}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			var lat []time.Duration
-			i := 0
-			for b.Loop() {
-				i++
-				// Writes come at random moments, not in step with the
-				// watcher's checks (each would otherwise follow the
-				// previous wake-up by the same few milliseconds).
-				b.StopTimer()
-				time.Sleep(time.Duration(rand.Int64N(int64(corpus.WatchInterval))))
-				b.StartTimer()
-				id := fmt.Sprintf("bench-%d", i)
-				a := corpus.Article{ID: id, Title: fmt.Sprintf("Bench story %d", i), Source: "Wire",
-					Body: fmt.Sprintf("Story number %d about the harbour talks in Velmora.", i)}
-				if writer != nil {
-					if _, _, err := writer.Add(ctx, a); err != nil {
-						b.Fatal(err)
-					}
-				} else {
-					path := filepath.Join(dir, id+".jsonl")
-					writeFileB(b, path, jsonlRecord(id, a.Title, a.Source, "2025-03-01", a.Body)+"\n")
-					cmd := exec.CommandContext(ctx, attacheBin, "ingest", path)
-					cmd.Env = []string{"ATTACHE_DATA_DIR=" + data, "HOME=" + dir, "TMPDIR=" + dir}
-					if out, err := cmd.CombinedOutput(); err != nil {
-						b.Fatalf("ingest: %v\n%s", err, out)
-					}
-				}
-				var got seen
-				select {
-				case got = <-events:
-				case <-time.After(followTimeout):
-					b.Fatalf("change %d not applied within %s", i, followTimeout)
-				}
-				ev := got.ev
-				if ev.ArticleID != id || ev.Err != nil {
-					b.Fatalf("event %+v, want a put of %s", ev, id)
-				}
-				cs, err := lib.Changes(ctx, ev.Seq-1, 1)
-				if err != nil || len(cs) != 1 {
-					b.Fatalf("change %d: %v %v", ev.Seq, cs, err)
-				}
-				lat = append(lat, got.at.Sub(cs[0].At))
-			}
-			slices.Sort(lat)
-			pct := func(p float64) float64 {
-				return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-			}
-			b.ReportMetric(pct(0.50), "p50-ms")
-			b.ReportMetric(pct(0.99), "p99-ms")
-			b.ReportMetric(0, "ns/op")
-		})
+	for _, backend := range []string{"sqlite", "postgres"} {
+		for _, mode := range []string{"other-process", "same-process"} {
+			b.Run(backend+"/"+mode, func(b *testing.B) { benchFollowLatency(b, backend, mode) })
+		}
 	}
+}
+
+// benchLibrary opens a new, empty library of backend for a benchmark,
+// closed when it ends, with the environment a child attache needs to use
+// it and a function that opens another handle on it.
+func benchLibrary(b *testing.B, backend, dir string) (corpus.Backend, []string, func() corpus.Backend) {
+	b.Helper()
+	ctx := context.Background()
+	var dbURL string // a throw-away schema, dropped when the benchmark ends
+	if backend == "postgres" {
+		dbURL, _ = pgtest.Schema(b)
+	}
+	open := func() corpus.Backend {
+		var lib corpus.Backend
+		var err error
+		switch backend {
+		case "sqlite":
+			lib, err = corpus.Open(ctx, filepath.Join(dir, "data"))
+		default:
+			lib, err = postgres.Open(ctx, dbURL)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { lib.Close() })
+		return lib
+	}
+	env := []string{"HOME=" + dir, "TMPDIR=" + dir, "ATTACHE_DATA_DIR=" + filepath.Join(dir, "data")}
+	if backend == "postgres" {
+		env = append(env, "ATTACHE_DATABASE_URL="+dbURL)
+	}
+	return open(), env, open
+}
+
+// benchWord is a made-up word unique to article i, which only its
+// article holds, so that a search for it finds that article.
+func benchWord(i int) string {
+	return "qx" + strings.Map(func(r rune) rune { return 'a' + (r - '0') }, fmt.Sprint(i))
+}
+
+func benchFollowLatency(b *testing.B, backend, mode string) {
+	dir := b.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lib, env, another := benchLibrary(b, backend, dir)
+	engine, err := retrieval.New(ctx, lib, retrieval.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	type seen struct {
+		ev retrieval.FollowEvent
+		at time.Time
+	}
+	events := make(chan seen, 16)
+	followed := make(chan error, 1)
+	go func() {
+		followed <- engine.Follow(ctx, retrieval.FollowOptions{Applied: func(ev retrieval.FollowEvent) {
+			events <- seen{ev, time.Now()}
+		}})
+	}()
+	defer func() {
+		cancel()
+		<-followed
+	}()
+	var writer *retrieval.Engine
+	if mode == "same-process" {
+		if writer, err = retrieval.New(ctx, another(), retrieval.Config{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var lat, applied []time.Duration
+	i := 0
+	for b.Loop() {
+		i++
+		// Writes come at random moments, not in step with the SQLite
+		// watcher's checks (each would otherwise follow the previous
+		// wake-up by the same few milliseconds).
+		b.StopTimer()
+		time.Sleep(time.Duration(rand.Int64N(int64(corpus.WatchInterval))))
+		b.StartTimer()
+		id := fmt.Sprintf("bench-%d", i)
+		word := benchWord(i)
+		a := corpus.Article{ID: id, Title: fmt.Sprintf("Bench story %s", word), Source: "Wire",
+			Body: fmt.Sprintf("Story %s about the harbour talks in Velmora.", word)}
+		if writer != nil {
+			if _, _, err := writer.Add(ctx, a); err != nil {
+				b.Fatal(err)
+			}
+		} else {
+			path := filepath.Join(dir, id+".jsonl")
+			writeFileB(b, path, jsonlRecord(id, a.Title, a.Source, "2025-03-01", a.Body)+"\n")
+			cmd := exec.CommandContext(ctx, attacheBin, "ingest", path)
+			cmd.Env = env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("ingest: %v\n%s", err, out)
+			}
+		}
+		var got seen
+		select {
+		case got = <-events:
+		case <-time.After(followTimeout):
+			b.Fatalf("change %d not applied within %s", i, followTimeout)
+		}
+		ev := got.ev
+		if ev.ArticleID != id || ev.Err != nil {
+			b.Fatalf("event %+v, want a put of %s", ev, id)
+		}
+		ps, err := engine.Search(ctx, retrieval.Query{Text: word, K: 3})
+		visible := time.Now()
+		if err != nil || len(ps) == 0 || ps[0].ArticleID != id {
+			b.Fatalf("search for %s once followed: %+v, %v; want %s first", word, ps, err, id)
+		}
+		cs, err := lib.Changes(ctx, ev.Seq-1, 1)
+		if err != nil || len(cs) != 1 {
+			b.Fatalf("change %d: %v %v", ev.Seq, cs, err)
+		}
+		lat = append(lat, visible.Sub(cs[0].At))
+		applied = append(applied, got.at.Sub(cs[0].At))
+	}
+	pct := func(ds []time.Duration, p float64) float64 {
+		slices.Sort(ds)
+		return float64(ds[min(len(ds)-1, int(p*float64(len(ds))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(lat, 0.50), "p50-ms")
+	b.ReportMetric(pct(lat, 0.99), "p99-ms")
+	b.ReportMetric(pct(applied, 0.99), "p99-applied-ms")
+	b.ReportMetric(0, "ns/op")
 }
 
 func writeFileB(b *testing.B, path, content string) {

@@ -27,19 +27,13 @@ type listItem struct {
 // (the operator's view of the whole data directory); with -guild it lists
 // what that guild's questions can see: its own articles and the shared ones.
 func runList(ctx context.Context, env *environment, args []string) error {
-	fs := newFlagSet(env, "list")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	guild := fs.String("guild", "", "list this guild's articles and the shared ones (default: every scope)")
-	positional, err := parseFlags(fs, args)
+	guild, asJSON, err := listFlags(env, "list", "list", "list this guild's articles and the shared ones (default: every scope)", args)
 	if err != nil {
 		return err
 	}
-	if len(positional) > 0 {
-		return usagef("list: unexpected argument %q", positional[0])
-	}
 	var scopes []string
-	if *guild != "" {
-		scope, err := validScope(*guild)
+	if guild != "" {
+		scope, err := validScope(guild)
 		if err != nil {
 			return err
 		}
@@ -58,7 +52,7 @@ func runList(ctx context.Context, env *environment, args []string) error {
 		return fmt.Errorf("listing articles: %w", err)
 	}
 
-	if *asJSON {
+	if asJSON {
 		out := make([]listItem, 0, len(list))
 		for _, s := range list {
 			out = append(out, listItem{

@@ -126,17 +126,11 @@ type outletListItem struct {
 // and the shared ones), most articles first, with the label that applies
 // to each; labelled outlets without articles come last.
 func runOutletList(ctx context.Context, env *environment, args []string) error {
-	fs := newFlagSet(env, "outlet")
-	asJSON := fs.Bool("json", false, "print a JSON array")
-	guild := fs.String("guild", "", "the outlets and labels of this guild's answers (default: the shared scope)")
-	rest, err := parseFlags(fs, args)
+	guild, asJSON, err := listFlags(env, "outlet", "outlet list", "the outlets and labels of this guild's answers (default: the shared scope)", args)
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return usagef("outlet list: unexpected argument %q", cell(rest[0], 40))
-	}
-	scope, err := validScope(*guild)
+	scope, err := validScope(guild)
 	if err != nil {
 		return err
 	}
@@ -158,7 +152,7 @@ func runOutletList(ctx context.Context, env *environment, args []string) error {
 	for _, o := range corpus.WithLabels(outlets, labels) {
 		items = append(items, outletListItem{Outlet: o.Outlet, Articles: o.Articles, Label: o.Label.Label, LabelScope: o.Label.Scope})
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(env.io.out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")

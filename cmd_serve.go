@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -56,6 +57,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		ModeratorRole: cfg.ModeratorRole,
 		RatePerMinute: cfg.RateLimit,
 		MaxConcurrent: cfg.MaxConcurrent,
+		ShardID:       cfg.ShardID,
+		ShardCount:    cfg.ShardCount,
 	}, bot.Deps{
 		Answerer: engine,
 		Articles: engine,
@@ -70,6 +73,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		// from the engine.
 		Chronicler: engine,
 		Places:     engine,
+		// Each shard holds its servers' articles (all of them with one).
+		Holder: engine,
 	})
 	if err != nil {
 		return redactedf(cfg, "discord bot: %w", err)
@@ -83,7 +88,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 // startFeedPolls polls the library's feeds on their schedule
 // (ATTACHE_FEED_INTERVAL) until serve stops, and returns the function that
 // stops the polls and waits for the ones in flight (an interrupted poll is
-// repeated in full next time).
+// repeated in full next time). Each poll holds the feed's lock, so that
+// several serve processes sharing the library poll each feed once.
 func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
 	client, pages := feedClient(env)
 	s := &feed.Scheduler{
@@ -121,13 +127,7 @@ func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engin
 		t := time.NewTicker(retentionEvery)
 		defer t.Stop()
 		for {
-			n, err := lib.ApplyRetention(ctx, "", time.Now(), globalDays, engine.Remove)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				logger.Warn("retention", "err", err, "removed", n)
-			case n > 0:
-				logger.Info("retention removed articles past their window", "removed", n)
-			}
+			retentionPass(ctx, globalDays, engine, lib, logger, time.Now())
 			select {
 			case <-ctx.Done():
 				return
@@ -139,4 +139,33 @@ func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engin
 		cancel()
 		<-done
 	}
+}
+
+// retentionLock is the lock a retention pass runs under: with several
+// serve processes (shards) on one library, one of them removes the
+// expired articles and the others skip the pass.
+const retentionLock = "retention"
+
+// retentionPass removes the articles past their retention window at now,
+// unless another process holds the retention lock (it is doing the same),
+// and returns how many it removed.
+func retentionPass(ctx context.Context, globalDays int, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger, now time.Time) int {
+	held, unlock, err := lib.TryLock(ctx, retentionLock)
+	if err != nil {
+		if !errors.Is(err, corpus.ErrLocked) && ctx.Err() == nil {
+			logger.Warn("retention", "err", err)
+		} else {
+			logger.Debug("retention pass left to the process holding its lock")
+		}
+		return 0
+	}
+	defer unlock()
+	n, err := lib.ApplyRetention(held, "", now, globalDays, engine.Remove)
+	switch {
+	case err != nil && held.Err() == nil:
+		logger.Warn("retention", "err", err, "removed", n)
+	case n > 0:
+		logger.Info("retention removed articles past their window", "removed", n)
+	}
+	return n
 }

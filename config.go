@@ -30,6 +30,8 @@ type config struct {
 	DiscordAPIBase string // scheme://host[:port] of Discord's REST API
 	DiscordGuildID string // register commands in this guild only
 	ModeratorRole  string // role id or name of moderators
+	ShardID        int    // this process's gateway shard, 0 ≤ ShardID < ShardCount
+	ShardCount     int    // gateway shards of the deployment; 0 = not set (one shard)
 
 	DataDir          string
 	DatabaseURL      string // postgres://…: the PostgreSQL library instead of DataDir; its password is a secret
@@ -72,6 +74,11 @@ const (
 	// maxEnvValueBytes bounds every value we accept; anything longer is a
 	// mistake (a pasted file) rather than a setting.
 	maxEnvValueBytes = 4096
+
+	// maxShardCount bounds ATTACHE_SHARD_COUNT. Discord wants a shard per
+	// 2,500 servers at most, so this many serve 40 million servers; a larger
+	// count is a typo, and each shard would cost a gateway connection.
+	maxShardCount = 16384
 )
 
 // configError names the variable at fault and says what it should be. It
@@ -205,6 +212,33 @@ func (r *envReader) databaseURL(name string) string {
 	return v
 }
 
+// shard returns the gateway shard named by idName and countName, which are
+// set together or not at all: a shard id without a count (or the reverse)
+// would connect as a shard of a deployment nobody described. Unset, it
+// returns 0, 0 (one shard).
+func (r *envReader) shard(idName, countName string) (id, count int) {
+	idSet, countSet := r.str(idName, "") != "", r.str(countName, "") != ""
+	switch {
+	case idSet && !countSet:
+		r.fail(countName, "must be set with "+idName+" (the number of shards of the deployment)")
+		return 0, 0
+	case countSet && !idSet:
+		r.fail(idName, "must be set with "+countName+" (this process's shard, from 0)")
+		return 0, 0
+	case !idSet:
+		return 0, 0
+	}
+	count = r.integer(countName, 0, 1, maxShardCount)
+	if count == 0 {
+		return 0, 0
+	}
+	id = r.integer(idName, -1, 0, count-1)
+	if id < 0 {
+		return 0, 0
+	}
+	return id, count
+}
+
 // oneOf returns the lower-cased value of name if it is one of allowed.
 func (r *envReader) oneOf(name, def string, allowed ...string) string {
 	v := strings.ToLower(r.str(name, ""))
@@ -265,6 +299,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		r.fail("DISCORD_GUILD_ID", "must be a Discord guild id (digits)")
 	}
 	c.ModeratorRole = r.str("ATTACHE_MODERATOR_ROLE", "")
+	c.ShardID, c.ShardCount = r.shard("ATTACHE_SHARD_ID", "ATTACHE_SHARD_COUNT")
 
 	c.DataDir = r.str("ATTACHE_DATA_DIR", defaultDataDir)
 	c.DatabaseURL = r.databaseURL("ATTACHE_DATABASE_URL")

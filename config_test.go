@@ -192,6 +192,21 @@ func TestLoadConfigInvalid(t *testing.T) {
 		{"database opaque", "ATTACHE_DATABASE_URL", "postgres:root@db", nil, "ATTACHE_DATABASE_URL"},
 		{"database control characters", "ATTACHE_DATABASE_URL", "postgres://db/x\x00;DROP SCHEMA public", nil, "ATTACHE_DATABASE_URL"},
 		{"database too long", "ATTACHE_DATABASE_URL", "postgres://db/" + long, nil, "ATTACHE_DATABASE_URL"},
+		{"shard id without a count", "ATTACHE_SHARD_ID", "1", nil, "ATTACHE_SHARD_COUNT"},
+		{"shard count without an id", "ATTACHE_SHARD_COUNT", "4", nil, "ATTACHE_SHARD_ID"},
+		{"shard id empty", "ATTACHE_SHARD_COUNT", "4", map[string]string{"ATTACHE_SHARD_ID": "  "}, "ATTACHE_SHARD_ID"},
+		{"shard count empty", "ATTACHE_SHARD_ID", "0", map[string]string{"ATTACHE_SHARD_COUNT": "''"}, "ATTACHE_SHARD_COUNT"},
+		{"shard count zero", "ATTACHE_SHARD_COUNT", "0", map[string]string{"ATTACHE_SHARD_ID": "0"}, "ATTACHE_SHARD_COUNT"},
+		{"shard count negative", "ATTACHE_SHARD_COUNT", "-2", map[string]string{"ATTACHE_SHARD_ID": "0"}, "ATTACHE_SHARD_COUNT"},
+		{"shard count huge", "ATTACHE_SHARD_COUNT", "99999999999999999999", map[string]string{"ATTACHE_SHARD_ID": "0"}, "ATTACHE_SHARD_COUNT"},
+		{"shard count past the bound", "ATTACHE_SHARD_COUNT", "16385", map[string]string{"ATTACHE_SHARD_ID": "0"}, "ATTACHE_SHARD_COUNT"},
+		{"shard count words", "ATTACHE_SHARD_COUNT", "four", map[string]string{"ATTACHE_SHARD_ID": "0"}, "ATTACHE_SHARD_COUNT"},
+		{"shard id negative", "ATTACHE_SHARD_ID", "-1", map[string]string{"ATTACHE_SHARD_COUNT": "4"}, "ATTACHE_SHARD_ID"},
+		{"shard id equal to the count", "ATTACHE_SHARD_ID", "4", map[string]string{"ATTACHE_SHARD_COUNT": "4"}, "ATTACHE_SHARD_ID"},
+		{"shard id past the count", "ATTACHE_SHARD_ID", "17", map[string]string{"ATTACHE_SHARD_COUNT": "4"}, "ATTACHE_SHARD_ID"},
+		{"shard id huge", "ATTACHE_SHARD_ID", "99999999999999999999", map[string]string{"ATTACHE_SHARD_COUNT": "4"}, "ATTACHE_SHARD_ID"},
+		{"shard id float", "ATTACHE_SHARD_ID", "1.5", map[string]string{"ATTACHE_SHARD_COUNT": "4"}, "ATTACHE_SHARD_ID"},
+		{"shard id words", "ATTACHE_SHARD_ID", "first", map[string]string{"ATTACHE_SHARD_COUNT": "4"}, "ATTACHE_SHARD_ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -211,6 +226,33 @@ func TestLoadConfigInvalid(t *testing.T) {
 				t.Errorf("loadConfig(%s=…) error %q repeats the value", tt.key, err)
 			}
 		})
+	}
+}
+
+// TestLoadConfigShards: the shard pair is read as given, unset means one
+// shard (the zero values, which bot reads as shard 0 of 1), and the last
+// shard of a deployment is valid.
+func TestLoadConfigShards(t *testing.T) {
+	tests := []struct {
+		id, count         string
+		wantID, wantCount int
+	}{
+		{"", "", 0, 0},
+		{"0", "1", 0, 1},
+		{"0", "2", 0, 2},
+		{" '3' ", "4", 3, 4},
+		{"16383", "16_384", 16383, 16384},
+	}
+	for _, tt := range tests {
+		c, err := loadConfig(mapEnv(map[string]string{"ATTACHE_SHARD_ID": tt.id, "ATTACHE_SHARD_COUNT": tt.count}))
+		if err != nil {
+			t.Errorf("ATTACHE_SHARD_ID=%q ATTACHE_SHARD_COUNT=%q: %v", tt.id, tt.count, err)
+			continue
+		}
+		if c.ShardID != tt.wantID || c.ShardCount != tt.wantCount {
+			t.Errorf("ATTACHE_SHARD_ID=%q ATTACHE_SHARD_COUNT=%q = shard %d of %d, want %d of %d",
+				tt.id, tt.count, c.ShardID, c.ShardCount, tt.wantID, tt.wantCount)
+		}
 	}
 }
 
@@ -456,6 +498,7 @@ func effective(c config) config {
 	set(&c.MaxArticleBytes, corpus.DefaultMaxBodyBytes)
 	set(&c.RateLimit, bot.DefaultRatePerMinute)
 	set(&c.MaxConcurrent, bot.DefaultMaxConcurrent)
+	set(&c.ShardCount, 1)
 	set(&c.MaxFeeds, corpus.DefaultMaxFeeds)
 	if c.FeedInterval == 0 {
 		c.FeedInterval = feed.DefaultInterval

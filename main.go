@@ -213,8 +213,16 @@ usage: attache <command> [flags] [arguments]
 
 commands:
 `)
+	// Names are padded to the longest, so every command's arguments start
+	// in one column and its summary under them.
+	width := 0
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-7s %s\n          %s\n", c.name, c.args, c.summary)
+		width = max(width, len(c.name))
+	}
+	indent := strings.Repeat(" ", 2+width+1)
+	for _, c := range commands {
+		line := fmt.Sprintf("  %-*s %s", width, c.name, c.args)
+		fmt.Fprintf(w, "%s\n%s%s\n", strings.TrimRight(line, " "), indent, c.summary)
 	}
 	// (help and version are listed too, so that "help help" is known.)
 	fmt.Fprint(w, `
@@ -265,6 +273,23 @@ func newFlagSet(env *environment, name string) *flag.FlagSet {
 		}
 	}
 	return fs
+}
+
+// listFlags parses the flags of a listing subcommand ("list", "feed list",
+// "outlet list"): -json and -guild, and no arguments. sub names it in the
+// usage error.
+func listFlags(env *environment, name, sub, guildHelp string, args []string) (guild string, asJSON bool, err error) {
+	fs := newFlagSet(env, name)
+	j := fs.Bool("json", false, "print a JSON array")
+	g := fs.String("guild", "", guildHelp)
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return "", false, err
+	}
+	if len(rest) > 0 {
+		return "", false, usagef("%s: unexpected argument %q", sub, cell(rest[0], 40))
+	}
+	return *g, *j, nil
 }
 
 // parseFlags parses flags that come before or between the positional

@@ -271,6 +271,10 @@ func closeReversed(closers []func()) {
 // makes are added to closers.
 func engineConfig(ctx context.Context, cfg config, logger *slog.Logger, opts engineOptions, closers *[]func()) (retrieval.Config, error) {
 	rcfg := retrieval.Config{MaxBodyBytes: cfg.MaxArticleBytes, Logger: logger}
+	// A gateway shard holds in memory only the shared scope and the guilds
+	// Discord sends it (the bot calls Hold and Drop); a single serve, and
+	// every other command, holds everything.
+	rcfg.HoldScopes = opts.daemon && cfg.ShardCount > 1
 	if cfg.EmbedProvider == "openai" {
 		emb, err := newOpenAIEmbedder(ctx, cfg, logger)
 		if err != nil {

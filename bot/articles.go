@@ -30,13 +30,8 @@ const (
 // that the member is a moderator: a refusal comes before any modal, fetch or
 // download.
 func (b *Bot) handleArticle(ctx context.Context, it *interaction, data discordgo.ApplicationCommandInteractionData) error {
-	if it.i.GuildID == "" || it.i.Member == nil {
-		it.outcome = "refused: not in a guild"
-		return it.reply(ctx, msgGuildOnly)
-	}
-	if !b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
-		it.outcome = "refused: not a moderator"
-		return it.reply(ctx, msgNotModerator)
+	if refused, err := b.refuseNonModerator(ctx, it); refused {
+		return err
 	}
 	if len(data.Options) == 0 {
 		return it.reply(ctx, "Use `/article add`, `/article remove` or `/article list`.")

@@ -46,6 +46,11 @@ type Config struct {
 	RatePerMinute int          // questions per user per minute; DefaultRatePerMinute when 0, unlimited when negative
 	MaxConcurrent int          // answers in progress at once; DefaultMaxConcurrent when 0
 	HTTPClient    *http.Client // transport and timeout for Discord's REST API; optional
+	// ShardID and ShardCount are this process's gateway shard: Discord sends
+	// it the events of the servers whose (id >> 22) % ShardCount is ShardID.
+	// ShardCount 0 means 1, one process for every server.
+	ShardID    int
+	ShardCount int
 }
 
 // Deps are what the bot works with, each a small interface declared here;
@@ -68,6 +73,9 @@ type Deps struct {
 	// Places lists the countries and organisations present in a server's
 	// articles for autocomplete; nil: the whole gazetteer is offered.
 	Places Places
+	// Holder holds the articles of the servers this shard receives; nil:
+	// every server's are held (one process for all of them).
+	Holder Holder
 }
 
 // deps are Deps as the handlers use them; tests may substitute any.
@@ -84,6 +92,7 @@ type deps struct {
 
 	chronicler Chronicler // nil: /timeline and /whatsnew say they are not available
 	places     Places     // nil: autocomplete offers the whole gazetteer
+	holder     Holder     // nil: every guild's articles are held
 }
 
 // Bot is the Discord bot. Create it with New and run it with Run.
@@ -121,7 +130,7 @@ type Bot struct {
 // cfg, working with d. It makes no network call: Run connects.
 func New(logger *slog.Logger, cfg Config, d Deps) (*Bot, error) {
 	return newBot(logger, cfg, deps{answerer: d.Answerer, articles: d.Articles, catalog: d.Catalog, store: d.Answers, fetcher: d.Fetcher, feeds: d.Feeds, reports: d.Reports, digests: d.Digests, outlets: d.Outlets,
-		chronicler: d.Chronicler, places: d.Places})
+		chronicler: d.Chronicler, places: d.Places, holder: d.Holder})
 }
 
 // newBot checks cfg, applies the defaults and builds a Bot over d.
@@ -141,6 +150,12 @@ func newBot(logger *slog.Logger, cfg Config, d deps) (*Bot, error) {
 	}
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	if cfg.ShardCount == 0 {
+		cfg.ShardCount = 1
+	}
+	if cfg.ShardCount < 0 || cfg.ShardID < 0 || cfg.ShardID >= cfg.ShardCount {
+		return nil, fmt.Errorf("discord shard %d of %d: want 0 <= id < count", cfg.ShardID, cfg.ShardCount)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -171,8 +186,10 @@ func newBot(logger *slog.Logger, cfg Config, d deps) (*Bot, error) {
 	return b, nil
 }
 
-// Run connects to Discord, registers the slash commands (in Config.GuildID
-// only, when set) and answers until ctx is done. Then it stops taking new
+// Run connects to Discord as gateway shard Config.ShardID, registers the
+// slash commands (in Config.GuildID only, when set; shard 0 alone, for the
+// whole deployment), holds the articles of the guilds the shard receives
+// (Deps.Holder) and answers until ctx is done. Then it stops taking new
 // questions, lets the answers in progress finish or cancels them, gives every
 // open interaction a final message and closes the connection, within 10 s.
 // It returns an error when it cannot connect or register the commands.
@@ -200,6 +217,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	s.AddHandler(func(s *discordgo.Session, m *discordgo.MessageCreate) {
 		b.handleMessage(workCtx, s, m)
 	})
+	s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildCreate) {
+		b.handleGuildCreate(workCtx, g)
+	})
+	s.AddHandler(func(_ *discordgo.Session, g *discordgo.GuildDelete) {
+		b.handleGuildDelete(g)
+	})
 
 	if err := s.Open(); err != nil {
 		return fmt.Errorf("connect to discord gateway: %w", err)
@@ -208,7 +231,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// every way out goes through the graceful shutdown.
 	regErr := b.register(ctx, s)
 	if regErr == nil {
-		b.log.Info("discord bot ready", "bot", b.botID.Load(), "guild", b.cfg.GuildID)
+		b.log.Info("discord bot ready", "bot", b.botID.Load(), "guild", b.cfg.GuildID, "shard", b.cfg.ShardID, "shards", b.cfg.ShardCount)
 		stopDigests := b.startDigests(ctx, s)
 		<-ctx.Done()
 		stopDigests()
@@ -269,6 +292,7 @@ func (b *Bot) configureSession(s *discordgo.Session) {
 	// intent, so none is requested.
 	s.Identify.Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 	s.StateEnabled = true
+	s.ShardID, s.ShardCount = b.cfg.ShardID, b.cfg.ShardCount
 	s.SyncEvents = b.syncEvents
 	// Warnings and errors only: discordgo's informational lines dump raw
 	// gateway payloads, and its debug lines whole REST requests.
@@ -276,13 +300,20 @@ func (b *Bot) configureSession(s *discordgo.Session) {
 	routeDiscordgoLogs(b.log)
 }
 
-// register bulk-overwrites the commands, using the application id from READY.
+// register bulk-overwrites the commands, using the application id from
+// READY; shards other than 0 leave that to shard 0.
 func (b *Bot) register(ctx context.Context, s *discordgo.Session) error {
 	if s.State == nil || s.State.Application == nil || s.State.Application.ID == "" {
 		return errors.New("discord gateway sent no application id")
 	}
 	if s.State.User != nil {
 		b.botID.Store(s.State.User.ID)
+	}
+	if b.cfg.ShardID != 0 {
+		// Commands belong to the application, not to a shard: one
+		// registration serves them all, and shards overwriting the same
+		// list at once would only race each other.
+		return nil
 	}
 	appID := s.State.Application.ID
 	_, err := s.ApplicationCommandBulkOverwrite(appID, b.cfg.GuildID, commands(), discordgo.WithContext(ctx))

@@ -34,9 +34,11 @@ const (
 	digestEvery = time.Minute
 )
 
-// Digests keeps the guilds' daily digests and finds their stories.
-// corpus.Backend (either library) implements it.
+// Digests keeps the guilds' daily digests and finds their stories, and
+// locks a digest while it is posted so that the processes of a deployment
+// post it once. corpus.Backend (either library) implements it.
 type Digests interface {
+	corpus.Locker
 	SetDigest(ctx context.Context, d corpus.Digest) error
 	RemoveDigest(ctx context.Context, guildID string) error
 	Digests(ctx context.Context) ([]corpus.Digest, error)
@@ -181,13 +183,44 @@ func (b *Bot) digestPass(ctx context.Context, s session) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !digestDue(d, now) {
+		if !digestDue(d, now) || !b.holds(d.GuildID) {
+			// Another shard's guild is that shard's to post.
 			continue
 		}
-		if err := b.postDigest(ctx, s, d, now); err != nil {
+		if err := b.postDigestOnce(ctx, s, d, now); err != nil {
 			b.log.Warn("digest", "guild", d.GuildID, "channel", d.ChannelID, "err", err)
 		}
 	}
+}
+
+// postDigestOnce posts d unless another process is posting it or has
+// just done so: it takes the digest's lock ("digest:" and the guild),
+// reads the digest again under it and posts it only if it is still due,
+// under the lock's context (a lost lock stops the post; the digest is then
+// still due for whoever takes the lock next).
+func (b *Bot) postDigestOnce(ctx context.Context, s session, d corpus.Digest, now time.Time) error {
+	held, unlock, err := b.digests.TryLock(ctx, "digest:"+d.GuildID)
+	if errors.Is(err, corpus.ErrLocked) {
+		b.log.Debug("digest being posted by another process", "guild", d.GuildID)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ds, err := b.digests.Digests(held)
+	if err != nil {
+		return err
+	}
+	for _, cur := range ds {
+		if cur.GuildID == d.GuildID {
+			if !digestDue(cur, now) {
+				return nil // posted elsewhere meanwhile
+			}
+			return b.postDigest(held, s, cur, now)
+		}
+	}
+	return nil // stopped meanwhile
 }
 
 // postDigest posts d's new stories and records that it did. A day without

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/attache-bot/attache/bot/discordtest"
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval"
 )
 
 func TestDigestDue(t *testing.T) {
@@ -208,13 +210,11 @@ func TestE2EDigest(t *testing.T) {
 	checkNobodyPinged(t, e.f)
 }
 
-// TestDigestPostFails: a digest whose post fails is not retried every
-// minute, and its stories come with the next day's digest.
-func TestDigestPostFails(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	e.bot.digests = e.lib
+// quayDigest gives guildA a digest at 10:00 last sent at day, and one new
+// story of its feed, "Quay works begin".
+func quayDigest(t *testing.T, e *env, day time.Time) {
+	t.Helper()
 	ctx := context.Background()
-	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
 	f, err := e.lib.AddFeed(ctx, corpus.Feed{Scope: guildA, URL: "https://news.example/rss"}, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +230,16 @@ func TestDigestPostFails(t *testing.T) {
 	if err := e.lib.SaveFeedItem(ctx, corpus.FeedItem{FeedID: f.ID, GUID: "q", ArticleID: a.ID}, day); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDigestPostFails: a digest whose post fails is not retried every
+// minute, and its stories come with the next day's digest.
+func TestDigestPostFails(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.bot.digests = e.lib
+	ctx := context.Background()
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	quayDigest(t, e, day)
 	sent := func() int {
 		n := 0
 		for _, c := range e.rec.all() {
@@ -255,5 +265,95 @@ func TestDigestPostFails(t *testing.T) {
 	e.bot.digestPass(ctx, e.rec)
 	if n := sent(); n != 2 {
 		t.Errorf("%d posts of the story, want the failed one and the next day's", n)
+	}
+}
+
+// postedElsewhere is a library handle whose TryLock first records the
+// digest of guild as sent through another handle, as another process
+// that posted it between this one's listing and its lock would.
+type postedElsewhere struct {
+	*corpus.Library
+	other *corpus.Library
+	guild string
+	at    time.Time
+}
+
+func (p postedElsewhere) TryLock(ctx context.Context, name string) (context.Context, func(), error) {
+	if err := p.other.DigestSent(ctx, p.guild, p.at, 0); err != nil {
+		return nil, nil, err
+	}
+	return p.Library.TryLock(ctx, name)
+}
+
+// TestDigestPostedOnce: a digest whose lock another process holds (it is
+// posting it) is not posted; one posted elsewhere between the listing and
+// the lock is not posted again; once free and due it is posted once.
+func TestDigestPostedOnce(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	other, err := corpus.Open(ctx, e.lib.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	quayDigest(t, e, day)
+	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
+
+	_, unlock, err := other.TryLock(ctx, "digest:"+guildA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.bot.digests = e.lib
+	e.bot.digestPass(ctx, e.rec)
+	if calls := len(e.rec.all()); calls != 0 {
+		t.Fatalf("%d calls while another process held the digest's lock, want none", calls)
+	}
+	unlock()
+
+	e.bot.digests = postedElsewhere{Library: e.lib, other: other, guild: guildA, at: day.Add(time.Hour)}
+	e.bot.digestPass(ctx, e.rec)
+	if calls := len(e.rec.all()); calls != 0 {
+		t.Fatalf("%d calls for a digest posted elsewhere after the listing, want none", calls)
+	}
+
+	e.bot.digests = e.lib
+	e.bot.now = func() time.Time { return day.Add(25*time.Hour + time.Minute) }
+	e.bot.digestPass(ctx, e.rec)
+	e.bot.digestPass(ctx, e.rec)
+	if calls := len(e.rec.all()); calls != 1 || !strings.Contains(e.rec.all()[0].content(), "Quay works begin") {
+		t.Fatalf("%d calls once the lock was free, want the one post of the digest", calls)
+	}
+}
+
+// TestDigestOnlyHeldGuilds: a shard posts the digests of the guilds it
+// holds only; another shard's guild is that shard's to post.
+func TestDigestOnlyHeldGuilds(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.bot.digests = e.lib
+	ctx := context.Background()
+	day := time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+	quayDigest(t, e, day)
+	lib, err := corpus.Open(ctx, e.lib.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	held, err := retrieval.New(ctx, lib, retrieval.Config{HoldScopes: true, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.bot.holder = held
+	e.bot.now = func() time.Time { return day.Add(time.Hour + time.Minute) }
+	e.bot.digestPass(ctx, e.rec)
+	if calls := e.rec.all(); len(calls) != 0 {
+		t.Fatalf("a guild not held got its digest: %d calls", len(calls))
+	}
+	if err := held.Hold(ctx, guildA); err != nil {
+		t.Fatal(err)
+	}
+	e.bot.digestPass(ctx, e.rec)
+	if calls := e.rec.all(); len(calls) != 1 || !strings.Contains(calls[0].content(), "Quay works begin") {
+		t.Errorf("the held guild's digest: %d calls", len(calls))
 	}
 }

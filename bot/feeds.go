@@ -111,13 +111,8 @@ func feedCommand() *discordgo.ApplicationCommand {
 // handleFeed runs /feed add|list|remove; the moderator check comes before
 // any fetch.
 func (b *Bot) handleFeed(ctx context.Context, it *interaction, data discordgo.ApplicationCommandInteractionData) error {
-	if it.i.GuildID == "" || it.i.Member == nil {
-		it.outcome = "refused: not in a guild"
-		return it.reply(ctx, msgGuildOnly)
-	}
-	if !b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
-		it.outcome = "refused: not a moderator"
-		return it.reply(ctx, msgNotModerator)
+	if refused, err := b.refuseNonModerator(ctx, it); refused {
+		return err
 	}
 	if b.feeds == nil {
 		it.outcome = "refused: no feeds"

@@ -106,9 +106,13 @@ func TestCheckQuestion(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	for name, cfg := range map[string]Config{
-		"no token": {},
-		"bad base": {Token: "t", APIBase: "discord.com"},
-		"ftp base": {Token: "t", APIBase: "ftp://discord.com"},
+		"no token":                 {},
+		"bad base":                 {Token: "t", APIBase: "discord.com"},
+		"ftp base":                 {Token: "t", APIBase: "ftp://discord.com"},
+		"shard id past the count":  {Token: "t", ShardID: 2, ShardCount: 2},
+		"negative shard id":        {Token: "t", ShardID: -1, ShardCount: 2},
+		"negative shard count":     {Token: "t", ShardCount: -1},
+		"shard id without a count": {Token: "t", ShardID: 1},
 	} {
 		if _, err := newBot(nil, cfg, e.bot.deps); err == nil {
 			t.Errorf("%s: no error", name)
@@ -121,7 +125,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.cfg.RatePerMinute != 5 || b.cfg.MaxConcurrent != 4 || b.cfg.APIBase != DefaultAPIBase {
+	if b.cfg.RatePerMinute != 5 || b.cfg.MaxConcurrent != 4 || b.cfg.APIBase != DefaultAPIBase || b.cfg.ShardID != 0 || b.cfg.ShardCount != 1 {
 		t.Errorf("defaults = %+v", b.cfg)
 	}
 }

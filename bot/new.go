@@ -9,6 +9,7 @@ import (
 var (
 	_ Answerer    = (*retrieval.Engine)(nil)
 	_ Articles    = (*retrieval.Engine)(nil)
+	_ Holder      = (*retrieval.Engine)(nil)
 	_ Catalog     = corpus.Backend(nil)
 	_ AnswerStore = corpus.Backend(nil)
 	_ Reports     = corpus.Backend(nil)

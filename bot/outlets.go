@@ -76,13 +76,8 @@ func outletCommand() *discordgo.ApplicationCommand {
 
 // handleOutlet runs /outlet label|unlabel|list after the moderator check.
 func (b *Bot) handleOutlet(ctx context.Context, it *interaction, data discordgo.ApplicationCommandInteractionData) error {
-	if it.i.GuildID == "" || it.i.Member == nil {
-		it.outcome = "refused: not in a guild"
-		return it.reply(ctx, msgGuildOnly)
-	}
-	if !b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
-		it.outcome = "refused: not a moderator"
-		return it.reply(ctx, msgNotModerator)
+	if refused, err := b.refuseNonModerator(ctx, it); refused {
+		return err
 	}
 	if b.outlets == nil {
 		it.outcome = "refused: no outlet labels"

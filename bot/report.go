@@ -50,13 +50,8 @@ func reportCommand() *discordgo.ApplicationCommand {
 
 // handleReport runs /report: privately, for moderators only.
 func (b *Bot) handleReport(ctx context.Context, it *interaction, data discordgo.ApplicationCommandInteractionData) error {
-	if it.i.GuildID == "" || it.i.Member == nil {
-		it.outcome = "refused: not in a guild"
-		return it.reply(ctx, msgGuildOnly)
-	}
-	if !b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
-		it.outcome = "refused: not a moderator"
-		return it.reply(ctx, msgNotModerator)
+	if refused, err := b.refuseNonModerator(ctx, it); refused {
+		return err
 	}
 	if b.reports == nil {
 		it.outcome = "refused: no reports"

@@ -296,3 +296,18 @@ func interactionName(i *discordgo.Interaction) string {
 func (b *Bot) debugQuestion(where, id, q string) {
 	b.log.Debug("question", slog.String("via", where), slog.String("id", id), slog.String("text", q))
 }
+
+// refuseNonModerator answers a command that only a guild's moderators may
+// run when the member is not one (or it came from a direct message), and
+// reports whether it did; the refusal comes before any other work.
+func (b *Bot) refuseNonModerator(ctx context.Context, it *interaction) (refused bool, err error) {
+	if it.i.GuildID == "" || it.i.Member == nil {
+		it.outcome = "refused: not in a guild"
+		return true, it.reply(ctx, msgGuildOnly)
+	}
+	if !b.isModerator(ctx, it.s, it.i.GuildID, it.i.Member) {
+		it.outcome = "refused: not a moderator"
+		return true, it.reply(ctx, msgNotModerator)
+	}
+	return false, nil
+}

@@ -48,6 +48,18 @@ type Articles interface {
 	Remove(ctx context.Context, scope, id string) error
 }
 
+// Holder keeps in memory the articles of the guilds this process serves: a
+// gateway shard receives only some guilds, and holds only theirs and the
+// shared ones. Hold loads a scope (a guild that became available to the
+// shard; holding one held already does nothing), Drop frees it (the bot left
+// the guild), Holds reports whether a scope is held. *retrieval.Engine
+// implements it; an engine of a single process holds every scope.
+type Holder interface {
+	Hold(ctx context.Context, scope string) error
+	Drop(scope string) error
+	Holds(scope string) bool
+}
+
 // Catalog lists a scope's articles, newest first; Suggest gives at most
 // limit of them whose title or id contains a text, in the same order, for
 // autocomplete; Summary looks one up by id (corpus.ErrNotFound when there

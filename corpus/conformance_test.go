@@ -79,3 +79,12 @@ func TestBackendConformance(t *testing.T) {
 		return openSQLite(t, t.TempDir())
 	})
 }
+
+// TestLockConformance runs the lock cases against the SQLite library;
+// another handle is a second Open of the same data directory.
+func TestLockConformance(t *testing.T) {
+	librarytest.RunLocks(t, func(t *testing.T) (librarytest.Library, func(*testing.T) librarytest.Library) {
+		dir := t.TempDir()
+		return openSQLite(t, dir), func(t *testing.T) librarytest.Library { return openSQLite(t, dir) }
+	})
+}

@@ -10,6 +10,9 @@
 //   - The Library stores articles, chunks, one vector per chunk and an FTS5
 //     index, one transaction per article, and records which embedder made the
 //     vectors.
+//   - A lock (Locker) is held by one process of all those sharing a library,
+//     so that a job of the whole deployment (a feed's poll, a digest) runs
+//     once; it goes with its process.
 //
 // corpus imports no other package of attache.
 package corpus

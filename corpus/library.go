@@ -197,9 +197,11 @@ END;
 // deadlock upgrading a read lock); reads use a separate pool whose
 // connections read in parallel with each other and with the writer.
 type Library struct {
-	dir string
-	w   *sql.DB // the writer: MaxOpenConns(1), BEGIN IMMEDIATE
-	r   *sql.DB // readers, query_only
+	dir   string
+	abs   string  // dir, absolute: where the locks directory is
+	w     *sql.DB // the writer: MaxOpenConns(1), BEGIN IMMEDIATE
+	r     *sql.DB // readers, query_only
+	locks HeldLocks
 }
 
 // busyTimeout is how long a statement waits for another connection's lock
@@ -251,7 +253,7 @@ func Open(ctx context.Context, dir string) (*Library, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	l := &Library{dir: dir, w: w}
+	l := &Library{dir: dir, abs: abs, w: w}
 	if err := l.init(ctx, isNew); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("corpus: open %s: %w", dir, describeOpenError(err))
@@ -639,9 +641,10 @@ func migrateScopedIDs(ctx context.Context, tx *sql.Tx) error {
 // Dir returns the data directory the library was opened in.
 func (l *Library) Dir() string { return l.dir }
 
-// Close closes the library. The last connection to close checkpoints the
-// WAL into the main file.
+// Close closes the library, releasing the locks it holds first. The last
+// connection to close checkpoints the WAL into the main file.
 func (l *Library) Close() error {
+	l.locks.Close()
 	var errs []error
 	if l.r != nil {
 		errs = append(errs, l.r.Close())
@@ -1181,13 +1184,22 @@ const vectorSlab = 256
 
 // Chunks calls fn for every stored chunk with its vector but without its
 // text (for building the in-memory vector index at start-up), in storage
-// order, from one consistent snapshot read by a single query. fn may keep the StoredChunk
+// order, from one consistent snapshot read by a single query; with scopes,
+// only for the chunks of those scopes (a gateway shard's engine reads only
+// what it holds). fn may keep the StoredChunk
 // and its Vector; it may use the library (writes wait for no reader). An
 // error from fn stops the iteration and is returned.
-func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error) error {
+func (l *Library) Chunks(ctx context.Context, fn func(StoredChunk) error, scopes ...string) error {
+	where, args := "", []any(nil)
+	if len(scopes) > 0 {
+		where = "WHERE c.scope IN (" + placeholders(len(scopes)) + ") "
+		for _, s := range scopes {
+			args = append(args, s)
+		}
+	}
 	rows, err := l.r.QueryContext(ctx, `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end", v.vector,
 		c.scope, c.published
-		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq ORDER BY c.seq`)
+		FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq `+where+`ORDER BY c.seq`, args...)
 	if err != nil {
 		return fmt.Errorf("corpus: chunks: %w", err)
 	}

@@ -30,7 +30,7 @@ type Store interface {
 	List(ctx context.Context, scopes ...string) ([]Summary, error)
 	Count(ctx context.Context) (int, error)
 	ChunkCount(ctx context.Context) (int, error)
-	Chunks(ctx context.Context, fn func(StoredChunk) error) error
+	Chunks(ctx context.Context, fn func(StoredChunk) error, scopes ...string) error
 	Stored(ctx context.Context, id string) (StoredArticle, error)
 	ChunkTexts(ctx context.Context, ids []string) (map[string]string, error)
 	ArticleChunks(ctx context.Context, id string) ([]Chunk, error)
@@ -67,8 +67,9 @@ type FeedStore interface {
 
 // Backend is a whole library as the commands and the bot use it: the
 // engine's Store, feeds, the bot's answers and votes, digests, the
-// moderators' report, retention and autocomplete. *Library (SQLite, in a
-// data directory) and the PostgreSQL library of package corpus/postgres
+// moderators' report, retention, autocomplete, and the locks that keep
+// a deployment's processes from doing one job twice. *Library (SQLite, in
+// a data directory) and the PostgreSQL library of package corpus/postgres
 // are the two; the conformance suite in package librarytest holds both to
 // the same behaviour.
 type Backend interface {
@@ -99,6 +100,10 @@ type Backend interface {
 
 	SetOutletLabel(ctx context.Context, scope, outlet, label string, at time.Time) error
 	Outlets(ctx context.Context, scopes ...string) ([]OutletCount, error)
+
+	// Locker makes a job that every process could do happen once in the
+	// deployment (a feed's poll, a digest).
+	Locker
 
 	Close() error
 }

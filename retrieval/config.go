@@ -66,6 +66,11 @@ type Config struct {
 	// story of its own. It exists to measure what assignment costs
 	// (BenchmarkIngestStories); by default stories are assigned.
 	NoStories bool
+	// HoldScopes makes the engine hold in memory only the shared scope and
+	// the scopes given to Engine.Hold (a gateway shard's guilds), so that a
+	// process's memory grows with the guilds it serves, not with the whole
+	// library. False holds every scope, as a single process does.
+	HoldScopes bool
 	// Now is the clock for "as of today"; nil = time.Now.
 	Now func() time.Time
 	// Logger receives operational logs; nil = slog.Default().

@@ -42,6 +42,15 @@ type Engine struct {
 	// storyVecs caches the article vectors story assignment compares
 	// with (storyVector), under mu.
 	storyVecs map[string]storyVec
+	// held is nil when the engine holds every scope; with
+	// Config.HoldScopes, the scopes whose articles the index holds (the
+	// shared one and those given to Hold), under mu. Articles of the
+	// others stay in the library only.
+	held map[string]bool
+	// loading holds, under mu, a channel for every scope Hold is still
+	// loading, closed when it is done: searches of the scope wait for it
+	// rather than answer from half its articles.
+	loading map[string]chan struct{}
 	// feedStart and feedFilled are the change feed's head read before and
 	// after ix was filled: Follow starts at feedStart, and re-applies the
 	// changes up to feedFilled whatever the hashes say (see follower).
@@ -69,6 +78,10 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
 	}
 	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib)}
+	if cfg.HoldScopes {
+		e.held = map[string]bool{corpus.SharedScope: true}
+		e.loading = map[string]chan struct{}{}
+	}
 	start := time.Now()
 	// The feed's head and the hashes are read before the index is
 	// filled: whatever is written meanwhile comes after that head, and
@@ -83,6 +96,11 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 	if err := e.fill(ctx); err != nil {
 		return nil, err
 	}
+	for id := range e.hashes {
+		if e.ix.Article(id) == nil { // an article of a scope not held
+			delete(e.hashes, id)
+		}
+	}
 	if e.feedFilled, err = lib.Head(ctx); err != nil {
 		return nil, fmt.Errorf("retrieval: %w", err)
 	}
@@ -92,10 +110,11 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 }
 
 // fill loads every article summary and every stored chunk vector (no
-// text: that stays in the library) into the index, one article at a time
-// through the index's Put, as index does for a single article.
+// text: that stays in the library) of the scopes held into the index, one
+// article at a time through the index's Put, as index does for a single
+// article.
 func (e *Engine) fill(ctx context.Context) error {
-	sums, err := e.lib.List(ctx)
+	sums, err := e.lib.List(ctx, e.heldScopes()...)
 	if err != nil {
 		return fmt.Errorf("retrieval: list articles: %w", err)
 	}
@@ -162,7 +181,7 @@ func (e *Engine) fill(ctx context.Context) error {
 			batch = make([]corpus.StoredChunk, 0, batchSize)
 		}
 		return nil
-	})
+	}, e.heldScopes()...)
 	if err == nil && len(batch) > 0 {
 		batches <- batch
 	}
@@ -217,8 +236,13 @@ func (e *Engine) remove(ctx context.Context, id string) error {
 }
 
 // putLocked puts one stored article into the index, replacing any earlier
-// version, and records its hash. The caller holds the write lock.
+// version, and records its hash; an article of a scope the engine does not
+// hold is left to the library (and dropped from the index if it was
+// there). The caller holds the write lock.
 func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
+	if !e.holdsLocked(s.Scope) {
+		return e.removeLocked(ctx, s.ID)
+	}
 	if err := e.ix.Put(ctx, s.Summary, s.Chunks); err != nil {
 		// Put drops the old version first: the index may hold
 		// neither, and the next change or reload must not take it as in

@@ -10,13 +10,14 @@ import (
 )
 
 // followedLibrary is what Follow needs from a library: its change feed,
-// one stored article at a time, and every article's content hash (to
-// reload). *corpus.Library is one; a PostgreSQL library (LISTEN/NOTIFY
-// behind Watch) would be another.
+// one stored article at a time, and every article's content hash and the
+// articles of the scopes held (to reload). *corpus.Library is one; a
+// PostgreSQL library (LISTEN/NOTIFY behind Watch) would be another.
 type followedLibrary interface {
 	corpus.ChangeFeed
 	Stored(ctx context.Context, id string) (corpus.StoredArticle, error)
 	ArticleHashes(ctx context.Context) (map[string]string, error)
+	List(ctx context.Context, scopes ...string) ([]corpus.Summary, error)
 }
 
 // FollowOptions configures Follow.
@@ -142,6 +143,11 @@ func (f *follower) catchUp(ctx context.Context) {
 			if last[c.ArticleID] != c.Seq || c.ArticleID == "" {
 				continue
 			}
+			if !f.e.Holds(c.Scope) {
+				// Another process's guild: not read at all. Should this
+				// process hold the scope later, Hold reads it afresh.
+				continue
+			}
 			f.sync(ctx, c.Seq, c.ArticleID)
 			if ctx.Err() != nil {
 				return // not applied: the position stays before it
@@ -170,6 +176,22 @@ func (f *follower) reload(ctx context.Context) error {
 	stored, err := f.lib.ArticleHashes(ctx)
 	if err != nil {
 		return err
+	}
+	f.e.mu.RLock()
+	held := f.e.heldScopes()
+	f.e.mu.RUnlock()
+	if held != nil {
+		// Only the scopes held are compared: the others are not the
+		// index's to follow.
+		sums, err := f.lib.List(ctx, held...)
+		if err != nil {
+			return err
+		}
+		inHeld := make(map[string]string, len(sums))
+		for _, s := range sums {
+			inHeld[s.ID] = stored[s.ID]
+		}
+		stored = inHeld
 	}
 	var differ []string
 	f.e.mu.RLock()

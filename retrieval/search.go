@@ -182,6 +182,9 @@ func (e *Engine) search(ctx context.Context, q Query) (searchResult, error) {
 	if err := ctx.Err(); err != nil {
 		return searchResult{}, err
 	}
+	if err := e.awaitScope(ctx, q.Scope); err != nil {
+		return searchResult{}, err
+	}
 	k := q.K
 	if k <= 0 {
 		k = e.cfg.K

@@ -32,6 +32,15 @@
 // confuses them fails. Events dispatched before the bot's IDENTIFY are queued and delivered after
 // READY and GUILD_CREATE; an interaction's acknowledgement clock starts when it is delivered.
 //
+// # Shards
+//
+// Several sessions may connect at once, one per shard: an IDENTIFY with "shard": [id, count]
+// gets a READY and GUILD_CREATEs listing only the guilds whose ShardOf(guild, count) is id, and
+// every later event goes to the session of its guild's shard (events without a guild, such as
+// direct messages, to shard 0), or waits until that shard identifies. A shard that is not two
+// whole numbers with 0 <= id < count is refused with close code 4010. Options.Shards is the
+// count GET /gateway/bot recommends; GuildOnShard makes guild ids for a given shard.
+//
 // # Close order and goroutines
 //
 // Cleanups run last-in-first-out, so everything registered after New (the session, the bot's
@@ -83,7 +92,8 @@
 //     id or guild → 50001;
 //   - unknown channel 10003, unknown message 10008, editing another user's message 50005, REST
 //     without "Authorization: Bot <token>" → 401;
-//   - gateway: bad token → close 4004, Options.DisallowedIntents → 4014, malformed payloads
+//   - gateway: bad token → close 4004, Options.DisallowedIntents → 4014, an invalid shard
+//     → 4010, malformed payloads
 //     → 4002, payloads over 4096 bytes → 1009;
 //   - intents: no MESSAGE_CREATE without GUILD_MESSAGES (DIRECT_MESSAGES in DMs), blank content
 //     without MESSAGE_CONTENT unless the bot is mentioned, the message is a DM or the bot wrote

@@ -5,6 +5,8 @@ import (
 	"compress/zlib"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,11 +40,14 @@ type frame struct {
 	data []byte
 }
 
-// gwSession is a gateway session: what RESUME needs to replay missed dispatches.
+// gwSession is a gateway session: what RESUME needs to replay missed dispatches. shard and
+// shards are the [shard_id, num_shards] of its IDENTIFY (0 and 1 without one).
 type gwSession struct {
 	id       string
 	intents  int64
 	compress bool
+	shard    int
+	shards   int
 	seq      int64
 	log      []loggedFrame
 	conn     *gwConn // nil while disconnected
@@ -137,8 +142,10 @@ func (f *Fake) readLoop(c *gwConn) {
 	defer func() {
 		f.mu.Lock()
 		delete(f.conns, c)
-		if f.session != nil && f.session.conn == c {
-			f.session.conn = nil
+		for _, s := range f.sessions {
+			if s.conn == c {
+				s.conn = nil
+			}
 		}
 		f.mu.Unlock()
 		c.close()
@@ -183,11 +190,76 @@ func (f *Fake) tokenOK(token string) bool {
 	return token == f.opts.Token || token == "Bot "+f.opts.Token
 }
 
+// ShardOf returns the gateway shard that receives the events of guild guildID in a deployment
+// of count shards: (guild_id >> 22) % count, as Discord routes them. An id that is not a
+// snowflake, and every event without a guild (direct messages), belong to shard 0.
+func ShardOf(guildID string, count int) int {
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if err != nil || count <= 1 {
+		return 0
+	}
+	return int((id >> 22) % uint64(count))
+}
+
+// GuildOnShard returns the n-th (from 0) of a fixed series of snowflake-shaped guild ids
+// that ShardOf places on shard of count: guilds for a test of several shards.
+func GuildOnShard(shard, count, n int) string {
+	for ts := uint64(1 << 30); ; ts++ {
+		id := strconv.FormatUint(ts<<22|777, 10)
+		if ShardOf(id, count) == shard {
+			if n == 0 {
+				return id
+			}
+			n--
+		}
+	}
+}
+
+// maxShards bounds num_shards in IDENTIFY: a larger count is refused with 4010, like any
+// count Discord would not accept for this bot.
+const maxShards = 1 << 16
+
+// parseShard reads IDENTIFY's optional "shard": [shard_id, num_shards]. Absent means shard 0 of 1;
+// anything else than two whole numbers with 0 <= shard_id < num_shards is invalid.
+func parseShard(raw json.RawMessage) (id, count int, ok bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, 1, true
+	}
+	var pair []json.Number
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if dec.Decode(&pair) != nil || len(pair) != 2 {
+		return 0, 0, false
+	}
+	id64, err1 := pair[0].Int64()
+	n64, err2 := pair[1].Int64()
+	if err1 != nil || err2 != nil || n64 < 1 || n64 > maxShards || id64 < 0 || id64 >= n64 {
+		return 0, 0, false
+	}
+	return int(id64), int(n64), true
+}
+
+// eventGuild is the guild an event belongs to, which decides its shard: the guild itself for
+// guild events, its guild_id for the others ("" for direct messages).
+func eventGuild(typ string, data map[string]any) string {
+	switch typ {
+	case "GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE":
+		id, _ := data["id"].(string)
+		return id
+	}
+	id, _ := data["guild_id"].(string)
+	return id
+}
+
+// receives reports whether session s is the shard for an event of guild.
+func (s *gwSession) receives(guild string) bool { return ShardOf(guild, s.shards) == s.shard }
+
 func (f *Fake) identify(c *gwConn, raw json.RawMessage) {
 	var d struct {
-		Token    string `json:"token"`
-		Intents  int64  `json:"intents"`
-		Compress bool   `json:"compress"`
+		Token    string          `json:"token"`
+		Intents  int64           `json:"intents"`
+		Compress bool            `json:"compress"`
+		Shard    json.RawMessage `json:"shard"`
 	}
 	json.Unmarshal(raw, &d)
 	if !f.tokenOK(d.Token) {
@@ -198,31 +270,53 @@ func (f *Fake) identify(c *gwConn, raw json.RawMessage) {
 		c.closeWith(4014, "Disallowed intent(s).")
 		return
 	}
+	shard, shards, ok := parseShard(d.Shard)
+	if !ok {
+		c.closeWith(4010, "Invalid shard.")
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if old := f.session; old != nil && old.conn != nil && old.conn != c {
+	// A new IDENTIFY replaces the session of its shard, as Discord's session limit per shard does.
+	if old := f.sessions[shard]; old != nil && old.conn != nil && old.conn != c {
 		old.conn.close()
 	}
-	s := &gwSession{id: "session-" + f.newIDLocked(), intents: d.Intents, compress: d.Compress && f.opts.CompressPayloads, conn: c}
-	f.session = s
+	s := &gwSession{id: "session-" + f.newIDLocked(), intents: d.Intents, compress: d.Compress && f.opts.CompressPayloads,
+		conn: c, shard: shard, shards: shards}
+	f.sessions[shard] = s
+	f.last = s
 	guilds := []any{}
 	for _, g := range f.opts.Guilds {
-		guilds = append(guilds, map[string]any{"id": g.ID, "unavailable": true})
+		if s.receives(g.ID) {
+			guilds = append(guilds, map[string]any{"id": g.ID, "unavailable": true})
+		}
 	}
-	f.sendLocked(s, "READY", map[string]any{
+	ready := map[string]any{
 		"v": 9, "session_id": s.id, "resume_gateway_url": f.gatewayURL(),
 		"user":        f.userJSON(f.BotUser()),
 		"application": map[string]any{"id": f.opts.AppID, "flags": 0},
 		"guilds":      guilds, "private_channels": []any{},
-	})
+	}
+	if len(d.Shard) > 0 && string(d.Shard) != "null" {
+		ready["shard"] = []any{shard, shards}
+	}
+	f.sendLocked(s, "READY", ready)
 	if s.intents&intentGuilds != 0 {
 		for _, g := range f.opts.Guilds {
-			f.sendLocked(s, "GUILD_CREATE", f.guildJSON(g))
+			if s.receives(g.ID) {
+				f.sendLocked(s, "GUILD_CREATE", f.guildJSON(g))
+			}
 		}
 	}
+	// Events queued for want of a session go to this one if it is their shard; the others wait
+	// for theirs.
 	pending := f.pending
 	f.pending = nil
 	for _, e := range pending {
+		if !s.receives(eventGuild(e.typ, e.data)) {
+			f.pending = append(f.pending, e)
+			continue
+		}
 		if id, _ := e.data["id"].(string); e.typ == "INTERACTION_CREATE" && f.interactions[id] != nil {
 			it := f.interactions[id]
 			it.created = f.opts.Now() // Discord's 3 s start when the event is sent
@@ -249,8 +343,13 @@ func (f *Fake) resume(c *gwConn, raw json.RawMessage) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	s := f.session
-	if s == nil || s.id != d.SessionID {
+	var s *gwSession
+	for _, cand := range f.sessions {
+		if cand.id == d.SessionID {
+			s = cand
+		}
+	}
+	if s == nil {
 		c.enqueue(websocket.TextMessage, []byte(`{"op":9,"d":false,"s":null,"t":null}`))
 		return
 	}
@@ -268,17 +367,20 @@ func (f *Fake) resume(c *gwConn, raw json.RawMessage) {
 	f.notifyLocked()
 }
 
-// DropGateway closes the current gateway connection abruptly, without a close frame, as a
-// network failure would. Dispatches sent meanwhile are replayed on RESUME. Before closing a
-// session that reconnected, call WaitHeartbeat.
+// DropGateway closes the gateway connections of every shard abruptly, without a close frame,
+// as a network failure would. Dispatches sent meanwhile are replayed on RESUME. Before closing
+// a session that reconnected, call WaitHeartbeat.
 func (f *Fake) DropGateway() {
 	f.mu.Lock()
-	var c *gwConn
-	if f.session != nil {
-		c, f.session.conn = f.session.conn, nil
+	var conns []*gwConn
+	for _, s := range f.sessions {
+		if s.conn != nil {
+			conns = append(conns, s.conn)
+			s.conn = nil
+		}
 	}
 	f.mu.Unlock()
-	if c != nil {
+	for _, c := range conns {
 		c.close()
 	}
 }
@@ -307,9 +409,17 @@ func (f *Fake) Dispatch(typ string, data any) {
 	f.dispatchLocked(typ, m)
 }
 
-// dispatchLocked applies the session's intents and sends, or queues until IDENTIFY.
+// dispatchLocked sends an event to the session of its guild's shard, applying that session's
+// intents, or queues it until that shard identifies.
 func (f *Fake) dispatchLocked(typ string, data map[string]any) {
-	s := f.session
+	guild := eventGuild(typ, data)
+	var s *gwSession
+	for _, cand := range f.sessions {
+		if cand.receives(guild) {
+			s = cand
+			break
+		}
+	}
 	if s == nil {
 		f.pending = append(f.pending, event{typ, data})
 		return
@@ -382,14 +492,26 @@ func (f *Fake) writeLocked(s *gwSession, b []byte) {
 	s.conn.enqueue(websocket.BinaryMessage, buf.Bytes())
 }
 
-// Intents returns the intents of the current gateway session (0 before IDENTIFY).
+// Intents returns the intents of the latest IDENTIFY's gateway session (0 before IDENTIFY).
 func (f *Fake) Intents() int64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.session == nil {
+	if f.last == nil {
 		return 0
 	}
-	return f.session.intents
+	return f.last.intents
+}
+
+// Shards returns the shard ids with a gateway session, in order: which shards have identified.
+func (f *Fake) Shards() []int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := make([]int, 0, len(f.sessions))
+	for id := range f.sessions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func (f *Fake) userJSON(u User) map[string]any {

@@ -50,7 +50,7 @@ func (f *Fake) routes() {
 		return reply{status: 200, body: map[string]any{"url": f.gatewayURL()}}
 	})
 	f.route("GET /api/v9/gateway/bot", func(*request) reply {
-		return reply{status: 200, body: map[string]any{"url": f.gatewayURL(), "shards": 1, "session_start_limit": map[string]any{
+		return reply{status: 200, body: map[string]any{"url": f.gatewayURL(), "shards": f.opts.Shards, "session_start_limit": map[string]any{
 			"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}}}
 	})
 	f.route("PUT /api/v9/applications/{app}/commands", f.putCommands)

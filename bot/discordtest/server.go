@@ -53,6 +53,10 @@ type Options struct {
 	// DisallowedIntents are intents whose IDENTIFY is refused with close code 4014, as Discord
 	// does for privileged intents not enabled in the Developer Portal.
 	DisallowedIntents int64
+	// Shards is the shard count GET /gateway/bot recommends (default 1). Routing follows each
+	// IDENTIFY's own [shard_id, num_shards]: a session receives the events of the guilds whose
+	// ShardOf is its shard.
+	Shards int
 }
 
 // User is a Discord user in events the fake sends.
@@ -108,9 +112,10 @@ type Fake struct {
 	expected     map[int]bool
 	faults       []fault
 	conns        map[*gwConn]bool
-	session      *gwSession
-	pending      []event          // dispatched before the first IDENTIFY
-	commands     map[string][]any // by guild id, "" = global
+	sessions     map[int]*gwSession // gateway sessions by shard id
+	last         *gwSession         // the latest IDENTIFY's
+	pending      []event            // dispatched before their shard's IDENTIFY
+	commands     map[string][]any   // by guild id, "" = global
 	interactions map[string]*interaction
 	byToken      map[string]*interaction
 	messages     map[string]*message
@@ -147,6 +152,9 @@ func New(t testing.TB, opts Options) *Fake {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Shards <= 0 {
+		opts.Shards = 1
+	}
 	f := &Fake{
 		t: t, opts: opts, mux: http.NewServeMux(), transport: &http.Transport{}, grace: 5 * time.Second,
 		upgrader:     websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }},
@@ -154,6 +162,7 @@ func New(t testing.TB, opts Options) *Fake {
 		stopping:     make(chan struct{}),
 		expected:     map[int]bool{},
 		conns:        map[*gwConn]bool{},
+		sessions:     map[int]*gwSession{},
 		commands:     map[string][]any{},
 		interactions: map[string]*interaction{},
 		byToken:      map[string]*interaction{},

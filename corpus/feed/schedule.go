@@ -2,6 +2,7 @@ package feed
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"log/slog"
 	"sync"
@@ -26,7 +27,12 @@ const (
 // interval that is fixed per feed (so feeds added together spread out and
 // stay spread), later after failures (the interval doubled per consecutive
 // failure, at most 6 hours) and never before a server's Retry-After. At
-// most Parallel polls run at once. Run returns when its context ends, after
+// most Parallel polls run at once. Every poll goes through
+// Syncer.PollOnce, so that schedulers in several processes sharing a
+// library poll each feed once per due time: a feed another process is
+// polling is skipped, and one it has just polled is no longer due; a
+// process that dies mid-poll frees the feed's lock, and the next due
+// check of another polls it. Run returns when its context ends, after
 // the polls in flight have stopped.
 type Scheduler struct {
 	Syncer   *Syncer
@@ -39,6 +45,9 @@ type Scheduler struct {
 	Wake <-chan time.Time
 	// OnPoll, when set, is called after each poll (from its goroutine).
 	OnPoll func(Report)
+	// OnSkip, when set, is called (from the poll's goroutine) for a due
+	// feed that was not polled, with PollOnce's reason.
+	OnSkip func(feedID string, reason error)
 	Logger *slog.Logger
 }
 
@@ -72,6 +81,20 @@ func (s *Scheduler) Due(f corpus.Feed, now time.Time) bool {
 		return true
 	}
 	return !now.Before(f.LastPolled.Add(s.interval() + jitter(f.ID, s.interval())))
+}
+
+// skipped logs and reports a due feed PollOnce did not poll.
+func (s *Scheduler) skipped(ctx context.Context, id string, reason error) {
+	if s.Logger != nil && ctx.Err() == nil {
+		if errors.Is(reason, corpus.ErrLocked) || errors.Is(reason, ErrNotDue) || errors.Is(reason, corpus.ErrNotFound) {
+			s.Logger.Debug("feed poll skipped", "feed", id, "reason", reason)
+		} else {
+			s.Logger.Warn("feed poll skipped", "feed", id, "err", reason)
+		}
+	}
+	if s.OnSkip != nil {
+		s.OnSkip(id, reason)
+	}
 }
 
 func (s *Scheduler) interval() time.Duration {
@@ -134,10 +157,14 @@ func (s *Scheduler) Run(ctx context.Context) {
 			go func(f corpus.Feed) {
 				defer wg.Done()
 				defer func() { <-slots }()
-				rep := syncer.Poll(ctx, f)
+				rep, polled, err := syncer.PollOnce(ctx, f, func(f corpus.Feed) bool { return s.Due(f, s.now()) })
 				mu.Lock()
 				delete(inFlight, f.ID)
 				mu.Unlock()
+				if !polled {
+					s.skipped(ctx, f.ID, err)
+					return
+				}
 				if s.Logger != nil {
 					if rep.Err != nil {
 						s.Logger.Warn("feed poll failed", "feed", f.ID, "err", rep.Err, "retry_at", rep.RetryAt)

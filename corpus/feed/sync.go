@@ -40,10 +40,12 @@ type Report struct {
 }
 
 // Library is what polling and subscribing read and write of a library:
-// its feeds and their items, and the articles those became.
+// its feeds and their items, the articles those became, and the locks
+// that keep two processes from polling one feed at once.
 // corpus.Backend (either library) is one.
 type Library interface {
 	corpus.FeedStore
+	corpus.Locker
 	Get(ctx context.Context, id string) (corpus.Article, error)
 }
 

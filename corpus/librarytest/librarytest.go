@@ -567,6 +567,29 @@ func testChunksAndStored(t *testing.T, open Open) {
 			}
 		}
 	}
+	// With scopes, only theirs (a shard's engine reads only what it holds).
+	for _, tc := range []struct {
+		scopes []string
+		want   []string
+	}{
+		{[]string{"g1"}, []string{b.ID}},
+		{[]string{corpus.SharedScope}, []string{a.ID}},
+		{[]string{"g1", corpus.SharedScope}, []string{a.ID, b.ID}},
+		{[]string{"g-none", "x'); DROP TABLE chunks; --"}, nil},
+	} {
+		got := map[string]int{}
+		if err := lib.Chunks(ctx, func(c corpus.StoredChunk) error { got[c.ArticleID]++; return nil }, tc.scopes...); err != nil {
+			t.Fatalf("Chunks(%q): %v", tc.scopes, err)
+		}
+		if len(got) != len(tc.want) {
+			t.Errorf("Chunks(%q) gave the chunks of %v, want %v", tc.scopes, got, tc.want)
+		}
+		for _, id := range tc.want {
+			if chunks, _ := split(want[id], Dim); got[id] != len(chunks) {
+				t.Errorf("Chunks(%q) gave %d chunks of %s, want %d", tc.scopes, got[id], id, len(chunks))
+			}
+		}
+	}
 	stop := errors.New("stop")
 	n := 0
 	if err := lib.Chunks(ctx, func(corpus.StoredChunk) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {

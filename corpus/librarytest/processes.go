@@ -59,7 +59,9 @@ func Child(open func(ctx context.Context, addr string) (Library, error)) {
 // article it stored:
 //   - "crash TAG": writes articles TAG-0, TAG-1, … until killed;
 //   - "write ID…": says "ready", waits for a line on stdin, then writes
-//     the listed articles in order.
+//     the listed articles in order;
+//   - "lock NAME": takes the lock NAME, says "locked" and holds it until
+//     killed (or its stdin ends).
 func runChild(open func(ctx context.Context, addr string) (Library, error), job, addr string) error {
 	ctx := context.Background()
 	lib, err := open(ctx, addr)
@@ -80,6 +82,8 @@ func runChild(open func(ctx context.Context, addr string) (Library, error), job,
 	}
 	fields := strings.Fields(job)
 	switch {
+	case len(fields) == 2 && fields[0] == "lock":
+		return holdLock(ctx, lib, fields[1])
 	case len(fields) == 2 && fields[0] == "crash":
 		for i := 0; ; i++ {
 			if err := write(fmt.Sprintf("%s-%d", fields[1], i)); err != nil {
@@ -129,6 +133,7 @@ func letters(s string) string {
 func RunProcesses(t *testing.T, p Processes) {
 	t.Run("CrashSafety", func(t *testing.T) { testCrashSafety(t, p) })
 	t.Run("ConcurrentProcesses", func(t *testing.T) { testConcurrentProcesses(t, p) })
+	t.Run("LockOfKilledProcess", func(t *testing.T) { testLockOfKilledProcess(t, p) })
 }
 
 // child is a running child process and the lines of its stdout.

@@ -34,6 +34,7 @@ import (
 type Library struct {
 	pool   *pgxpool.Pool
 	schema string // the schema it works in: the payload of its notifications
+	locks  corpus.HeldLocks
 }
 
 // connectTimeout bounds the first connection when the URL sets none, so
@@ -147,8 +148,10 @@ func redact(err error) string {
 	return s
 }
 
-// Close closes the library's connections.
+// Close releases the locks the library holds, then closes its
+// connections.
 func (l *Library) Close() error {
+	l.locks.Close()
 	l.pool.Close()
 	return nil
 }
@@ -669,11 +672,18 @@ const storedColumns = `SELECT c.seq, c.id, c.article_id, c.idx, c.start, c."end"
 	FROM chunks c LEFT JOIN chunk_vectors v ON v.seq = c.seq `
 
 // Chunks calls fn for every stored chunk with its vector but without its
-// text, in storage order, from one snapshot read by a single query. fn may
-// keep the StoredChunk and use the library; an error from fn stops the
-// iteration and is returned.
-func (l *Library) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error) error {
-	rows, err := l.pool.Query(ctx, storedColumns+"ORDER BY c.seq")
+// text, in storage order, from one snapshot read by a single query; with
+// scopes, only for the chunks of those scopes. fn may keep the StoredChunk
+// and use the library; an error from fn stops the iteration and is
+// returned.
+func (l *Library) Chunks(ctx context.Context, fn func(corpus.StoredChunk) error, scopes ...string) error {
+	var rows pgx.Rows
+	var err error
+	if len(scopes) > 0 {
+		rows, err = l.pool.Query(ctx, storedColumns+"WHERE c.scope = ANY($1) ORDER BY c.seq", scopes)
+	} else {
+		rows, err = l.pool.Query(ctx, storedColumns+"ORDER BY c.seq")
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: chunks: %w", err)
 	}

@@ -28,6 +28,15 @@ func TestProcessConformance(t *testing.T) {
 	})
 }
 
+// TestLockConformance runs the lock cases against PostgreSQL; another
+// handle is a second Open of the same schema.
+func TestLockConformance(t *testing.T) {
+	librarytest.RunLocks(t, func(t *testing.T) (librarytest.Library, func(*testing.T) librarytest.Library) {
+		dbURL, _ := testSchema(t)
+		return openTest(t, dbURL), func(t *testing.T) librarytest.Library { return openTest(t, dbURL) }
+	})
+}
+
 func TestOpenBadURL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

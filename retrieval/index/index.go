@@ -258,6 +258,14 @@ func (ix *Index) Remove(ctx context.Context, id string) error {
 			delete(s.days, info.day)
 		}
 	}
+	ix.forget(id, info)
+	ix.cache.clear()
+	return nil
+}
+
+// forget deletes what the index's own maps hold of article id (info),
+// leaving its vectors to the caller.
+func (ix *Index) forget(id string, info *Article) {
 	for _, c := range info.chunkIDs {
 		if ci, ok := ix.chunks[c]; ok {
 			if ix.chunkSeq[ci.seq] == c {
@@ -272,8 +280,34 @@ func (ix *Index) Remove(ctx context.Context, id string) error {
 	}
 	ix.articleRows.remove(info.ord)
 	delete(ix.articles, id)
+}
+
+// RemoveScope deletes every article of scope ("" = the shared scope) and
+// the scope's collection, and returns the ids it removed: a process that
+// stops serving a guild frees that guild's vectors at once. Dropping the
+// whole collection, rather than each article's chunks, lets its memory go
+// in one step. An unknown scope is a no-op.
+func (ix *Index) RemoveScope(scope string) ([]string, error) {
+	if scope == "" {
+		scope = corpus.SharedScope
+	}
+	var ids []string
+	for id, a := range ix.articles {
+		if a.Scope == scope {
+			ids = append(ids, id)
+		}
+	}
+	if _, ok := ix.scopes[scope]; ok {
+		if err := ix.db.DeleteCollection("scope:" + scope); err != nil {
+			return nil, fmt.Errorf("vector index: remove scope %q: %w", scope, err)
+		}
+		delete(ix.scopes, scope)
+	}
+	for _, id := range ids {
+		ix.forget(id, ix.articles[id])
+	}
 	ix.cache.clear()
-	return nil
+	return ids, nil
 }
 
 // Texts returns the text of the chunks ids from the library, by id; a

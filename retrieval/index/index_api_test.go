@@ -105,6 +105,58 @@ func TestPutRemove(t *testing.T) {
 	}
 }
 
+// TestRemoveScope: removing a scope takes every article, chunk and vector
+// of it out of the index and leaves the other scopes whole and searchable;
+// the scope can be filled again afterwards.
+func TestRemoveScope(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ix := New(testDim, nil)
+	ctx := context.Background()
+	putArticle(t, ix, rng, "s1", corpus.SharedScope, "2025-01-02", 2, 1)
+	putArticle(t, ix, rng, "g1", "guild:1", "2025-01-02", 3, 2)
+	putArticle(t, ix, rng, "g2", "guild:1", "", 1, 3)
+	putArticle(t, ix, rng, "h1", "guild:2", "2025-01-03", 2, 4)
+
+	ids, err := ix.RemoveScope("guild:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"g1", "g2"}) {
+		t.Errorf("RemoveScope removed %v, want [g1 g2]", ids)
+	}
+	if ix.Len() != 2 || ix.ChunkCount() != 4 || ix.Article("g1") != nil || ix.Article("g2") != nil || ix.Collection("guild:1") != nil {
+		t.Fatalf("after RemoveScope: %d articles, %d chunks, g1 %v", ix.Len(), ix.ChunkCount(), ix.Article("g1"))
+	}
+	if _, ok := ix.Chunk(corpus.ChunkID("g1", 0)); ok {
+		t.Error("a chunk of the removed scope survived")
+	}
+	hits, err := ix.Query(ctx, unitRandom(rng), []string{corpus.SharedScope, "guild:1", "guild:2"}, AllDays, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hits {
+		if a := ix.Article(h.ArticleID); a == nil || a.Scope == "guild:1" {
+			t.Errorf("hit %+v of the removed scope", h)
+		}
+	}
+	if len(hits) != 4 {
+		t.Errorf("%d hits over the remaining scopes, want their 4 chunks", len(hits))
+	}
+
+	// Unknown and empty scopes: no-ops ("" is the shared scope).
+	if ids, err := ix.RemoveScope("guild:none"); err != nil || len(ids) != 0 {
+		t.Errorf("RemoveScope of an unknown scope = %v, %v", ids, err)
+	}
+	putArticle(t, ix, rng, "g3", "guild:1", "2025-01-04", 2, 5)
+	if ix.Collection("guild:1").Count() != 2 || ix.Len() != 3 {
+		t.Errorf("the scope filled again holds %d chunks, index %d articles", ix.Collection("guild:1").Count(), ix.Len())
+	}
+	if ids, err := ix.RemoveScope(""); err != nil || !slices.Equal(ids, []string{"s1"}) || ix.Len() != 2 {
+		t.Errorf("RemoveScope(\"\") = %v, %v; index %d articles", ids, err, ix.Len())
+	}
+}
+
 // TestQueryMatchesScan checks that a query is exact whichever path it
 // takes (chromem-go with over-fetch, or the index's own scan when the
 // range hides most chunks): its hits are the best visible chunks of the

@@ -36,6 +36,7 @@ type Server struct {
 	docs     map[string]Doc
 	versions map[string]int
 	handlers map[string]http.Handler
+	gates    map[string]gate
 	hits     map[string]int
 
 	// Requests counts every request, Conditional those that carried
@@ -45,7 +46,7 @@ type Server struct {
 
 // New starts a server, closed when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{docs: map[string]Doc{}, versions: map[string]int{}, handlers: map[string]http.Handler{}, hits: map[string]int{}}
+	s := &Server{docs: map[string]Doc{}, versions: map[string]int{}, handlers: map[string]http.Handler{}, gates: map[string]gate{}, hits: map[string]int{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
@@ -64,6 +65,23 @@ func (s *Server) Handle(path string, h http.Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.handlers[path] = h
+}
+
+// gate is a path's Gate.
+type gate struct{ fetching, release chan struct{} }
+
+// Gate holds every later request of path until the test lets it through,
+// so that a test can act while a poll is in the middle of its fetch: each
+// request first sends on fetching, then waits for a value on release and
+// is served as usual (or, when its client gives up first, is answered
+// with nothing). Both channels hold a few values, so that a test may
+// release a request before it comes.
+func (s *Server) Gate(path string) (fetching <-chan struct{}, release chan<- struct{}) {
+	g := gate{make(chan struct{}, 8), make(chan struct{}, 8)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gates[path] = g
+	return g.fetching, g.release
 }
 
 // Hits returns how many requests path has had.
@@ -89,6 +107,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.hits[r.URL.Path]++
+	g, gated := s.gates[r.URL.Path]
+	s.mu.Unlock()
+	if gated {
+		g.fetching <- struct{}{}
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.mu.Lock()
 	h, custom := s.handlers[r.URL.Path]
 	d, ok := s.docs[r.URL.Path]
 	v := s.versions[r.URL.Path]
