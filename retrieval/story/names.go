@@ -51,8 +51,8 @@ func Names(title, body string, entities ...string) []string {
 			inner[lw] = true
 		}
 	})
-	for _, text := range []string{clipText(title), body} {
-		isTitle := text != body
+	for i, text := range []string{clipText(title), lead(body)} {
+		isTitle := i == 0
 		var run []string
 		flush := func() {
 			if len(run) >= 2 {
@@ -90,6 +90,15 @@ func Names(title, body string, entities ...string) []string {
 const maxNameText = 64 << 10
 
 func clipText(s string) string { return clip.Bytes(s, maxNameText) }
+
+// leadBytes is how much of the body Names takes names from: the title
+// and lead of a report name its event, while the rest of a long page (a
+// live blog, a results page) names everything else it covers, which
+// would drown the event's names when two articles are compared.
+const leadBytes = 4000
+
+// lead is the start of body that Names takes names from.
+func lead(body string) string { return clip.Bytes(body, leadBytes) }
 
 // words calls fn for every whitespace-separated word of text, trimmed of
 // punctuation and a possessive "'s", with its lower-case form, whether it
