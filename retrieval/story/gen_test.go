@@ -269,8 +269,8 @@ var plantedOptions = []struct {
 	options      func() story.Options
 	roundUpWrong float64
 }{
-	{"defaults", func() story.Options { return story.Options{} }, 0.06},
-	{"frequency", func() story.Options { return story.Options{Frequency: story.NewCounts()} }, 0.03},
+	{"defaults", func() story.Options { return story.Options{} }, 0.03},
+	{"frequency", func() story.Options { return story.Options{Frequency: story.NewCounts()} }, 0.02},
 }
 
 func TestPlantedStories(t *testing.T) {
@@ -291,9 +291,10 @@ func TestPlantedStories(t *testing.T) {
 
 // TestPlantedStoriesWithRoundUps adds round-ups that sum up five events of
 // their days in a sentence each. A round-up whose first sentence is the
-// only story it matches when it arrives joins that story: the wrong-merge
-// share is above the 0.02 of the plain corpus, and this test holds it
-// where it is for each of plantedOptions.
+// only story it matches when it arrives joins that story, and reports of
+// its first event join a round-up that came before them: with name
+// frequencies the wrong-merge share stays within the plain corpus's 0.02,
+// with the defaults alone a little above.
 func TestPlantedStoriesWithRoundUps(t *testing.T) {
 	for _, po := range plantedOptions {
 		for _, seed := range []uint64{1, 2, 3} {

@@ -336,7 +336,9 @@ func storiesPerName(names map[string]bool, cands []Member, near []bool) map[stri
 // text order) the first one it shares with another may come: reports of
 // one event name it in their title or lead, while a round-up names the
 // event it shares with a report only further down, after other stories.
-const lateShare = 0.3
+// Names lists the names of the title and lead only, so this is a share of
+// the lead: its first sentence or two.
+const lateShare = 0.15
 
 // lateStart reports whether the first name of x that y shares comes
 // after lateShare of x's names.
