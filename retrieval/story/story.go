@@ -191,7 +191,7 @@ func Assign(a Article, cands []Member, o Options) Decision {
 			// A match counts towards a round-up even where the names come
 			// too late in either article to join on.
 			matched[c.Story] = true
-			if lateStart(a.Names, c.Names) || lateStart(c.Names, a.Names) {
+			if lateStart(a.Names, c.Names, rareA) || lateStart(c.Names, a.Names, rareC) {
 				continue
 			}
 			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cosines[i], Start: c.start()}
@@ -337,22 +337,28 @@ func storiesPerName(names map[string]bool, cands []Member, near []bool) map[stri
 // one event name it in their title or lead, while a round-up names the
 // event it shares with a report only further down, after other stories.
 // Names lists the names of the title and lead only, so this is a share of
-// the lead: its first sentence or two.
-const lateShare = 0.15
+// the lead, by weight: its first sentence or two.
+const lateShare = 0.2
 
 // lateStart reports whether the first name of x that y shares comes
-// after lateShare of x's names.
-func lateStart(x, y []string) bool {
-	if len(x) == 0 {
-		return false
-	}
+// after lateShare of x's names, counted by weight (see rarity): an
+// outlet's furniture at the top of every page does not push a report's
+// first names down.
+func lateStart(x, y []string, rare func(string) float64) bool {
 	ys := nameSet(y)
+	var before, total float64
+	first := -1
 	for i, n := range x {
-		if ys[n] && nameWeight(n) >= 1 {
-			return float64(i) > lateShare*float64(len(x))
+		w := nameWeight(n) * rare(n)
+		if first < 0 && ys[n] && nameWeight(n) >= 1 {
+			first = i
 		}
+		if first < 0 {
+			before += w
+		}
+		total += w
 	}
-	return false
+	return first >= 0 && before > lateShare*total
 }
 
 // totalWeight is the summed weight of names (which Names gives without
