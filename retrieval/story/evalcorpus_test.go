@@ -21,7 +21,11 @@ import (
 // ATTACHE_STORY_LABELS (lines "same|apart <id> <id> [reason]", checked by
 // hand by reading the articles), scores the decisions against the labels.
 // ATTACHE_STORY_DUMP names a file to write the multi-article stories to,
-// for labelling. Without ATTACHE_STORY_CORPUS there is nothing to measure.
+// for labelling. ATTACHE_STORY_NEAREST=k gives each article only the k
+// nearest earlier articles (by vector) within the window, as an index
+// query would, instead of all of the last 30 days; ATTACHE_STORY_FREQUENCY=off
+// assigns without name frequencies (story.Counts). Without
+// ATTACHE_STORY_CORPUS there is nothing to measure.
 func TestEvalCorpusStories(t *testing.T) {
 	path := os.Getenv("ATTACHE_STORY_CORPUS")
 	if path == "" {
@@ -55,6 +59,15 @@ func TestEvalCorpusStories(t *testing.T) {
 	var done []story.Member
 	counts := story.NewCounts()
 	opts := story.Options{Frequency: counts}
+	if os.Getenv("ATTACHE_STORY_FREQUENCY") == "off" {
+		opts.Frequency = nil
+	}
+	nearest := 0
+	if v := os.Getenv("ATTACHE_STORY_NEAREST"); v != "" {
+		if _, err := fmt.Sscan(v, &nearest); err != nil || nearest <= 0 {
+			t.Fatalf("ATTACHE_STORY_NEAREST=%q: want a positive number of candidates", v)
+		}
+	}
 	stories := make(map[string]string)
 	byID := make(map[string]rec)
 	start := time.Now()
@@ -75,6 +88,9 @@ func TestEvalCorpusStories(t *testing.T) {
 		var cands []story.Member
 		for i := len(done) - 1; i >= 0 && a.Published.Sub(done[i].Published) <= 30*24*time.Hour; i-- {
 			cands = append(cands, done[i])
+		}
+		if nearest > 0 {
+			cands = nearestCandidates(a, cands, nearest, story.Options{}.WithDefaults().Window)
 		}
 		d := story.Assign(a, cands, opts)
 		stories[r.ID] = d.Story
@@ -166,4 +182,35 @@ func (s labelScore) String() string {
 	merged := s.sameMerged + s.apartMerged
 	return fmt.Sprintf("merge precision %d/%d = %.2f, same-event pairs merged %d/%d = %.2f, different-event pairs kept apart %d/%d",
 		s.sameMerged, merged, float64(s.sameMerged)/float64(max(1, merged)), s.sameMerged, s.same, float64(s.sameMerged)/float64(max(1, s.same)), s.apart-s.apartMerged, s.apart)
+}
+
+// nearestCandidates keeps the k members within window of a that are
+// nearest to it in vector space, ties broken by id.
+func nearestCandidates(a story.Article, cands []story.Member, k int, window time.Duration) []story.Member {
+	type scored struct {
+		m   story.Member
+		dot float64
+	}
+	var in []scored
+	for _, c := range cands {
+		if d := a.Published.Sub(c.Published); d > window || d < -window {
+			continue
+		}
+		var dot float64
+		for i := range min(len(a.Vector), len(c.Vector)) {
+			dot += float64(a.Vector[i]) * float64(c.Vector[i])
+		}
+		in = append(in, scored{c, dot})
+	}
+	sort.Slice(in, func(i, j int) bool {
+		if in[i].dot != in[j].dot {
+			return in[i].dot > in[j].dot
+		}
+		return in[i].m.ID < in[j].m.ID
+	})
+	out := make([]story.Member, 0, k)
+	for _, s := range in[:min(k, len(in))] {
+		out = append(out, s.m)
+	}
+	return out
 }
