@@ -14,6 +14,7 @@ import (
 	"github.com/attache-bot/attache/corpus/gazetteer"
 	"github.com/attache-bot/attache/retrieval"
 	"github.com/attache-bot/attache/retrieval/story"
+	"github.com/attache-bot/attache/vector"
 )
 
 // TestEvalCorpusStories assigns the stories of a real corpus (a JSON-lines
@@ -196,11 +197,10 @@ func nearestCandidates(a story.Article, cands []story.Member, k int, window time
 		if d := a.Published.Sub(c.Published); d > window || d < -window {
 			continue
 		}
-		var dot float64
-		for i := range min(len(a.Vector), len(c.Vector)) {
-			dot += float64(a.Vector[i]) * float64(c.Vector[i])
+		if len(c.Vector) != len(a.Vector) {
+			continue
 		}
-		in = append(in, scored{c, dot})
+		in = append(in, scored{c, vector.Vector(a.Vector).Dot(c.Vector)})
 	}
 	sort.Slice(in, func(i, j int) bool {
 		if in[i].dot != in[j].dot {
