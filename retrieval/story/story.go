@@ -1,12 +1,15 @@
 // Package story decides which articles report the same event. An article
 // joins the story of an earlier article when both name the same specific
-// people, places and figures, were published within a few days of each
-// other and are close in vector space, or when it re-publishes the same
-// wire text; otherwise it starts a story of its own.
+// people, places and figures in their titles and leads, were published
+// within a few days of each other and of the story's first report, and are
+// close in vector space, or when it re-publishes the same wire text;
+// otherwise it starts a story of its own. Given how common each name is
+// (Options.Frequency, see Counts), names most articles or an outlet's
+// pages carry weigh little.
 //
-// The package is pure: Assign looks only at the article and the candidates
-// the caller gives it (the index's nearest articles, say), so the same
-// inputs always give the same story.
+// The package is pure: Assign looks only at the article, the candidates
+// the caller gives it (the index's nearest articles, say) and the
+// frequencies it is given, so the same inputs always give the same story.
 package story
 
 import (
@@ -63,7 +66,7 @@ type Candidates interface {
 
 // Options tunes Assign. Zero values mean the defaults.
 type Options struct {
-	Window    time.Duration // how far apart in time two reports of one event may be; default DefaultWindow
+	Window    time.Duration // how far apart in time two reports of one event, or a report and its story's start, may be; default DefaultWindow
 	MinCosine float64       // vector similarity a join needs; default 0.35
 	MinShared float64       // weight of shared names a join needs; default 6.5 (a full name, a place and a figure, say)
 	WireText  float64       // fingerprint similarity that makes a re-publication; default 0.5
