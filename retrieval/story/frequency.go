@@ -31,8 +31,8 @@ func (o Options) rarity(source string) func(string) float64 {
 	}
 	return func(n string) float64 {
 		s := o.Frequency.Share(source, n)
-		if s <= rareShare {
-			return 1
+		if s <= rareShare || math.IsNaN(s) {
+			return 1 // rare, or a share that means nothing
 		}
 		if s >= 1 {
 			return 0
@@ -65,7 +65,7 @@ func (c *nameCounts) add(names []string, d int) {
 	if c.names == nil {
 		c.names = make(map[string]int)
 	}
-	c.docs += d
+	c.docs = max(0, c.docs+d) // removing what was never added changes nothing
 	for n := range nameSet(names) {
 		if c.names[n] += d; c.names[n] <= 0 {
 			delete(c.names, n)

@@ -381,3 +381,31 @@ func TestNamesReadTheLead(t *testing.T) {
 		t.Errorf("a name past the lead was taken: %v", got)
 	}
 }
+
+// shares is a Frequency that gives every name the same share.
+type shares float64
+
+func (s shares) Share(string, string) float64 { return float64(s) }
+
+func TestHostileFrequency(t *testing.T) {
+	a := art("a", 0, quakeA, vQuake)
+	b := art("b", 1, quakeB, vQuake2)
+	for _, s := range []float64{math.NaN(), -1, math.Inf(-1), 0} {
+		if d := Assign(b, []Member{{Article: a, Story: "st-a"}}, Options{Frequency: shares(s)}); d.Story != "st-a" {
+			t.Errorf("share %v: got %+v, want the names weighed in full and b to join", s, d)
+		}
+	}
+	for _, s := range []float64{1, 2, math.Inf(1)} {
+		if d := Assign(b, []Member{{Article: a, Story: "st-a"}}, Options{Frequency: shares(s)}); d.Reason != NewStory {
+			t.Errorf("share %v: got %+v, want names every article carries to join nothing", s, d)
+		}
+	}
+	c := NewCounts()
+	c.Remove("Courier", []string{"n:alpha"})
+	for range minCountedDocs {
+		c.Add("Courier", []string{"n:alpha"})
+	}
+	if s := c.Share("Courier", "n:alpha"); s != 1 {
+		t.Errorf("a removal before any addition changed the counts: share %.2f, want 1", s)
+	}
+}
