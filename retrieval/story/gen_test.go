@@ -269,7 +269,7 @@ var plantedOptions = []struct {
 	options      func() story.Options
 	roundUpWrong float64
 }{
-	{"defaults", func() story.Options { return story.Options{} }, 0.04},
+	{"defaults", func() story.Options { return story.Options{} }, 0.03},
 	{"frequency", func() story.Options { return story.Options{Frequency: story.NewCounts()} }, 0.02},
 }
 

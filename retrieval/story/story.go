@@ -166,7 +166,9 @@ func Assign(a Article, cands []Member, o Options) Decision {
 	best := Decision{Reason: NewStory}
 	bestScore := math.Inf(-1)
 	bestID := ""
-	matched := make(map[string]bool) // stories a joins on shared names
+	// The names a shares with each story it matches: two stories matched
+	// on disjoint names are two events, and a sums up both.
+	matched := make(map[string]map[string]bool)
 	for i, c := range cands {
 		if c.ID == a.ID || c.Story == "" {
 			continue
@@ -193,7 +195,14 @@ func Assign(a Article, cands []Member, o Options) Decision {
 			}
 			// A match counts towards a round-up even where the names come
 			// too late in either article to join on.
-			matched[c.Story] = true
+			if matched[c.Story] == nil {
+				matched[c.Story] = make(map[string]bool)
+			}
+			for _, n := range c.Names {
+				if names[n] && nameWeight(n) >= 1 {
+					matched[c.Story][n] = true
+				}
+			}
 			if lateStart(a.Names, c.Names, rareA) || lateStart(c.Names, a.Names, rareC) {
 				continue
 			}
@@ -204,10 +213,11 @@ func Assign(a Article, cands []Member, o Options) Decision {
 			best, bestScore, bestID = d, score, c.ID
 		}
 	}
-	if best.Reason == SameNews && len(matched) >= roundUpStories {
-		// An article that matches several separate stories on their names
-		// is a round-up of them ("five things to know today"), not a
-		// report of any one; joining it would tie them together.
+	if best.Reason == SameNews && (len(matched) >= roundUpStories || twoEvents(matched, best.Story)) {
+		// An article that matches several separate stories on their names,
+		// or two on different names, is a round-up of them ("five things
+		// to know today"), not a report of any one; joining it would tie
+		// them together.
 		best = Decision{Reason: RoundUp}
 	}
 	if best.Reason == NewStory || best.Reason == RoundUp {
@@ -399,4 +409,33 @@ func Groups(ms []Member) map[string][]string {
 		sort.Strings(ids)
 	}
 	return out
+}
+
+// twoEvents reports whether a story other than story was matched on names
+// none of which story was matched on. Two stories of one event not yet
+// merged share the event's names with a report of it; two stories an
+// article matches on disjoint names are two events, and the article (a
+// round-up whose other events have fewer reports yet than roundUpStories
+// asks) reports neither alone.
+func twoEvents(matched map[string]map[string]bool, story string) bool {
+	mine := matched[story]
+	if len(mine) == 0 {
+		return false
+	}
+	for s, ns := range matched {
+		if s == story || len(ns) == 0 {
+			continue
+		}
+		disjoint := true
+		for n := range ns {
+			if mine[n] {
+				disjoint = false
+				break
+			}
+		}
+		if disjoint {
+			return true
+		}
+	}
+	return false
 }

@@ -409,3 +409,30 @@ func TestHostileFrequency(t *testing.T) {
 		t.Errorf("a removal before any addition changed the counts: share %.2f, want 1", s)
 	}
 }
+
+// TestTwoStoriesOnDifferentNamesMakeARoundUp: an article matching two
+// stories on disjoint names reports neither alone; one matching two
+// stories of one event (not yet merged) on the event's names joins.
+func TestTwoStoriesOnDifferentNamesMakeARoundUp(t *testing.T) {
+	judge := "Judge Ana Ruiz sentenced Tomas Vell to 14 years in Denver on Monday."
+	floods := "Floods in Port Calder killed 312 people, mayor Ines Okoro said."
+	cands := []Member{
+		{Article: art("e0", 0, judge, vQuake), Story: "st-judge"},
+		{Article: art("e1", 0, floods, vQuake), Story: "st-floods"},
+	}
+	r := art("r", 1, "In Port Calder the toll of the floods reached 312, mayor Ines Okoro said. In Denver, Judge Ana Ruiz gave Tomas Vell 14 years.", vQuake)
+	if d := Assign(r, cands, Options{MinOverlap: 0.01}); d.Reason != RoundUp || d.Story != NewID(r) {
+		t.Fatalf("an article matching two stories on different names: %+v, want a round-up", d)
+	}
+	// Two stories of the flood, both matched on its names: a report.
+	cands[0] = Member{Article: art("e2", 0, "Mayor Ines Okoro said floods in Port Calder had killed 312 people.", vQuake), Story: "st-floods-2"}
+	rep := art("f", 1, "Rescuers in Port Calder searched for survivors of the floods, which killed 312 people, mayor Ines Okoro said.", vQuake)
+	if d := Assign(rep, cands, Options{MinOverlap: 0.01}); d.Reason != SameNews {
+		t.Fatalf("a report matching two unmerged stories of its event: %+v, want it to join one", d)
+	}
+	// Matched on one story only, the same two sentences join it: the
+	// round-up is told by the second story.
+	if d := Assign(r, cands[1:], Options{MinOverlap: 0.01}); d.Reason != SameNews {
+		t.Fatalf("against the flood story alone: %+v, want a join (the test proves nothing otherwise)", d)
+	}
+}
