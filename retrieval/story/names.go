@@ -26,9 +26,10 @@ const MaxNames = 400
 // (kind and id as the gazetteer gives them) takes part in Names.
 func Entity(kind, id string) string { return entityPrefix + kind + ":" + id }
 
-// Names returns the specific names, places and figures of an article:
-// capitalised words, runs of them, and numbers of two or more digits;
-// followed by the given entities (see Entity). A capitalised word counts
+// Names returns the specific names, places and figures of an article's
+// title and lead (the body's first leadBytes): capitalised words, runs of
+// them, and numbers of two or more digits; followed by the given entities
+// (see Entity). A capitalised word counts
 // where capitals mean a name: inside a body sentence, or anywhere if it is
 // capitalised inside a sentence somewhere in the body (a title in Title
 // Case and the first word of a sentence prove nothing by themselves).
