@@ -42,6 +42,11 @@ type Engine struct {
 	// storyVecs caches the article vectors story assignment compares
 	// with (storyVector), under mu.
 	storyVecs map[string]storyVec
+	// counts are the name frequencies of the articles ix holds (see
+	// recount), and storyOpts the assignment options that weigh names
+	// by them.
+	counts    *story.Counts
+	storyOpts story.Options
 	// held is nil when the engine holds every scope; with
 	// Config.HoldScopes, the scopes whose articles the index holds (the
 	// shared one and those given to Hold), under mu. Articles of the
@@ -77,7 +82,8 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 		// re-index.
 		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
 	}
-	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib)}
+	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib), counts: story.NewCounts()}
+	e.storyOpts = newStoryOptions(e.counts)
 	if cfg.HoldScopes {
 		e.held = map[string]bool{corpus.SharedScope: true}
 		e.loading = map[string]chan struct{}{}
@@ -146,7 +152,7 @@ func (e *Engine) fill(ctx context.Context) error {
 				// Delivered apart: keep the chunks already indexed.
 				run = append(e.ix.Stored(s.ID), run...)
 			}
-			err = e.ix.Put(ctx, s, run)
+			err = e.putIndex(ctx, s, run)
 			run = nil
 		}
 		for b := range batches {
@@ -196,7 +202,7 @@ func (e *Engine) fill(ctx context.Context) error {
 	// the index knows them as the library does).
 	for _, s := range sums {
 		if e.ix.Article(s.ID) == nil {
-			if err := e.ix.Put(ctx, s, nil); err != nil {
+			if err := e.putIndex(ctx, s, nil); err != nil {
 				return fmt.Errorf("retrieval: index stored vectors: %w", err)
 			}
 		}
@@ -243,7 +249,7 @@ func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
 	if !e.holdsLocked(s.Scope) {
 		return e.removeLocked(ctx, s.ID)
 	}
-	if err := e.ix.Put(ctx, s.Summary, s.Chunks); err != nil {
+	if err := e.putIndex(ctx, s.Summary, s.Chunks); err != nil {
 		// Put drops the old version first: the index may hold
 		// neither, and the next change or reload must not take it as in
 		// step.
@@ -266,7 +272,7 @@ func (e *Engine) storyMoved(s corpus.Summary) bool {
 
 // removeLocked is remove for a caller holding the write lock.
 func (e *Engine) removeLocked(ctx context.Context, id string) error {
-	if err := e.ix.Remove(ctx, id); err != nil {
+	if err := e.removeIndex(ctx, id); err != nil {
 		return err
 	}
 	delete(e.hashes, id)

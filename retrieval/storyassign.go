@@ -2,6 +2,7 @@ package retrieval
 
 import (
 	"cmp"
+	"context"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -22,9 +23,13 @@ import (
 // articles need of it (StoryData). The vector of a stored article is not
 // in StoryData: the index holds its chunk vectors.
 
-// storyOptions are the options of every assignment; the defaults, which
-// the eval-corpus measurement (retrieval/story) uses too.
-var storyOptions = story.Options{}.WithDefaults()
+// newStoryOptions are the options of an engine's assignments: the
+// defaults, with name frequencies counted from the articles the engine's
+// index holds (see recount), as the eval-corpus measurement
+// (retrieval/story) assigns.
+func newStoryOptions(counts *story.Counts) story.Options {
+	return story.Options{Frequency: counts}.WithDefaults()
+}
 
 // storyCandidateArticles is how many of the nearest articles within the
 // window an assignment compares with: enough to hold every report of the
@@ -40,9 +45,14 @@ const (
 	maxStoryNamesBytes = 32 << 10
 )
 
-// storyDataVersion starts every StoryData, so that a later encoding can
-// tell old data from new.
-const storyDataVersion = "s1"
+// storyDataVersion starts every StoryData this engine writes, so that a
+// later encoding can tell old data from new. Data of the earlier version,
+// storyDataV1 (written before stories kept their start), is still read:
+// its story start is unknown.
+const (
+	storyDataVersion = "s2"
+	storyDataV1      = "s1"
+)
 
 // newStoryArticle is what prepare computes of an article for assignment: its
 // names (bounded as StoryData stores them), fingerprint and vector.
@@ -61,6 +71,7 @@ func newStoryArticle(a corpus.Article, vecs [][]float32) *story.Article {
 		Names:       boundNames(story.Names(a.Title, a.Body, ents...)),
 		Vector:      articleVector(vecs),
 		Fingerprint: story.NewFingerprint(a.Body),
+		Source:      a.Source,
 	}
 }
 
@@ -109,23 +120,35 @@ func articleVector(vecs [][]float32) []float32 {
 	return sum
 }
 
-// encodeStoryData writes what later assignments need of a member: the
-// round-up flag, the fingerprint and the names, one per line (no name
-// holds a newline: Names splits on white space, and boundNames drops any
-// other).
-func encodeStoryData(a *story.Article, roundUp bool) string {
+// storyData is what StoryData holds of a member for later assignments.
+type storyData struct {
+	names   []string
+	fp      story.Fingerprint
+	roundUp bool
+	start   time.Time // the story's start (story.Decision.Start); zero when unknown
+}
+
+// encodeStoryData writes d: a head line (the version, "roundup" for a
+// round-up, "start=" and the story's start in RFC 3339), the fingerprint,
+// then the names, one per line (no name holds a newline: Names splits on
+// white space, and boundNames drops any other).
+func encodeStoryData(d storyData) string {
 	var b strings.Builder
 	b.WriteString(storyDataVersion)
-	if roundUp {
+	if d.roundUp {
 		b.WriteString(" roundup")
 	}
+	if !d.start.IsZero() {
+		b.WriteString(" start=")
+		b.WriteString(d.start.UTC().Format(time.RFC3339Nano))
+	}
 	b.WriteByte('\n')
-	fp := make([]byte, 4*len(a.Fingerprint))
-	for i, v := range a.Fingerprint {
+	fp := make([]byte, 4*len(d.fp))
+	for i, v := range d.fp {
 		binary.BigEndian.PutUint32(fp[4*i:], v)
 	}
 	b.WriteString(base64.RawStdEncoding.EncodeToString(fp))
-	for _, n := range a.Names {
+	for _, n := range d.names {
 		b.WriteByte('\n')
 		b.WriteString(n)
 	}
@@ -135,31 +158,76 @@ func encodeStoryData(a *story.Article, roundUp bool) string {
 // errStoryData is returned for StoryData this engine did not write.
 var errStoryData = errors.New("story data in an unknown format")
 
-// decodeStoryData reads what encodeStoryData wrote.
-func decodeStoryData(data string) (names []string, fp story.Fingerprint, roundUp bool, err error) {
+// decodeStoryData reads what encodeStoryData wrote, or its earlier
+// version (no start).
+func decodeStoryData(data string) (storyData, error) {
+	var d storyData
 	head, rest, _ := strings.Cut(data, "\n")
-	switch head {
-	case storyDataVersion:
-	case storyDataVersion + " roundup":
-		roundUp = true
-	default:
-		return nil, nil, false, errStoryData
+	if err := d.readHead(head); err != nil {
+		return storyData{}, err
 	}
 	enc, rest, hasNames := strings.Cut(rest, "\n")
 	raw, err := base64.RawStdEncoding.DecodeString(enc)
 	if err != nil || len(raw)%4 != 0 {
-		return nil, nil, false, errStoryData
+		return storyData{}, errStoryData
 	}
 	if len(raw) > 0 {
-		fp = make(story.Fingerprint, len(raw)/4)
-		for i := range fp {
-			fp[i] = binary.BigEndian.Uint32(raw[4*i:])
+		d.fp = make(story.Fingerprint, len(raw)/4)
+		for i := range d.fp {
+			d.fp[i] = binary.BigEndian.Uint32(raw[4*i:])
 		}
 	}
 	if hasNames {
-		names = strings.Split(rest, "\n")
+		d.names = strings.Split(rest, "\n")
 	}
-	return names, fp, roundUp, nil
+	return d, nil
+}
+
+// readHead reads the head line of StoryData into d.
+func (d *storyData) readHead(head string) error {
+	version, flags, _ := strings.Cut(head, " ")
+	switch version {
+	case storyDataV1:
+		// Written before the start was kept: a round-up flag at most.
+		if flags != "" && flags != "roundup" {
+			return errStoryData
+		}
+		d.roundUp = flags == "roundup"
+		return nil
+	case storyDataVersion:
+	default:
+		return errStoryData
+	}
+	for _, f := range strings.Fields(flags) {
+		switch v, ok := strings.CutPrefix(f, "start="); {
+		case f == "roundup" && !d.roundUp:
+			d.roundUp = true
+		case ok && d.start.IsZero():
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil || t.IsZero() {
+				return errStoryData
+			}
+			d.start = t
+		default:
+			return errStoryData
+		}
+	}
+	return nil
+}
+
+// storyNames returns the names StoryData holds, without decoding the
+// rest: what the name counts need of every article the index takes in.
+// ok is false for data this engine cannot read.
+func storyNames(data string) (names []string, ok bool) {
+	head, rest, _ := strings.Cut(data, "\n")
+	var d storyData
+	if d.readHead(head) != nil {
+		return nil, false
+	}
+	if _, rest, hasNames := strings.Cut(rest, "\n"); hasNames {
+		return strings.Split(rest, "\n"), true
+	}
+	return nil, true
 }
 
 // storyScopes are the scopes whose articles an article of scope may join:
@@ -187,7 +255,7 @@ func (e *Engine) storyCandidates(scope string, a *story.Article) []story.Member 
 	r := index.AllDays
 	if !a.Published.IsZero() {
 		d := index.DayOf(a.Published)
-		w := int32((storyOptions.Window + 24*time.Hour - 1) / (24 * time.Hour))
+		w := int32((e.storyOpts.Window + 24*time.Hour - 1) / (24 * time.Hour))
 		r = r.Between(d-w, d+w)
 	}
 	scopes := storyScopes(scope)
@@ -216,14 +284,16 @@ func (e *Engine) storyCandidates(scope string, a *story.Article) []story.Member 
 	})
 	out := make([]story.Member, 0, min(len(all), storyCandidateArticles))
 	for _, n := range all[:min(len(all), storyCandidateArticles)] {
-		names, fp, roundUp, err := decodeStoryData(n.info.StoryData)
+		d, err := decodeStoryData(n.info.StoryData)
 		if err != nil {
 			continue
 		}
 		out = append(out, story.Member{
-			Article: story.Article{ID: n.id, Published: n.info.Published, Names: names, Vector: n.vec, Fingerprint: fp},
+			Article: story.Article{ID: n.id, Published: n.info.Published, Names: d.names, Vector: n.vec,
+				Fingerprint: d.fp, Source: n.info.Source},
 			Story:   n.info.StoryID,
-			RoundUp: roundUp,
+			RoundUp: d.roundUp,
+			Start:   d.start,
 		})
 	}
 	return out
@@ -266,14 +336,60 @@ const maxStoryVectors = 4096
 
 // assignStory sets p's StoryID (unless the caller gave one: an article
 // copied with its story keeps it) and StoryData. The caller holds the
-// lock, so that the candidates include every article written before.
+// lock, so that the candidates include every article written before. The
+// article's names are counted when the index takes it in (recount).
 func (e *Engine) assignStory(p *prepared) {
 	if p.story == nil {
 		return
 	}
-	d := story.Assign(*p.story, e.storyCandidates(p.article.Scope, p.story), storyOptions)
+	d := story.Assign(*p.story, e.storyCandidates(p.article.Scope, p.story), e.storyOpts)
 	if p.article.StoryID == "" {
 		p.article.StoryID = d.Story
 	}
-	p.article.StoryData = encodeStoryData(p.story, d.Reason == story.RoundUp)
+	p.article.StoryData = encodeStoryData(storyData{
+		names: p.story.Names, fp: p.story.Fingerprint, roundUp: d.Reason == story.RoundUp, start: d.Start,
+	})
+}
+
+// The name counts (Engine.counts) are those of the articles the index
+// holds, so that they follow the library as the index does: articles
+// stored by this engine, changes the follower applies from other
+// processes, scopes held and dropped. Every change of the index goes
+// through putIndex, removeIndex or Drop, which recount what changed.
+
+// putIndex is e.ix.Put keeping the name counts in step.
+func (e *Engine) putIndex(ctx context.Context, s corpus.Summary, chunks []corpus.StoredChunk) error {
+	old := e.ix.Article(s.ID)
+	err := e.ix.Put(ctx, s, chunks)
+	e.recount(old, e.ix.Article(s.ID))
+	return err
+}
+
+// removeIndex is e.ix.Remove keeping the name counts in step.
+func (e *Engine) removeIndex(ctx context.Context, id string) error {
+	old := e.ix.Article(id)
+	err := e.ix.Remove(ctx, id)
+	e.recount(old, e.ix.Article(id))
+	return err
+}
+
+// recount moves the name counts from old to cur, the index's entries of
+// one article before and after a change (nil when it held none; a new
+// version of an article is a new entry). Articles without story data this
+// engine can read are not counted: they would count as articles that
+// carry no name.
+func (e *Engine) recount(old, cur *index.Article) {
+	if old == cur {
+		return
+	}
+	if old != nil {
+		if names, ok := storyNames(old.StoryData); ok {
+			e.counts.Remove(old.Source, names)
+		}
+	}
+	if cur != nil {
+		if names, ok := storyNames(cur.StoryData); ok {
+			e.counts.Add(cur.Source, names)
+		}
+	}
 }

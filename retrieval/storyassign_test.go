@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval/story"
@@ -204,10 +205,14 @@ func TestEngineStoriesBadInput(t *testing.T) {
 	}
 
 	// A huge article of distinct capitalised names and figures, with one
-	// capitalised word of 40 KB.
+	// capitalised word of 40 KB across the end of the lead names are
+	// read from.
 	var b strings.Builder
-	b.WriteString("Reports came in. Then " + strings.Repeat("Q", 40<<10) + " spoke. ")
+	b.WriteString("Reports came in. ")
 	for i := 0; b.Len() < 900<<10; i++ {
+		if i == 30 {
+			b.WriteString("Then " + strings.Repeat("Q", 40<<10) + " spoke. ")
+		}
 		fmt.Fprintf(&b, "Officials met Name%dx Person%dy in Place%dz on %d%d. ", i, i, i, i, 10+i%90)
 	}
 	huge := corpus.Article{ID: "huge", Title: "A very long report", Published: day("2025-07-21"), Body: b.String()}
@@ -215,11 +220,11 @@ func TestEngineStoriesBadInput(t *testing.T) {
 	if len(sh.StoryData) > corpus.MaxStoryDataBytes || len(sh.StoryData) == 0 {
 		t.Fatalf("story data of the huge article is %d bytes, want 1..%d", len(sh.StoryData), corpus.MaxStoryDataBytes)
 	}
-	names, _, _, err := decodeStoryData(sh.StoryData)
-	if err != nil || len(names) == 0 || len(names) > story.MaxNames {
-		t.Fatalf("story data of the huge article: %d names, %v", len(names), err)
+	d, err := decodeStoryData(sh.StoryData)
+	if err != nil || len(d.names) == 0 || len(d.names) > story.MaxNames {
+		t.Fatalf("story data of the huge article: %d names, %v", len(d.names), err)
 	}
-	for _, n := range names {
+	for _, n := range d.names {
 		if len(n) > maxStoryNameBytes {
 			t.Fatalf("a %d-byte name was kept", len(n))
 		}
@@ -231,21 +236,45 @@ func TestEngineStoriesBadInput(t *testing.T) {
 }
 
 func TestStoryData(t *testing.T) {
-	a := &story.Article{Names: []string{"n:okafor", "p:port calder", "f:214", "e:country:GB"}, Fingerprint: story.NewFingerprint("one two three four five six seven")}
+	names := []string{"n:okafor", "p:port calder", "f:214", "e:country:GB"}
+	fp := story.NewFingerprint("one two three four five six seven")
+	start := time.Date(2025, 7, 21, 6, 30, 0, 0, time.FixedZone("", 3600))
 	for _, roundUp := range []bool{false, true} {
-		data := encodeStoryData(a, roundUp)
-		names, fp, ru, err := decodeStoryData(data)
-		if err != nil || strings.Join(names, "|") != strings.Join(a.Names, "|") || ru != roundUp || fp.Similarity(a.Fingerprint) != 1 {
-			t.Fatalf("round trip of %q: %v %v %v %v", data, names, len(fp), ru, err)
+		for _, st := range []time.Time{{}, start} {
+			data := encodeStoryData(storyData{names: names, fp: fp, roundUp: roundUp, start: st})
+			d, err := decodeStoryData(data)
+			if err != nil || strings.Join(d.names, "|") != strings.Join(names, "|") || d.roundUp != roundUp ||
+				d.fp.Similarity(fp) != 1 || !d.start.Equal(st) {
+				t.Fatalf("round trip of %q: %+v %v", data, d, err)
+			}
+			if got, ok := storyNames(data); !ok || strings.Join(got, "|") != strings.Join(names, "|") {
+				t.Fatalf("storyNames(%q) = %v, %v", data, got, ok)
+			}
 		}
 	}
-	empty := encodeStoryData(&story.Article{}, false)
-	if names, fp, _, err := decodeStoryData(empty); err != nil || names != nil || fp != nil {
-		t.Fatalf("empty data %q: %v %v %v", empty, names, fp, err)
+	empty := encodeStoryData(storyData{})
+	if d, err := decodeStoryData(empty); err != nil || d.names != nil || d.fp != nil || !d.start.IsZero() {
+		t.Fatalf("empty data %q: %+v %v", empty, d, err)
 	}
-	for _, bad := range []string{"", "x", "s2\n", "s1\n!!!", "s1\nAAA", "s1 other\n"} {
-		if _, _, _, err := decodeStoryData(bad); !errors.Is(err, errStoryData) {
+	// Data written before the story's start was kept still reads, with
+	// no start.
+	enc := strings.SplitN(encodeStoryData(storyData{fp: fp}), "\n", 2)[1]
+	for head, roundUp := range map[string]bool{"s1": false, "s1 roundup": true} {
+		d, err := decodeStoryData(head + "\n" + enc + "\nn:okafor")
+		if err != nil || d.roundUp != roundUp || !d.start.IsZero() || d.fp.Similarity(fp) != 1 || len(d.names) != 1 {
+			t.Fatalf("version 1 data %q: %+v %v", head, d, err)
+		}
+	}
+	for _, bad := range []string{"", "x", "s3\n", "s1\n!!!", "s1\nAAA", "s1 other\n", "s1 start=2025-07-21T00:00:00Z\n",
+		"s2 start=\n", "s2 start=yesterday\n", "s2 start=0001-01-01T00:00:00Z\n", "s2 roundup roundup\n",
+		"s2 start=2025-07-21T00:00:00Z start=2025-07-22T00:00:00Z\n", "s2 other\n", "s2\n!!!"} {
+		if _, err := decodeStoryData(bad); !errors.Is(err, errStoryData) {
 			t.Errorf("decode %q: %v, want errStoryData", bad, err)
+		}
+	}
+	for _, bad := range []string{"", "x", "s2 other\nAAAA\nn:okafor"} {
+		if names, ok := storyNames(bad); ok {
+			t.Errorf("storyNames(%q) = %v, want not ok", bad, names)
 		}
 	}
 }
