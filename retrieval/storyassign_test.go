@@ -62,15 +62,8 @@ func addStory(t *testing.T, e *Engine, lib corpus.Store, a corpus.Article) corpu
 func TestEngineAssignsStories(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	lib, err := corpus.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, lib := openEngine(t, dir)
 	defer func() { lib.Close() }()
-	e, err := New(ctx, lib, Config{Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	first, second, wire, other := ferryStory()
 	s1 := addStory(t, e, lib, first)
 	s2 := addStory(t, e, lib, second)
@@ -88,14 +81,7 @@ func TestEngineAssignsStories(t *testing.T) {
 	if err := lib.Close(); err != nil {
 		t.Fatal(err)
 	}
-	lib, err = corpus.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err = New(ctx, lib, Config{Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, lib = openEngine(t, dir)
 	for id, want := range map[string]string{first.ID: s1.StoryID, second.ID: s2.StoryID, other.ID: so.StoryID} {
 		if info := e.ix.Article(id); info == nil || info.StoryID != want {
 			t.Fatalf("after reopening, %s is not in story %q", id, want)

@@ -77,6 +77,22 @@ func checkCounts(t *testing.T, what string, e *Engine, sums []corpus.Summary, ex
 	}
 }
 
+// openEngine opens the library in dir, as a process starting would, and
+// an engine over it; the caller closes the library.
+func openEngine(t *testing.T, dir string) (*Engine, *corpus.Library) {
+	t.Helper()
+	lib, err := corpus.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(context.Background(), lib, Config{Logger: quietLogger()})
+	if err != nil {
+		lib.Close()
+		t.Fatal(err)
+	}
+	return e, lib
+}
+
 // listed is what lib lists of scopes, failing the test on error.
 func listed(t *testing.T, lib corpus.Store, scopes ...string) []corpus.Summary {
 	t.Helper()
@@ -95,15 +111,8 @@ func listed(t *testing.T, lib corpus.Store, scopes ...string) []corpus.Summary {
 func TestEngineStoriesWeighFurniture(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	lib, err := corpus.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, lib := openEngine(t, dir)
 	defer func() { lib.Close() }()
-	e, err := New(ctx, lib, Config{Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A month before the reports: counted, but never their candidates.
 	mustAdd(t, e, courierPages(60, "", day("2025-05-01"))...)
 
@@ -140,12 +149,7 @@ func TestEngineStoriesWeighFurniture(t *testing.T) {
 	if err := lib.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if lib, err = corpus.Open(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	if e, err = New(ctx, lib, Config{Logger: quietLogger()}); err != nil {
-		t.Fatal(err)
-	}
+	e, lib = openEngine(t, dir)
 	checkCounts(t, "after reopening", e, listed(t, lib))
 	strike := corpus.Article{ID: "strike", Title: "Dock workers strike at Veloria port", Source: "Carlow Courier",
 		URL: "https://courier.example/strike", Published: first.Published,
@@ -162,15 +166,8 @@ func TestEngineStoriesWeighFurniture(t *testing.T) {
 func TestEngineStoriesStartSurvivesReopen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	lib, err := corpus.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, lib := openEngine(t, dir)
 	defer func() { lib.Close() }()
-	e, err := New(ctx, lib, Config{Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
 	first, second, _, _ := ferryStory()
 	sf := addStory(t, e, lib, first)
 	s2 := addStory(t, e, lib, second)
@@ -187,12 +184,7 @@ func TestEngineStoriesStartSurvivesReopen(t *testing.T) {
 	if err := lib.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if lib, err = corpus.Open(ctx, dir); err != nil {
-		t.Fatal(err)
-	}
-	if e, err = New(ctx, lib, Config{Logger: quietLogger()}); err != nil {
-		t.Fatal(err)
-	}
+	e, lib = openEngine(t, dir)
 	third := corpus.Article{ID: "ferry-fr", Title: "Marisol ferry operator Calder Sea Lines suspended", Source: "Field Report",
 		URL: "https://field.example/ferry", Published: day("2025-07-23"),
 		Body: "Veloria suspended the licence of Calder Sea Lines on Wednesday, two days after its ferry Marisol sank off Port Calder with 214 aboard."}
@@ -267,33 +259,24 @@ func TestHoldKeepsStoryCounts(t *testing.T) {
 	ctx := context.Background()
 	other, lib := newTestEngine(t, Config{Logger: quietLogger()})
 	mustAdd(t, other, courierPages(10, "", day("2025-05-01"))...)
-	guildPages := courierPages(60, guildA, day("2025-05-01"))
-	mustAdd(t, other, guildPages...)
+	mustAdd(t, other, courierPages(60, guildA, day("2025-05-01"))...)
 	e := heldEngine(t, lib.Dir())
 	// Ten shared articles are too few for a share: the masthead weighs
 	// in full until the guild's are held.
 	if s := e.counts.Share("Carlow Courier", "p:maura quinlan"); s != 0 {
 		t.Fatalf("holding the shared scope only, the masthead's share is %.3f, want 0 (too few articles)", s)
 	}
-	if err := e.Hold(ctx, guildA); err != nil {
-		t.Fatal(err)
-	}
-	checkCounts(t, "holding the guild", e, listed(t, lib, corpus.SharedScope, guildA))
-	if err := e.Drop(guildA); err != nil {
-		t.Fatal(err)
-	}
-	if s := e.counts.Share("Carlow Courier", "p:maura quinlan"); s != 0 {
-		t.Errorf("after dropping the guild the masthead's share is %.3f, want 0", s)
-	}
-	// Held again, it is counted once, not twice.
-	if err := e.Hold(ctx, guildA); err != nil {
-		t.Fatal(err)
-	}
-	checkCounts(t, "holding the guild again", e, listed(t, lib, corpus.SharedScope, guildA))
-	if err := e.Drop(guildA); err != nil {
-		t.Fatal(err)
-	}
-	if s := e.counts.Share("Carlow Courier", "p:maura quinlan"); s != 0 {
-		t.Errorf("after dropping the guild again the masthead's share is %.3f, want 0", s)
+	// Held a second time, the guild is counted once, not twice.
+	for _, round := range []string{"first", "second"} {
+		if err := e.Hold(ctx, guildA); err != nil {
+			t.Fatal(err)
+		}
+		checkCounts(t, "holding the guild, "+round+" time", e, listed(t, lib, corpus.SharedScope, guildA))
+		if err := e.Drop(guildA); err != nil {
+			t.Fatal(err)
+		}
+		if s := e.counts.Share("Carlow Courier", "p:maura quinlan"); s != 0 {
+			t.Errorf("after dropping the guild the %s time the masthead's share is %.3f, want 0", round, s)
+		}
 	}
 }
