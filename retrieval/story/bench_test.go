@@ -17,7 +17,7 @@ import (
 
 // BenchmarkIngestExtras compares what stories and entities add to ingest
 // per article (gazetteer, names, fingerprint, and assignment among 50
-// candidates) with the built-in embedder's vector of the same article, the
+// candidates; names alone too) with the built-in embedder's vector of the same article, the
 // part of ingest it rides along with. Assignment weighs names by the
 // frequencies of all the articles (story.Counts), as an ingest keeping
 // them would. Articles are the bundled sample's, or those of the
@@ -48,6 +48,13 @@ func BenchmarkIngestExtras(b *testing.B) {
 			if _, err := emb.Embed(ctx, []string{a.Title + "\n\n" + a.Body}); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	// Names alone: the part of the extras that reads the whole text.
+	b.Run("names", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			a := arts[i%len(arts)]
+			story.Names(a.Title, a.Body)
 		}
 	})
 	var vec []float32
