@@ -323,3 +323,42 @@ func TestWriteAnswerTextStories(t *testing.T) {
 		t.Errorf("ask -json leaves out what a source does not have: %+v\n%s", s, j.String())
 	}
 }
+
+// TestAskJSONAssignedStory: articles ingested from a file are assigned
+// their stories at ingest, and ask -json shows the story and the other
+// outlet's report of it.
+func TestAskJSONAssignedStory(t *testing.T) {
+	c := newCLI(t)
+	path := writeFile(t, c.dir, "ferry.jsonl", strings.Join([]string{
+		jsonlRecord("ferry-cw", "Ferry Marisol sinks off Port Calder, 38 missing", "Coastal Wire", "2025-07-21",
+			"The passenger ferry Marisol sank off Port Calder in Veloria early on Monday with 214 people aboard, and 38 remain missing, the coast guard said. "+
+				"Captain Tomas Ferreira radioed for help at 3:40 a.m. as the vessel took on water in heavy seas. "+
+				"Rescuers from Port Calder and the island of Brenna pulled 176 survivors from the water."),
+		jsonlRecord("ferry-nl", "Search goes on for 38 missing after Marisol ferry disaster", "Northern Ledger", "2025-07-22",
+			"Divers searched the wreck of the Marisol off Port Calder on Tuesday for the 38 people still missing after the ferry went down with 214 aboard. "+
+				"Captain Tomas Ferreira is among the 176 rescued, officials in Veloria said."),
+		jsonlRecord("rates", "Tessaly central bank raises rates to 6.5 percent", "Coastal Wire", "2025-07-22",
+			"The central bank of Tessaly raised its main interest rate to 6.5 percent on Tuesday. Governor Oren Malik said inflation of 9.2 percent left no choice."),
+	}, "\n")+"\n")
+	c.mustRun(0, "ingest", path)
+	r := c.mustRun(0, "ask", "-json", "-asof", "2025-07-28", "How many people are missing after the ferry Marisol sank off Port Calder?")
+	obj, _ := decodeAsk(t, r.stdout)
+	checkCitations(t, obj)
+	found := false
+	for _, s := range obj.Sources {
+		if s.ArticleID != "ferry-cw" && s.ArticleID != "ferry-nl" {
+			continue
+		}
+		if found {
+			t.Fatalf("both reports of the ferry story are cited:\n%s", r.stdout)
+		}
+		found = true
+		other := map[string]string{"ferry-cw": "ferry-nl", "ferry-nl": "ferry-cw"}[s.ArticleID]
+		if s.StoryID == "" || len(s.Also) != 1 || s.Also[0].ArticleID != other {
+			t.Fatalf("source %s: story %q, also %+v; want a story and %s listed with it:\n%s", s.ArticleID, s.StoryID, s.Also, other, r.stdout)
+		}
+	}
+	if !found {
+		t.Fatalf("the ferry story is not cited:\n%s", r.stdout)
+	}
+}

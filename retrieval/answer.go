@@ -115,8 +115,8 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	}
 	if model := e.cfg.LLM; model != nil {
 		// Each story through one outlet (the story's other outlets listed
-		// with it), the one whose sentences answer best as the extractive
-		// answer judges (mixSources). The model sees what the sources disagree on, and the
+		// with it): of those the extractive answer quotes, the one whose
+		// passage matches the question best (mixSources, preferred). The model sees what the sources disagree on, and the
 		// answer is checked for it: a side left out is added
 		// (showConflicts). Should the model fail, the extractive answer
 		// below starts again from kept.
@@ -172,8 +172,9 @@ func (e *Engine) Answer(ctx context.Context, req Request, onDelta func(string)) 
 	// matched passage (finish uses passages, not the widened copies).
 	//
 	// Each story is cited through one outlet (the story's other outlets
-	// are listed with it): the one whose sentences answer best, read from
-	// every passage first; the answer is then made from the chosen ones.
+	// are listed with it): of those whose sentences answer, read from
+	// every passage first, the one whose passage matches the question best
+	// (preferred); the answer is then made from the chosen ones.
 	var ex answer.Extraction
 	var conflicts []conflict
 	var m mix

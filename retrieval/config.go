@@ -61,6 +61,11 @@ type Config struct {
 	// PerOutlet is how many cited sources one outlet may have; 0 =
 	// DefaultPerOutlet, negative = no limit.
 	PerOutlet int
+	// NoStories turns off story assignment at ingest: articles are
+	// stored without a story (one already stored is kept), so each is a
+	// story of its own. It exists to measure what assignment costs
+	// (BenchmarkIngestStories); by default stories are assigned.
+	NoStories bool
 	// HoldScopes makes the engine hold in memory only the shared scope and
 	// the scopes given to Engine.Hold (a gateway shard's guilds), so that a
 	// process's memory grows with the guilds it serves, not with the whole

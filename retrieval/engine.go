@@ -11,6 +11,7 @@ import (
 
 	"github.com/attache-bot/attache/corpus"
 	"github.com/attache-bot/attache/retrieval/index"
+	"github.com/attache-bot/attache/retrieval/story"
 )
 
 // Engine searches and answers over a corpus library. It owns the in-memory
@@ -38,6 +39,14 @@ type Engine struct {
 	// change read from the library's feed is applied only when the stored
 	// hash differs (so this engine's own writes are not applied twice).
 	hashes map[string]string
+	// storyVecs caches the article vectors story assignment compares
+	// with (storyVector), under mu.
+	storyVecs map[string]storyVec
+	// counts are the name frequencies of the articles ix holds (see
+	// recount), and storyOpts the assignment options that weigh names
+	// by them.
+	counts    *story.Counts
+	storyOpts story.Options
 	// held is nil when the engine holds every scope; with
 	// Config.HoldScopes, the scopes whose articles the index holds (the
 	// shared one and those given to Hold), under mu. Articles of the
@@ -73,7 +82,8 @@ func New(ctx context.Context, lib corpus.Store, cfg Config) (*Engine, error) {
 		// re-index.
 		return nil, fmt.Errorf("retrieval: check embedder: %w", err)
 	}
-	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib)}
+	e := &Engine{lib: lib, cfg: cfg, emb: emb, rank: defaultRanking(), ix: index.New(emb.Dim(), lib), counts: story.NewCounts()}
+	e.storyOpts = newStoryOptions(e.counts)
 	if cfg.HoldScopes {
 		e.held = map[string]bool{corpus.SharedScope: true}
 		e.loading = map[string]chan struct{}{}
@@ -216,7 +226,7 @@ func (e *Engine) putLoaded(ctx context.Context, s corpus.Summary, chunks []corpu
 		chunks = append(e.ix.Stored(s.ID), chunks...)
 	}
 	put[s.ID] = true
-	if err := e.ix.Put(ctx, s, chunks); err != nil {
+	if err := e.putIndex(ctx, s, chunks); err != nil {
 		delete(e.hashes, s.ID) // as putLocked: the index may hold neither version
 		return err
 	}
@@ -267,7 +277,7 @@ func (e *Engine) putLocked(ctx context.Context, s corpus.StoredArticle) error {
 	if !e.holdsLocked(s.Scope) {
 		return e.removeLocked(ctx, s.ID)
 	}
-	if err := e.ix.Put(ctx, s.Summary, s.Chunks); err != nil {
+	if err := e.putIndex(ctx, s.Summary, s.Chunks); err != nil {
 		// Put drops the old version first: the index may hold
 		// neither, and the next change or reload must not take it as in
 		// step.
@@ -290,7 +300,7 @@ func (e *Engine) storyMoved(s corpus.Summary) bool {
 
 // removeLocked is remove for a caller holding the write lock.
 func (e *Engine) removeLocked(ctx context.Context, id string) error {
-	if err := e.ix.Remove(ctx, id); err != nil {
+	if err := e.removeIndex(ctx, id); err != nil {
 		return err
 	}
 	delete(e.hashes, id)
@@ -317,22 +327,26 @@ func (e *Engine) Add(ctx context.Context, a corpus.Article) (corpus.Article, cor
 	if p.err != nil {
 		return p.article, 0, p.err
 	}
-	st, err := e.write(ctx, p)
+	st, err := e.write(ctx, &p)
 	return p.article, st, err
 }
 
 // prepared is an article made ready for writing: normalised, validated,
-// split and embedded (unless unchanged).
+// split and embedded (unless unchanged), with what its story assignment
+// needs (nil when Config.NoStories).
 type prepared struct {
 	article   corpus.Article
 	unchanged bool
 	chunks    []corpus.Chunk
 	vectors   [][]float32
+	story     *story.Article
 	err       error
 }
 
 // prepare does all the per-article work that needs no lock: normalise,
-// validate, derive the id, skip unchanged content, split and embed.
+// validate, derive the id, skip unchanged content (which keeps its
+// stored story), split, embed and compute the names, fingerprint and
+// vector story assignment compares.
 func (e *Engine) prepare(ctx context.Context, a corpus.Article) prepared {
 	a.Normalize()
 	if err := corpus.Validate(a, e.cfg.MaxBodyBytes); err != nil {
@@ -355,7 +369,11 @@ func (e *Engine) prepare(ctx context.Context, a corpus.Article) prepared {
 	if len(vecs) != len(chunks) {
 		return prepared{article: a, err: fmt.Errorf("article %s: embedder returned %d vectors for %d passages", a.ID, len(vecs), len(chunks))}
 	}
-	return prepared{article: a, chunks: chunks, vectors: vecs}
+	p := prepared{article: a, chunks: chunks, vectors: vecs}
+	if !e.cfg.NoStories {
+		p.story = newStoryArticle(a, vecs)
+	}
+	return p
 }
 
 // passageTexts is what gets embedded for each chunk: the article's title
@@ -369,14 +387,17 @@ func passageTexts(a corpus.Article, chunks []corpus.Chunk) []string {
 	return texts
 }
 
-// write stores a prepared article in the library and the index, under the
-// write lock.
-func (e *Engine) write(ctx context.Context, p prepared) (corpus.PutStatus, error) {
+// write assigns a prepared article its story and stores it in the
+// library and the index, under the write lock (so that its story's
+// candidates include every article written before it). It sets
+// p.article's StoryID and StoryData.
+func (e *Engine) write(ctx context.Context, p *prepared) (corpus.PutStatus, error) {
 	if p.unchanged {
 		return corpus.Unchanged, nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.assignStory(p)
 	st, err := e.lib.Put(ctx, p.article, p.chunks, p.vectors)
 	if err != nil {
 		return 0, fmt.Errorf("store article %s: %w", p.article.ID, err)
@@ -465,7 +486,7 @@ func (e *Engine) AddMany(ctx context.Context, articles []corpus.Article, progres
 		<-slots
 		st, err := corpus.PutStatus(0), p.err
 		if err == nil {
-			st, err = e.write(ctx, p)
+			st, err = e.write(ctx, &p)
 		}
 		if cerr := ctx.Err(); cerr != nil {
 			return cerr

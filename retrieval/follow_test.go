@@ -551,3 +551,23 @@ func TestFollowRetriesAFailedRead(t *testing.T) {
 		t.Errorf("%d failure events, want one for the lasting failure: %+v", failures, log.snapshot())
 	}
 }
+
+// TestFollowSeesStories: the story another writer assigns reaches the
+// following engine with the article, and the follower's own next report
+// of the event joins that story through what the other writer stored.
+func TestFollowSeesStories(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	e, lib := newTestEngine(t, Config{Logger: quietLogger()})
+	other, otherLib := secondWriter(t, lib.Dir())
+	log := startFollow(t, e)
+	first, second, _, _ := ferryStory()
+	s1 := addStory(t, other, otherLib, first)
+	log.waitFor(t, "put of the first report", applied(first.ID, false))
+	if info := e.ix.Article(first.ID); info == nil || info.StoryID != s1.StoryID || info.StoryData != s1.StoryData {
+		t.Fatalf("the follower does not hold the story %q the other writer stored", s1.StoryID)
+	}
+	if s2 := addStory(t, e, lib, second); s2.StoryID != s1.StoryID {
+		t.Fatalf("the follower's report got story %q, want the other writer's %q", s2.StoryID, s1.StoryID)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/retrieval/index"
 )
 
 // ErrSharedScope is returned by Drop for the shared scope, which every
@@ -172,9 +173,18 @@ func (e *Engine) Drop(scope string) error {
 		return nil
 	}
 	delete(e.held, scope)
+	before := make(map[string]*index.Article)
+	for id, a := range e.ix.Articles() {
+		if a.Scope == scope {
+			before[id] = a
+		}
+	}
 	ids, err := e.ix.RemoveScope(scope)
 	for _, id := range ids {
 		delete(e.hashes, id)
+	}
+	for id, a := range before {
+		e.recount(a, e.ix.Article(id))
 	}
 	if err != nil {
 		return fmt.Errorf("retrieval: drop scope %s: %w", scope, err)

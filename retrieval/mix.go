@@ -104,11 +104,14 @@ func mixSources(passages []Passage, perStory int, prefer []int) mix {
 }
 
 // preferred orders the passages an extraction of passages quotes, as
-// 0-based indices: by how many of its sentences each gave, then, on a
-// tie, the outlet fewer of the quoted passages come from first (a story
-// speaks through the outlet that adds to the answer's mix), then by first
-// use. The article the answer draws on most speaks for its story
-// (mixSources).
+// 0-based indices: by the passage's search score, best first, so that of
+// two reports of a story that both answer, the one whose passage matches
+// the question best speaks for the story (mixSources) — the exact wording
+// a question asks about is most often in it, while the other outlet's
+// further sentences are only more of the same story; on a tie, by how
+// many of its sentences each gave, then the outlet fewer of the quoted
+// passages come from first (a story speaks through the outlet that adds to
+// the answer's mix), then by first use.
 func preferred(ex answer.Extraction, passages []Passage) []int {
 	count := make(map[int]int)
 	for _, q := range ex.Quotes {
@@ -121,6 +124,9 @@ func preferred(ex answer.Extraction, passages []Passage) []int {
 	out := slices.Clone(ex.Cited)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
+		if sa, sb := passages[a].Score, passages[b].Score; sa != sb {
+			return sa > sb
+		}
 		if count[a] != count[b] {
 			return count[a] > count[b]
 		}

@@ -68,10 +68,16 @@ func TestPreferred(t *testing.T) {
 	ps := []Passage{{ArticleID: "u0", Source: "USA Today"}, {ArticleID: "u1", Source: "USA Today"},
 		{ArticleID: "u2", Source: "USA Today"}, {ArticleID: "w3", Source: "The Week"}, {ArticleID: "u4", Source: "USA Today"}}
 	ex := answer.Extraction{Cited: []int{2, 0, 4, 3}, Quotes: []answer.Quote{{Passage: 2}, {Passage: 0}, {Passage: 0}, {Passage: 4}, {Passage: 3}}}
-	// Most quoted first (0); then, of the ties, The Week (one quoted
-	// passage) before USA Today (three); then first use.
+	// Equal scores: most quoted first (0); then, of the ties, The Week
+	// (one quoted passage) before USA Today (three); then first use.
 	if got := fmt.Sprint(preferred(ex, ps)); got != "[0 3 2 4]" {
 		t.Errorf("preferred = %s, want [0 3 2 4]", got)
+	}
+	// The passage that matches the question best comes first, however
+	// few of its sentences were quoted.
+	ps[4].Score, ps[3].Score = 0.9, 0.5
+	if got := fmt.Sprint(preferred(ex, ps)); got != "[4 3 0 2]" {
+		t.Errorf("preferred with scores = %s, want [4 3 0 2]", got)
 	}
 	if got := preferred(answer.Extraction{}, ps); len(got) != 0 {
 		t.Errorf("preferred of nothing = %v", got)

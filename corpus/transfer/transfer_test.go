@@ -155,3 +155,50 @@ func TestCopyRefusesConflicts(t *testing.T) {
 		t.Errorf("the refused Copy wrote: %d articles", n)
 	}
 }
+
+// TestCopyKeepsStories: a copy carries every article's stored story id and
+// story data as they are (they are not recomputed from the text), so the
+// target's stories are the source's.
+func TestCopyKeepsStories(t *testing.T) {
+	ctx := context.Background()
+	src, dst := openLib(t), openLib(t)
+	fill(t, src, 6)
+	for i := range 6 {
+		id := fmt.Sprintf("t-%d", i)
+		if i%3 == 0 {
+			id = corpus.ScopedID("g1", id)
+		}
+		a, err := src.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.StoryID, a.StoryData = fmt.Sprintf("st-%d", i/2), fmt.Sprintf("data of %d", i)
+		stored, err := src.Stored(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vecs [][]float32
+		for _, c := range stored.Chunks {
+			vecs = append(vecs, c.Vector)
+		}
+		if _, err := src.Put(ctx, a, corpus.Split(a, corpus.SplitOptions{}), vecs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Copy(ctx, src, dst, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	sums, err := src.List(ctx)
+	if err != nil || len(sums) != 6 {
+		t.Fatalf("source lists %d articles, %v", len(sums), err)
+	}
+	for _, s := range sums {
+		got, err := dst.Stored(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.StoryID == "" || got.StoryID != s.StoryID || got.StoryData != s.StoryData {
+			t.Errorf("%s: copied story %q %q, source %q %q", s.ID, got.StoryID, got.StoryData, s.StoryID, s.StoryData)
+		}
+	}
+}

@@ -17,9 +17,11 @@ import (
 
 // BenchmarkIngestExtras compares what stories and entities add to ingest
 // per article (gazetteer, names, fingerprint, and assignment among 50
-// candidates) with the built-in embedder's vector of the same article, the
-// part of ingest it rides along with. Articles are the bundled sample's,
-// or those of the JSON-lines corpus ATTACHE_STORY_CORPUS names.
+// candidates; names alone too) with the built-in embedder's vector of the same article, the
+// part of ingest it rides along with. Assignment weighs names by the
+// frequencies of all the articles (story.Counts), as an ingest keeping
+// them would. Articles are the bundled sample's, or those of the
+// JSON-lines corpus ATTACHE_STORY_CORPUS names.
 func BenchmarkIngestExtras(b *testing.B) {
 	arts := corpus.Sample()
 	if path := os.Getenv("ATTACHE_STORY_CORPUS"); path != "" {
@@ -29,9 +31,12 @@ func BenchmarkIngestExtras(b *testing.B) {
 	g := gazetteer.Default()
 	ctx := context.Background()
 	var cands []story.Member
+	counts := story.NewCounts()
 	for i, a := range arts {
 		v, _ := emb.EmbedQuery(ctx, a.Title+"\n\n"+a.Body)
-		cands = append(cands, story.Member{Article: story.Article{ID: a.ID, Published: a.Published, Names: story.Names(a.Title, a.Body), Vector: v, Fingerprint: story.NewFingerprint(a.Body)}, Story: fmt.Sprint("st-", i)})
+		names := story.Names(a.Title, a.Body)
+		counts.Add(a.Source, names)
+		cands = append(cands, story.Member{Article: story.Article{ID: a.ID, Published: a.Published, Names: names, Vector: v, Fingerprint: story.NewFingerprint(a.Body), Source: a.Source}, Story: fmt.Sprint("st-", i), Start: a.Published})
 	}
 	for len(cands) < 50 {
 		cands = append(cands, cands...)
@@ -45,6 +50,13 @@ func BenchmarkIngestExtras(b *testing.B) {
 			}
 		}
 	})
+	// Names alone: the part of the extras that reads the whole text.
+	b.Run("names", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			a := arts[i%len(arts)]
+			story.Names(a.Title, a.Body)
+		}
+	})
 	var vec []float32
 	vec, _ = emb.EmbedQuery(ctx, arts[0].Body)
 	b.Run("stories+entities", func(b *testing.B) {
@@ -54,8 +66,8 @@ func BenchmarkIngestExtras(b *testing.B) {
 			for _, m := range g.Recognize(a.Title, a.Body) {
 				ents = append(ents, story.Entity(string(m.Kind), m.ID))
 			}
-			sa := story.Article{ID: "new", Published: a.Published, Names: story.Names(a.Title, a.Body, ents...), Vector: vec, Fingerprint: story.NewFingerprint(a.Body)}
-			story.Assign(sa, cands, story.Options{})
+			sa := story.Article{ID: "new", Published: a.Published, Names: story.Names(a.Title, a.Body, ents...), Vector: vec, Fingerprint: story.NewFingerprint(a.Body), Source: a.Source}
+			story.Assign(sa, cands, story.Options{Frequency: counts})
 		}
 	})
 }
@@ -72,12 +84,12 @@ func readCorpus(tb testing.TB, path string) []corpus.Article {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<24)
 	for sc.Scan() {
-		var r struct{ ID, Title, Body, Published string }
+		var r struct{ ID, Title, Source, Body, Published string }
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			tb.Fatal(err)
 		}
 		pub, _ := time.Parse(corpus.DateLayout, r.Published)
-		out = append(out, corpus.Article{ID: r.ID, Title: r.Title, Body: r.Body, Published: pub})
+		out = append(out, corpus.Article{ID: r.ID, Title: r.Title, Source: r.Source, Body: r.Body, Published: pub})
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)

@@ -26,9 +26,10 @@ const MaxNames = 400
 // (kind and id as the gazetteer gives them) takes part in Names.
 func Entity(kind, id string) string { return entityPrefix + kind + ":" + id }
 
-// Names returns the specific names, places and figures of an article:
-// capitalised words, runs of them, and numbers of two or more digits;
-// followed by the given entities (see Entity). A capitalised word counts
+// Names returns the specific names, places and figures of an article's
+// title and lead (the body's first leadBytes): capitalised words, runs of
+// them, and numbers of two or more digits; followed by the given entities
+// (see Entity). A capitalised word counts
 // where capitals mean a name: inside a body sentence, or anywhere if it is
 // capitalised inside a sentence somewhere in the body (a title in Title
 // Case and the first word of a sentence prove nothing by themselves).
@@ -44,15 +45,18 @@ func Names(title, body string, entities ...string) []string {
 			out = append(out, n)
 		}
 	}
-	body = clipText(body)
+	// The body is split into words once and read twice: all of it for
+	// the words capitalised inside its sentences, its lead for the names.
+	bodyWords, leadWords := words(clipText(body), leadBytes)
 	inner := make(map[string]bool) // words seen capitalised inside a body sentence
-	words(body, func(w, lw string, initial, _ bool) {
-		if !initial && isName(w) {
-			inner[lw] = true
+	for _, t := range bodyWords {
+		if !t.initial && isName(t.w) {
+			inner[t.lw] = true
 		}
-	})
-	for _, text := range []string{clipText(title), body} {
-		isTitle := text != body
+	}
+	titleWords, _ := words(clipText(title), 0)
+	for i, ws := range [][]word{titleWords, leadWords} {
+		isTitle := i == 0
 		var run []string
 		flush := func() {
 			if len(run) >= 2 {
@@ -60,23 +64,27 @@ func Names(title, body string, entities ...string) []string {
 			}
 			run = run[:0]
 		}
-		words(text, func(w, lw string, initial, ends bool) {
+		for _, t := range ws {
+			f := ""
+			if t.w != "" {
+				f = figure(t.w)
+			}
 			switch {
-			case w == "":
+			case t.w == "":
 				flush()
-			case figure(w) != "":
+			case f != "":
 				flush()
-				add(figurePrefix + figure(w))
-			case isName(w) && (inner[lw] || (!initial && !isTitle)):
-				add(namePrefix + lw)
-				run = append(run, lw)
+				add(figurePrefix + f)
+			case isName(t.w) && (inner[t.lw] || (!t.initial && !isTitle)):
+				add(namePrefix + t.lw)
+				run = append(run, t.lw)
 			default:
 				flush()
 			}
-			if ends {
+			if t.ends {
 				flush()
 			}
-		})
+		}
 		flush()
 	}
 	for _, e := range entities {
@@ -91,22 +99,67 @@ const maxNameText = 64 << 10
 
 func clipText(s string) string { return clip.Bytes(s, maxNameText) }
 
-// words calls fn for every whitespace-separated word of text, trimmed of
-// punctuation and a possessive "'s", with its lower-case form, whether it
-// starts a sentence and whether punctuation after it ends a run of names.
-// A word that is not UTF-8 text is passed as "".
-func words(text string, fn func(w, lw string, initial, ends bool)) {
+// leadBytes is how much of the body Names takes names from: the title
+// and lead of a report name its event, while the rest of a long page (a
+// live blog, a results page) names everything else it covers, which
+// would drown the event's names when two articles are compared.
+const leadBytes = 4000
+
+// word is one whitespace-separated word of a text (see words).
+type word struct {
+	w, lw   string // the word trimmed of punctuation and a possessive "'s", and its lower-case form
+	initial bool   // it starts a sentence
+	ends    bool   // punctuation after it ends a run of names
+}
+
+// words splits text into its words, and also gives the words of text's
+// first cut bytes (cut at a character boundary, as clip.Bytes does, so a
+// word across the cut is given in part), without splitting text twice. A
+// word that is not UTF-8 text is given as "".
+func words(text string, cut int) (all, lead []word) {
+	cut = clip.Index(text, cut)
+	all = make([]word, 0, len(text)/6+1)
 	initial := true
-	for _, f := range strings.Fields(text) {
+	field := func(f string) word {
 		w := strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 		w = strings.TrimSuffix(strings.TrimSuffix(w, "'s"), "’s")
 		if !utf8.ValidString(w) {
 			w = ""
 		}
 		last := f[len(f)-1:]
-		fn(w, strings.ToLower(w), initial, strings.ContainsAny(last, ".,;:!?)\"”"))
-		initial = strings.ContainsAny(last, ".!?")
+		return word{w: w, lw: strings.ToLower(w), initial: initial, ends: strings.ContainsAny(last, ".,;:!?)\"”")}
 	}
+	nLead := -1 // words wholly in the lead, once the lead's end is passed
+	var part []word
+	add := func(start, end int) {
+		if nLead < 0 && end > cut {
+			nLead = len(all)
+			if start < cut {
+				part = []word{field(text[start:cut])}
+			}
+		}
+		all = append(all, field(text[start:end]))
+		initial = strings.ContainsAny(text[end-1:end], ".!?")
+	}
+	start := -1
+	for i, r := range text {
+		switch {
+		case !unicode.IsSpace(r):
+			if start < 0 {
+				start = i
+			}
+		case start >= 0:
+			add(start, i)
+			start = -1
+		}
+	}
+	if start >= 0 {
+		add(start, len(text))
+	}
+	if nLead < 0 {
+		return all, all
+	}
+	return all, append(all[:nLead:nLead], part...)
 }
 
 // figure returns w as a number without separators ("1,200" -> "1200",

@@ -1,12 +1,15 @@
 // Package story decides which articles report the same event. An article
 // joins the story of an earlier article when both name the same specific
-// people, places and figures, were published within a few days of each
-// other and are close in vector space, or when it re-publishes the same
-// wire text; otherwise it starts a story of its own.
+// people, places and figures in their titles and leads, were published
+// within a few days of each other and of the story's first report, and are
+// close in vector space, or when it re-publishes the same wire text;
+// otherwise it starts a story of its own. Given how common each name is
+// (Options.Frequency, see Counts), names most articles or an outlet's
+// pages carry weigh little.
 //
-// The package is pure: Assign looks only at the article and the candidates
-// the caller gives it (the index's nearest articles, say), so the same
-// inputs always give the same story.
+// The package is pure: Assign looks only at the article, the candidates
+// the caller gives it (the index's nearest articles, say) and the
+// frequencies it is given, so the same inputs always give the same story.
 package story
 
 import (
@@ -24,6 +27,10 @@ type Article struct {
 	Names       []string  // specific names, places and figures, without duplicates (see Names)
 	Vector      []float32 // unit vector of the article's text
 	Fingerprint Fingerprint
+	// Source is the outlet that published the article; empty when
+	// unknown. With Options.Frequency it tells an outlet's page furniture
+	// (names recurring across its articles) from the event's names.
+	Source string
 }
 
 // Member is an article already assigned to a story.
@@ -34,6 +41,20 @@ type Member struct {
 	// (Decision.Reason RoundUp): later reports never join it on names, or
 	// every story it sums up would join one another through it.
 	RoundUp bool
+	// Start is when the member's story began: the Decision.Start of its
+	// assignment, stored with it. Reports join a story only within
+	// Options.Window of its start, so that a story cannot drift from one
+	// event to the next through a chain of reports a few days apart. Zero
+	// means unknown: the member's own Published date stands in.
+	Start time.Time
+}
+
+// start is when m's story began, as far as m knows.
+func (m Member) start() time.Time {
+	if m.Start.IsZero() || (!m.Published.IsZero() && m.Published.Before(m.Start)) {
+		return m.Published
+	}
+	return m.Start
 }
 
 // Candidates gives the earlier articles an article might join: typically
@@ -45,7 +66,7 @@ type Candidates interface {
 
 // Options tunes Assign. Zero values mean the defaults.
 type Options struct {
-	Window    time.Duration // how far apart in time two reports of one event may be; default 4 days
+	Window    time.Duration // how far apart in time two reports of one event, or a report and its story's start, may be; default DefaultWindow
 	MinCosine float64       // vector similarity a join needs; default 0.35
 	MinShared float64       // weight of shared names a join needs; default 6.5 (a full name, a place and a figure, say)
 	WireText  float64       // fingerprint similarity that makes a re-publication; default 0.5
@@ -54,11 +75,25 @@ type Options struct {
 	// weights); default 0.25. It keeps a round-up of the day's news, which
 	// shares a few names with every story, from joining them all together.
 	MinOverlap float64
+	// CloseCosine is the vector similarity at which half of MinShared and
+	// of MinOverlap suffice: two short reports of one event, close in
+	// wording, share few names. Default 0.6.
+	CloseCosine float64
+	// Frequency, when set, tells how common each name is, so that names
+	// most articles carry (a beat's people, an outlet's furniture) weigh
+	// little; nil weighs every name by its kind alone. See Counts.
+	Frequency Frequency
 }
 
-func (o Options) withDefaults() Options {
+// DefaultWindow is how far apart in time two reports of one event may be
+// by default: a caller picking candidates looks this far either side.
+const DefaultWindow = 4 * 24 * time.Hour
+
+// WithDefaults returns o with every zero field replaced by its default:
+// what Assign uses, and what a caller choosing candidates must agree with.
+func (o Options) WithDefaults() Options {
 	if o.Window <= 0 {
-		o.Window = 4 * 24 * time.Hour
+		o.Window = DefaultWindow
 	}
 	if o.MinCosine <= 0 {
 		o.MinCosine = 0.35
@@ -68,6 +103,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MinOverlap <= 0 {
 		o.MinOverlap = 0.25
+	}
+	if o.CloseCosine <= 0 {
+		o.CloseCosine = 0.6
 	}
 	if o.WireText <= 0 {
 		o.WireText = 0.5
@@ -97,6 +135,10 @@ type Decision struct {
 	With   string  // the id of the candidate it joined; empty for a new story
 	Shared float64 // weight of the names it shares with that candidate
 	Cosine float64
+	// Start is when the story began: the joined member's story start, or
+	// a's Published date when a starts the story or is earlier. The caller
+	// stores it as the Member's Start.
+	Start time.Time
 }
 
 // Assign decides the story of a among cands. It joins the story of the
@@ -104,25 +146,29 @@ type Decision struct {
 // score) and otherwise starts a new story whose id is NewID(a). Ties are
 // broken by candidate id, so the decision does not depend on their order.
 func Assign(a Article, cands []Member, o Options) Decision {
-	o = o.withDefaults()
+	o = o.WithDefaults()
 	names := nameSet(a.Names)
 	// Which candidates are near in time and vectors: only they can join on
-	// names, and only they judge which names are the beat's.
+	// names, and only they judge which names are the beat's. Near in time
+	// means near the candidate and near its story's start.
 	near := make([]bool, len(cands))
 	cosines := make([]float64, len(cands))
 	for i, c := range cands {
-		if c.Story == "" || c.ID == a.ID || !closeInTime(a.Published, c.Published, o.Window) {
+		if c.Story == "" || c.ID == a.ID || !closeInTime(a.Published, c.Published, o.Window) || !closeInTime(a.Published, c.start(), o.Window) {
 			continue
 		}
 		cosines[i] = cosine(a.Vector, c.Vector)
 		near[i] = cosines[i] >= o.MinCosine
 	}
 	spread := storiesPerName(names, cands, near)
-	total := totalWeight(a.Names)
+	rareA := o.rarity(a.Source)
+	total := totalWeight(a.Names, rareA)
 	best := Decision{Reason: NewStory}
 	bestScore := math.Inf(-1)
 	bestID := ""
-	matched := make(map[string]bool) // stories a joins on shared names
+	// The names a shares with each story it matches: two stories matched
+	// on disjoint names are two events, and a sums up both.
+	matched := make(map[string]map[string]bool)
 	for i, c := range cands {
 		if c.ID == a.ID || c.Story == "" {
 			continue
@@ -130,44 +176,86 @@ func Assign(a Article, cands []Member, o Options) Decision {
 		var d Decision
 		var score float64
 		if wire := a.Fingerprint.Similarity(c.Fingerprint); wire >= o.WireText {
-			d = Decision{Story: c.Story, Reason: SameWire, With: c.ID, Cosine: cosines[i]}
+			d = Decision{Story: c.Story, Reason: SameWire, With: c.ID, Cosine: cosines[i], Start: c.start()}
 			score = 100 + wire
 		} else {
 			if !near[i] || c.RoundUp {
 				continue
 			}
-			shared := sharedWeight(names, spread, c.Names)
-			if shared < o.MinShared {
-				continue
-			}
+			// A name shared with an outlet's furniture is as common as
+			// the more common of the two outlets makes it.
+			rareC := o.rarity(c.Source)
+			rare := func(n string) float64 { return min(rareA(n), rareC(n)) }
+			shared := sharedWeight(names, spread, c.Names, rare)
 			// The overlap compares like with like: undiscounted shared
 			// weight against the undiscounted totals.
-			if overlap := sharedWeight(names, nil, c.Names) / math.Sqrt(total*totalWeight(c.Names)); overlap < o.MinOverlap {
+			overlap := sharedWeight(names, nil, c.Names, rare) / math.Sqrt(total*totalWeight(c.Names, rareC))
+			if !o.joins(shared, overlap, cosines[i], lateness(a.Published, c)) {
 				continue
 			}
 			// A match counts towards a round-up even where the names come
 			// too late in either article to join on.
-			matched[c.Story] = true
-			if lateStart(a.Names, c.Names) || lateStart(c.Names, a.Names) {
+			if matched[c.Story] == nil {
+				matched[c.Story] = make(map[string]bool)
+			}
+			for _, n := range c.Names {
+				if names[n] && nameWeight(n) >= 1 {
+					matched[c.Story][n] = true
+				}
+			}
+			if lateStart(a.Names, c.Names, rareA) || lateStart(c.Names, a.Names, rareC) {
 				continue
 			}
-			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cosines[i]}
+			d = Decision{Story: c.Story, Reason: SameNews, With: c.ID, Shared: shared, Cosine: cosines[i], Start: c.start()}
 			score = shared + 10*cosines[i]
 		}
 		if score > bestScore || (score == bestScore && c.ID < bestID) {
 			best, bestScore, bestID = d, score, c.ID
 		}
 	}
-	if best.Reason == SameNews && len(matched) >= roundUpStories {
-		// An article that matches several separate stories on their names
-		// is a round-up of them ("five things to know today"), not a
-		// report of any one; joining it would tie them together.
+	if best.Reason == SameNews && (len(matched) >= roundUpStories || twoEvents(matched, best.Story)) {
+		// An article that matches several separate stories on their names,
+		// or two on different names, is a round-up of them ("five things
+		// to know today"), not a report of any one; joining it would tie
+		// them together.
 		best = Decision{Reason: RoundUp}
 	}
 	if best.Reason == NewStory || best.Reason == RoundUp {
 		best.Story = NewID(a)
+		best.Start = a.Published
+	} else if best.Start.IsZero() || (!a.Published.IsZero() && a.Published.Before(best.Start)) {
+		best.Start = a.Published
 	}
 	return best
+}
+
+// joins reports whether names shared with a candidate near in time and
+// vectors make one event: enough shared weight that is a large enough
+// share of both articles' names (a share that grows with late, the days
+// past the first between the report and the story), or, for a candidate
+// very close in vectors, a smaller weight and share.
+func (o Options) joins(shared, overlap, cos, late float64) bool {
+	minOverlap := o.MinOverlap * (1 + lateOverlap*late)
+	if shared >= o.MinShared && overlap >= minOverlap {
+		return true
+	}
+	// Without a Frequency the shared names may be a beat's or an
+	// outlet's, not strong evidence: only the full rule joins.
+	return o.Frequency != nil && cos >= o.CloseCosine && shared >= closeShared*o.MinShared && overlap >= closeShared*minOverlap
+}
+
+// lateOverlap is how much MinOverlap grows per day a report comes after
+// the first day of the story (or of the candidate): reports of one event
+// mostly come within a day of it, while the same people and places in
+// the news two or three days on are as often the next event on the beat
+// (the next round of a tournament, the next day of a war).
+const lateOverlap = 0.5
+
+// lateness is how many days past the first a report at t comes after
+// the start of c's story or c itself, whichever is further.
+func lateness(t time.Time, c Member) float64 {
+	d := max(t.Sub(c.start()), c.Published.Sub(t), t.Sub(c.Published)).Hours() / 24
+	return max(0, d-1)
 }
 
 // AssignFrom asks src for a's candidates and assigns it among them.
@@ -261,29 +349,37 @@ func storiesPerName(names map[string]bool, cands []Member, near []bool) map[stri
 // text order) the first one it shares with another may come: reports of
 // one event name it in their title or lead, while a round-up names the
 // event it shares with a report only further down, after other stories.
-const lateShare = 0.3
+// Names lists the names of the title and lead only, so this is a share of
+// the lead, by weight: its first sentence or two.
+const lateShare = 0.2
 
 // lateStart reports whether the first name of x that y shares comes
-// after lateShare of x's names.
-func lateStart(x, y []string) bool {
-	if len(x) == 0 {
-		return false
-	}
+// after lateShare of x's names, counted by weight (see rarity): an
+// outlet's furniture at the top of every page does not push a report's
+// first names down.
+func lateStart(x, y []string, rare func(string) float64) bool {
 	ys := nameSet(y)
+	var before, total float64
+	first := -1
 	for i, n := range x {
-		if ys[n] && nameWeight(n) >= 1 {
-			return float64(i) > lateShare*float64(len(x))
+		w := nameWeight(n) * rare(n)
+		if first < 0 && ys[n] && nameWeight(n) >= 1 {
+			first = i
 		}
+		if first < 0 {
+			before += w
+		}
+		total += w
 	}
-	return false
+	return first >= 0 && before > lateShare*total
 }
 
 // totalWeight is the summed weight of names (which Names gives without
 // duplicates).
-func totalWeight(names []string) float64 {
+func totalWeight(names []string, rare func(string) float64) float64 {
 	var w float64
 	for _, n := range names {
-		w += nameWeight(n)
+		w += nameWeight(n) * rare(n)
 	}
 	return w
 }
@@ -292,11 +388,11 @@ func totalWeight(names []string) float64 {
 // divided by the square root of the number of nearby stories that carry
 // it: a name on two stories may still be this event's (a place with two
 // events, or a story not yet merged), on ten it is the beat's.
-func sharedWeight(a map[string]bool, spread map[string]int, b []string) float64 {
+func sharedWeight(a map[string]bool, spread map[string]int, b []string, rare func(string) float64) float64 {
 	var w float64
 	for _, n := range b {
 		if a[n] {
-			w += nameWeight(n) / math.Sqrt(float64(max(1, spread[n])))
+			w += nameWeight(n) * rare(n) / math.Sqrt(float64(max(1, spread[n])))
 		}
 	}
 	return w
@@ -313,4 +409,33 @@ func Groups(ms []Member) map[string][]string {
 		sort.Strings(ids)
 	}
 	return out
+}
+
+// twoEvents reports whether a story other than story was matched on names
+// none of which story was matched on. Two stories of one event not yet
+// merged share the event's names with a report of it; two stories an
+// article matches on disjoint names are two events, and the article (a
+// round-up whose other events have fewer reports yet than roundUpStories
+// asks) reports neither alone.
+func twoEvents(matched map[string]map[string]bool, story string) bool {
+	mine := matched[story]
+	if len(mine) == 0 {
+		return false
+	}
+	for s, ns := range matched {
+		if s == story || len(ns) == 0 {
+			continue
+		}
+		disjoint := true
+		for n := range ns {
+			if mine[n] {
+				disjoint = false
+				break
+			}
+		}
+		if disjoint {
+			return true
+		}
+	}
+	return false
 }

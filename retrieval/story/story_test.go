@@ -2,6 +2,7 @@ package story
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -242,5 +243,196 @@ func TestNamesSharedOnlyLateDoNotJoin(t *testing.T) {
 	lead := art("l", 1, quakeA+" Senator Dale Brisk won 5,120 votes in the Marlow primary. Judge Ana Ruiz sentenced Tomas Vell to 14 years in Denver.", vQuake)
 	if d := Assign(lead, []Member{{Article: report, Story: "st-a"}}, Options{MinOverlap: 0.01}); d.Story != "st-a" {
 		t.Errorf("a report leading with the story did not join it: %+v", d)
+	}
+}
+
+func TestStoryWindowCountsFromItsStart(t *testing.T) {
+	// Three days apart each, every report within the window of the one
+	// before it: without the story's start they chain into one story.
+	a := art("a", 0, quakeA, vQuake)
+	first := Assign(a, nil, Options{})
+	if !first.Start.Equal(a.Published) {
+		t.Fatalf("a new story starts at %v, want its founder's date %v", first.Start, a.Published)
+	}
+	b := art("b", 3, quakeB, vQuake2)
+	db := Assign(b, []Member{{Article: a, Story: first.Story, Start: first.Start}}, Options{MinOverlap: 0.01})
+	if db.Story != first.Story || !db.Start.Equal(a.Published) {
+		t.Fatalf("b: got %+v, want to join %s started %v", db, first.Story, a.Published)
+	}
+	c := art("c", 6, "Spokesman Rachid Benali said the toll from the 6.8 quake near Al Haouz rose to 2,012.", vQuake)
+	mb := Member{Article: b, Story: db.Story, Start: db.Start}
+	if d := Assign(c, []Member{mb}, Options{MinOverlap: 0.01}); d.Story == first.Story {
+		t.Errorf("a report six days after the story's start joined it through a member three days before: %+v", d)
+	}
+	// A member stored without a start stands for its own date.
+	mb.Start = time.Time{}
+	if d := Assign(c, []Member{mb}, Options{MinOverlap: 0.01}); d.Story != first.Story || !d.Start.Equal(b.Published) {
+		t.Errorf("without a stored start: got %+v, want to join %s from %v", d, first.Story, b.Published)
+	}
+	// A report dated before the story's start moves the start back.
+	early := art("e", -1, quakeB, vQuake2)
+	if d := Assign(early, []Member{{Article: a, Story: first.Story, Start: first.Start}}, Options{}); d.Story != first.Story || !d.Start.Equal(early.Published) {
+		t.Errorf("an earlier report: got %+v, want to join %s from %v", d, first.Story, early.Published)
+	}
+}
+
+func TestJoinsNeedMoreOverlapLater(t *testing.T) {
+	a := art("a", 0, quakeA, vQuake)
+	b := art("b", 1, quakeB, vQuake2)
+	o := Options{Frequency: NewCounts()}.WithDefaults()
+	rare := o.rarity("")
+	total := totalWeight(b.Names, rare)
+	overlap := sharedWeight(nameSet(b.Names), nil, a.Names, rare) / math.Sqrt(total*totalWeight(a.Names, rare))
+	shared := sharedWeight(nameSet(b.Names), nil, a.Names, rare)
+	if !o.joins(shared, overlap, 0, 0) {
+		t.Fatalf("the pair (shared %.1f, overlap %.2f) does not join on the first day: the test proves nothing", shared, overlap)
+	}
+	if late := (overlap/o.MinOverlap - 1) / lateOverlap; o.joins(shared, overlap, 0, late+0.1) {
+		t.Errorf("shared %.1f at overlap %.2f still joins %.1f days on", shared, overlap, late+1.1)
+	}
+}
+
+func TestCloseVectorsJoinOnFewerNamesWithFrequencies(t *testing.T) {
+	o := Options{}.WithDefaults()
+	shared, overlap := 0.6*o.MinShared, 0.6*o.MinOverlap
+	if o.joins(shared, overlap, 0.9, 0) {
+		t.Error("without frequencies a few names joined on close vectors")
+	}
+	o.Frequency = NewCounts()
+	if !o.joins(shared, overlap, o.CloseCosine, 0) {
+		t.Error("with frequencies close vectors and a few names did not join")
+	}
+	if o.joins(shared, overlap, o.CloseCosine-0.01, 0) {
+		t.Error("vectors below CloseCosine joined on a few names")
+	}
+}
+
+func TestFrequencyWeighsFurnitureLittle(t *testing.T) {
+	// An outlet's every page carries its furniture: "Your Vote" and a
+	// dateline. Two of its reports on different events share only that.
+	furniture := "Your Vote guide from Carlow Courier, text COURIER to 5055."
+	counts := NewCounts()
+	for i := range minCountedDocs {
+		counts.Add("Courier", Names("", fmt.Sprintf("%s Item %d about Person%d Place%d.", furniture, 100+i, i, i)))
+	}
+	a := art("a", 0, furniture+" "+quakeA, vQuake)
+	b := art("b", 0, furniture+" "+storm, vQuake)
+	a.Source, b.Source = "Courier", "Courier"
+	cands := []Member{{Article: a, Story: "st-a"}}
+	if d := Assign(b, cands, Options{MinOverlap: 0.01}); d.Story != "st-a" {
+		t.Fatalf("without frequencies: %+v; the test needs the furniture to join on its own", d)
+	}
+	if d := Assign(b, cands, Options{MinOverlap: 0.01, Frequency: counts}); d.Reason != NewStory {
+		t.Errorf("with the outlet's frequencies the furniture joined: %+v", d)
+	}
+	// Another outlet's reports of one event still join.
+	c := art("c", 1, quakeB, vQuake2)
+	c.Source = "Other"
+	if d := Assign(c, cands, Options{Frequency: counts}); d.Story != "st-a" {
+		t.Errorf("a report of the same event with frequencies: %+v", d)
+	}
+}
+
+func TestCounts(t *testing.T) {
+	c := NewCounts()
+	names := []string{"n:alpha", "n:beta"}
+	for range minCountedDocs - 1 {
+		c.Add("Courier", names)
+	}
+	if s := c.Share("Courier", "n:alpha"); s != 0 {
+		t.Errorf("share %.2f before %d articles are counted, want 0", s, minCountedDocs)
+	}
+	c.Add("Courier", []string{"n:alpha", "n:alpha"}) // a duplicate counts once
+	if s := c.Share("Courier", "n:alpha"); s != 1 {
+		t.Errorf("alpha in every article: share %.2f, want 1", s)
+	}
+	for range minCountedDocs {
+		c.Add("Herald", []string{"n:gamma"})
+	}
+	if s := c.Share("", "n:alpha"); s != 0.5 {
+		t.Errorf("alpha in half of all articles: %.2f", s)
+	}
+	if s := c.Share("Courier", "n:alpha"); s != 1 {
+		t.Errorf("alpha is Courier's furniture: share %.2f, want its share among Courier's 1", s)
+	}
+	if s := c.Share("Unknown", "n:beta"); s < 0.49 || s > 0.5 {
+		t.Errorf("beta for an outlet never counted: %.2f, want its share among all", s)
+	}
+	for range minCountedDocs {
+		c.Remove("Courier", names)
+	}
+	if s := c.Share("Courier", "n:alpha"); s != 0 {
+		t.Errorf("after removing Courier's articles: %.2f", s)
+	}
+	c.Remove("Nobody", nil) // removing what was never added does not panic
+	c.Add("", nil)
+	if o := (Options{Frequency: c}); o.rarity("")("n:never") != 1 {
+		t.Error("a name never counted does not weigh in full")
+	}
+}
+
+func TestNamesReadTheLead(t *testing.T) {
+	body := quakeA + " " + strings.Repeat("rescuers kept digging through the night. ", leadBytes/40) + "Later the Harlow Bridge closed."
+	got := Names("", body)
+	if !slices.Contains(got, "p:rachid benali") {
+		t.Errorf("the lead's names are missing: %v", got)
+	}
+	if slices.Contains(got, "p:harlow bridge") {
+		t.Errorf("a name past the lead was taken: %v", got)
+	}
+}
+
+// shares is a Frequency that gives every name the same share.
+type shares float64
+
+func (s shares) Share(string, string) float64 { return float64(s) }
+
+func TestHostileFrequency(t *testing.T) {
+	a := art("a", 0, quakeA, vQuake)
+	b := art("b", 1, quakeB, vQuake2)
+	for _, s := range []float64{math.NaN(), -1, math.Inf(-1), 0} {
+		if d := Assign(b, []Member{{Article: a, Story: "st-a"}}, Options{Frequency: shares(s)}); d.Story != "st-a" {
+			t.Errorf("share %v: got %+v, want the names weighed in full and b to join", s, d)
+		}
+	}
+	for _, s := range []float64{1, 2, math.Inf(1)} {
+		if d := Assign(b, []Member{{Article: a, Story: "st-a"}}, Options{Frequency: shares(s)}); d.Reason != NewStory {
+			t.Errorf("share %v: got %+v, want names every article carries to join nothing", s, d)
+		}
+	}
+	c := NewCounts()
+	c.Remove("Courier", []string{"n:alpha"})
+	for range minCountedDocs {
+		c.Add("Courier", []string{"n:alpha"})
+	}
+	if s := c.Share("Courier", "n:alpha"); s != 1 {
+		t.Errorf("a removal before any addition changed the counts: share %.2f, want 1", s)
+	}
+}
+
+// TestTwoStoriesOnDifferentNamesMakeARoundUp: an article matching two
+// stories on disjoint names reports neither alone; one matching two
+// stories of one event (not yet merged) on the event's names joins.
+func TestTwoStoriesOnDifferentNamesMakeARoundUp(t *testing.T) {
+	judge := "Judge Ana Ruiz sentenced Tomas Vell to 14 years in Denver on Monday."
+	floods := "Floods in Port Calder killed 312 people, mayor Ines Okoro said."
+	cands := []Member{
+		{Article: art("e0", 0, judge, vQuake), Story: "st-judge"},
+		{Article: art("e1", 0, floods, vQuake), Story: "st-floods"},
+	}
+	r := art("r", 1, "In Port Calder the toll of the floods reached 312, mayor Ines Okoro said. In Denver, Judge Ana Ruiz gave Tomas Vell 14 years.", vQuake)
+	if d := Assign(r, cands, Options{MinOverlap: 0.01}); d.Reason != RoundUp || d.Story != NewID(r) {
+		t.Fatalf("an article matching two stories on different names: %+v, want a round-up", d)
+	}
+	// Two stories of the flood, both matched on its names: a report.
+	cands[0] = Member{Article: art("e2", 0, "Mayor Ines Okoro said floods in Port Calder had killed 312 people.", vQuake), Story: "st-floods-2"}
+	rep := art("f", 1, "Rescuers in Port Calder searched for survivors of the floods, which killed 312 people, mayor Ines Okoro said.", vQuake)
+	if d := Assign(rep, cands, Options{MinOverlap: 0.01}); d.Reason != SameNews {
+		t.Fatalf("a report matching two unmerged stories of its event: %+v, want it to join one", d)
+	}
+	// Matched on one story only, the same two sentences join it: the
+	// round-up is told by the second story.
+	if d := Assign(r, cands[1:], Options{MinOverlap: 0.01}); d.Reason != SameNews {
+		t.Fatalf("against the flood story alone: %+v, want a join (the test proves nothing otherwise)", d)
 	}
 }
