@@ -208,7 +208,7 @@ func TestPollerStoppedMidPoll(t *testing.T) {
 	for _, sl := range sharedLibraries(t) {
 		t.Run(sl.name, func(t *testing.T) {
 			g := newGated(t, sl)
-			fetching, release, libA, libB := g.fetching, g.release, g.libA, g.libB
+			fetching, libA, libB := g.fetching, g.libA, g.libB
 			polls, skips := make(chan feed.Report, 8), make(chan error, 8)
 			stopA := runScheduler(t, &feed.Scheduler{Syncer: syncerOn(t, libA), Now: func() time.Time { return now },
 				Wake: make(chan time.Time), OnPoll: func(r feed.Report) { polls <- r }})
@@ -225,7 +225,9 @@ func TestPollerStoppedMidPoll(t *testing.T) {
 			}
 			wakeB <- now // the feed is still due: nothing was recorded
 			wait(t, fetching, "B's fetch")
-			release <- struct{}{}
+			// Opened, not released once: A's cut request may still be
+			// held at the server and would take a single release.
+			g.srv.Open("/gated")
 			if r := wait(t, polls, "B's poll"); r.Err != nil || r.Added != 1 {
 				t.Fatalf("B's poll: %+v", r)
 			}

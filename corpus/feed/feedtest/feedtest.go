@@ -68,8 +68,8 @@ func (s *Server) Handle(path string, h http.Handler) {
 	s.handlers[path] = h
 }
 
-// gate is a path's Gate.
-type gate struct{ fetching, release chan struct{} }
+// gate is a path's Gate; open is closed by Open.
+type gate struct{ fetching, release, open chan struct{} }
 
 // Gate holds every later request of path until the test lets it through,
 // so that a test can act while a poll is in the middle of its fetch: each
@@ -78,11 +78,25 @@ type gate struct{ fetching, release chan struct{} }
 // with nothing). Both channels hold a few values, so that a test may
 // release a request before it comes.
 func (s *Server) Gate(path string) (fetching <-chan struct{}, release chan<- struct{}) {
-	g := gate{make(chan struct{}, 8), make(chan struct{}, 8)}
+	g := gate{make(chan struct{}, 8), make(chan struct{}, 8), make(chan struct{})}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gates[path] = g
 	return g.fetching, g.release
+}
+
+// Open removes path's Gate: the requests it holds go on, and later ones
+// are not held. A test whose gated client was killed opens the gate rather
+// than releasing one request: the killed client's request may still be
+// waiting (the server has not yet seen its connection close) and would
+// take the release meant for the next one.
+func (s *Server) Open(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g, ok := s.gates[path]; ok {
+		close(g.open)
+		delete(s.gates, path)
+	}
 }
 
 // Hits returns how many requests path has had.
@@ -123,6 +137,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		g.fetching <- struct{}{}
 		select {
 		case <-g.release:
+		case <-g.open:
 		case <-r.Context().Done():
 			return
 		}
