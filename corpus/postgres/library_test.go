@@ -343,3 +343,55 @@ func TestOpenFillsEntities(t *testing.T) {
 		t.Errorf("%d articles left without entities, %v", left, err)
 	}
 }
+
+// TestTextStatsStayExact: the full-text totals (rows and summed lengths
+// of each index, kept by triggers in text_stats) equal
+// what the tables hold after adds, an update that shortens an article,
+// and a removal (its rows go by cascade).
+func TestTextStatsStayExact(t *testing.T) {
+	ctx := context.Background()
+	dbURL, schema := testSchema(t)
+	lib := openTest(t, dbURL)
+	admin := adminConn(t)
+	put := func(id, body string) {
+		t.Helper()
+		a := corpus.Article{ID: id, Scope: corpus.SharedScope, Title: "Ferry " + id, Body: body}
+		a.Normalize()
+		c := corpus.Split(a, corpus.SplitOptions{TargetBytes: 40, MaxBytes: 80})
+		v := make([][]float32, len(c))
+		for i := range v {
+			v[i] = []float32{1, 2, 3}
+		}
+		if _, err := lib.Put(ctx, a, c, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(when string) {
+		t.Helper()
+		for ix, table := range []string{"passage_terms", "article_terms"} {
+			var docs, total, statDocs, statTotal int64
+			if err := admin.QueryRow(ctx, "SELECT count(*), coalesce(sum(len), 0) FROM "+schema+"."+table).Scan(&docs, &total); err != nil {
+				t.Fatal(err)
+			}
+			if err := admin.QueryRow(ctx, "SELECT docs, total FROM "+schema+".text_stats WHERE ix = $1", ix).Scan(&statDocs, &statTotal); err != nil {
+				t.Fatal(err)
+			}
+			if docs == 0 && when != "empty" {
+				t.Errorf("%s: %s is empty: the test wrote nothing", when, table)
+			}
+			if statDocs != docs || statTotal != total {
+				t.Errorf("%s: %s stats say %d rows of %d terms, the table holds %d of %d", when, table, statDocs, statTotal, docs, total)
+			}
+		}
+	}
+	check("empty")
+	put("one", "The Halvik ferry timetable changes on Monday. Two morning crossings are added. The evening boat is later.")
+	put("two", "Lighthouse keepers in Brellow protested on Saturday. They oppose automation of the last staffed lights.")
+	check("after two adds")
+	put("one", "The Halvik ferry timetable changes on Monday.")
+	check("after an update")
+	if err := lib.Remove(ctx, "", "two"); err != nil {
+		t.Fatal(err)
+	}
+	check("after a removal")
+}
