@@ -754,7 +754,35 @@ func cleanSentence(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	return Defuse(s)
+	return Defuse(stripDateline(s))
+}
+
+// datelineRe matches the outlet of the dateline a report's first sentence
+// starts with, in brackets after the place of a few capitalised words if
+// any ("Colombo, Sri Lanka (CNN)", "(AP) —"), up to the capitalised word
+// or quote where the sentence proper starts. Group 1 is the place.
+var datelineRe = regexp.MustCompile(`^((?:\p{Lu}[\p{L}.'’-]*,? ){0,4})\(\p{Lu}[\p{L}.]*(?: \p{Lu}[\p{L}.]*){0,2}\)(?: ?[—–―-])? [\p{Lu}"“‘']`)
+
+// stripDateline takes the outlet out of a leading dateline of a sentence
+// to be quoted: the citation names the outlet already, and read in an
+// answer "(CNN) Angry protesters …" looks like part of the quote. The
+// place stays, as a dateline without an outlet does ("WASHINGTON — …"):
+// it may be what the question asks. What is left must still be a
+// sentence of a few words.
+func stripDateline(s string) string {
+	m := datelineRe.FindStringSubmatchIndex(s)
+	if m == nil {
+		return s
+	}
+	_, size := utf8.DecodeLastRuneInString(s[:m[1]])
+	rest := s[m[1]-size:]
+	if len(strings.Fields(rest)) < 4 {
+		return s
+	}
+	if place := strings.TrimRight(s[m[2]:m[3]], ", "); place != "" {
+		return place + " — " + rest
+	}
+	return rest
 }
 
 // isBidiControl reports the explicit embedding, override and isolate

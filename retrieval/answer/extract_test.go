@@ -525,6 +525,17 @@ func TestCleanSentence(t *testing.T) {
 		"not numbers [link](x) [a1] []":       "not numbers [link](x) [a1] []",
 		"bidi \u202eevil\u202c text\x00\x07":  "bidi evil text",
 		"emoji 👩\u200d🚀 stays":                "emoji 👩\u200d🚀 stays",
+		// A dateline's outlet goes, its place stays; what only looks
+		// like one stays as it is.
+		"Colombo, Sri Lanka (CNN) For three straight nights, Upul protested.": "Colombo, Sri Lanka — For three straight nights, Upul protested.",
+		"(CNN) Angry protesters forced him to flee the country.":              "Angry protesters forced him to flee the country.",
+		"SYDNEY (AP) — Only VAR prevented a hat trick against China.":         "SYDNEY — Only VAR prevented a hat trick against China.",
+		"Washington (CNN Business) — The Fed raised rates again.":             "Washington — The Fed raised rates again.",
+		"(AP) ― \"We will not back down,\" she said on Monday.":               "\"We will not back down,\" she said on Monday.",
+		"VANCOUVER, British Columbia – Taylor Swift ended her tour.":          "VANCOUVER, British Columbia – Taylor Swift ended her tour.",
+		"The UN (United Nations) said aid was blocked for weeks.":             "The UN (United Nations) said aid was blocked for weeks.",
+		"NATO (the alliance) met in Vilnius on Tuesday.":                      "NATO (the alliance) met in Vilnius on Tuesday.",
+		"Kyiv (CNN) Shelling.": "Kyiv (CNN) Shelling.",
 	}
 	for in, want := range cases {
 		if got := cleanSentence(in); got != want {
