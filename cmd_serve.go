@@ -95,6 +95,7 @@ func startFeedPolls(ctx context.Context, env *environment, engine *retrieval.Eng
 	s := &feed.Scheduler{
 		Syncer:   &feed.Syncer{Library: lib, Client: client, Pages: pages, Add: ingestOne(engine), Logger: logger},
 		Interval: env.cfg.FeedInterval,
+		Polls:    func(f corpus.Feed) bool { return engine.Holds(f.Scope) },
 		Logger:   logger,
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -223,6 +223,9 @@ func (b *Bot) postDigestOnce(ctx context.Context, s session, d corpus.Digest, no
 	return nil // stopped meanwhile
 }
 
+// digestRecordTimeout bounds the write that records a digest as posted.
+const digestRecordTimeout = 10 * time.Second
+
 // postDigest posts d's new stories and records that it did. A day without
 // new stories posts nothing. A digest whose post failed (the bot may not
 // write to the channel, say) is tried again the next day with the same
@@ -245,7 +248,11 @@ func (b *Bot) postDigest(ctx context.Context, s session, d corpus.Digest, now ti
 		}
 	}
 	b.log.Info("digest", "guild", d.GuildID, "channel", d.ChannelID, "stories", total)
-	err = b.digests.DigestSent(ctx, d.GuildID, now, last)
+	// Posted: recorded even if ctx (the digest lock's) has just ended, or
+	// the digest would stay due and be posted again.
+	record, cancel := context.WithTimeout(context.WithoutCancel(ctx), digestRecordTimeout)
+	defer cancel()
+	err = b.digests.DigestSent(record, d.GuildID, now, last)
 	if errors.Is(err, corpus.ErrNotFound) {
 		return nil // stopped meanwhile
 	}

@@ -27,19 +27,19 @@ var ErrSharedScope = errors.New("retrieval: the shared scope is always held")
 func (e *Engine) Hold(ctx context.Context, scope string) error {
 	scope = normalizeScope(scope)
 	e.mu.Lock()
-	if e.held == nil || (e.held[scope] && e.loading[scope] == nil) {
-		e.mu.Unlock()
-		return nil
-	}
-	if wait := e.loading[scope]; wait != nil {
-		// Another Hold of it is loading: done when that one is.
+	for e.loading[scope] != nil {
+		// Another Hold of it is loading: wait for that one, then look
+		// again. Held then, it is done; not held (that load failed, or
+		// a Drop came while it ran: the bot left the guild and has
+		// joined it again), this Hold loads it itself.
 		e.mu.Unlock()
 		if err := e.awaitScope(ctx, scope); err != nil {
 			return err
 		}
-		if !e.Holds(scope) {
-			return fmt.Errorf("retrieval: hold scope %s: loading it failed", scope)
-		}
+		e.mu.Lock()
+	}
+	if e.held == nil || e.held[scope] {
+		e.mu.Unlock()
 		return nil
 	}
 	// Held before the load reads anything: a change written from now on
@@ -149,6 +149,7 @@ func (e *Engine) awaitScope(ctx context.Context, scope string) error {
 	if wait == nil {
 		return nil
 	}
+	e.cfg.Logger.Debug("waiting for the scope's articles to load", "scope", scope)
 	select {
 	case <-wait:
 		return nil

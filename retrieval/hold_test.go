@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -521,5 +522,86 @@ func TestHoldFailedLoad(t *testing.T) {
 	}
 	if n := indexLen(e); n != len(fixtureCorpus())+2 || !e.Holds(guildA) {
 		t.Errorf("a later Hold: %d articles, holds %v; want the shared ones and 2", n, e.Holds(guildA))
+	}
+}
+
+// blockFirstList is a library whose first List of one scope waits until
+// release is closed, signalling listed when it starts.
+type blockFirstList struct {
+	corpus.Store
+	scope   string
+	once    sync.Once
+	listed  chan struct{}
+	release chan struct{}
+}
+
+func (l *blockFirstList) List(ctx context.Context, scopes ...string) ([]corpus.Summary, error) {
+	if len(scopes) == 1 && scopes[0] == l.scope {
+		l.once.Do(func() {
+			close(l.listed)
+			<-l.release
+		})
+	}
+	return l.Store.List(ctx, scopes...)
+}
+
+// signalHandler is a slog handler that sends on seen each record whose
+// message is msg.
+type signalHandler struct {
+	msg  string
+	seen chan struct{}
+}
+
+func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.seen <- struct{}{}
+	}
+	return nil
+}
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestHoldAgainAfterDropDuringLoad: the bot leaves a guild while its
+// articles load and joins it again; the second Hold, waiting on the first
+// load, then loads the guild itself rather than give up, and the guild is
+// held with its articles.
+func TestHoldAgainAfterDropDuringLoad(t *testing.T) {
+	ctx := context.Background()
+	full, lib := newTestEngine(t, Config{})
+	mustAdd(t, full, fixtureCorpus()...)
+	aID := add(t, full, beacon(guildA))
+	blocking := &blockFirstList{Store: lib, scope: guildA, listed: make(chan struct{}), release: make(chan struct{})}
+	waiting := make(chan struct{}, 4)
+	e, err := New(ctx, blocking, Config{HoldScopes: true, Now: func() time.Time { return testAsOf },
+		Logger: slog.New(signalHandler{msg: "waiting for the scope's articles to load", seen: waiting})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { first <- e.Hold(ctx, guildA) }()
+	<-blocking.listed
+	if err := e.Drop(guildA); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() { second <- e.Hold(ctx, guildA) }()
+	select {
+	case <-waiting:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second Hold did not wait for the first load")
+	}
+	close(blocking.release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the Hold after the guild came back: %v", err)
+	}
+	if !e.Holds(guildA) {
+		t.Fatal("the guild is not held after it came back")
+	}
+	if ps := search(t, e, Query{Text: qBeacon, Scope: guildA, K: 5, AsOf: testAsOf}); !has(ps, aID) {
+		t.Errorf("the guild's article is not found after it came back: %v", ids(ps))
 	}
 }

@@ -257,3 +257,39 @@ func TestPollStopsWhenTheLockIsLost(t *testing.T) {
 		})
 	}
 }
+
+// TestSchedulerPollsOnlyWhatItIsGiven: a scheduler whose Polls refuses a
+// feed's scope (a shard that does not hold it) never fetches that feed,
+// and polls the ones it accepts.
+func TestSchedulerPollsOnlyWhatItIsGiven(t *testing.T) {
+	srv := feedtest.New(t)
+	lib, err := corpus.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lib.Close() })
+	const mine, theirs = "111111111111111111", "222222222222222222"
+	for _, scope := range []string{mine, theirs} {
+		path := "/" + scope
+		srv.Set(path, feedtest.Doc{ContentType: "application/rss+xml", Body: feedtest.RSS("Desk "+scope, srv.URL,
+			feedtest.Entry{GUID: scope, Link: "/story-" + scope, Title: "Story " + scope, Content: paras(feedtest.Story(uint64(scope[0]), 200))})})
+		if _, err := lib.AddFeed(context.Background(), corpus.Feed{Scope: scope, URL: srv.URLOf(path)}, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	polls := make(chan feed.Report, 8)
+	wake := make(chan time.Time)
+	stop := runScheduler(t, &feed.Scheduler{Syncer: syncerOn(t, lib), Now: func() time.Time { return now }, Wake: wake,
+		Polls: func(f corpus.Feed) bool { return f.Scope == mine }, OnPoll: func(r feed.Report) { polls <- r }})
+	if r := wait(t, polls, "the poll of the accepted feed"); r.Err != nil || r.Added != 1 {
+		t.Fatalf("poll: %+v", r)
+	}
+	wake <- now // a second look at the feeds: the refused one is still due
+	stop()
+	if n := srv.Hits("/" + theirs); n != 0 {
+		t.Errorf("the feed of a scope the scheduler does not poll was fetched %d times", n)
+	}
+	if n := srv.Hits("/" + mine); n != 1 {
+		t.Errorf("the accepted feed was fetched %d times, want once", n)
+	}
+}

@@ -47,6 +47,12 @@ type Scheduler struct {
 	// OnSkip, when set, is called (from the poll's goroutine) for a due
 	// feed that was not polled, with PollOnce's reason.
 	OnSkip func(feedID string, reason error)
+	// Polls, when set, says which feeds this scheduler polls; the others
+	// are left to another process. A gateway shard polls the feeds of the
+	// scopes it holds (and the shared ones): the articles a feed adds join
+	// stories among the articles of their scope, which only a process
+	// holding that scope has in memory.
+	Polls  func(corpus.Feed) bool
 	Logger *slog.Logger
 }
 
@@ -150,7 +156,7 @@ func (s *Scheduler) Run(ctx context.Context) {
 			mu.Lock()
 			busy := inFlight[f.ID]
 			mu.Unlock()
-			if busy || !s.Due(f, now) {
+			if busy || !s.Due(f, now) || (s.Polls != nil && !s.Polls(f)) {
 				continue
 			}
 			select {
