@@ -325,7 +325,9 @@ func TestHoldWhileLoading(t *testing.T) {
 	mustAdd(t, full, fixtureCorpus()...)
 	aID := add(t, full, beacon(guildA))
 	blocking := &blockingList{Store: lib, scope: guildA, listed: make(chan struct{}), release: make(chan struct{})}
-	e, err := New(ctx, blocking, Config{HoldScopes: true, Now: func() time.Time { return testAsOf }})
+	waiting := make(chan struct{}, 4)
+	e, err := New(ctx, blocking, Config{HoldScopes: true, Now: func() time.Time { return testAsOf },
+		Logger: slog.New(signalHandler{msg: "waiting for the scope's articles to load", seen: waiting})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,6 +340,7 @@ func TestHoldWhileLoading(t *testing.T) {
 	if err := e.Hold(cancelled, guildA); !errors.Is(err, context.Canceled) {
 		t.Errorf("a second Hold while loading = %v, want it to wait (and give up with its context)", err)
 	}
+	<-waiting // the second Hold's
 	searched := make(chan []Passage, 1)
 	go func() {
 		ps, err := e.Search(ctx, Query{Text: qBeacon, Scope: guildA, K: 5, AsOf: testAsOf})
@@ -349,6 +352,11 @@ func TestHoldWhileLoading(t *testing.T) {
 	// Other scopes are searched meanwhile.
 	if ps := search(t, e, Query{Text: "Norland Vesteria fishing accord", K: 5}); !has(ps, "fish-accord") {
 		t.Errorf("the shared scope while a guild loads: %v", ids(ps))
+	}
+	select {
+	case <-waiting: // the search waits for the load
+	case <-time.After(30 * time.Second):
+		t.Fatal("the search of the loading scope did not wait for it")
 	}
 	close(blocking.release)
 	if err := <-held; err != nil {
