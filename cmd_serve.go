@@ -47,6 +47,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	defer followLibrary(ctx, engine, logger)()
 	defer startFeedPolls(ctx, env, engine, lib, logger)()
 	defer startRetention(ctx, env.cfg.RetentionDays, engine, lib, logger)()
+	defer startStoryBackfill(ctx, engine, logger)()
 
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs})
 	feeds, _ := feedClient(env)
@@ -166,6 +167,47 @@ func retentionPass(ctx context.Context, globalDays int, engine *retrieval.Engine
 		logger.Warn("retention", "err", err, "removed", n)
 	case n > 0:
 		logger.Info("retention removed articles past their window", "removed", n)
+	}
+	return n
+}
+
+// startStoryBackfill assigns, in the background, a story to every stored
+// article without one (stored by a release that assigned none; see
+// Engine.BackfillStories), and returns the function that stops it and
+// waits for it: stopped mid-way, the articles assigned so far keep their
+// story and the next start assigns the rest. Another serve on the
+// library doing the same holds its lock: this one then skips it.
+func startStoryBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		storyBackfill(ctx, engine, logger)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// storyBackfill runs Engine.BackfillStories once, logs what it did and
+// returns how many articles it assigned: serve runs it at start, ingest
+// after storing its articles.
+func storyBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) int {
+	start := time.Now()
+	n, err := engine.BackfillStories(ctx)
+	took := time.Since(start).Round(time.Millisecond)
+	switch {
+	case errors.Is(err, corpus.ErrLocked):
+		logger.Debug("story backfill left to the process holding its lock")
+	case err != nil && ctx.Err() != nil:
+		logger.Info("story backfill stopped; the next run assigns the rest", "assigned", n, "took", took)
+	case err != nil:
+		logger.Warn("story backfill", "err", err, "assigned", n, "took", took)
+	case n > 0:
+		logger.Info("stories assigned to articles stored without one", "assigned", n, "took", took)
+	default:
+		logger.Debug("story backfill: every article has a story", "took", took)
 	}
 	return n
 }
