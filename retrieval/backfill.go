@@ -155,9 +155,29 @@ func (e *Engine) backfillStory(ctx context.Context, id string) (bool, error) {
 		e.cfg.Logger.Error("story backfill stored an article's content; ingest it again", "id", id, "status", st)
 	}
 	// Stored: index it even if the caller gives up now (as write does).
-	if err := e.indexLocked(context.WithoutCancel(ctx), id); err != nil {
-		e.cfg.Logger.Error("story stored but not indexed; restart to rebuild the index", "id", id, "err", err)
-		return true, err
+	ctx = context.WithoutCancel(ctx)
+	if st != corpus.Unchanged {
+		return true, e.reindexed(e.indexLocked(ctx, id), id)
 	}
-	return true, nil
+	// Only the story changed: the index keeps the chunks it holds (as
+	// load does with chunks delivered apart), with the stored summary,
+	// rather than reading the vectors back.
+	sum, err := e.lib.Summary(ctx, id)
+	if err == nil {
+		if err = e.putIndex(ctx, sum, e.ix.Stored(id)); err == nil {
+			e.hashes[id] = stored
+		} else {
+			delete(e.hashes, id) // as putLocked: the index may hold neither version
+		}
+	}
+	return true, e.reindexed(err, id)
+}
+
+// reindexed logs a failure to index an article whose story was stored,
+// and returns it.
+func (e *Engine) reindexed(err error, id string) error {
+	if err != nil {
+		e.cfg.Logger.Error("story stored but not indexed; restart to rebuild the index", "id", id, "err", err)
+	}
+	return err
 }
