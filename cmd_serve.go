@@ -171,18 +171,36 @@ func retentionPass(ctx context.Context, globalDays int, engine *retrieval.Engine
 	return n
 }
 
+// storyBackfillEvery is how often serve looks again for stored articles
+// without a story: a shard holds a server's articles only once the
+// gateway gives it the server, after start, and a shard that found the
+// lock held left its own servers' articles to a later pass. A pass with
+// nothing to do is one walk over the index.
+const storyBackfillEvery = time.Hour
+
 // startStoryBackfill assigns, in the background, a story to every stored
-// article without one (stored by a release that assigned none; see
-// Engine.BackfillStories), and returns the function that stops it and
-// waits for it: stopped mid-way, the articles assigned so far keep their
-// story and the next start assigns the rest. Another serve on the
-// library doing the same holds its lock: this one then skips it.
+// article without one that the engine holds (stored by a release that
+// assigned none; see Engine.BackfillStories), at once and then every
+// storyBackfillEvery, and returns the function that stops it and waits
+// for a pass in flight: stopped mid-way, the articles assigned so far
+// keep their story and the next pass assigns the rest. Another serve on
+// the library doing the same holds its lock: this one then skips the
+// pass.
 func startStoryBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		storyBackfill(ctx, engine, logger)
+		t := time.NewTicker(storyBackfillEvery)
+		defer t.Stop()
+		for {
+			storyBackfill(ctx, engine, logger)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
 	}()
 	return func() {
 		cancel()
@@ -201,7 +219,7 @@ func storyBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.L
 	case errors.Is(err, corpus.ErrLocked):
 		logger.Debug("story backfill left to the process holding its lock")
 	case err != nil && ctx.Err() != nil:
-		logger.Info("story backfill stopped; the next run assigns the rest", "assigned", n, "took", took)
+		logger.Info("story backfill stopped; the next pass assigns the rest", "assigned", n, "took", took)
 	case err != nil:
 		logger.Warn("story backfill", "err", err, "assigned", n, "took", took)
 	case n > 0:

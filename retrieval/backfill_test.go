@@ -16,7 +16,14 @@ import (
 // date order (undated last, then by id) stores them.
 func backfillArticles() []corpus.Article {
 	first, second, wire, other := ferryStory()
-	arts := append([]corpus.Article{wire, other, second, first}, corpus.Sample()...)
+	return inDateOrder(append([]corpus.Article{wire, other, second, first}, corpus.Sample()...))
+}
+
+// inDateOrder normalises arts with their ids and sorts them as
+// BackfillStories assigns them: by published date, undated last, then by
+// id.
+func inDateOrder(arts []corpus.Article) []corpus.Article {
+	arts = slices.Clone(arts)
 	for i := range arts {
 		arts[i].Normalize()
 		arts[i].ID = corpus.ID(arts[i])
