@@ -121,14 +121,23 @@ const retentionEvery = time.Hour
 // through the engine as remove does, until serve stops; it returns the
 // function that stops it and waits for a pass in flight.
 func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
+	return startPeriodic(ctx, retentionEvery, func(ctx context.Context) {
+		retentionPass(ctx, globalDays, engine, lib, logger, time.Now())
+	})
+}
+
+// startPeriodic runs pass in the background at once and then every
+// period until ctx ends, and returns the function that stops it and
+// waits for a pass in flight (pass is given a context that ends then).
+func startPeriodic(ctx context.Context, period time.Duration, pass func(context.Context)) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(retentionEvery)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
-			retentionPass(ctx, globalDays, engine, lib, logger, time.Now())
+			pass(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -187,25 +196,9 @@ const storyBackfillEvery = time.Hour
 // the library doing the same holds its lock: this one then skips the
 // pass.
 func startStoryBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) func() {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(storyBackfillEvery)
-		defer t.Stop()
-		for {
-			storyBackfill(ctx, engine, logger)
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return startPeriodic(ctx, storyBackfillEvery, func(ctx context.Context) {
+		storyBackfill(ctx, engine, logger)
+	})
 }
 
 // storyBackfill runs Engine.BackfillStories once, logs what it did and
