@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/attache-bot/attache/corpus"
+	"go.uber.org/goleak"
 )
 
 // backfillArticles are the articles of the backfill tests: the ferry
@@ -264,4 +265,27 @@ func TestBackfillStoriesOff(t *testing.T) {
 	if s, _ := lib.Summary(ctx, "a1"); s.StoryID != "" {
 		t.Errorf("story %q assigned with stories off", s.StoryID)
 	}
+}
+
+// TestBackfillStoriesReachesFollowers: a process following the library
+// holds the stories another process's backfill stored, read from the
+// change feed.
+func TestBackfillStoriesReachesFollowers(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	arts := backfillArticles()
+	want := ingestedStories(t, arts)
+	dir := t.TempDir()
+	follower, lib := oldLibrary(t, dir, arts)
+	other, otherLib := secondWriter(t, dir)
+	log := startFollow(t, follower)
+	n, err := other.BackfillStories(context.Background())
+	if err != nil || n != len(arts) {
+		t.Fatalf("BackfillStories = %d, %v; want %d, nil", n, err, len(arts))
+	}
+	for _, a := range arts {
+		log.waitFor(t, "the story of "+a.ID, applied(a.ID, false))
+	}
+	checkStories(t, other, otherLib, want)
+	checkStories(t, follower, lib, want)
 }
