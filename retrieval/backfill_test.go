@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/attache-bot/attache/corpus"
+	"github.com/attache-bot/attache/corpus/postgres"
+	"github.com/attache-bot/attache/corpus/postgres/pgtest"
 	"go.uber.org/goleak"
 )
 
@@ -288,4 +290,47 @@ func TestBackfillStoriesReachesFollowers(t *testing.T) {
 	}
 	checkStories(t, other, otherLib, want)
 	checkStories(t, follower, lib, want)
+}
+
+// TestBackfillStoriesPostgres: on the PostgreSQL library too the backfill
+// stores the stories an ingest assigns (through its story-only put), and
+// skips while another process holds its lock.
+func TestBackfillStoriesPostgres(t *testing.T) {
+	ctx := context.Background()
+	arts := backfillArticles()
+	want := ingestedStories(t, arts)
+	dbURL, _ := pgtest.Schema(t)
+	open := func() *postgres.Library {
+		lib, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { lib.Close() })
+		return lib
+	}
+	lib := open()
+	old, err := New(ctx, lib, Config{Logger: quietLogger(), NoStories: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addAll(t, old, arts)
+	e, err := New(ctx, lib, Config{Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, unlock, err := open().TryLock(ctx, StoriesBackfillLock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.BackfillStories(ctx); !errors.Is(err, corpus.ErrLocked) || n != 0 {
+		t.Fatalf("BackfillStories with the lock held elsewhere = %d, %v; want 0 and ErrLocked", n, err)
+	}
+	unlock()
+	if n, err := e.BackfillStories(ctx); err != nil || n != len(arts) {
+		t.Fatalf("BackfillStories = %d, %v; want %d, nil", n, err, len(arts))
+	}
+	checkStories(t, e, lib, want)
+	if n, err := e.BackfillStories(ctx); err != nil || n != 0 {
+		t.Errorf("second BackfillStories = %d, %v; want 0, nil", n, err)
+	}
 }
