@@ -148,15 +148,13 @@ func (e *Engine) backfillStory(ctx context.Context, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// Stored: index it even if the caller gives up now (as write does).
+	ctx = context.WithoutCancel(ctx)
 	if st != corpus.Unchanged {
 		// Another process changed the article between the check and
 		// the put: the library now holds its old content without
 		// chunks until it is ingested again.
 		e.cfg.Logger.Error("story backfill stored an article's content; ingest it again", "id", id, "status", st)
-	}
-	// Stored: index it even if the caller gives up now (as write does).
-	ctx = context.WithoutCancel(ctx)
-	if st != corpus.Unchanged {
 		return true, e.reindexed(e.indexLocked(ctx, id), id)
 	}
 	// Only the story changed: the index keeps the chunks it holds (as
