@@ -134,6 +134,13 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	}
 	logger.Debug("ingest finished", "articles", len(articles), "took", time.Since(start).Round(time.Millisecond))
 	printIngestSummary(env.io.out, sum, scope)
+	if err == nil && ctx.Err() == nil {
+		// Articles stored by a release that assigned no stories come back
+		// unchanged, still without one: give them theirs now.
+		if n := storyBackfill(ctx, engine, logger); n > 0 {
+			fmt.Fprintf(env.io.out, "stories assigned to %d article(s) stored without one\n", n)
+		}
+	}
 	if sum.added+sum.updated+sum.unchanged > 0 {
 		// The directory holds a real corpus now: never seed it later.
 		if merr := markUsed(ctx, env, lib); merr != nil {

@@ -47,6 +47,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	defer followLibrary(ctx, engine, logger)()
 	defer startFeedPolls(ctx, env, engine, lib, logger)()
 	defer startRetention(ctx, env.cfg.RetentionDays, engine, lib, logger)()
+	defer startStoryBackfill(ctx, engine, logger)()
 
 	fetcher := corpus.NewFetcher(corpus.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs})
 	feeds, _ := feedClient(env)
@@ -121,14 +122,23 @@ const retentionEvery = time.Hour
 // through the engine as remove does, until serve stops; it returns the
 // function that stops it and waits for a pass in flight.
 func startRetention(ctx context.Context, globalDays int, engine *retrieval.Engine, lib corpus.Backend, logger *slog.Logger) func() {
+	return startPeriodic(ctx, retentionEvery, func(ctx context.Context) {
+		retentionPass(ctx, globalDays, engine, lib, logger, time.Now())
+	})
+}
+
+// startPeriodic runs pass in the background at once and then every
+// period until ctx ends, and returns the function that stops it and
+// waits for a pass in flight (pass is given a context that ends then).
+func startPeriodic(ctx context.Context, period time.Duration, pass func(context.Context)) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(retentionEvery)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
-			retentionPass(ctx, globalDays, engine, lib, logger, time.Now())
+			pass(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -167,6 +177,49 @@ func retentionPass(ctx context.Context, globalDays int, engine *retrieval.Engine
 		logger.Warn("retention", "err", err, "removed", n)
 	case n > 0:
 		logger.Info("retention removed articles past their window", "removed", n)
+	}
+	return n
+}
+
+// storyBackfillEvery is how often serve looks again for stored articles
+// without a story: a shard holds a server's articles only once the
+// gateway gives it the server, after start, and a shard that found the
+// lock held left its own servers' articles to a later pass. A pass with
+// nothing to do is one walk over the index.
+const storyBackfillEvery = time.Hour
+
+// startStoryBackfill assigns, in the background, a story to every stored
+// article without one that the engine holds (stored by a release that
+// assigned none; see Engine.BackfillStories), at once and then every
+// storyBackfillEvery, and returns the function that stops it and waits
+// for a pass in flight: stopped mid-way, the articles assigned so far
+// keep their story and the next pass assigns the rest. Another serve on
+// the library doing the same holds its lock: this one then skips the
+// pass.
+func startStoryBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) func() {
+	return startPeriodic(ctx, storyBackfillEvery, func(ctx context.Context) {
+		storyBackfill(ctx, engine, logger)
+	})
+}
+
+// storyBackfill runs Engine.BackfillStories once, logs what it did and
+// returns how many articles it assigned: serve runs it at start, ingest
+// after storing its articles.
+func storyBackfill(ctx context.Context, engine *retrieval.Engine, logger *slog.Logger) int {
+	start := time.Now()
+	n, err := engine.BackfillStories(ctx)
+	took := time.Since(start).Round(time.Millisecond)
+	switch {
+	case errors.Is(err, corpus.ErrLocked):
+		logger.Debug("story backfill left to the process holding its lock")
+	case err != nil && ctx.Err() != nil:
+		logger.Info("story backfill stopped; the next pass assigns the rest", "assigned", n, "took", took)
+	case err != nil:
+		logger.Warn("story backfill", "err", err, "assigned", n, "took", took)
+	case n > 0:
+		logger.Info("stories assigned to articles stored without one", "assigned", n, "took", took)
+	default:
+		logger.Debug("story backfill: every article has a story", "took", took)
 	}
 	return n
 }

@@ -62,6 +62,9 @@ type Engine struct {
 	// following guards against a second Follow.
 	feedStart, feedFilled int64
 	following             atomic.Bool
+	// backfilled, when set (by tests), is called after BackfillStories
+	// stores an article's story, so that a test can stop it mid-way.
+	backfilled func(id string)
 }
 
 // New checks that cfg's embedder made the library's vectors (or records it
