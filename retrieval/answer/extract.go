@@ -754,8 +754,13 @@ func cleanSentence(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	return Defuse(stripDateline(s))
+	return Defuse(stripDateline(bulletRe.ReplaceAllString(s, "")))
 }
+
+// bulletRe matches the bullet or dash a list item of a page starts with
+// ("− Hurricane Helene made landfall …"): marks of the layout, not of the
+// sentence. A sign stuck to a figure ("−5 degrees") is no bullet.
+var bulletRe = regexp.MustCompile(`^[−–—•·*-]+\s+`)
 
 // datelineRe matches the outlet of the dateline a report's first sentence
 // starts with, in brackets after the place of a few capitalised words if

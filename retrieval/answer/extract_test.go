@@ -535,7 +535,10 @@ func TestCleanSentence(t *testing.T) {
 		"VANCOUVER, British Columbia – Taylor Swift ended her tour.":          "VANCOUVER, British Columbia – Taylor Swift ended her tour.",
 		"The UN (United Nations) said aid was blocked for weeks.":             "The UN (United Nations) said aid was blocked for weeks.",
 		"NATO (the alliance) met in Vilnius on Tuesday.":                      "NATO (the alliance) met in Vilnius on Tuesday.",
-		"Kyiv (CNN) Shelling.": "Kyiv (CNN) Shelling.",
+		"− Hurricane Helene made landfall on Thursday night.":                 "Hurricane Helene made landfall on Thursday night.",
+		"• Markets fell sharply in Tokyo.":                                    "Markets fell sharply in Tokyo.",
+		"−5 degrees was the low in Oslo.":                                     "−5 degrees was the low in Oslo.",
+		"Kyiv (CNN) Shelling.":                                                "Kyiv (CNN) Shelling.",
 	}
 	for in, want := range cases {
 		if got := cleanSentence(in); got != want {
